@@ -1,0 +1,28 @@
+# `make demo`: the main job on the shipped example.  `make test`: the CI suite (<20 min, 2 cores).
+# Both create .venv and install lgc into it on first use; nothing else needs to be on the machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test test-full bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and exactly: the CPU build (a wider range could pull a CUDA build of GBs)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q --durations=20
+
+test-full: $(STAMP)
+	LGC_TEST_FULL=1 $(BIN)/python -m pytest -q --durations=20
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Board descriptions (one TOML file per board), shipped in the wheel as lgc.boards."""

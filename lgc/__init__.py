@@ -1,0 +1,19 @@
+"""lgc: compile trained Differentiable Logic Gate Networks into bit-exact FPGA hardware."""
+
+from .errors import LgcError
+from .ir import Netlist
+
+__version__ = "0.1.0"
+__all__ = ["LgcError", "Netlist", "load", "optimize", "__version__"]
+
+
+def load(path, **options):
+    """Read a trained DLGN (difflogic, torchlogix or lgc.nn file) into a validated Netlist."""
+    from .frontend import load as _load
+    return _load(path, **options)
+
+
+def optimize(netlist, verify=True, **options):
+    """Run the optimization passes to a fixed point; with verify, check scores after every pass."""
+    from .passes import optimize as _optimize
+    return _optimize(netlist, verify=verify, **options)

@@ -1,0 +1,98 @@
+"""The build directory: one folder holds every artifact of one model, so each step re-runs alone.
+
+    DIR/report.json     what every step did (each step merges its own section; atomic writes)
+    DIR/netlist.npz     the optimized netlist
+    DIR/model.pt        a copy of the model file (the reference and `lgc verify` read it)
+    DIR/rtl/            Verilog
+A step records its section only when it succeeds: a report never claims work that failed.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import time
+
+from . import __version__
+from .errors import LgcError
+
+log = logging.getLogger("lgc")
+
+REPORT = "report.json"
+NETLIST = "netlist.npz"
+MODEL_COPY = "model.pt"
+
+
+class BuildDir:
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def file(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    @property
+    def report_path(self):
+        return self.file(REPORT)
+
+    @property
+    def netlist_path(self):
+        return self.file(NETLIST)
+
+    @property
+    def model_path(self):
+        return self.file(MODEL_COPY)
+
+    def check(self):
+        """Raise LgcError unless this is a complete build directory of this lgc version."""
+        if not os.path.isfile(self.report_path):
+            raise LgcError(f"{self.path}: not an lgc build directory (no {REPORT}); run lgc compile")
+        version = self.report().get("lgc_version")
+        if version != __version__:
+            raise LgcError(f"{self.path}: built by lgc {version}, this is lgc {__version__}; "
+                           "recompile the model")
+        return self
+
+    def report(self):
+        try:
+            with open(self.report_path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            return {}
+        except (OSError, json.JSONDecodeError) as e:
+            raise LgcError(f"{self.report_path}: unreadable report ({e})") from None
+
+    def update_report(self, **sections):
+        """Merge top-level sections into report.json, atomically."""
+        report = self.report()
+        report.update(sections)
+        report["lgc_version"] = __version__
+        write_json(self.report_path, report)
+        return report
+
+    def load_netlist(self):
+        from .ir.storage import load
+        return load(self.netlist_path)
+
+
+def write_json(path, data):
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2, default=_json_default)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def _json_default(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def step(times, name):
+    """Time one step into the dict `times` (seconds), with a progress line before and after."""
+    log.info("%s ...", name)
+    start = time.perf_counter()
+    yield
+    times[name] = round(time.perf_counter() - start, 3)
+    log.info("%s done in %.2f s", name, times[name])

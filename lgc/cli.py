@@ -1,0 +1,67 @@
+"""The `lgc` command: a thin layer over the flow's functions.
+
+Every mistake a user can make ends as one line on stderr and a non-zero exit (LgcError); progress
+of long steps goes through `logging` and is shown here on stderr.
+"""
+
+import json
+import logging
+import sys
+
+import click
+
+from . import __version__
+from .errors import LgcError
+
+log = logging.getLogger("lgc")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="lgc")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def cli(quiet):
+    """Compile trained Differentiable Logic Gate Networks into bit-exact FPGA hardware."""
+    logging.basicConfig(format="lgc: %(message)s", level=logging.WARNING if quiet else logging.INFO,
+                        stream=sys.stderr)
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def inspect(model, as_json):
+    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions."""
+    from . import load
+    from .ir.stats import summary
+
+    info = summary(load(model))
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    src = info["source"]
+    click.echo(f"{info['name']}: {src.get('format')} model ({src.get('parametrization')}), "
+               f"{info['inputs']} inputs, {info['classes']} classes, tau {info['tau']:g}"
+               + (f", beta {info['beta']:g}" if info["beta"] else ""))
+    if info["encoding"]:
+        click.echo(f"input encoding: {info['encoding']}")
+    click.echo(f"{info['gates']} gates in {len(info['layers'])} layers; group sizes "
+               f"{info['group_sizes']}")
+    for layer in info["layers"]:
+        top = ", ".join(f"{name} {count}" for name, count in list(layer["functions"].items())[:8])
+        click.echo(f"  {layer['name']}: {layer['gates']} gates of {layer['arity']} inputs: {top}")
+
+
+def main():
+    try:
+        cli(standalone_mode=False)
+    except LgcError as e:
+        click.echo(f"lgc: error: {e}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("lgc: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        click.echo(f"lgc: error: {e.format_message()}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("lgc: interrupted", err=True)
+        sys.exit(130)

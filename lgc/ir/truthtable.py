@@ -1,0 +1,97 @@
+"""Truth-table helpers for gates of arity k (1..6) stored as uint64 words.
+
+Convention (the FPGA LUT INIT convention, DESIGN.md): bit `j` of a gate's table is its output when
+input port `p` carries bit `p` of `j`. For a 2-input gate with ports (A, B), `j = A + 2*B`.
+All helpers work on whole arrays of tables at once.
+"""
+
+import numpy as np
+
+MAX_ARITY = 6
+
+
+def table_mask(k):
+    """The uint64 with the low 2**k bits set: the bits a table of arity k may use."""
+    return np.uint64((1 << (1 << k)) - 1)
+
+
+def rows(tt, k):
+    """Tables [n] -> bool [n, 2**k]: column j is the output for input combination j."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    shifts = np.arange(1 << k, dtype=np.uint64)
+    return ((tt[:, None] >> shifts[None, :]) & np.uint64(1)).astype(bool)
+
+
+def from_rows(bits):
+    """bool [n, 2**k] (column j = output for combination j) -> uint64 tables [n]."""
+    bits = np.asarray(bits, dtype=np.uint64)
+    weights = np.uint64(1) << np.arange(bits.shape[1], dtype=np.uint64)
+    return (bits * weights[None, :]).sum(axis=1, dtype=np.uint64)
+
+
+def msb_first_to_ir(row_bits):
+    """Reorder rows indexed MSB-first (input 0 = most significant bit, torchlogix) into IR order.
+
+    `row_bits` is [n, 2**k] with row r = sum(x_p * 2**(k-1-p)); the IR indexes j = sum(x_p * 2**p),
+    so IR column j is the row whose index is j with its k bits reversed.
+    """
+    row_bits = np.asarray(row_bits)
+    k = int(row_bits.shape[1]).bit_length() - 1
+    return row_bits[:, bit_reverse(np.arange(1 << k), k)]
+
+
+def bit_reverse(values, k):
+    """Reverse the low k bits of each integer in `values`."""
+    values = np.asarray(values)
+    out = np.zeros_like(values)
+    for p in range(k):
+        out |= ((values >> p) & 1) << (k - 1 - p)
+    return out
+
+
+# difflogic's 16 gates: id = f(0,0) f(0,1) f(1,0) f(1,1) read MSB first, with f(A, B).
+# IR bit j = A + 2B, so bit0 = f(0,0), bit1 = f(1,0), bit2 = f(0,1), bit3 = f(1,1).
+_ids = np.arange(16)
+DIFFLOGIC_TABLES = (((_ids >> 3) & 1) | (((_ids >> 1) & 1) << 1) | (((_ids >> 2) & 1) << 2)
+                    | ((_ids & 1) << 3)).astype(np.uint64)
+DIFFLOGIC_NAMES = ("0", "A and B", "A and not B", "A", "not A and B", "B", "A xor B", "A or B",
+                   "not (A or B)", "not (A xor B)", "not B", "A or not B", "not A",
+                   "not A or B", "not (A and B)", "1")
+
+
+def port_cofactors(tt, k, port):
+    """The tables with input `port` forced to 0 and to 1 (both still of arity k, ignoring it)."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    j = np.arange(1 << k)
+    low = j[(j >> port) & 1 == 0]  # combinations with the port at 0
+    r = rows(tt, k)
+    zero = np.empty_like(r)
+    one = np.empty_like(r)
+    zero[:, low] = zero[:, low | (1 << port)] = r[:, low]
+    one[:, low] = one[:, low | (1 << port)] = r[:, low | (1 << port)]
+    return from_rows(zero), from_rows(one)
+
+
+def support(tt, k):
+    """bool [n, k]: whether each gate's output depends on each input port."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    out = np.zeros((len(tt), k), dtype=bool)
+    for p in range(k):
+        zero, one = port_cofactors(tt, k, p)
+        out[:, p] = zero != one
+    return out
+
+
+def constant_value(tt, k):
+    """int8 [n]: 0 or 1 for constant tables, -1 for gates that depend on an input."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    out = np.full(len(tt), -1, dtype=np.int8)
+    out[tt == 0] = 0
+    out[tt == table_mask(k)] = 1
+    return out
+
+
+def popcount_u64(words):
+    """Number of set bits of each uint64 (vectorized)."""
+    w = np.asarray(words, dtype=np.uint64)
+    return np.unpackbits(w.view(np.uint8).reshape(*w.shape, 8), axis=-1).sum(axis=-1)

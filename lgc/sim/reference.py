@@ -1,0 +1,146 @@
+"""The PyTorch reference: the model's eval-mode forward, in torch, from the raw weights.
+
+This is what every verification compares against. It shares no code with lgc's frontends: the
+file is read by torch's own `weights_only` unpickler (module classes mapped to plain attribute
+holders, so nothing from the file runs), and each layer is computed with its library's own float
+arithmetic (difflogic: argmax of the weights, one-hot, the 16 real-valued gates; GroupSum: float
+sum). A bug in lgc's truth-table decoding therefore cannot hide behind it.
+"""
+
+import dataclasses
+import pickle
+
+import numpy as np
+import torch
+
+from ..errors import LgcError
+from ..nn import bin_op_s
+
+
+class _Attrs:
+    """Plain holder of a pickled module's attributes (torch's unpickler sets __dict__)."""
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def param(self, name):
+        for table in ("_parameters", "_buffers"):
+            if name in self.__dict__.get(table, {}):
+                return self.__dict__[table][name]
+        return self.__dict__[name]
+
+    def children(self):
+        return list(self.__dict__.get("_modules", {}).values())
+
+
+def _difflogic_layer(m, x):
+    a_idx, b_idx = m.__dict__["indices"] if "indices" in m.__dict__ else m.param("indices")
+    a, b = x[..., a_idx.long()], x[..., b_idx.long()]
+    one_hot = torch.nn.functional.one_hot(m.param("weights").argmax(-1), 16).to(x.dtype)
+    return bin_op_s(a, b, one_hot)
+
+
+def _group_sum(m, x):
+    k = m.__dict__["k"]
+    sums = x.reshape(*x.shape[:-1], k, x.shape[-1] // k).sum(-1)
+    beta = float(m.__dict__.get("beta", 0.0))  # torchlogix's additive constant; 0 in difflogic
+    return _GroupSumOutput(sums, (sums + beta) / m.__dict__["tau"])
+
+
+def _flatten(m, x):
+    return x.flatten(m.__dict__.get("start_dim", 1), m.__dict__.get("end_dim", -1))
+
+
+def _thermometer(m, raw):
+    return (raw[..., :, None] > m.param("thresholds")).flatten(-2).float()
+
+
+def _sequential(m, x):
+    for child in m.children():
+        x = forward(child, x)
+    return x
+
+
+# qualified class name -> forward(module, x); encoders are listed in ENCODERS too.
+FORWARDS = {
+    "torch.nn.modules.container.Sequential": _sequential,
+    "torch.nn.modules.flatten.Flatten": _flatten,
+    "difflogic.difflogic.LogicLayer": _difflogic_layer,
+    "difflogic.difflogic.GroupSum": _group_sum,
+    "lgc.nn.LogicLayer": _difflogic_layer,
+    "lgc.nn.GroupSum": _group_sum,
+    "lgc.nn.Thermometer": _thermometer,
+}
+ENCODERS = {"lgc.nn.Thermometer"}
+
+
+@dataclasses.dataclass
+class _GroupSumOutput:
+    counts: torch.Tensor  # the integer group sums, before beta and tau
+    scores: torch.Tensor  # the library's float output
+
+
+@dataclasses.dataclass
+class Reference:
+    counts: np.ndarray  # int64 [N, k]: popcount of each class's group (what lgc calls scores)
+    scores: np.ndarray  # float32 [N, k]: the model's own output, (counts + beta) / tau
+    pred: np.ndarray    # int64 [N]: torch.argmax of the float output (lowest index wins ties)
+
+
+def forward(module, x):
+    name = _qualname(module)
+    if name not in FORWARDS:
+        raise LgcError(f"the PyTorch reference does not know the layer {name}")
+    return FORWARDS[name](module, x)
+
+
+def load_model(path):
+    """The model's module tree, read by torch's weights_only unpickler into attribute holders."""
+    stand_ins = [(type(q.rsplit(".", 1)[1], (_Attrs,), {"qualname": q}), q) for q in FORWARDS]
+    stand_ins += [(type("ParameterList", (_Attrs,), {"qualname": q}), q)
+                  for q in ("torch.nn.modules.container.ParameterList",
+                            "torch.nn.modules.container.ModuleList")]
+    try:
+        with torch.serialization.safe_globals(stand_ins):
+            model = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
+        raise LgcError(f"{path}: the PyTorch reference cannot read the model: {str(e).splitlines()[0]}") from None
+    if isinstance(model, dict):
+        found = [v for v in model.values() if isinstance(v, _Attrs)]
+        if len(found) != 1:
+            raise LgcError(f"{path}: the PyTorch reference finds no single model in it")
+        model = found[0]
+    return model
+
+
+def reference(path, bits=None, raw=None):
+    """Eval-mode outputs of the model at `path` on input bits [N, n] (after any encoder the model
+    has) or on raw features (through its encoder). Exactly one of `bits`, `raw` is given."""
+    if (bits is None) == (raw is None):
+        raise ValueError("give exactly one of bits, raw")
+    model = load_model(path)
+    layers = _flat_layers(model)
+    if bits is not None:
+        layers = [m for m in layers if _qualname(m) not in ENCODERS]
+        x = torch.as_tensor(np.asarray(bits), dtype=torch.float32)
+    else:
+        if not layers or _qualname(layers[0]) not in ENCODERS:
+            raise LgcError("raw features need a model with an input encoder; give 0/1 bits instead")
+        x = torch.as_tensor(np.asarray(raw), dtype=torch.float32)
+    with torch.no_grad():
+        for m in layers:
+            x = forward(m, x)
+    if not isinstance(x, _GroupSumOutput):
+        raise LgcError("the model does not end in a GroupSum")
+    return Reference(counts=torch.round(x.counts).long().numpy(), scores=x.scores.numpy(),
+                     pred=x.scores.argmax(-1).long().numpy())
+
+
+def _flat_layers(model):
+    if _qualname(model) == "torch.nn.modules.container.Sequential":
+        return [leaf for child in model.children() for leaf in _flat_layers(child)]
+    return [model]
+
+
+def _qualname(module):
+    return getattr(module, "qualname", type(module).__name__)

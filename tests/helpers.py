@@ -1,0 +1,65 @@
+"""Small helpers shared by tests: running the CLI, random netlists, a plain per-gate evaluator."""
+
+import subprocess
+import sys
+
+import numpy as np
+
+from lgc.ir import Netlist
+
+
+def run_lgc(*args, cwd=None, env=None):
+    """Run `python -m lgc ARGS`; returns the CompletedProcess (text output)."""
+    return subprocess.run([sys.executable, "-m", "lgc", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=env)
+
+
+def random_netlist(rng, n_inputs, widths, arities, n_classes, skip_prob=0.0):
+    """A random layered netlist; with skip_prob > 0 layers also read from earlier layers."""
+    import networkx as nx
+
+    g = nx.DiGraph(name="random", source={"format": "test"})
+    g.add_node("input", op="input", width=n_inputs)
+    done = ["input"]
+    widths_of = {"input": n_inputs}
+    for i, (width, k) in enumerate(zip(widths, arities)):
+        node = f"layer{i + 1}"
+        sources = [done[-1]] + [d for d in done[:-1] if rng.random() < skip_prob]
+        in_width = sum(widths_of[s] for s in sources)
+        tt = rng.integers(0, 1 << (1 << k), size=width, dtype=np.uint64) if k < 6 else \
+            rng.integers(0, 2**63, size=width, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, width, dtype=np.uint64)
+        fanin = rng.integers(0, in_width, size=(width, k)).astype(np.int32)
+        g.add_node(node, op="logic", tt=tt, fanin=fanin)
+        for slot, s in enumerate(sources):
+            g.add_edge(s, node, slot=slot)
+        done.append(node)
+        widths_of[node] = width
+    last = done[-1]
+    width = widths_of[last]
+    groups = [np.sort(rng.choice(width, size=rng.integers(1, width + 1), replace=True))
+              for _ in range(n_classes)]
+    g.add_node("groupsum", op="groupsum", groups=groups,
+               offset=rng.integers(0, 3, n_classes).astype(np.int64), tau=1.0, beta=0.0)
+    g.add_edge(last, "groupsum", slot=0)
+    return Netlist(g).validate()
+
+
+def plain_evaluate(netlist, x):
+    """One gate and one sample at a time: the slow, obvious evaluator to check the fast one."""
+    x = np.asarray(x, dtype=np.uint8)
+    scores = np.zeros((len(x), netlist.n_classes), dtype=np.int64)
+    for s, sample in enumerate(x):
+        values = {netlist.input_node: [int(b) for b in sample]}
+        for node in netlist.logic_layers() + [netlist.output_node]:
+            vector = [b for src in netlist.sources(node) for b in values[src]]
+            attrs = netlist.graph.nodes[node]
+            if attrs["op"] == "logic":
+                out = []
+                for tt, fanin in zip(attrs["tt"], attrs["fanin"]):
+                    j = sum(vector[f] << p for p, f in enumerate(fanin))
+                    out.append((int(tt) >> j) & 1)
+                values[node] = out
+            else:
+                for c, grp in enumerate(attrs["groups"]):
+                    scores[s, c] = sum(vector[i] for i in grp) + int(attrs["offset"][c])
+    return scores, scores.argmax(axis=1)
