@@ -126,7 +126,7 @@ def test_copy_is_independent():
     assert n.graph.nodes["layer1"]["tt"][0] == DIFFLOGIC_TABLES[1]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_samples=st.integers(1, 150),
        arities=st.lists(st.integers(1, 6), min_size=1, max_size=4), skip=st.booleans())
 def test_bit_parallel_evaluator_matches_plain_evaluator(seed, n_samples, arities, skip):

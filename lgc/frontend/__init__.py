@@ -26,7 +26,10 @@ def load(path, **options):
     modules = _layer_list(_model_in(obj, path), path)
     for fmt in FORMATS:
         if fmt.claims(modules):
-            netlist = fmt.to_netlist(modules, name, dict(options))
+            try:
+                netlist = fmt.to_netlist(modules, name, dict(options))
+            except LgcError as e:
+                raise LgcError(f"{path}: {e}") from None
             netlist.graph.graph["source"]["file"] = os.path.basename(path)
             return netlist
     kinds = ", ".join(sorted({qualname(m) for m in modules}))

@@ -181,6 +181,8 @@ def read(path):
 
 def _read_archive(path, archive):
     infos = {info.filename: info for info in archive.infolist()}
+    for info in infos.values():
+        _check_size(info)
     pickles = [name for name in infos if name.endswith("/data.pkl") or name == "data.pkl"]
     if len(pickles) != 1:
         raise LgcError(f"{path}: not a torch.save archive (no single data.pkl inside)")
@@ -190,7 +192,6 @@ def _read_archive(path, archive):
         info = infos.get(f"{prefix}data/{key}")
         if info is None:
             raise pickle.UnpicklingError(f"storage record {key} is missing")
-        _check_size(info)
         raw = archive.read(info)
         if dtype == "bfloat16":  # numpy has no bfloat16: widen to float32 exactly
             words = np.frombuffer(raw, dtype="<u2")[:numel].astype(np.uint32) << 16
@@ -201,9 +202,7 @@ def _read_archive(path, archive):
             raise pickle.UnpicklingError(f"storage record {key} is shorter than its tensor")
         return array
 
-    info = infos[pickles[0]]
-    _check_size(info)
-    return _Unpickler(archive.open(info), record).load()
+    return _Unpickler(archive.open(infos[pickles[0]]), record).load()
 
 
 def _check_size(info):

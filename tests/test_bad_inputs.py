@@ -1,0 +1,153 @@
+"""The bad-input corpus: hostile and broken model files. Each gives one clear line on stderr and a
+non-zero exit from the CLI, and nothing from the file runs."""
+
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import fixture_path
+from helpers import run_lgc
+from torchfiles import rewrite_archive, save_difflogic
+
+
+def error_line(result):
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lgc: error: "), result.stderr
+    return lines[0]
+
+
+def inspect_error(path):
+    return error_line(run_lgc("inspect", path))
+
+
+def torch_like_zip(path, payload, extra=()):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", payload)
+        z.writestr("archive/version", "3\n")
+        for name, data in extra:
+            z.writestr(name, data)
+    return path
+
+
+class _Reduce:
+    def __init__(self, func, args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+@pytest.mark.parametrize("make_payload, refused", [
+    (lambda m: pickle.dumps(_Reduce(__import__("os").system, (f"touch {m}",)), protocol=2), "system"),
+    (lambda m: pickle.dumps(_Reduce(eval, (f"open({str(m)!r}, 'w')",)), protocol=2), "eval"),
+    (lambda m: pickle.dumps(_Reduce(exec, (f"open({str(m)!r}, 'w')",)), protocol=4), "exec"),
+    # builtins reached through getattr (a classic way around a naive allow-list)
+    (lambda m: b"cbuiltins\ngetattr\n(cbuiltins\n__import__\n(Vos\ntRVsystem\ntR(V" +
+     f"touch {m}".encode() + b"\ntR.", "getattr"),
+    # old-style INST opcode
+    (lambda m: b"(V" + f"touch {m}".encode() + b"\nios\nsystem\n.", "system"),
+    # a class of an allowed library but a function of it
+    (lambda m: b"ctorch.serialization\nload\n(V/etc/passwd\ntR.", "torch.serialization.load"),
+])
+def test_pickles_that_would_run_code_are_refused(tmp_path, make_payload, refused):
+    marker = tmp_path / "side_effect"
+    path = torch_like_zip(tmp_path / "evil.pt", make_payload(marker))
+    line = inspect_error(path)
+    assert "refusing to load the global" in line and refused in line
+    assert not marker.exists()
+
+
+def test_plain_pickle_file_is_not_unpickled(tmp_path):
+    marker = tmp_path / "side_effect"
+    (tmp_path / "evil.pkl").write_bytes(pickle.dumps(_Reduce(__import__("os").system, (f"touch {marker}",))))
+    assert "torch" in inspect_error(tmp_path / "evil.pkl")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9, 0.999])
+def test_truncated_archives(tmp_path, cut):
+    data = fixture_path("difflogic_digits_3x600").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: int(len(data) * cut)])
+    assert "lgc: error:" in inspect_error(tmp_path / "cut.pt")
+
+
+def test_corrupted_record(tmp_path):
+    # flip bytes inside a stored tensor record: the zip CRC check must catch it
+    src = fixture_path("difflogic_digits_3x600")
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = next(i for i in z.infolist() if i.filename.endswith("data/0"))
+    name_len, extra_len = np.frombuffer(data[info.header_offset + 26:info.header_offset + 30], "<u2")
+    start = info.header_offset + 30 + int(name_len) + int(extra_len) + 16
+    data[start:start + 8] = bytes(8)
+    (tmp_path / "bad.pt").write_bytes(bytes(data))
+    assert "damaged" in inspect_error(tmp_path / "bad.pt")
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path):
+    src = save_difflogic(tmp_path / "m.pt")
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp_path / "bomb.pt", "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        # a 200 MB record of zeros, deflated to a few hundred KB
+        info = zipfile.ZipInfo("m/data/99")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zout.writestr(info, bytes(200 << 20))
+    with zipfile.ZipFile(tmp_path / "bomb.pt") as z:
+        assert z.getinfo("m/data/99").compress_size < (200 << 20) // 100
+    line = error_line(run_lgc("inspect", tmp_path / "bomb.pt"))
+    assert "zip bomb" in line
+
+
+def test_state_dict_without_connections():
+    assert "state_dict" in inspect_error(fixture_path("difflogic_state_dict_only"))
+
+
+def _set(attr, value, layer=0):
+    def edit(layers, group_sum):
+        setattr(layers[layer], attr, value(layers[layer]) if callable(value) else value)
+    return edit
+
+
+def _weights(value):
+    def edit(layers, group_sum):
+        layers[0].weights = torch.nn.Parameter(value(layers[0].weights.detach()), requires_grad=False)
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_weights(lambda w: w[:, :8]), "weights must be float"),
+    (_weights(lambda w: w.to(torch.int64)), "weights must be float"),
+    (_weights(lambda w: w.index_fill(0, torch.tensor([3]), float("nan"))), "NaN"),
+    (_weights(lambda w: w.index_fill(0, torch.tensor([3]), float("inf"))), "infinity"),
+    (_set("indices", lambda l: (l.indices[0], l.indices[1] + 100)), "outside"),
+    (_set("indices", lambda l: (l.indices[0], -1 - l.indices[1])), "outside"),
+    (_set("indices", lambda l: (l.indices[0].float(), l.indices[1].float())), "integer"),
+    (_set("indices", lambda l: (l.indices[0][:3], l.indices[1][:3])), "indices"),
+    (_set("indices", lambda l: (l.indices[0],)), "connections"),
+    (_set("out_dim", 7), "weights must be float"),
+    (_set("in_dim", 99, layer=1), "reads 99 bits"),
+    (lambda layers, gs: setattr(gs, "k", 3), "equal groups"),
+    (lambda layers, gs: setattr(gs, "k", 0), "positive integer"),
+    (lambda layers, gs: setattr(gs, "tau", float("nan")), "tau"),
+])
+def test_broken_difflogic_models(tmp_path, edit, message):
+    path = save_difflogic(tmp_path / "m.pt", edit=edit)
+    assert message in inspect_error(path)
+
+
+def test_tensor_reaching_past_its_storage(tmp_path):
+    src = save_difflogic(tmp_path / "m.pt")
+    # shrink every tensor record to 8 bytes: the pickle's shapes now reach past their storage
+    dst = rewrite_archive(src, tmp_path / "short.pt",
+                          lambda name, data: data[:8] if "/data/" in name else data)
+    assert "shorter than its tensor" in inspect_error(dst)
+
+
+def test_well_formed_model_still_loads(tmp_path):
+    # the corpus's base model is valid: every failure above comes from its one defect
+    assert run_lgc("inspect", save_difflogic(tmp_path / "m.pt")).returncode == 0
