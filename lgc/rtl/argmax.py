@@ -1,0 +1,69 @@
+"""Argmax in Amaranth: a balanced tree of comparators, pipelined, lowest class index wins ties."""
+
+from amaranth import Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+
+class Argmax(wiring.Component):
+    """The index of the largest of `n_classes` unsigned scores, as torch.argmax picks it.
+
+    Each comparator keeps its left (lower-index) operand unless the right one is strictly larger,
+    so among equal scores the lowest class wins. A register follows every comparator level listed
+    in `cuts` (1-based); the scores ride along through the same registers and leave with their
+    class. `fresh_bits` / `delay_bits` count those registers (comparator results / carried scores).
+    """
+
+    def __init__(self, n_classes, width, cuts):
+        self.n_classes, self.width = n_classes, width
+        self.depth = (n_classes - 1).bit_length()
+        self.cuts = sorted(c for c in cuts if 0 < c < self.depth)
+        self.index_width = max(1, self.depth)
+        self.fresh_bits, self.delay_bits = self._count_registers()
+        super().__init__({"scores": In(n_classes * width), "index": Out(self.index_width),
+                          "scores_out": Out(n_classes * width)})
+
+    def elaborate(self, platform):
+        m = Module()
+        w, iw = self.width, self.index_width
+        scores = self.scores
+        # A node: (score, index, class if it is still an untouched input score, else None).
+        nodes = [(scores[c * w:(c + 1) * w], Const(c, iw), c) for c in range(self.n_classes)]
+        for level in range(1, self.depth + 1):
+            merged = []
+            for j in range(0, len(nodes), 2):
+                if j + 1 == len(nodes):
+                    merged.append(nodes[j])
+                    continue
+                (ls, li, _), (rs, ri, _) = nodes[j], nodes[j + 1]
+                right = Signal(name=f"right_{level}_{j // 2}")
+                score = Signal(w, name=f"score_{level}_{j // 2}")
+                index = Signal(iw, name=f"index_{level}_{j // 2}")
+                m.d.comb += [right.eq(rs > ls), score.eq(Mux(right, rs, ls)),
+                             index.eq(Mux(right, ri, li))]
+                merged.append((score, index, None))
+            nodes = merged
+            if level in self.cuts:
+                delayed = Signal(len(scores), name=f"scores_{level}", reset_less=True)
+                m.d.sync += delayed.eq(scores)
+                scores = delayed
+                nodes = [self._register(m, node, scores, level, j) for j, node in enumerate(nodes)]
+        m.d.comb += [self.index.eq(nodes[0][1]), self.scores_out.eq(scores)]
+        return m
+
+    def _register(self, m, node, scores, level, j):
+        score, index, leaf = node
+        if leaf is not None:  # an untouched score: the delayed scores already hold it
+            return scores[leaf * self.width:(leaf + 1) * self.width], index, leaf
+        reg_score = Signal(self.width, name=f"score_{level}_{j}_q", reset_less=True)
+        reg_index = Signal(self.index_width, name=f"index_{level}_{j}_q", reset_less=True)
+        m.d.sync += [reg_score.eq(score), reg_index.eq(index)]
+        return reg_score, reg_index, None
+
+    def _count_registers(self):
+        nodes, fresh = [True] * self.n_classes, 0  # True: still an untouched input score
+        for level in range(1, self.depth + 1):
+            nodes = [nodes[j] and j + 1 == len(nodes) for j in range(0, len(nodes), 2)]
+            if level in self.cuts:
+                fresh += sum(not leaf for leaf in nodes) * (self.width + self.index_width)
+        return fresh, len(self.cuts) * self.n_classes * self.width

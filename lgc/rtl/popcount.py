@@ -1,0 +1,130 @@
+"""The GroupSum in hardware: per class a balanced adder tree over its group's bits, written as text.
+
+Level 1 adds pairs of bits, level 2 pairs of those sums, and so on; an odd operand out passes to
+the next level unchanged, so a class of n bits is ceil(log2 n) levels deep. Every sum is exactly as
+wide as its largest value. The class's constant (its offset) joins the first sum of level 1, where
+it costs no extra level: that node is still a function of two bits. A bit that appears twice in a
+group is added twice. Classes whose tree is shallower pass their score on to the deepest level.
+
+Registers sit after the levels listed in `cuts`; each stretch between cuts is one combinational
+module (`lgc_popcount_sJ`); the datapath holds the registers. The last module's output is the
+scores vector: k fields of `width` bits, class 0 in the low bits (unsigned: offsets are shifted to
+be non-negative by the core, which adds the shift back at its output).
+"""
+
+import dataclasses
+
+from .text import concat, render
+
+
+def tree_depth(n_bits, const):
+    if n_bits >= 2:
+        return (n_bits - 1).bit_length()
+    return 1 if n_bits == 1 and const else 0
+
+
+@dataclasses.dataclass
+class Operand:
+    expr: str     # how the current module reads it
+    width: int
+    top: int      # its largest value
+    fresh: bool   # made in the current module (else carried in from an earlier one)
+
+
+@dataclasses.dataclass
+class Module:
+    name: str
+    text: str
+    in_width: int
+    out_width: int
+    fresh_bits: int   # output bits computed in this module
+    carried_bits: int  # output bits passed through from its input
+
+
+class Popcount:
+    def __init__(self, groups, consts):
+        """groups: per class, positions of its bits on the GroupSum's input vector (repeats count
+        twice); consts: per class, a non-negative constant added to its count."""
+        self.groups = [list(map(int, g)) for g in groups]
+        self.consts = [int(c) for c in consts]
+        if min(self.consts, default=0) < 0:
+            raise ValueError("popcount constants must be non-negative")
+        self.depth = max((tree_depth(len(g), c) for g, c in zip(self.groups, self.consts)),
+                         default=0)
+        self.width = max(max(len(g) + c for g, c in zip(self.groups, self.consts)).bit_length(), 1)
+        self._modules = {}
+
+    def modules(self, cuts, n_in, prefix="lgc_popcount"):
+        """The combinational modules between the registers after the levels in `cuts`."""
+        key = (tuple(cuts), n_in, prefix)
+        if key not in self._modules:
+            self._modules[key] = self._write(*key)
+        return self._modules[key]
+
+    def _write(self, cuts, n_in, prefix):
+        ops = [[Operand(f"i[{p}]", 1, 1, False) for p in g] for g in self.groups]
+        bounds = [0] + sorted(c for c in cuts if 0 < c < self.depth) + [self.depth]
+        modules = []
+        for j, (lo, hi) in enumerate(zip(bounds, bounds[1:]), start=1):
+            lines = []
+            for level in range(lo + 1, hi + 1):
+                for c, class_ops in enumerate(ops):
+                    ops[c] = _level(class_ops, self.consts[c] if level == 1 else 0,
+                                    f"c{c}_{level}", lines)
+            last = hi == self.depth
+            outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)] if last else \
+                [op.expr for class_ops in ops for op in class_ops]
+            out_width = len(ops) * self.width if last else sum(op.width for o in ops for op in o)
+            carried = sum(self.width for o in ops if o and not o[0].fresh) if last else \
+                sum(op.width for o in ops for op in o if not op.fresh)
+            name = f"{prefix}_s{j}"
+            text = render("popcount.v.j2", name=name, body="\n".join(lines), in_width=n_in,
+                          out_width=out_width, outputs=concat(outputs),
+                          comment=f"GroupSum popcount, tree levels {lo + 1} to {hi} of "
+                                  f"{self.depth}" if hi > lo else "GroupSum scores")
+            modules.append(Module(name, text, n_in, out_width, out_width - carried, carried))
+            ops, n_in = _reread(ops), out_width
+        return modules
+
+    def _score(self, c, class_ops):
+        """Class c's score as a field of `width` bits."""
+        if not class_ops:
+            return f"{self.width}'d{self.consts[c]}"
+        (op,) = class_ops
+        return _extend(op, self.width)
+
+
+def _level(ops, const, prefix, lines):
+    """One tree level over a class's operands; appends the new sums' wire lines."""
+    out = []
+    for j in range(0, len(ops), 2):
+        pair = ops[j:j + 2]
+        add = const if j == 0 else 0
+        if len(pair) == 1 and not add:
+            out.append(pair[0])
+            continue
+        top = sum(op.top for op in pair) + add
+        width = top.bit_length()
+        terms = [_extend(op, width) for op in pair] + ([f"{width}'d{add}"] if add else [])
+        name = f"{prefix}_{j // 2}"
+        lines.append(f"    wire [{width - 1}:0] {name} = {' + '.join(terms)};")
+        out.append(Operand(name, width, top, True))
+    return out
+
+
+def _extend(op, width):
+    pad = width - op.width
+    return op.expr if pad == 0 else f"{{{pad}'d0, {op.expr}}}"
+
+
+def _reread(ops):
+    """The operands as the next module sees them: slices of its input vector, in output order."""
+    at, out = 0, []
+    for class_ops in ops:
+        row = []
+        for op in class_ops:
+            expr = f"i[{at}]" if op.width == 1 else f"i[{at + op.width - 1}:{at}]"
+            row.append(Operand(expr, op.width, op.top, False))
+            at += op.width
+        out.append(row)
+    return out
