@@ -3,10 +3,11 @@ component that board tops instantiate (with `core.verilog_files()` added to the 
 
 import os
 
-from .core import DEFAULTS, Core
+from .argmax import argmax_depth
+from .core import DEFAULTS, Core, Plan
 from .verilog import TOP, core_verilog
 
-__all__ = ["Core", "DEFAULTS", "TOP", "generate"]
+__all__ = ["Core", "DEFAULTS", "Plan", "TOP", "generate"]
 
 
 def generate(netlist, out_dir, **options):
@@ -23,24 +24,24 @@ def generate(netlist, out_dir, **options):
 
 
 def summary(core, files):
-    logic = core.logic
+    plan = core.plan
     return {
         "top": TOP,
         "files": files,
-        **core.options,
-        "latency": core.latency,
-        "ports": {"in_bits": core.n_inputs, "out_scores": core.n_classes * core.score_width,
-                  "out_class": core.class_width},
-        "score_width": core.score_width,
-        "score_signed": core.score_signed,
-        "gates": core.netlist.gate_count(),
-        "live_gates": logic.live_gates,
-        "lut_levels": logic.lut_levels,
-        "gate_stages": len(logic.stages) if logic.registered else 0,
-        "popcount_levels": core.popcount.depth,
-        "argmax_levels": core.argmax.depth,
-        "reduction_registers_after_levels": list(core.popcount_cuts)
-        + ([core.popcount.depth] if core.register_scores else [])
-        + [core.popcount.depth + c for c in core.argmax.cuts],
-        "registers": core.registers(),
+        **plan.options,
+        "latency": plan.latency,
+        "ports": {"in_bits": plan.n_inputs, "out_scores": plan.n_classes * plan.score_width,
+                  "out_class": plan.class_width},
+        "score_width": plan.score_width,
+        "score_signed": plan.score_signed,
+        "gates": plan.netlist.gate_count(),
+        "live_gates": plan.logic.live_gates,
+        "lut_levels": plan.logic.lut_levels,
+        "gate_stages": len(plan.logic.stages) if plan.logic.registered else 0,
+        "popcount_levels": plan.popcount.depth,
+        "argmax_levels": argmax_depth(plan.n_classes),
+        "reduction_registers_after_levels": list(plan.popcount_cuts)
+        + ([plan.popcount.depth] if plan.register_scores else [])
+        + [plan.popcount.depth + c for c in plan.argmax_cuts],
+        "registers": plan.registers(),
     }

@@ -1,6 +1,6 @@
 """Argmax in Amaranth: a balanced tree of comparators, pipelined, lowest class index wins ties."""
 
-from amaranth import Const, Module, Mux, Signal
+from amaranth import Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -9,17 +9,16 @@ class Argmax(wiring.Component):
     """The index of the largest of `n_classes` unsigned scores, as torch.argmax picks it.
 
     Each comparator keeps its left (lower-index) operand unless the right one is strictly larger,
-    so among equal scores the lowest class wins. A register follows every comparator level listed
-    in `cuts` (1-based); the scores ride along through the same registers and leave with their
-    class. `fresh_bits` / `delay_bits` count those registers (comparator results / carried scores).
+    so among equal scores the lowest class wins; scores are two's complement when `signed`. A
+    register follows every comparator level listed in `cuts` (1-based); the scores ride along
+    through the same registers and leave with their class.
     """
 
-    def __init__(self, n_classes, width, cuts):
-        self.n_classes, self.width = n_classes, width
-        self.depth = (n_classes - 1).bit_length()
+    def __init__(self, n_classes, width, cuts, signed=False):
+        self.n_classes, self.width, self.signed = n_classes, width, signed
+        self.depth = argmax_depth(n_classes)
         self.cuts = sorted(c for c in cuts if 0 < c < self.depth)
         self.index_width = max(1, self.depth)
-        self.fresh_bits, self.delay_bits = self._count_registers()
         super().__init__({"scores": In(n_classes * width), "index": Out(self.index_width),
                           "scores_out": Out(n_classes * width)})
 
@@ -28,7 +27,7 @@ class Argmax(wiring.Component):
         w, iw = self.width, self.index_width
         scores = self.scores
         # A node: (score, index, class if it is still an untouched input score, else None).
-        nodes = [(scores[c * w:(c + 1) * w], Const(c, iw), c) for c in range(self.n_classes)]
+        nodes = [(self._field(scores, c), Const(c, iw), c) for c in range(self.n_classes)]
         for level in range(1, self.depth + 1):
             merged = []
             for j in range(0, len(nodes), 2):
@@ -37,7 +36,7 @@ class Argmax(wiring.Component):
                     continue
                 (ls, li, _), (rs, ri, _) = nodes[j], nodes[j + 1]
                 right = Signal(name=f"right_{level}_{j // 2}")
-                score = Signal(w, name=f"score_{level}_{j // 2}")
+                score = Signal(self._shape, name=f"score_{level}_{j // 2}")
                 index = Signal(iw, name=f"index_{level}_{j // 2}")
                 m.d.comb += [right.eq(rs > ls), score.eq(Mux(right, rs, ls)),
                              index.eq(Mux(right, ri, li))]
@@ -54,16 +53,33 @@ class Argmax(wiring.Component):
     def _register(self, m, node, scores, level, j):
         score, index, leaf = node
         if leaf is not None:  # an untouched score: the delayed scores already hold it
-            return scores[leaf * self.width:(leaf + 1) * self.width], index, leaf
-        reg_score = Signal(self.width, name=f"score_{level}_{j}_q", reset_less=True)
+            return self._field(scores, leaf), index, leaf
+        reg_score = Signal(self._shape, name=f"score_{level}_{j}_q", reset_less=True)
         reg_index = Signal(self.index_width, name=f"index_{level}_{j}_q", reset_less=True)
         m.d.sync += [reg_score.eq(score), reg_index.eq(index)]
         return reg_score, reg_index, None
 
-    def _count_registers(self):
-        nodes, fresh = [True] * self.n_classes, 0  # True: still an untouched input score
-        for level in range(1, self.depth + 1):
-            nodes = [nodes[j] and j + 1 == len(nodes) for j in range(0, len(nodes), 2)]
-            if level in self.cuts:
-                fresh += sum(not leaf for leaf in nodes) * (self.width + self.index_width)
-        return fresh, len(self.cuts) * self.n_classes * self.width
+    @property
+    def _shape(self):
+        return signed(self.width) if self.signed else unsigned(self.width)
+
+    def _field(self, scores, c):
+        field = scores[c * self.width:(c + 1) * self.width]
+        return field.as_signed() if self.signed else field
+
+
+def argmax_depth(n_classes):
+    return (n_classes - 1).bit_length()
+
+
+def argmax_registers(n_classes, width, cuts):
+    """(register bits of comparator results, of carried scores) of an Argmax with these cuts."""
+    depth, index_width = argmax_depth(n_classes), max(1, argmax_depth(n_classes))
+    cuts = [c for c in cuts if 0 < c < depth]
+    untouched, fresh = [True] * n_classes, 0  # untouched: a node that is still an input score
+    for level in range(1, depth + 1):
+        untouched = [untouched[j] and j + 1 == len(untouched)
+                     for j in range(0, len(untouched), 2)]
+        if level in cuts:
+            fresh += sum(not u for u in untouched) * (width + index_width)
+    return fresh, len(cuts) * n_classes * width

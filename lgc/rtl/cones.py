@@ -35,12 +35,13 @@ def _cones(inputs, level, cone, absorbable, k_lut):
     n, k = inputs.shape
     used = inputs >= 0
     safe = np.where(used, inputs, 0)
-    fanin_cones = cone[safe]                                   # [n, k, K]
+    fanin_cones = cone[safe].astype(np.int64)                  # [n, k, K]
     can_absorb = used & absorbable[safe]
     free = can_absorb & ((fanin_cones >= 0).sum(axis=2) <= 1)
     costly = can_absorb & ~free
     combos = range(1 << k) if k <= _ENUMERATE_UP_TO else (0, (1 << k) - 1)
-    best_key = np.full(n, np.iinfo(np.int64).max)
+    never = np.iinfo(np.int64).max
+    best_key = np.full(n, never)
     best_level = np.zeros(n, dtype=np.int32)
     best_cone = np.full((n, k_lut), -1, dtype=np.int32)
     first = None
@@ -59,9 +60,9 @@ def _cones(inputs, level, cone, absorbable, k_lut):
         key = np.where(count <= k_lut, depth.astype(np.int64) * 64 + count, best_key)
         better = key < best_key
         best_key[better], best_level[better] = key[better], depth[better]
-        packed = np.sort(np.where(distinct, leaves, np.iinfo(np.int64).max), axis=1)[:, :k_lut]
-        best_cone[better] = np.where(packed[better] < np.iinfo(np.int64).max, packed[better], -1)
-    fits = best_key < np.iinfo(np.int64).max
+        packed = np.sort(np.where(distinct, leaves, never), axis=1)[:, :k_lut]
+        best_cone[better] = np.where(packed[better] < never, packed[better], -1)
+    fits = best_key < never
     # Too many inputs for one LUT: a tree of K-input LUTs over the leaves, one level per K-1 more.
     depth, count = first
     extra = -(-(count - k_lut) // max(k_lut - 1, 1))

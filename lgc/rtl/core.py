@@ -9,7 +9,8 @@ Ports (DESIGN.md): `clk`, `rst` (the sync domain), `in_valid`, `in_bits[n_inputs
 `latency` is the number of clock edges from an input to its result; a new input every clock.
 
 The gate and popcount logic is Verilog text (`verilog_files()`), instantiated here; a platform
-build adds those files next to the core (Amaranth then elaborates the rest).
+build adds those files next to the core (Amaranth elaborates the rest). `Plan` holds every number
+of a core without building it.
 """
 
 import numpy as np
@@ -19,7 +20,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import LgcError
 from ..ir.truthtable import MAX_ARITY
-from .argmax import Argmax
+from .argmax import Argmax, argmax_depth, argmax_registers
 from .datapath import datapath_files
 from .pipeline import plan_logic, reduction_cuts
 from .popcount import Popcount
@@ -28,8 +29,10 @@ DEFAULTS = {"layers_per_stage": 2, "adder_levels_per_stage": 2, "lut_size": 4}
 _MAX_PORT_BITS = 65_000  # Amaranth numbers the bits of a port or cell with 16 bits
 
 
-class Core(wiring.Component):
-    def __init__(self, netlist, *, layers_per_stage=DEFAULTS["layers_per_stage"],
+class Plan:
+    """Where everything of a core goes: gate stages, popcount trees, reduction registers."""
+
+    def __init__(self, netlist, layers_per_stage=DEFAULTS["layers_per_stage"],
                  adder_levels_per_stage=DEFAULTS["adder_levels_per_stage"],
                  lut_size=DEFAULTS["lut_size"]):
         check_options(layers_per_stage, adder_levels_per_stage, lut_size)
@@ -40,87 +43,94 @@ class Core(wiring.Component):
         self.n_inputs, self.n_classes = netlist.n_inputs, netlist.n_classes
         self.logic = plan_logic(netlist, layers_per_stage, lut_size)
 
-        # Scores are shifted by `base` so that all are non-negative inside (argmax does not mind).
-        offsets = np.asarray(netlist.graph.nodes[netlist.output_node]["offset"], dtype=np.int64)
-        self.base = min(0, int(offsets.min()))
         on_vector = np.full(self.logic.signals.count, -1, dtype=np.int64)
         on_vector[self.logic.boundaries[-1]] = np.arange(len(self.logic.boundaries[-1]))
         groups = [on_vector[g] for g in self.logic.signals.groups()]
-        self.popcount = Popcount(groups, (offsets - self.base).tolist())
+        self.popcount = Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
+        self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
 
-        depth = self.popcount.depth + (self.n_classes - 1).bit_length()
+        depth = self.popcount.depth + argmax_depth(self.n_classes)
         cuts = reduction_cuts(depth, adder_levels_per_stage)
         self.popcount_cuts = tuple(c for c in cuts if c < self.popcount.depth)
         self.register_scores = self.popcount.depth in cuts
-        argmax_cuts = [c - self.popcount.depth for c in cuts if c > self.popcount.depth]
-        self.argmax = Argmax(self.n_classes, self.popcount.width, argmax_cuts)
+        self.argmax_cuts = [c - self.popcount.depth for c in cuts if c > self.popcount.depth]
+        self.class_width = max(1, argmax_depth(self.n_classes))
         self.latency = 2 + len(self.logic.stages) * self.logic.registered + len(cuts)
-
-        top = max(len(g) + int(o) for g, o in zip(groups, offsets))
-        self.score_signed = self.base < 0
-        self.score_width = (max(top.bit_length(), (-self.base - 1).bit_length()) + 1
-                            if self.score_signed else self.popcount.width)
-        self.class_width = self.argmax.index_width
         if max(self.n_inputs, self.n_classes * self.score_width) > _MAX_PORT_BITS:
             raise LgcError(f"the core's ports would be wider than {_MAX_PORT_BITS} bits "
                            f"({self.n_inputs} inputs, {self.n_classes} classes x "
                            f"{self.score_width} bits), more than Amaranth can build")
-        self._files = None
-        super().__init__({"in_valid": In(1), "in_bits": In(self.n_inputs), "out_valid": Out(1),
-                          "out_scores": Out(self.n_classes * self.score_width),
-                          "out_class": Out(self.class_width)})
 
     @property
     def clocked_datapath(self):
         return bool(self.logic.registered and self.logic.stages or self.popcount_cuts
                     or self.register_scores)
 
-    def verilog_files(self):
-        """{file name: Verilog text} of the modules the core instantiates (lgc_datapath & co)."""
-        if self._files is None:
-            self._files = datapath_files(self.logic, self.popcount, self.popcount_cuts,
-                                         self.register_scores, self.n_inputs,
-                                         self.netlist.graph.graph.get("name", "netlist"))
-        return self._files
+    def popcount_modules(self):
+        return self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]))
 
     def registers(self):
         """Flip-flop counts: data (computed values), delay (values carried over stages), valid."""
-        k, w = self.n_classes, self.popcount.width
-        pop = self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]))
+        k, w = self.n_classes, self.score_width
+        pop = self.popcount_modules()
         registered = pop if self.register_scores else pop[:-1]
+        arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts)
         data = (self.n_inputs + self.logic.stage_bits + sum(m.fresh_bits for m in registered)
-                + self.argmax.fresh_bits + k * self.score_width + self.class_width)
-        delay = (self.logic.delay_bits + sum(m.carried_bits for m in registered)
-                 + self.argmax.delay_bits)
+                + arg_fresh + k * w + self.class_width)
+        delay = self.logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
         return {"data": data, "delay": delay, "valid": self.latency,
-                "total": data + delay + self.latency, "score_delay_per_stage": k * w}
+                "total": data + delay + self.latency}
+
+
+class Core(wiring.Component):
+    """The core of `netlist` with the given pipeline options (see Plan); `plan`, `latency`,
+    `score_width`, `score_signed`, `registers()` describe it, `verilog_files()` is its text."""
+
+    def __init__(self, netlist, **options):
+        self.plan = plan = Plan(netlist, **options)
+        self.latency, self.score_width = plan.latency, plan.score_width
+        self.score_signed = plan.score_signed
+        self._files = None
+        super().__init__({"in_valid": In(1), "in_bits": In(plan.n_inputs), "out_valid": Out(1),
+                          "out_scores": Out(plan.n_classes * plan.score_width),
+                          "out_class": Out(plan.class_width)})
+
+    def registers(self):
+        return self.plan.registers()
+
+    def verilog_files(self):
+        """{file name: Verilog text} of the modules the core instantiates (lgc_datapath & co)."""
+        if self._files is None:
+            plan = self.plan
+            name = plan.netlist.graph.graph.get("name") or "netlist"
+            self._files = datapath_files(plan.logic, plan.popcount_modules(),
+                                         plan.register_scores, plan.n_inputs, name)
+        return self._files
 
     def elaborate(self, platform):
+        plan = self.plan
         m = Module()
-        valid = Signal(self.latency, name="valid")  # the only reset registers
+        valid = Signal(plan.latency, name="valid")  # the only registers with a reset
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
-        bits = Signal(self.n_inputs, name="bits", reset_less=True)
+        bits = Signal(plan.n_inputs, name="bits", reset_less=True)
         m.d.sync += bits.eq(self.in_bits)
 
-        scores = Signal(self.n_classes * self.popcount.width, name="scores")
+        scores = Signal(len(self.out_scores), name="scores")
         ports = {"i_x": bits, "o_scores": scores}
-        if self.clocked_datapath:
+        if plan.clocked_datapath:
             ports["i_clk"] = ClockSignal("sync")
         m.submodules.datapath = Instance("lgc_datapath", **ports)
         # Data registers below the core have no reset: a reset-less domain on the same clock, so
         # submodules get no reset port they would not use.
         m.domains.data = data = ClockDomain("data", reset_less=True, local=True)
         m.d.comb += data.clk.eq(ClockSignal("sync"))
-        m.submodules.argmax = argmax = DomainRenamer("data")(self.argmax)
+        argmax = Argmax(plan.n_classes, plan.score_width, plan.argmax_cuts, plan.score_signed)
+        m.submodules.argmax = DomainRenamer("data")(argmax)
         m.d.comb += argmax.scores.eq(scores)
 
-        w, out_w = self.popcount.width, self.score_width
-        fields = [argmax.scores_out[c * w:(c + 1) * w] for c in range(self.n_classes)]
-        if self.score_signed:  # undo the shift: two's complement fields
-            fields = [(f + self.base)[:out_w] for f in fields]
         out_scores = Signal(len(self.out_scores), name="out_scores_q", reset_less=True)
-        out_class = Signal(self.class_width, name="out_class_q", reset_less=True)
-        m.d.sync += [out_scores.eq(Cat(*fields)), out_class.eq(argmax.index)]
+        out_class = Signal(len(self.out_class), name="out_class_q", reset_less=True)
+        m.d.sync += [out_scores.eq(argmax.scores_out), out_class.eq(argmax.index)]
         m.d.comb += [self.out_valid.eq(valid[-1]), self.out_scores.eq(out_scores),
                      self.out_class.eq(out_class)]
         return m

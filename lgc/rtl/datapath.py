@@ -11,7 +11,7 @@ from .gates import stage_module
 from .text import concat, render
 
 
-def datapath_files(logic, popcount, popcount_cuts, register_scores, n_inputs, model_name):
+def datapath_files(logic, popcount_modules, register_scores, n_inputs, model_name):
     """{file name: text} of lgc_datapath and the modules it instantiates."""
     files, steps = {}, []
     previous = "b0" if len(logic.boundaries[0]) else None
@@ -25,7 +25,7 @@ def datapath_files(logic, popcount, popcount_cuts, register_scores, n_inputs, mo
                      f"b{s}" if logic.registered else None)
         steps.append(step)
         previous = step["register"] or step["out"]
-    modules = popcount.modules(popcount_cuts, len(logic.boundaries[-1]))
+    modules = popcount_modules
     for j, module in enumerate(modules, start=1):
         files[f"{module.name}.v"] = module.text
         last = j == len(modules)

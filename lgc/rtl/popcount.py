@@ -8,8 +8,11 @@ group is added twice. Classes whose tree is shallower pass their score on to the
 
 Registers sit after the levels listed in `cuts`; each stretch between cuts is one combinational
 module (`lgc_popcount_sJ`); the datapath holds the registers. The last module's output is the
-scores vector: k fields of `width` bits, class 0 in the low bits (unsigned: offsets are shifted to
-be non-negative by the core, which adds the shift back at its output).
+scores vector: k fields of `width` bits, class 0 in the low bits.
+
+Offsets may be negative. The trees then count from `base` (the lowest offset) up, with non-negative
+constants, and the scores come out in two's complement: `base` is added at the end, modulo
+2**width, in the same level as the last sum.
 """
 
 import dataclasses
@@ -42,16 +45,20 @@ class Module:
 
 
 class Popcount:
-    def __init__(self, groups, consts):
+    def __init__(self, groups, offsets):
         """groups: per class, positions of its bits on the GroupSum's input vector (repeats count
-        twice); consts: per class, a non-negative constant added to its count."""
+        twice); offsets: per class, the constant added to its count."""
         self.groups = [list(map(int, g)) for g in groups]
-        self.consts = [int(c) for c in consts]
-        if min(self.consts, default=0) < 0:
-            raise ValueError("popcount constants must be non-negative")
+        self.base = min(0, min(int(o) for o in offsets))
+        self.consts = [int(o) - self.base for o in offsets]   # what the trees add: >= 0
         self.depth = max((tree_depth(len(g), c) for g, c in zip(self.groups, self.consts)),
                          default=0)
-        self.width = max(max(len(g) + c for g, c in zip(self.groups, self.consts)).bit_length(), 1)
+        counts = max(len(g) + c for g, c in zip(self.groups, self.consts))
+        self.signed = self.base < 0
+        self.width = max(counts.bit_length(), 1)
+        if self.signed:  # room for base .. top in two's complement (and for the counts)
+            top = max(len(g) + int(o) for g, o in zip(self.groups, offsets))
+            self.width = max(self.width, max(top.bit_length(), (-self.base - 1).bit_length()) + 1)
         self._modules = {}
 
     def modules(self, cuts, n_in, prefix="lgc_popcount"):
@@ -88,10 +95,13 @@ class Popcount:
 
     def _score(self, c, class_ops):
         """Class c's score as a field of `width` bits."""
+        w = self.width
         if not class_ops:
-            return f"{self.width}'d{self.consts[c]}"
+            return f"{w}'d{(self.consts[c] + self.base) % (1 << w)}"
         (op,) = class_ops
-        return _extend(op, self.width)
+        if not self.signed:
+            return _extend(op, w)
+        return f"{_extend(op, w)} + {w}'d{self.base % (1 << w)}"
 
 
 def _level(ops, const, prefix, lines):
