@@ -336,3 +336,21 @@ def test_table_helpers_vectorize_over_arity():
     assert support(tt, k).tolist() == [[True, False, False], [True, True, False],
                                        [False, False, False], [False, False, False]]
     assert constant_value(tt, k).tolist() == [-1, -1, 1, 0]
+
+
+def test_inspect_shows_what_the_passes_remove():
+    from conftest import fixture_path
+    from helpers import run_lgc
+
+    path = fixture_path("difflogic_digits_3x600")
+    shown = run_lgc("inspect", path)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert "optimization: 1800 -> 974 gates (-45.89%) in 3 rounds" in shown.stdout
+    assert "verified after every pass on 1024 vectors" in shown.stdout
+    assert any(line.split()[:4] == ["round", "1", "wires", "-751"] for line in lines)
+    assert "  after: layer1 352, layer2.k1 2, layer2 300, layer3 280, layer3.k1 40" in lines
+    as_json = json.loads(run_lgc("inspect", "--json", path).stdout)
+    assert as_json["passes"]["gates_after"] == 974 and as_json["gates"] == 1800
+    plain = run_lgc("inspect", "--no-opt", path)
+    assert "optimization" not in plain.stdout and plain.stdout.strip()

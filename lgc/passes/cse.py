@@ -36,21 +36,43 @@ def merge_duplicates(netlist):
 
 def _first_copies(gates):
     """int [G]: for each gate the index of the first gate with the same canonical key."""
-    tt, fanin, k = gates.tt.copy(), gates.fanin.copy(), gates.arity
+    first = np.arange(gates.n_gates)
+    k = gates.arity
+    fanin = np.where(np.arange(gates.fanin.shape[1])[None, :] < k[:, None], gates.fanin, -1)
+    # Only gates reading the same set of values as another gate can be copies: find those first.
+    maybe = np.flatnonzero(_repeated(_hash_rows([k, *np.sort(fanin, axis=1).T])))
+    tt, fanin, k = gates.tt[maybe], fanin[maybe], k[maybe]
     width = fanin.shape[1]
     for step in range(width):  # odd-even transposition sort of each gate's inputs
         for p in range(step % 2, width - 1, 2):
             s = (p + 1 < k) & (fanin[:, p] > fanin[:, p + 1])
             tt[s] = swap_inputs(tt[s], p)
             fanin[s, p], fanin[s, p + 1] = fanin[s, p + 1], fanin[s, p]
-    fanin[np.arange(width)[None, :] >= k[:, None]] = -1
-    keys = [fanin[:, p] for p in reversed(range(width))] + [tt, k]
-    order = np.lexsort(keys)  # the last key sorts first
-    same = np.ones(max(len(order) - 1, 0), dtype=bool)  # sorted neighbours with equal keys
-    for key in keys:
+    keys = [k, tt, *fanin.T]
+    order = np.argsort(_hash_rows(keys), kind="stable")
+    same = np.ones(len(order) - 1 if len(order) else 0, dtype=bool)  # sorted neighbours, equal keys
+    for key in keys:  # exact: a hash collision can only hide a copy, never merge different gates
         same &= key[order[1:]] == key[order[:-1]]
-    run_start = np.concatenate([[True], ~same])[:len(order)]
-    run = np.cumsum(run_start) - 1
-    first = np.empty(gates.n_gates, dtype=np.int64)
-    first[order] = np.minimum.reduceat(order, np.flatnonzero(run_start))[run] if len(order) else order
+    run_start = np.concatenate([[True], ~same]) if len(order) else np.zeros(0, dtype=bool)
+    if len(order):
+        lowest = np.minimum.reduceat(maybe[order], np.flatnonzero(run_start))
+        first[maybe[order]] = lowest[np.cumsum(run_start) - 1]
     return first
+
+
+def _hash_rows(columns):
+    """uint64 hash of each row of the given integer columns (a multiply-xorshift mix)."""
+    h = np.zeros(len(columns[0]), dtype=np.uint64)
+    for column in columns:
+        h = (h ^ column.astype(np.uint64)) * np.uint64(0x9E37_79B9_7F4A_7C15)
+        h ^= h >> np.uint64(29)
+    return h
+
+
+def _repeated(values):
+    """bool mask of the entries whose value occurs more than once."""
+    order = np.argsort(values, kind="stable")
+    equal = values[order[1:]] == values[order[:-1]]
+    out = np.zeros(len(values), dtype=bool)
+    out[order[1:][equal]] = out[order[:-1][equal]] = True
+    return out

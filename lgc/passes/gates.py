@@ -23,6 +23,7 @@ from typing import NamedTuple
 import networkx as nx
 import numpy as np
 
+from ..errors import LgcError
 from ..ir import Netlist
 from ..ir.truthtable import constant_value
 
@@ -130,38 +131,44 @@ class Gates:
         new_id = np.full(n_in + self.n_gates, -1, dtype=np.int64)
         new_id[:n_in] = np.arange(n_in)
         new_id[n_in + keep] = n_in + np.arange(len(keep))
-        root, arity = self.root[keep], self.arity[keep]
-        cuts = np.flatnonzero((np.diff(root) != 0) | (np.diff(arity) != 0)) + 1
-        lows = [0, *cuts.tolist()] if len(keep) else []
-        highs = [*cuts.tolist(), len(keep)] if len(keep) else []
-        widest = {}
-        for lo in lows:
-            widest.setdefault(int(root[lo]), int(arity[lo]))
-        names = [self.source.input_node] + [
-            self.roots[root[lo]] if arity[lo] == widest[int(root[lo])]
-            else f"{self.roots[root[lo]]}.k{arity[lo]}" for lo in lows]
+        names, lows = self._layout(keep)
         starts = np.array([0] + [n_in + lo for lo in lows] + [n_in + len(keep)], dtype=np.int64)
 
         src = self.source.graph
         g = nx.DiGraph()
         g.graph.update(copy.deepcopy(dict(src.graph)))
         g.add_node(names[0], **copy.deepcopy(dict(src.nodes[names[0]])))
-        for node, lo, hi in zip(names[1:], lows, highs):
+        for node, lo, hi in zip(names[1:], lows, [*lows[1:], len(keep)]):
             gates = keep[lo:hi]
-            k = int(arity[lo])
-            reads, local = _reads(new_id[self.fanin[gates, :k]], starts, names)
+            reads, local = _reads(new_id[self.fanin[gates, :self.arity[gates[0]]]], starts, names)
             g.add_node(node, op="logic", tt=self.tt[gates].copy(), fanin=local.astype(np.int32))
             g.add_edges_from((u, node, {"slot": s}) for s, u in enumerate(reads))
         out = self.source.output_node
         reads, local = _reads(new_id[self.bits], starts, names)
-        by_class = np.argsort(self.klass, kind="stable")
         sizes = np.bincount(self.klass, minlength=len(self.offset))
-        groups = np.split(local[by_class], np.cumsum(sizes)[:-1])
+        groups = np.split(local[np.argsort(self.klass, kind="stable")], np.cumsum(sizes)[:-1])
         attrs = {k: copy.deepcopy(v) for k, v in src.nodes[out].items() if k not in ("groups", "offset")}
         g.add_node(out, **attrs, groups=groups, offset=self.offset.copy())
-        # A group that reads nothing still needs an edge: every node must lead to the groupsum.
+        # Groups that read nothing at all: the input still needs its path to the groupsum.
         g.add_edges_from((u, out, {"slot": s}) for s, u in enumerate(reads or names[:1]))
         return Netlist(g).validate(), self.n_gates - len(keep)
+
+    def _layout(self, keep):
+        """(node names, the input first; where each logic node starts in `keep`): one node per
+        root and arity, named like the root for its widest gates and `ROOT.kM` for the others."""
+        root, arity = self.root[keep], self.arity[keep]
+        lows = [0, *(np.flatnonzero((np.diff(root) != 0) | (np.diff(arity) != 0)) + 1).tolist()] \
+            if len(keep) else []
+        widest = {}
+        for lo in lows:
+            widest.setdefault(root[lo], arity[lo])
+        names = [self.source.input_node] + [
+            self.roots[root[lo]] if arity[lo] == widest[root[lo]] else f"{self.roots[root[lo]]}.k{arity[lo]}"
+            for lo in lows]
+        if len(set(names)) < len(names):
+            raise LgcError(f"layer names clash once split by arity ({', '.join(names[1:])}); "
+                           "layer names ending in .k1 .. .k6 are reserved for the passes")
+        return names, lows
 
 
 def _roots(netlist, nodes):
