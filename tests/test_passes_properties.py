@@ -23,6 +23,7 @@ from conftest import FULL
 
 EXAMPLES = 2000 if FULL else 200       # per pass
 PIPELINE_EXAMPLES = 5000 if FULL else 500
+LARGER_EXAMPLES = 300 if FULL else 30
 
 
 def special_tables(rng, n, k):
@@ -62,14 +63,15 @@ def copies(rng, tt, fanin):
                 tt[i] = swap_inputs(tt[i:i + 1], p)[0]
 
 
-def random_special_netlist(seed):
+def random_special_netlist(seed, max_inputs=8, max_width=12, max_layers=4):
     rng = np.random.default_rng(seed)
-    n_inputs = int(rng.integers(1, 9))
+    n_inputs = int(rng.integers(1, max_inputs + 1))
     g = nx.DiGraph(name="special", source={"format": "test"})
     g.add_node("input", op="input", width=n_inputs)
     done, widths = ["input"], {"input": n_inputs}
-    for i in range(int(rng.integers(1, 5))):
-        node, k, width = f"layer{i + 1}", int(rng.choice([2, 2, 2, 1, 3, 4, 6])), int(rng.integers(1, 13))
+    for i in range(int(rng.integers(1, max_layers + 1))):
+        node, k = f"layer{i + 1}", int(rng.choice([2, 2, 2, 1, 3, 4, 6]))
+        width = int(rng.integers(1, max_width + 1))
         sources = [done[-1]] + [d for d in done[:-1] if rng.random() < 0.3]
         in_width = sum(widths[s] for s in sources)
         fanin = rng.integers(0, in_width, (width, k))
@@ -85,7 +87,8 @@ def random_special_netlist(seed):
     sources = [done[-1]] + [d for d in done[1:-1] if rng.random() < 0.3]
     in_width = sum(widths[s] for s in sources)
     n_classes = int(rng.integers(1, 6))
-    groups = [rng.integers(0, in_width, int(rng.integers(0, 8))) for _ in range(n_classes)]
+    groups = [rng.integers(0, in_width, int(rng.integers(0, max_width * 2 // 3 + 1)))
+              for _ in range(n_classes)]
     last = g.nodes[done[-1]]
     constant = np.flatnonzero(constant_value(last["tt"], last["fanin"].shape[1]) >= 0)
     if len(constant):  # a class whose group is all constants: it must keep exactly its offset
@@ -154,6 +157,16 @@ def test_pipeline_keeps_scores_and_leaves_nothing_to_remove(seed):
     assert_fully_optimized(out)
     again, stats = run_pipeline(out, verify=False)  # a fixed point: nothing left to change
     assert stats["rounds"] == 1 and not any(a["changes"] for a in stats["applications"])
+
+
+@settings(max_examples=LARGER_EXAMPLES, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_pipeline_on_larger_netlists(seed):
+    netlist = random_special_netlist(seed, max_inputs=14, max_width=48, max_layers=6)
+    x = every_vector(netlist.n_inputs)
+    out, _ = run_pipeline(netlist, verify=False)
+    assert np.array_equal(out.evaluate(x)[0], netlist.evaluate(x)[0])
+    assert_fully_optimized(out)
 
 
 def assert_fully_optimized(netlist):
