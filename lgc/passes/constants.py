@@ -30,6 +30,6 @@ def propagate_constants(netlist):
             folded += np.count_nonzero(fold)
         const[gates.n_inputs + lo:gates.n_inputs + hi] = constant_value(tt, k)
     now_constant = np.count_nonzero(touched & (const[gates.n_inputs:] >= 0))
-    narrow(gates, touched)
+    narrow(gates, np.flatnonzero(touched))
     return gates.result(folded, f"{folded} constant inputs folded into {np.count_nonzero(touched)} "
                                 f"gates, {now_constant} of which became constant")

@@ -25,7 +25,7 @@ def merge_duplicates(netlist):
         if not dup.any():
             break
         gone |= dup
-        rep = np.arange(n_in + gates.n_gates)
+        rep = np.arange(n_in + gates.n_gates, dtype=gates.fanin.dtype)
         rep[n_in:] = n_in + first
         gates.fanin, gates.bits = rep[gates.fanin], rep[gates.bits]
         merged += np.count_nonzero(dup)

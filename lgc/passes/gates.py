@@ -40,9 +40,9 @@ class Gates:
     """A netlist's gates as flat arrays (see the module docstring). Passes edit them in place.
 
     tt      uint64 [G]     truth tables
-    arity   int64  [G]     inputs each gate uses; fanin columns from `arity` on repeat column 0
-    fanin   int64  [G, K]  global ids read by each input port
-    root    int64  [G]     index into `roots` (non-decreasing: roots are in topological order)
+    arity   int8   [G]     inputs each gate uses; fanin columns from `arity` on repeat column 0
+    fanin   int32  [G, K]  global ids read by each input port (input bits: 0 .. n_inputs-1)
+    root    int32  [G]     index into `roots` (non-decreasing: roots are in topological order)
     bits    int64  [B]     global ids read by the groups, `klass` [B] the class of each
     offset  int64  [k]     constant added to each class's popcount
     """
@@ -55,31 +55,31 @@ class Gates:
 
     @classmethod
     def of(cls, netlist):
+        g, n_in = netlist.graph, netlist.n_inputs
         nodes = netlist.logic_layers()
         roots, root_of = _roots(netlist, nodes)
         rank = {r: i for i, r in enumerate(roots)}
         nodes = sorted(nodes, key=lambda v: rank[root_of[v]])  # stable: topological within a root
-        g = netlist.graph
-        width = max([netlist.arity(v) for v in nodes], default=1)
-        ids = {netlist.input_node: np.arange(netlist.n_inputs)}
-        tts, fanins, arities, root = [], [], [], []
-        start = netlist.n_inputs
+        start, total = {netlist.input_node: 0}, n_in  # each node's first global id
         for v in nodes:
-            tt, fanin = g.nodes[v]["tt"], g.nodes[v]["fanin"]
-            reads = _vector_ids(netlist, v, ids)[fanin]
-            tts.append(tt)
-            fanins.append(np.concatenate([reads] + [reads[:, :1]] * (width - reads.shape[1]), axis=1))
-            arities.append(np.full(len(tt), reads.shape[1]))
-            root.append(np.full(len(tt), rank[root_of[v]]))
-            ids[v] = np.arange(start, start + len(tt))
-            start += len(tt)
-        out = g.nodes[netlist.output_node]
-        vector = _vector_ids(netlist, netlist.output_node, ids)
-        bits = np.concatenate([vector[np.asarray(grp, dtype=np.int64)] for grp in out["groups"]])
-        klass = np.repeat(np.arange(len(out["groups"])), [len(grp) for grp in out["groups"]])
-        return cls(netlist, roots, _join(root, np.int64), _join(tts, np.uint64),
-                   _join(arities, np.int64), _join(fanins, np.int64, (0, width)),
-                   bits.astype(np.int64), klass, np.array(out["offset"], dtype=np.int64))
+            start[v], total = total, total + netlist.width(v)
+        width = max([netlist.arity(v) for v in nodes], default=1)
+        tt = np.empty(total - n_in, dtype=np.uint64)
+        arity = np.empty(total - n_in, dtype=np.int8)
+        root = np.empty(total - n_in, dtype=np.int32)
+        fanin = np.empty((total - n_in, width), dtype=np.int32)
+        for v in nodes:
+            lo, hi = start[v] - n_in, start[v] - n_in + netlist.width(v)
+            k = netlist.arity(v)
+            fanin[lo:hi, :k] = _global_ids(netlist, v, start, g.nodes[v]["fanin"])
+            fanin[lo:hi, k:] = fanin[lo:hi, :1]
+            tt[lo:hi], arity[lo:hi], root[lo:hi] = g.nodes[v]["tt"], k, rank[root_of[v]]
+        groups = g.nodes[netlist.output_node]["groups"]
+        local = np.concatenate([np.asarray(grp, dtype=np.int64) for grp in groups])
+        klass = np.repeat(np.arange(len(groups)), [len(grp) for grp in groups])
+        return cls(netlist, roots, root, tt, arity, fanin,
+                   _global_ids(netlist, netlist.output_node, start, local), klass,
+                   np.array(g.nodes[netlist.output_node]["offset"], dtype=np.int64))
 
     # --- views ---------------------------------------------------------------------------------
 
@@ -187,10 +187,15 @@ def _roots(netlist, nodes):
     return list(nx.lexicographical_topological_sort(quotient, key=first.get)), root_of
 
 
-def _vector_ids(netlist, node, ids):
-    """Global ids of a node's input vector (its sources' outputs in slot order)."""
-    parts = [ids[u] for u in netlist.sources(node)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+def _global_ids(netlist, node, start, local):
+    """Global ids of indices into a node's input vector (its sources' outputs in slot order):
+    each source owns a contiguous range of ids, so an index only needs its source's shift."""
+    sources = netlist.sources(node)
+    bases = np.cumsum([0] + [netlist.width(u) for u in sources[:-1]])
+    shift = np.array([start[u] for u in sources], dtype=np.int64) - bases
+    if len(sources) == 1:
+        return local + shift[0]
+    return local + shift[np.searchsorted(bases, local, side="right") - 1] if len(sources) else local
 
 
 def _reads(ids, starts, names):
@@ -202,7 +207,3 @@ def _reads(ids, starts, names):
     widths = starts[used + 1] - starts[used]
     base[used] = np.concatenate([[0], np.cumsum(widths)[:-1]])
     return [names[u] for u in used], ids - starts[node] + base[node]
-
-
-def _join(parts, dtype, empty_shape=(0,)):
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(empty_shape, dtype)

@@ -14,10 +14,16 @@ from ..ir.truthtable import constant_value, merge_inputs, support, swap_inputs, 
 from .gates import Gates
 
 
+CHUNK = 1 << 18  # gates narrowed per numpy call: bounds the temporaries on large models
+
+
 def drop_unused_inputs(netlist):
     gates = Gates.of(netlist)
     before = gates.arity.copy()
-    merged, changed = narrow(gates, np.ones(gates.n_gates, dtype=bool))
+    merged = changed = 0
+    for lo in range(0, gates.n_gates, CHUNK):
+        m, c = narrow(gates, np.arange(lo, min(lo + CHUNK, gates.n_gates)))
+        merged, changed = merged + m, changed + c
     counts = np.bincount(gates.arity, minlength=1)
     by_arity = ", ".join(f"{counts[k]} of {k}" for k in range(len(counts) - 1, 0, -1) if counts[k])
     return gates.result(changed, f"{merged} repeated inputs merged, {int((before - gates.arity).sum())} "
@@ -25,12 +31,10 @@ def drop_unused_inputs(netlist):
                                  f"{by_arity or 'none'}")
 
 
-def narrow(gates, which):
-    """Rewrite the gates selected by the bool mask `which` in place so that each reads every value
-    once and only the values its function depends on (constant gates are left as they are).
-    Returns (ports of non-constant gates merged into an earlier port reading the same value,
-    gates changed)."""
-    idx = np.flatnonzero(which)
+def narrow(gates, idx):
+    """Rewrite the gates `idx` (indices) in place so that each reads every value once and only
+    the values its function depends on (constant gates are left as they are). Returns (ports of
+    non-constant gates merged into an earlier port reading the same value, gates changed)."""
     tt, k, fanin = gates.tt[idx], gates.arity[idx].copy(), gates.fanin[idx]
     old_tt, old_k = tt.copy(), k.copy()
     varied = constant_value(tt, k) < 0
@@ -50,10 +54,10 @@ def narrow(gates, which):
         for r in range(p, width - 1):
             s = drop & (r + 1 < k)
             tt[s] = swap_inputs(tt[s], r)
-            fanin[s, r], fanin[s, r + 1] = fanin[s, r + 1], fanin[s, r]  # (masked reads copy)
+            fanin[s, r], fanin[s, r + 1] = fanin[s, r + 1], fanin[s, r]  # (masked reads are copies)
             used[s, r], used[s, r + 1] = used[s, r + 1], used[s, r]
         k -= drop
         tt[drop] &= table_masks(k[drop])
-    gates.tt[idx], gates.arity[idx], gates.fanin[idx] = tt, k, fanin
-    gates.repad()
+    unused = np.arange(width)[None, :] >= k[:, None]  # columns past the arity repeat column 0
+    gates.tt[idx], gates.arity[idx], gates.fanin[idx] = tt, k, np.where(unused, fanin[:, :1], fanin)
     return merged, int(np.count_nonzero((tt != old_tt) | (k != old_k)))
