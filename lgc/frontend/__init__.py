@@ -57,13 +57,15 @@ def _load(path, obj, name, options):
                 raise LgcError(f"the file holds a whole model: {option} is only for state_dicts")
         modules = _layer_list(_model_in(obj))
     given_encoding = options.pop("encoding", None)
-    for fmt in FORMATS:
-        if fmt.claims(modules):
-            netlist = fmt.to_netlist(modules, name, dict(options))
-            break
-    else:
+    fmt = next((fmt for fmt in FORMATS if fmt.claims(modules)), None)
+    if fmt is None:
         kinds = ", ".join(sorted({str(qualname(m)) for m in modules}))
         raise LgcError(f"no DLGN layers lgc knows in this model ({kinds})")
+    own = {key: value for key, value in options.items() if key in getattr(fmt, "OPTIONS", ())}
+    unused = set(options) - set(own) - ({"input_shape"} if given_encoding is not None else set())
+    if unused:
+        raise LgcError(f"option(s) {', '.join(sorted(unused))} do not apply to {fmt.__name__.rsplit('.', 1)[-1]} models")
+    netlist = fmt.to_netlist(modules, name, own)
     graph = netlist.graph.graph
     graph["source"].update(source, file=os.path.basename(path))
     if given_encoding is not None:

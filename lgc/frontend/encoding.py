@@ -62,7 +62,7 @@ def from_option(value, bits_shape, input_shape=None):
     if "thresholds" in spec:
         thresholds = np.asarray(spec["thresholds"], dtype=np.float64)
         return binarization(thresholds.astype(np.float32), spec.get("feature_dim", -2), bits_shape,
-                            len(bits_shape) == 1, f"encoding ({source})", input_shape)
+                            len(bits_shape) == 1, f"encoding option ({source})", input_shape)
     if "feature" not in spec or "threshold" not in spec:
         raise LgcError("encoding: give `thresholds` (and `feature_dim`), or per-bit `feature` and "
                        "`threshold` lists")
@@ -76,7 +76,7 @@ def from_option(value, bits_shape, input_shape=None):
     shape = tuple(spec.get("shape") or input_shape or (spec.get("n_features") or int(feature.max()) + 1,))
     if feature.min() < 0 or feature.max() >= math.prod(shape):
         raise LgcError(f"encoding: feature numbers must lie in 0..{math.prod(shape) - 1}")
-    return _record(feature, threshold.astype(np.float32), shape, f"encoding ({source})")
+    return _record(feature, threshold.astype(np.float32), shape, f"encoding option ({source})")
 
 
 def _record(feature, threshold, shape, source):

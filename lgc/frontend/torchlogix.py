@@ -31,6 +31,7 @@ BINARIZATIONS = tuple(QUALNAMES[k] for k in (
 IDENTITY = "torch.nn.modules.linear.Identity"
 LEARNABLE_DENSE = "torchlogix.connections.LearnableDenseConnections"
 _PARAMETRIZATION_NAMES = {q: name for name, q in PARAMETRIZATIONS.items()}
+OPTIONS = ("input_shape",)  # load() options this format takes
 
 
 def claims(modules):
@@ -38,10 +39,7 @@ def claims(modules):
 
 
 def to_netlist(modules, name, options):
-    input_shape = options.pop("input_shape", None)
-    if options:
-        raise LgcError(f"option(s) {', '.join(sorted(options))} do not apply to torchlogix models")
-    stack = _Stack(input_shape)
+    stack = _Stack(options.get("input_shape"))
     for i, module in enumerate(modules):
         stack.add(i, module)
     return stack.netlist(name)
