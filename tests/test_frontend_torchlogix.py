@@ -422,3 +422,39 @@ def test_cli_bad_spec_file(tmp_path):
     line = error_line(run_lgc("inspect", fixture_path("torchlogix_dense_raw", ".state_dict.pt"),
                               "--arch", tmp_path / "missing.json"))
     assert "cannot read" in line
+
+
+# --- binarization layouts of images feeding a Flatten (DlgnCifar10Dwn's feature_dim=1) -----------
+
+def _image_dense_spec(thresholds, levels):
+    return {"layers": [
+        {"type": "FixedBinarization", "thresholds": thresholds, "feature_dim": 1},
+        {"type": "Flatten"},
+        {"type": "LogicDense", "in_dim": 3 * levels * 16, "out_dim": 60},
+        {"type": "GroupSum", "k": 3}]}
+
+
+def test_channel_thresholds_of_images_before_a_flatten(tmp_path):
+    thresholds = [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]  # [C, T]: viewed as [1, C, 1, 1, T]
+    spec = _image_dense_spec(thresholds, 2)
+    torch.save(random_torchlogix_state_dict(spec), tmp_path / "m.pt")
+    netlist = lgc.load(tmp_path / "m.pt", arch=spec)
+    enc = netlist.graph.graph["encoding"]
+    raw = np.random.default_rng(0).integers(0, 8, (200, 3, 4, 4)).astype(np.float32)
+    # torch: [N, 3, 4, 4, 2] merged into the channels: bit (c*T + t)*16 + h*4 + w
+    expected = np.stack([raw[:, c] > thresholds[c][t] for c in range(3) for t in range(2)], axis=1)
+    flat = raw.reshape(200, -1)
+    assert np.array_equal(flat[:, enc["feature"]] > np.asarray(enc["threshold"], np.float32),
+                          expected.reshape(200, -1))
+    ref = reference(tmp_path / "m.pt", raw=flat, encoding=enc, arch=spec)
+    assert np.array_equal(netlist.evaluate(expected.reshape(200, -1))[0], ref.counts)
+
+
+def test_global_thresholds_of_images_need_the_input_shape(tmp_path):
+    spec = _image_dense_spec([1.0, 2.0], 2)
+    torch.save(random_torchlogix_state_dict(spec), tmp_path / "m.pt")
+    with pytest.raises(LgcError, match="give input_shape"):
+        lgc.load(tmp_path / "m.pt", arch=spec)
+    enc = lgc.load(tmp_path / "m.pt", arch=spec, input_shape=(3, 4, 4)).graph.graph["encoding"]
+    assert enc["shape"] == [3, 4, 4]
+    assert enc["feature"][:17] == list(range(16)) + [0] and enc["threshold"][16] == 2.0

@@ -85,5 +85,6 @@ def thermometer_encoding(module):
         raise LgcError("Thermometer thresholds must be a finite [features, levels] tensor")
     n_features, levels = thresholds.shape
     return {"kind": "threshold", "source": THERMOMETER, "n_features": int(n_features),
+            "shape": [int(n_features)],
             "feature": np.repeat(np.arange(n_features), levels).tolist(),
             "threshold": thresholds.astype(np.float32).reshape(-1).astype(float).tolist()}

@@ -141,10 +141,11 @@ def _holder_class(qualname):
 
 def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrization=None):
     """Eval-mode outputs of the model at `path` on input bits [N, n] (after any encoder the model
-    has) or on raw features (through its encoder, or through `encoding`, the netlist's record of
-    one given by the user). Exactly one of `bits`, `raw` is given; flat inputs of image models are
-    reshaped to [N, C, H, W] in torch's flatten order. `arch`, `parametrization`: as lgc.load,
-    for a state_dict."""
+    has) or on raw features (through its encoder, or, for a model without one, through
+    `encoding`, the netlist's record of the one the user gave). Exactly one of `bits`, `raw` is
+    given; flat inputs of image models are reshaped to [N, C, H, W] in torch's flatten order (raw
+    features to the netlist encoding's `shape` when given). `arch`, `parametrization`: as
+    lgc.load, for a state_dict (the netlist records the spec in source["arch"])."""
     if (bits is None) == (raw is None):
         raise ValueError("give exactly one of bits, raw")
     layers = load_model(path, arch, parametrization)
@@ -152,8 +153,10 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
     if bits is not None:
         layers = [m for m in layers if _qualname(m) not in ENCODERS]
         x = torch.as_tensor(np.asarray(bits), dtype=torch.float32)
-    elif encoded:
+    elif encoded:  # the model's own encoder; `encoding` (its record) only gives the raw shape
         x = torch.as_tensor(np.asarray(raw), dtype=torch.float32)
+        if x.ndim == 2 and encoding is not None and len(encoding.get("shape", ())) > 1:
+            x = x.reshape(len(x), *encoding["shape"])
     elif encoding is not None:  # bit i = raw[feature[i]] > threshold[i], float32, strict
         x = torch.as_tensor(np.asarray(raw), dtype=torch.float32).flatten(1)
         threshold = torch.tensor(encoding["threshold"], dtype=torch.float32)
