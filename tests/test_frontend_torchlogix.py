@@ -471,3 +471,37 @@ def test_netlist_with_spec_and_encoding_round_trips(tmp_path):
     ref = reference(path, raw=v["raw"], encoding=again.graph.graph["encoding"],
                     arch=again.graph.graph["source"]["arch"])
     assert np.array_equal(ref.scores, v["scores"])
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"thresholds": "two"}, "thresholds must be a non-empty list of numbers"),
+    ({"thresholds": [[1, 2], [3]]}, "thresholds must be a non-empty list of numbers"),
+    ({"thresholds": []}, "thresholds must be a non-empty list of numbers"),
+    ({"thresholds": [1.0, 2.0, 3.0], "feature_dim": 1}, "cannot tell the raw input's shape"),
+    ({"feature": [0.5] * 256, "threshold": [1] * 256}, "feature must be a non-empty list of integers"),
+    ({"feature": [0] * 256, "threshold": [float("nan")] * 256}, "finite"),
+    ({"thresholds": [1.0], "levels": 3}, "unknown key(s) levels"),
+    ("{not json", "inline JSON is malformed"),
+])
+def test_bad_encoding_options(given, message):
+    with pytest.raises(LgcError) as e:
+        lgc.load(fixture_path("torchlogix_dense_raw"), encoding=given)
+    assert message in str(e.value)
+
+
+@pytest.mark.parametrize("given, message", [
+    ({"thresholds": [[1.0, 2.0]] * 3, "feature_dim": 1}, "thresholds [3, 2] do not fit an input of shape [1, 8, 8]"),
+    ({"thresholds": [1.0], "feature_dim": 5}, "does not name a feature axis"),
+    ({"thresholds": [1.0, 2.0, 3.0], "feature_dim": 1}, "3 threshold levels cannot make 2 entries"),
+])
+def test_bad_encoding_options_of_images(given, message):
+    with pytest.raises(LgcError) as e:
+        lgc.load(fixture_path("torchlogix_conv_channels"), encoding=given)
+    assert message in str(e.value)
+
+
+def test_bad_thresholds_in_a_spec():
+    spec = _with({0: {"thresholds": [[1], [2, 3]]}}, {"layers": [{"type": "FixedBinarization"}] +
+                                                     DENSE_SPEC["layers"]})
+    with pytest.raises(LgcError, match="thresholds must be a non-empty list of numbers"):
+        lgc.load(fixture_path("torchlogix_dense_raw", ".state_dict.pt"), arch=spec)

@@ -20,7 +20,7 @@ The i-th LogicDense/LogicConv2d of the spec takes the i-th such layer's tensors 
 import re
 
 from ..errors import LgcError
-from .encoding import read_table
+from .encoding import numbers, read_table
 from .unroll import pair
 
 PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
@@ -103,6 +103,8 @@ def _check_layer(i, layer):
     missing = [key for key in required if key not in layer]
     if missing:
         raise LgcError(f"arch: layer {i} ({layer['type']}) needs {', '.join(missing)}")
+    if layer.get("thresholds") is not None:
+        numbers(layer["thresholds"], f"arch: layer {i} ({layer['type']}): thresholds")
     for key, value in layer.items():
         if key in ("type", "parametrization", "connections", "thresholds"):
             continue

@@ -60,15 +60,16 @@ def from_option(value, bits_shape, input_shape=None):
     if unknown:
         raise LgcError(f"encoding: unknown key(s) {', '.join(unknown)}")
     if "thresholds" in spec:
-        thresholds = np.asarray(spec["thresholds"], dtype=np.float64)
-        return binarization(thresholds.astype(np.float32), spec.get("feature_dim", -2), bits_shape,
-                            len(bits_shape) == 1, f"encoding option ({source})", input_shape)
+        return binarization(numbers(spec["thresholds"], "encoding: thresholds").astype(np.float32),
+                            spec.get("feature_dim", -2), bits_shape, len(bits_shape) == 1,
+                            f"encoding option ({source})", input_shape)
     if "feature" not in spec or "threshold" not in spec:
         raise LgcError("encoding: give `thresholds` (and `feature_dim`), or per-bit `feature` and "
                        "`threshold` lists")
-    feature, threshold = np.asarray(spec["feature"]), np.asarray(spec["threshold"], dtype=np.float64)
+    feature = numbers(spec["feature"], "encoding: feature", np.int64)
+    threshold = numbers(spec["threshold"], "encoding: threshold")
     n_bits = math.prod(bits_shape)
-    if feature.shape != (n_bits,) or threshold.shape != (n_bits,) or feature.dtype.kind not in "iu":
+    if feature.shape != (n_bits,) or threshold.shape != (n_bits,):
         raise LgcError(f"encoding: `feature` (integers) and `threshold` must list one entry for "
                        f"each of the model's {n_bits} input bits")
     if not np.isfinite(threshold).all():
@@ -77,6 +78,18 @@ def from_option(value, bits_shape, input_shape=None):
     if feature.min() < 0 or feature.max() >= math.prod(shape):
         raise LgcError(f"encoding: feature numbers must lie in 0..{math.prod(shape) - 1}")
     return _record(feature, threshold.astype(np.float32), shape, f"encoding option ({source})")
+
+
+def numbers(values, what, dtype=np.float64):
+    """A user-given (nested) list of numbers as an array, or LgcError."""
+    try:
+        array = np.asarray(values, dtype=dtype)
+    except (ValueError, TypeError, OverflowError):
+        array = None
+    if array is None or array.ndim < 1 or array.size < 1 or (
+            dtype == np.int64 and not np.array_equal(array, np.asarray(values, dtype=np.float64))):
+        raise LgcError(f"{what} must be a non-empty list of {'integers' if dtype == np.int64 else 'numbers'}")
+    return array
 
 
 def _record(feature, threshold, shape, source):
@@ -125,8 +138,10 @@ def _layout(thresholds, feature_dim, raw_shape, source):
     try:
         ids, thr = np.broadcast_arrays(ids, thr)
     except ValueError:
-        raise LgcError(f"{source}: thresholds {list(thresholds.shape)} do not broadcast against "
-                       f"an input of shape {list(raw_shape)}") from None
+        ids = None
+    if ids is None or ids.shape[:-1] != (1, *raw_shape):
+        raise LgcError(f"{source}: thresholds {list(thresholds.shape)} do not fit an input of "
+                       f"shape {list(raw_shape)}")
     axis = _merged_axis(feature_dim, ids.ndim, source) + 1
     ids, thr = (np.moveaxis(a, -1, axis + 1) for a in (ids, thr))  # levels right after the axis
     shape = ids.shape[1:axis] + (ids.shape[axis] * ids.shape[axis + 1],) + ids.shape[axis + 2:]
