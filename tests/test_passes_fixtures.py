@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import lgc
-from lgc.errors import LgcError
 from lgc.ir.stats import function_counts
 from lgc.passes import run_pipeline
 from lgc.sim.reference import reference
@@ -44,12 +43,7 @@ def test_optimized_scores_equal_upstream(name):
 
 @pytest.mark.parametrize("name", TORCHLOGIX_FIXTURES)
 def test_optimized_torchlogix_scores_equal_upstream(name):
-    try:
-        netlist = lgc.load(fixture_path(name))
-    except LgcError as e:
-        if "no DLGN layers lgc knows" in str(e):
-            pytest.skip("the torchlogix frontend is not on this branch")
-        raise
+    netlist = lgc.load(fixture_path(name))
     v = fixture_vectors(name)
     out = lgc.optimize(netlist, vectors=v["x"])
     scores, pred = out.evaluate(v["x"])
@@ -80,7 +74,8 @@ def test_example_model_optimized_equals_pytorch():
 
 def removal_record():
     record = {}
-    for name, path in [(n, fixture_path(n)) for n in DIFFLOGIC_FIXTURES] + [("examples/digits", EXAMPLE)]:
+    models = [(n, fixture_path(n)) for n in DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES]
+    for name, path in models + [("examples/digits", EXAMPLE)]:
         _, stats = run_pipeline(lgc.load(path), verify=False)
         record[name] = {"gates": stats["gates_before"], "after": stats["gates_after"],
                         "removed_percent": stats["removed_percent"], "rounds": stats["rounds"],
