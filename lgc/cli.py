@@ -54,13 +54,19 @@ def frontend_options(command):
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @frontend_options
-def inspect(model, as_json, load_options):
-    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions."""
+def inspect(model, as_json, no_opt, load_options):
+    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions, and what the
+    optimization passes remove from it."""
     from . import load
     from .ir.stats import summary
 
-    info = summary(load(model, **load_options))
+    netlist = load(model, **load_options)
+    info = summary(netlist)
+    if not no_opt:
+        from .passes import run_pipeline
+        info["passes"] = run_pipeline(netlist)[1]
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -79,6 +85,28 @@ def inspect(model, as_json, load_options):
     for layer in info["layers"]:
         top = ", ".join(f"{name} {count}" for name, count in list(layer["functions"].items())[:8])
         click.echo(f"  {layer['name']}: {layer['gates']} gates of {layer['arity']} inputs: {top}")
+    if "passes" in info:
+        _echo_passes(info["passes"])
+
+
+def _echo_passes(stats):
+    """What each pass application removed and did, then the layers after optimization."""
+    check = stats["verification"]
+    how = ("unverified" if check["mode"] == "off" else
+           f"verified after every pass on {check['given_vectors'] + check['random_vectors']} "
+           f"vectors{' (sampled)' if check['mode'] == 'sampled' else ''}")
+    click.echo(f"optimization: {stats['gates_before']} -> {stats['gates_after']} gates "
+               f"(-{stats['removed_percent']:g}%) in {stats['rounds']} rounds, "
+               f"{stats['seconds']:.2f} s, {how}")
+    for a in stats["applications"]:
+        if a["changes"]:
+            removed = a["gates_before"] - a["gates_after"]
+            click.echo(f"  round {a['round']} {a['pass']:<14} {-removed:>7d}  {a['statistic']}")
+    click.echo("  after: " + ", ".join(f"{name} {n}" for name, n in stats["layers_after"].items()))
+    skips = stats["skip_edges"]
+    if skips:
+        click.echo(f"  {sum(s['bits'] for s in skips)} values skip layers, on {len(skips)} edges "
+                   "(the RTL delays them)")
 
 
 def main():
