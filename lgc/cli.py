@@ -4,6 +4,7 @@ Every mistake a user can make ends as one line on stderr and a non-zero exit (Lg
 of long steps goes through `logging` and is shown here on stderr.
 """
 
+import functools
 import json
 import logging
 import sys
@@ -26,15 +27,47 @@ def cli(quiet):
                         stream=sys.stderr)
 
 
+def frontend_options(command):
+    """The frontends' options (keywords of lgc.load), passed to the command as `load_options`."""
+    names = ("arch", "parametrization", "encoding", "input_shape")
+
+    @click.option("--arch", metavar="SPEC", help="Architecture spec (JSON/TOML file or inline JSON) "
+                  "of a torchlogix state_dict.")
+    @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
+                  help="LUT parametrization of a state_dict's logic layers the spec leaves open.")
+    @click.option("--encoding", metavar="SPEC", help="Input encoding (JSON/TOML file or inline "
+                  "JSON) for a model that does not binarize its own input.")
+    @click.option("--input-shape", metavar="C,H,W", help="Raw input shape, where a binarization "
+                  "layer leaves it open.")
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        options = {name: kwargs.pop(name) for name in names}
+        if options["input_shape"] is not None:
+            try:
+                options["input_shape"] = tuple(int(d) for d in options["input_shape"].split(","))
+            except ValueError:
+                raise LgcError(f"--input-shape wants integers like 3,32,32, got "
+                               f"{options['input_shape']!r}") from None
+        return command(*args, load_options=options, **kwargs)
+    return wrapped
+
+
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def inspect(model, as_json):
-    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions."""
+@click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
+@frontend_options
+def inspect(model, as_json, no_opt, load_options):
+    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions, and what the
+    optimization passes remove from it."""
     from . import load
     from .ir.stats import summary
 
-    info = summary(load(model))
+    netlist = load(model, **load_options)
+    info = summary(netlist)
+    if not no_opt:
+        from .passes import run_pipeline
+        info["passes"] = run_pipeline(netlist)[1]
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -42,6 +75,10 @@ def inspect(model, as_json):
     click.echo(f"{info['name']}: {src.get('format')} model ({src.get('parametrization')}), "
                f"{info['inputs']} inputs, {info['classes']} classes, tau {info['tau']:g}"
                + (f", beta {info['beta']:g}" if info["beta"] else ""))
+    if src.get("lut_ranks"):
+        click.echo(f"LUT ranks {', '.join(map(str, src['lut_ranks']))}; input shape "
+                   f"{'x'.join(map(str, src['input_shape']))}"
+                   + (" (state_dict + arch spec)" if src.get("state_dict") else ""))
     if info["encoding"]:
         click.echo(f"input encoding: {info['encoding']}")
     click.echo(f"{info['gates']} gates in {len(info['layers'])} layers; group sizes "
@@ -49,6 +86,28 @@ def inspect(model, as_json):
     for layer in info["layers"]:
         top = ", ".join(f"{name} {count}" for name, count in list(layer["functions"].items())[:8])
         click.echo(f"  {layer['name']}: {layer['gates']} gates of {layer['arity']} inputs: {top}")
+    if "passes" in info:
+        _echo_passes(info["passes"])
+
+
+def _echo_passes(stats):
+    """What each pass application removed and did, then the layers after optimization."""
+    check = stats["verification"]
+    how = ("unverified" if check["mode"] == "off" else
+           f"verified after every pass on {check['given_vectors'] + check['random_vectors']} "
+           f"vectors{' (sampled)' if check['mode'] == 'sampled' else ''}")
+    click.echo(f"optimization: {stats['gates_before']} -> {stats['gates_after']} gates "
+               f"(-{stats['removed_percent']:g}%) in {stats['rounds']} rounds, "
+               f"{stats['seconds']:.2f} s, {how}")
+    for a in stats["applications"]:
+        if a["changes"]:
+            removed = a["gates_before"] - a["gates_after"]
+            click.echo(f"  round {a['round']} {a['pass']:<14} {-removed:>7d}  {a['statistic']}")
+    click.echo("  after: " + ", ".join(f"{name} {n}" for name, n in stats["layers_after"].items()))
+    skips = stats["skip_edges"]
+    if skips:
+        click.echo(f"  {sum(s['bits'] for s in skips)} values skip layers, on {len(skips)} edges "
+                   "(the RTL delays them)")
 
 
 @cli.command("compile")
