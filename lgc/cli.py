@@ -123,18 +123,29 @@ def _echo_passes(stats):
 @click.option("--lut-size", type=click.IntRange(2, 6), default=RTL_DEFAULTS["lut_size"],
               show_default=True,
               help="Inputs per LUT of the target: gates are packed into cones this wide.")
-def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size):
+@click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
+@click.option("--passes", metavar="A,B,C", help="Run only these passes (in this order).")
+@click.option("--no-verify", is_flag=True, help="Do not check the scores after every pass.")
+@click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
+              help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
+@frontend_options
+def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size, no_opt, passes,
+             no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model
+    from .sim.vectors import load_vectors
 
-    report = compile_model(model, out_dir, layers_per_stage=layers_per_stage,
-                           adder_levels_per_stage=adder_levels_per_stage, lut_size=lut_size)
-    rtl = report["rtl"]
-    regs = rtl["registers"]
-    click.echo(f"{report['model']['name']}: {rtl['live_gates']} of {rtl['gates']} gates live, "
-               f"{rtl['lut_levels']} LUT{rtl['lut_size']} levels in {rtl['gate_stages']} stages; "
-               f"latency {rtl['latency']} clocks; {regs['total']} flip-flops ({regs['data']} "
-               f"data, {regs['delay']} delay, {regs['valid']} valid)")
+    report = compile_model(
+        model, out_dir, load_options=load_options, optimize=not no_opt, passes=passes,
+        verify=not no_verify, vectors=load_vectors(vectors_path) if vectors_path else None,
+        layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
+        lut_size=lut_size)
+    rtl, regs = report["rtl"], report["rtl"]["registers"]
+    click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
+               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels in "
+               f"{rtl['gate_stages']} stages, latency {rtl['latency']} clocks, "
+               f"{regs['total']} flip-flops ({regs['data']} data, {regs['delay']} delay, "
+               f"{regs['valid']} valid)")
 
 
 @cli.command()
@@ -154,12 +165,10 @@ def simulate(build_dir, vectors_path, out_path, n_random, seed, opt):
     """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference."""
     import numpy as np
 
-    from .build import BuildDir
-    from .sim.simulate import load_vectors, simulate as run
+    from .sim.simulate import simulate as run
+    from .sim.vectors import load_vectors
 
-    x = None
-    if vectors_path:
-        x = load_vectors(vectors_path, BuildDir(build_dir).check().load_netlist().n_inputs)
+    x = load_vectors(vectors_path) if vectors_path else None
     result = run(build_dir, x, random=n_random, seed=seed, opt=opt)
     if out_path:
         np.savez(out_path, scores=result.scores, pred=result.pred, match=result.match)

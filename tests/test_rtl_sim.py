@@ -14,11 +14,15 @@ from lgc.compile import compile_model
 from lgc.rtl import generate
 from lgc.sim.simulate import run_rtl, simulate
 
-from conftest import DIFFLOGIC_FIXTURES, fixture_path
+from conftest import DIFFLOGIC_FIXTURES, FULL, fixture_path
 from helpers import random_dag_netlist, run_lgc
+from test_frontend_torchlogix import TORCHLOGIX_FIXTURES, arch_of
 
 SMALLEST = "difflogic_untrained_ties"
 MATRIX = [(0, 0), (1, 1), (2, 3)]
+# State_dict + arch spec fixtures compile to the same netlist as the whole pickles: one of them
+# runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
+STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels"]
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +73,32 @@ def test_smallest_fixture_option_matrix(tmp_path, layers, adders):
     assert (rtl["layers_per_stage"], rtl["adder_levels_per_stage"]) == (layers, adders)
 
 
-@pytest.mark.parametrize("name", [n for n in DIFFLOGIC_FIXTURES if n != SMALLEST])
+@pytest.mark.parametrize("name", [n for n in DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES
+                                  if n != SMALLEST])
 def test_other_fixtures_default_options(tmp_path, name):
     compile_model(fixture_path(name), tmp_path / "build")
     result = simulate(tmp_path / "build", np.load(fixture_path(name, ".vectors.npz"))["x"],
                       random=200)
     assert result.report["bit_exact"], result.report["first_mismatches"]
+
+
+@pytest.mark.parametrize("name", STATE_DICTS)
+def test_state_dict_fixtures(tmp_path, name):
+    compile_model(fixture_path(name, ".state_dict.pt"), tmp_path / "build",
+                  load_options={"arch": arch_of(name)})
+    result = simulate(tmp_path / "build", np.load(fixture_path(name, ".vectors.npz"))["x"])
+    assert result.report["bit_exact"], result.report["first_mismatches"]
+
+
+def test_unoptimized_netlist(tmp_path):
+    """--no-opt: the frontend's netlist as it is (dead and constant gates, wires) in hardware."""
+    out = tmp_path / "build"
+    result = run_lgc("compile", fixture_path(SMALLEST), "-o", out, "--no-opt")
+    assert result.returncode == 0, result.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["passes"]["skipped"] and report["rtl"]["gates"] == 320
+    result = run_lgc("simulate", out, "--vectors", vectors_file(tmp_path, SMALLEST))
+    assert result.returncode == 0, result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("seed, options", [

@@ -28,21 +28,6 @@ class SimResult:
     report: dict         # report.json's "simulation" section
 
 
-def load_vectors(path, n_inputs):
-    """The 0/1 input vectors of an .npz file (key `x`)."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            keys = set(data.files)
-            if "x" in keys:
-                return check_vectors(data["x"], n_inputs)
-    except (OSError, ValueError) as e:
-        raise LgcError(f"{path}: cannot read vectors ({e})") from None
-    if "raw" in keys:
-        raise LgcError(f"{path} holds only raw features (`raw`): this build has no hardware "
-                       "input encoder yet; give the encoded 0/1 bits as `x`")
-    raise LgcError(f"{path}: no `x` array of 0/1 input vectors in it")
-
-
 def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto"):
     """Simulate the build's core on vectors x [N, n_inputs] plus `random` random ones against the
     PyTorch reference; returns a SimResult and records its report in report.json. `latency` is
@@ -60,7 +45,8 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto"):
     if not sum(len(v) for v in vectors):
         raise LgcError("no vectors to simulate: give --vectors and/or --random N")
     x = np.concatenate(vectors)
-    expected = _reference(build.model_path, x)
+    source = build.load_netlist().graph.graph.get("source", {})
+    expected = _reference(build.model_path, x, source)
     result = run_rtl(build.file("rtl"), rtl, build.file("sim"), x, expected.counts,
                      expected.pred, latency=latency, seed=seed, opt=opt)
     report = {"vectors": len(x), "given_vectors": len(x) - int(random),
@@ -121,15 +107,16 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     return SimResult(result.scores, result.pred, result.match, report)
 
 
-def _reference(model_path, x):
-    """The PyTorch reference on x, with one torch thread: its many small elementwise ops gain
-    nothing from more, and on a busy machine spinning threads made them ~25x slower here."""
+def _reference(model_path, x, source):
+    """The PyTorch reference on x (a state_dict with the arch spec the netlist recorded), with
+    one torch thread: its many small elementwise ops gain nothing from more, and on a busy
+    machine spinning threads made them ~25x slower here."""
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return reference(model_path, bits=x)
+        return reference(model_path, bits=x, arch=source.get("arch"))
     finally:
         torch.set_num_threads(threads)
 
