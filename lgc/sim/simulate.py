@@ -61,6 +61,7 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     """Stream x through the core in `rtl_dir` (described by `rtl`, the summary lgc.rtl.generate
     returned) in Verilator, building it in `sim_dir` unless cached, and compare every result and
     the out_valid of every clock with the expected scores and classes."""
+    rtl_dir, sim_dir = os.path.abspath(rtl_dir), os.path.abspath(sim_dir)  # the simulator runs in sim_dir
     sources = [os.path.join(rtl_dir, name) for name in rtl["files"]]
     sources.append(str(resources.files("lgc.tb") / f"{TB_TOP}.v"))
     ports = rtl["ports"]
