@@ -10,7 +10,7 @@ differs from the oscillator), power-on reset, the UART and LED pins the platform
 import dataclasses
 
 from amaranth import Cat, ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
-from amaranth.lib import wiring
+from amaranth.lib import io, wiring
 from amaranth.lib.wiring import In, Out
 
 from .framing import RESYNC_BIT_TIMES, bytes_per_vector, check_classes
@@ -102,12 +102,16 @@ class PlatformTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         m.domains.sync = sync = ClockDomain("sync")
+        clk_pin = platform.request(self.clock, 0, dir="-")
         locked = Signal()
-        if self.pll is None:
-            m.d.comb += [sync.clk.eq(platform.request(self.clock, 0).i), locked.eq(1)]
+        if self.pll is not None and self.pll.from_pad:
+            clk_in = clk_pin.io
         else:
-            clk_in = platform.request(self.clock, 0, dir="-").io if self.pll.from_pad else \
-                platform.request(self.clock, 0).i
+            m.submodules.clk_buf = clk_buf = io.Buffer("i", clk_pin)
+            clk_in = clk_buf.i
+        if self.pll is None:
+            m.d.comb += [sync.clk.eq(clk_in), locked.eq(1)]
+        else:
             m.submodules.pll = self.pll.instance(clk_in, sync.clk, locked)
             platform.add_clock_constraint(sync.clk, self.pll.output_mhz * 1e6)
 
@@ -122,8 +126,12 @@ class PlatformTop(Elaboratable):
         m.d.comb += sync.rst.eq(timer != POR_CYCLES)
 
         m.submodules.board = board = self.board_top
-        uart = platform.request(self.uart, 0)
-        m.d.comb += [board.rx.eq(uart.rx.i), uart.tx.o.eq(board.tx)]
-        for i, name_number in enumerate(self.leds):
-            m.d.comb += platform.request(*name_number).o.eq(board.leds[i])
+        uart = platform.request(self.uart, 0, dir="-")
+        m.submodules.rx_buf = rx_buf = io.Buffer("i", uart.rx)
+        m.submodules.tx_buf = tx_buf = io.Buffer("o", uart.tx)
+        m.d.comb += [board.rx.eq(rx_buf.i), tx_buf.o.eq(board.tx)]
+        for i, (name, number) in enumerate(self.leds):
+            m.submodules[f"led_buf{i}"] = led_buf = io.Buffer("o", platform.request(name, number,
+                                                                                 dir="-"))
+            m.d.comb += led_buf.o.eq(board.leds[i])
         return m

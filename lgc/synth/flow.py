@@ -43,8 +43,10 @@ def synthesize(path, *, board=None, device=None, freq=None, seed=1, synth_opts=N
     times = {}
     board_info = None
     if board:
+        board = load_board(board)
         with step(times, "board top"):
-            board_info = write_board_top(build, load_board(board), freq)
+            board_info = write_board_top(build, board, freq)
+        board = board.name
         target = find_device(board_info["device"])
         top, target_mhz = TOP, board_info["clock_mhz"]
     else:

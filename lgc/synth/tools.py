@@ -7,6 +7,7 @@ so lgc finds them there itself: an installed lgc needs nothing on PATH and no YO
 import importlib.metadata
 import logging
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -65,10 +66,13 @@ class ToolFailed(LgcError):
 
 
 def run(tool, args, cwd, log_name):
-    """Run `tool ARGS` in `cwd`, its output to cwd/log_name; seconds taken, or ToolFailed."""
+    """Run `tool ARGS` in `cwd`, its output to cwd/log_name; seconds taken, or ToolFailed.
+    The command line is appended to cwd/commands.sh, to re-run a step by hand."""
     log_path = os.path.join(cwd, log_name)
     command = [executable(tool), *map(str, args)]
-    log.info("running %s", " ".join([tool, *map(str, args)]))
+    log.debug("running %s", " ".join([tool, *map(str, args)]))
+    with open(os.path.join(cwd, "commands.sh"), "a") as f:
+        f.write(shlex.join(command) + f" > {log_name} 2>&1\n")
     start = time.perf_counter()
     with open(log_path, "w") as out:
         result = subprocess.run(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
