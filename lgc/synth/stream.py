@@ -42,12 +42,14 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
         answers = bytearray()
         for first in range(0, len(x), CHUNK):
             chunk = x[first:first + CHUNK]
-            link.write(encode_vectors(chunk))
+            data = encode_vectors(chunk)
+            link.timeout = timeout + 10 * len(data) / baud     # the line time of the chunk too
+            link.write(data)
             got = link.read(len(chunk))
             answers += got
             if len(got) < len(chunk):
                 raise LgcError(f"the board on {port} answered {len(answers)} of {len(x)} vectors "
-                               f"within {timeout:g} s; is the bitstream of {path} loaded and the "
+                               f"within {timeout:g} s of the line time; is the bitstream of {path} loaded and the "
                                f"baud rate {baud}?")
     seconds = time.perf_counter() - start
     classes = decode_classes(answers, n_classes)
