@@ -9,7 +9,8 @@ differs from the oscillator), power-on reset, the UART and LED pins the platform
 
 import dataclasses
 
-from amaranth import Cat, ClockDomain, ClockSignal, Elaboratable, Instance, Module, ResetSignal, Signal
+from amaranth import (Cat, ClockDomain, ClockSignal, Elaboratable, Instance, Module, Mux,
+                      ResetSignal, Signal)
 from amaranth.lib import io, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -44,7 +45,7 @@ class BoardTop(wiring.Component):
         check_classes(core.n_classes)
         self.core = core
         self.divisor = divisor
-        self.resync_cycles = resync_bit_times * divisor
+        self.resync_bit_times = resync_bit_times
         super().__init__({"rx": In(1, init=1), "tx": Out(1, init=1), "leds": Out(n_leds)})
 
     def elaborate(self, platform):
@@ -58,14 +59,20 @@ class BoardTop(wiring.Component):
         n_bytes = bytes_per_vector(core.n_inputs)
         vector = Signal(8 * n_bytes)
         count = Signal(range(n_bytes))
-        pause = Signal(range(self.resync_cycles + 1))
         in_valid = Signal()
         m.d.sync += in_valid.eq(0)
+        # The pause is counted in bit times (a free-running tick of one bit time, then a small
+        # counter of ticks): two short counters, not one long one, for the board's Fmax.
+        tick_timer = Signal(range(self.divisor))
+        tick = Signal()
+        m.d.sync += [tick_timer.eq(Mux(tick_timer == 0, self.divisor - 1, tick_timer - 1)),
+                     tick.eq(tick_timer == 0)]
+        pause = Signal(range(self.resync_bit_times + 1))
         with m.If(~rx.idle | (count == 0)):
             m.d.sync += pause.eq(0)
-        with m.Elif(pause == self.resync_cycles):    # a partial vector went stale: drop it
+        with m.Elif(pause == self.resync_bit_times):    # a partial vector went stale: drop it
             m.d.sync += [count.eq(0), pause.eq(0)]
-        with m.Else():
+        with m.Elif(tick):
             m.d.sync += pause.eq(pause + 1)
         with m.If(rx.valid):
             m.d.sync += [vector.eq(Cat(vector[8:], rx.data)), pause.eq(0)]
@@ -115,15 +122,17 @@ class PlatformTop(Elaboratable):
             m.submodules.pll = self.pll.instance(clk_in, sync.clk, locked)
             platform.add_clock_constraint(sync.clk, self.pll.output_mhz * 1e6)
 
-        # Power-on reset: counts in a reset-less domain from configuration (and PLL lock) on.
+        # Power-on reset: counts in a reset-less domain from configuration (and PLL lock) on; the
+        # reset comes straight from a flip-flop, not from the counter's comparator.
         m.domains.por = por = ClockDomain("por", reset_less=True, local=True)
         m.d.comb += por.clk.eq(sync.clk)
-        timer = Signal(range(POR_CYCLES + 1))
+        timer = Signal(range(POR_CYCLES))
+        ready = Signal()
         with m.If(~locked):
-            m.d.por += timer.eq(0)
-        with m.Elif(timer != POR_CYCLES):
-            m.d.por += timer.eq(timer + 1)
-        m.d.comb += sync.rst.eq(timer != POR_CYCLES)
+            m.d.por += [timer.eq(0), ready.eq(0)]
+        with m.Elif(~ready):
+            m.d.por += [timer.eq(timer + 1), ready.eq(timer == POR_CYCLES - 1)]
+        m.d.comb += sync.rst.eq(~ready)
 
         m.submodules.board = board = self.board_top
         uart = platform.request(self.uart, 0, dir="-")
