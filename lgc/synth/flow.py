@@ -110,7 +110,10 @@ def synthesize(path, *, board=None, device=None, freq=None, seed=1, synth_opts=N
         "tools": {name: tools.version(name) for name in ("yosys", family.nextpnr, family.packer)},
         "times": times,
     }
-    build.update_report(synthesis=section)
+    if board_info:      # the board top in DIR/board is now this one
+        build.update_report(board=board_info, synthesis=section)
+    else:
+        build.update_report(synthesis=section)
     return section
 
 
