@@ -15,3 +15,60 @@ def random_difflogic_netlist(n_inputs, width, depth, k=10, seed=0):
         layers.append((tt, fanin))
         in_dim = width
     return Netlist.from_layers(n_inputs, layers, groups=k, tau=1.0, name=f"random_{depth}x{width}")
+
+
+def random_torchlogix_state_dict(spec, seed=0):
+    """Tensors of a torchlogix model whose layer stack is `spec` (lgc's arch spec), with random
+    weights and connections laid out as torchlogix 0.2.2 makes them (conv leaves inside each
+    receptive field at every position, tree levels wired r*s + j); a torch state_dict."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    default = spec.get("parametrization", "raw")
+    tensors = {}
+    for i, layer in enumerate(spec["layers"]):
+        kind = layer["type"]
+        parametrization = layer.get("parametrization", default)
+        rank = layer.get("lut_rank", 2)
+        entries = 16 if parametrization == "raw" else 1 << rank
+        if kind == "LogicDense":
+            out = layer["out_dim"]
+            tensors[f"{i}.weight"] = torch.randn(out, entries, generator=gen)
+            tensors[f"{i}.connections.indices"] = torch.randint(0, layer["in_dim"], (rank, out),
+                                                                generator=gen)
+        elif kind == "LogicConv2d":
+            depth, kernels = layer["tree_depth"], layer["num_kernels"]
+            size, rfs = layer["in_dim"], layer.get("receptive_field_size", 2)
+            stride, padding = layer.get("stride", 1), layer.get("padding", 0)
+            out = (size + 2 * padding - rfs) // stride + 1
+            leaves = rank ** (depth - 1)
+            h, w = (torch.randint(0, rfs, (rank, kernels, 1, leaves), generator=gen) for _ in "hw")
+            c = torch.randint(0, layer.get("channels", 1), (rank, kernels, 1, leaves), generator=gen)
+            starts = torch.arange(out) * stride
+            oh, ow = (g.reshape(1, 1, -1, 1) for g in torch.meshgrid(starts, starts, indexing="ij"))
+            tensors[f"{i}.connections._indices_L0"] = torch.stack(torch.broadcast_tensors(
+                h + oh, w + ow, c.expand(-1, -1, out * out, -1)), dim=-1)
+            for level in range(depth):
+                tensors[f"{i}.tree_weights.{level}"] = torch.randn(
+                    rank ** (depth - 1 - level), kernels, entries, generator=gen)
+            for level in range(1, depth):
+                nodes = rank ** (depth - level)
+                tensors[f"{i}.connections._indices_L{level}"] = torch.arange(nodes).view(-1, rank).T
+    return tensors
+
+
+def clgn_mnist_spec(k_num=16, parametrization="raw"):
+    """The layer stack of torchlogix's ClgnMnist (28x28 input, 3 conv tree levels with pooling,
+    3 dense layers), binarization left out."""
+    def conv(in_dim, channels, kernels, rfs):
+        return {"type": "LogicConv2d", "in_dim": in_dim, "channels": channels,
+                "num_kernels": kernels, "tree_depth": 3, "receptive_field_size": rfs}
+    return {"parametrization": parametrization, "layers": [
+        conv(28, 1, k_num, 5), {"type": "OrPooling2d", "kernel_size": 2, "stride": 2},
+        conv(12, k_num, 3 * k_num, 3), {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 1},
+        conv(6, 3 * k_num, 9 * k_num, 3), {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 1},
+        {"type": "Flatten"},
+        {"type": "LogicDense", "in_dim": 81 * k_num, "out_dim": 1280 * k_num},
+        {"type": "LogicDense", "in_dim": 1280 * k_num, "out_dim": 640 * k_num},
+        {"type": "LogicDense", "in_dim": 640 * k_num, "out_dim": 320 * k_num},
+        {"type": "GroupSum", "k": 10, "tau": 6.5}]}

@@ -4,6 +4,7 @@ Every mistake a user can make ends as one line on stderr and a non-zero exit (Lg
 of long steps goes through `logging` and is shown here on stderr.
 """
 
+import functools
 import json
 import logging
 import sys
@@ -25,15 +26,41 @@ def cli(quiet):
                         stream=sys.stderr)
 
 
+def frontend_options(command):
+    """The frontends' options (keywords of lgc.load), passed to the command as `load_options`."""
+    names = ("arch", "parametrization", "encoding", "input_shape")
+
+    @click.option("--arch", metavar="SPEC", help="Architecture spec (JSON/TOML file or inline JSON) "
+                  "of a torchlogix state_dict.")
+    @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
+                  help="LUT parametrization of a state_dict's logic layers the spec leaves open.")
+    @click.option("--encoding", metavar="SPEC", help="Input encoding (JSON/TOML file or inline "
+                  "JSON) for a model that does not binarize its own input.")
+    @click.option("--input-shape", metavar="C,H,W", help="Raw input shape, where a binarization "
+                  "layer leaves it open.")
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        options = {name: kwargs.pop(name) for name in names}
+        if options["input_shape"] is not None:
+            try:
+                options["input_shape"] = tuple(int(d) for d in options["input_shape"].split(","))
+            except ValueError:
+                raise LgcError(f"--input-shape wants integers like 3,32,32, got "
+                               f"{options['input_shape']!r}") from None
+        return command(*args, load_options=options, **kwargs)
+    return wrapped
+
+
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def inspect(model, as_json):
+@frontend_options
+def inspect(model, as_json, load_options):
     """Show what MODEL holds: inputs, classes, tau, layers and their gate functions."""
     from . import load
     from .ir.stats import summary
 
-    info = summary(load(model))
+    info = summary(load(model, **load_options))
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -41,6 +68,10 @@ def inspect(model, as_json):
     click.echo(f"{info['name']}: {src.get('format')} model ({src.get('parametrization')}), "
                f"{info['inputs']} inputs, {info['classes']} classes, tau {info['tau']:g}"
                + (f", beta {info['beta']:g}" if info["beta"] else ""))
+    if src.get("lut_ranks"):
+        click.echo(f"LUT ranks {', '.join(map(str, src['lut_ranks']))}; input shape "
+                   f"{'x'.join(map(str, src['input_shape']))}"
+                   + (" (state_dict + arch spec)" if src.get("state_dict") else ""))
     if info["encoding"]:
         click.echo(f"input encoding: {info['encoding']}")
     click.echo(f"{info['gates']} gates in {len(info['layers'])} layers; group sizes "

@@ -1,6 +1,6 @@
-"""Writing torch.save archives of difflogic-shaped models with chosen defects, for the bad-input
-tests. Classes are registered under difflogic's module names so the pickle names them exactly as
-a real difflogic file does; nothing here imports difflogic."""
+"""Writing torch.save archives of difflogic- and torchlogix-shaped models with chosen defects, for
+the bad-input tests. Classes are registered under the libraries' module names so the pickle names
+them exactly as a real file does; nothing here imports difflogic or torchlogix."""
 
 import contextlib
 import sys
@@ -25,14 +25,16 @@ class GroupSum(torch.nn.Module):
 
 
 @contextlib.contextmanager
-def _as_difflogic():
-    module = types.ModuleType("difflogic.difflogic")
-    for cls in (LogicLayer, GroupSum):
-        cls.__module__ = "difflogic.difflogic"
-        setattr(module, cls.__name__, cls)
-    saved = {name: sys.modules.get(name) for name in ("difflogic", "difflogic.difflogic")}
-    sys.modules["difflogic"] = types.ModuleType("difflogic")
-    sys.modules["difflogic.difflogic"] = module
+def _registered(classes):
+    """Register `classes` ({module name: [classes]}) as those modules while saving."""
+    names = {part for name in classes for part in _parents(name)}
+    saved = {name: sys.modules.get(name) for name in names}
+    for name in names:
+        sys.modules[name] = types.ModuleType(name)
+    for name, members in classes.items():
+        for cls in members:
+            cls.__module__ = name
+            setattr(sys.modules[name], cls.__name__, cls)
     try:
         yield
     finally:
@@ -41,6 +43,15 @@ def _as_difflogic():
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = value
+
+
+def _parents(name):
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _as_difflogic():
+    return _registered({"difflogic.difflogic": [LogicLayer, GroupSum]})
 
 
 def save_difflogic(path, in_dim=16, widths=(12, 10), k=2, tau=1.0, seed=0, edit=None):
@@ -68,3 +79,60 @@ def rewrite_archive(src, dst, change):
             if data is not None:
                 zout.writestr(info.filename, data)
     return dst
+
+
+# torchlogix 0.2.2's classes as far as a pickle shows them: attributes, parameters, buffers, children.
+class LogicDense(torch.nn.Module):
+    def __init__(self, in_dim, out_dim, parametrization, lut_rank, gen):
+        super().__init__()
+        self.in_dim, self.out_dim, self.lut_rank, self.export_mode = in_dim, out_dim, lut_rank, False
+        entries = 16 if parametrization is RawLUTParametrization else 1 << lut_rank
+        self.weight = torch.nn.Parameter(torch.randn(out_dim, entries, generator=gen))
+        self.parametrization = parametrization(lut_rank)
+        self.connections = FixedDenseConnections(torch.randint(0, in_dim, (lut_rank, out_dim), generator=gen))
+
+
+class _Parametrization(torch.nn.Module):
+    def __init__(self, lut_rank):
+        super().__init__()
+        self.lut_rank = lut_rank
+
+
+class RawLUTParametrization(_Parametrization):
+    pass
+
+
+class LightLUTParametrization(_Parametrization):
+    pass
+
+
+class FixedDenseConnections(torch.nn.Module):
+    def __init__(self, indices):
+        super().__init__()
+        self.register_buffer("indices", indices)
+
+
+class TorchlogixGroupSum(torch.nn.Module):
+    def __init__(self, k, tau, beta=0.0):
+        super().__init__()
+        self.k, self.tau, self.beta = k, tau, beta
+
+
+TorchlogixGroupSum.__name__ = TorchlogixGroupSum.__qualname__ = "GroupSum"
+
+
+def save_torchlogix(path, k=2, tau=1.0, seed=0, edit=None):
+    """Save a random torchlogix model (Flatten, light and raw LogicDense, GroupSum); `edit(layers,
+    group_sum)` may break it before saving."""
+    gen = torch.Generator().manual_seed(seed)
+    layers = [LogicDense(16, 12, LightLUTParametrization, 2, gen),
+              LogicDense(12, 10, RawLUTParametrization, 2, gen)]
+    group_sum = TorchlogixGroupSum(k, tau)
+    if edit is not None:
+        edit(layers, group_sum)
+    with _registered({"torchlogix.layers.dense": [LogicDense],
+                      "torchlogix.parametrization": [RawLUTParametrization, LightLUTParametrization],
+                      "torchlogix.connections": [FixedDenseConnections],
+                      "torchlogix.layers.groupsum": [TorchlogixGroupSum]}):
+        torch.save(torch.nn.Sequential(torch.nn.Flatten(), *layers, group_sum), path)
+    return path

@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import LgcError
 from ..ir import Netlist, contiguous_groups
 from ..ir.truthtable import DIFFLOGIC_TABLES
-from .torchfile import qualname, tensor
+from .torchfile import float_attr, int_attr, qualname, tensor
 
 LOGIC_LAYERS = ("difflogic.difflogic.LogicLayer", "lgc.nn.LogicLayer")
 GROUP_SUMS = ("difflogic.difflogic.GroupSum", "lgc.nn.GroupSum")
@@ -85,19 +85,6 @@ def thermometer_encoding(module):
         raise LgcError("Thermometer thresholds must be a finite [features, levels] tensor")
     n_features, levels = thresholds.shape
     return {"kind": "threshold", "source": THERMOMETER, "n_features": int(n_features),
+            "shape": [int(n_features)],
             "feature": np.repeat(np.arange(n_features), levels).tolist(),
             "threshold": thresholds.astype(np.float32).reshape(-1).astype(float).tolist()}
-
-
-def int_attr(module, name):
-    value = module.__dict__.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise LgcError(f"{qualname(module)}: attribute {name} must be a positive integer")
-    return int(value)
-
-
-def float_attr(module, name):
-    value = module.__dict__.get(name)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-        raise LgcError(f"{qualname(module)}: attribute {name} must be a number")
-    return float(value)

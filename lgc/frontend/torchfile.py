@@ -58,7 +58,8 @@ class Stub:
 _stub_classes = {}
 
 
-def _stub_class(qualname):
+def stub_class(qualname):
+    """The Stub subclass standing for the class `qualname` (one per name)."""
     if qualname not in _stub_classes:
         _stub_classes[qualname] = type(qualname.rsplit(".", 1)[-1], (Stub,), {"qualname": qualname})
     return _stub_classes[qualname]
@@ -143,7 +144,7 @@ class _Unpickler(pickle.Unpickler):
         if module == "torch" and name == "device":
             return _device
         if module.startswith(STUB_MODULES) and name.isidentifier():
-            return _stub_class(f"{module}.{name}")
+            return stub_class(f"{module}.{name}")
         raise pickle.UnpicklingError(f"refusing to load the global {module}.{name}")
 
     def persistent_load(self, pid):
@@ -235,3 +236,20 @@ def tensor(module, name):
             return found
     value = module.__dict__.get(name)
     return value if isinstance(value, np.ndarray) else None
+
+
+def int_attr(module, name, minimum=1):
+    """An integer attribute of a module stand-in, at least `minimum` (LgcError otherwise)."""
+    value = module.__dict__.get(name)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise LgcError(f"{qualname(module)}: attribute {name} must be {what}")
+    return int(value)
+
+
+def float_attr(module, name, default=None):
+    """A finite number attribute of a module stand-in; `default` when absent (if given)."""
+    value = module.__dict__.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+        raise LgcError(f"{qualname(module)}: attribute {name} must be a number")
+    return float(value)

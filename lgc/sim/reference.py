@@ -3,8 +3,10 @@
 This is what every verification compares against. It shares no code with lgc's frontends: the
 file is read by torch's own `weights_only` unpickler (module classes mapped to plain attribute
 holders, so nothing from the file runs), and each layer is computed with its library's own float
-arithmetic (difflogic: argmax of the weights, one-hot, the 16 real-valued gates; GroupSum: float
-sum). A bug in lgc's truth-table decoding therefore cannot hide behind it.
+arithmetic (difflogic: argmax of the weights, one-hot, the 16 real-valued gates; torchlogix:
+torchlogix_forward.py; GroupSum: float sum). A bug in lgc's truth-table decoding therefore cannot
+hide behind it. A state_dict is bound to its architecture spec by `archspec`, which only places
+the tensors in module holders (the same tree a whole pickle has) and decodes nothing.
 """
 
 import dataclasses
@@ -14,7 +16,9 @@ import numpy as np
 import torch
 
 from ..errors import LgcError
+from ..frontend import archspec
 from ..nn import bin_op_s
+from . import torchlogix_forward
 
 
 class _Attrs:
@@ -31,6 +35,9 @@ class _Attrs:
 
     def children(self):
         return list(self.__dict__.get("_modules", {}).values())
+
+    def child(self, name):
+        return self.__dict__["_modules"][name]
 
 
 def _difflogic_layer(m, x):
@@ -70,8 +77,15 @@ FORWARDS = {
     "lgc.nn.LogicLayer": _difflogic_layer,
     "lgc.nn.GroupSum": _group_sum,
     "lgc.nn.Thermometer": _thermometer,
+    "torchlogix.layers.groupsum.GroupSum": _group_sum,
+    **torchlogix_forward.FORWARDS,
 }
-ENCODERS = {"lgc.nn.Thermometer"}
+ENCODERS = {"lgc.nn.Thermometer", *torchlogix_forward.ENCODERS}
+# Classes whose forward runs their children in order (Sequential, torchlogix's model zoo).
+CONTAINERS = ("torch.nn.modules.container.Sequential", "torchlogix.models.")
+# Classes that only hold parts of a layer (its parametrization, connections, weight lists).
+HOLDERS = ("torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ModuleList",
+           "torchlogix.")
 
 
 @dataclasses.dataclass
@@ -94,39 +108,65 @@ def forward(module, x):
     return FORWARDS[name](module, x)
 
 
-def load_model(path):
-    """The model's module tree, read by torch's weights_only unpickler into attribute holders."""
-    stand_ins = [(type(q.rsplit(".", 1)[1], (_Attrs,), {"qualname": q}), q) for q in FORWARDS]
-    stand_ins += [(type("ParameterList", (_Attrs,), {"qualname": q}), q)
-                  for q in ("torch.nn.modules.container.ParameterList",
-                            "torch.nn.modules.container.ModuleList")]
+def load_model(path, arch=None, parametrization=None):
+    """The model's layers, read by torch's weights_only unpickler into attribute holders (a
+    state_dict is bound to its `arch` spec)."""
     try:
-        with torch.serialization.safe_globals(stand_ins):
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+        # Only names lgc knows become holders; torch refuses any other global in the file.
+        known = [q for q in names if q in FORWARDS or q.startswith(CONTAINERS + HOLDERS)]
+        with torch.serialization.safe_globals([(_holder_class(q), q) for q in known]):
             model = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
         raise LgcError(f"{path}: the PyTorch reference cannot read the model: {str(e).splitlines()[0]}") from None
+    if isinstance(model, dict) and not any(isinstance(v, _Attrs) for v in model.values()):
+        if arch is None:
+            raise LgcError(f"{path}: a state_dict needs its architecture spec (arch)")
+        nested = [v for v in model.values() if isinstance(v, dict)]  # {"model": state_dict, ...}
+        state_dict = nested[0] if len(nested) == 1 else model
+        spec = archspec.read(arch, parametrization)
+        return archspec.modules(spec, state_dict, lambda q: _holder_class(q)(),
+                                lambda values: torch.tensor(values, dtype=torch.float32))
     if isinstance(model, dict):
         found = [v for v in model.values() if isinstance(v, _Attrs)]
         if len(found) != 1:
             raise LgcError(f"{path}: the PyTorch reference finds no single model in it")
         model = found[0]
-    return model
+    return _flat_layers(model)
 
 
-def reference(path, bits=None, raw=None):
+def _holder_class(qualname):
+    return type(qualname.rsplit(".", 1)[1], (_Attrs,), {"qualname": qualname})
+
+
+def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrization=None):
     """Eval-mode outputs of the model at `path` on input bits [N, n] (after any encoder the model
-    has) or on raw features (through its encoder). Exactly one of `bits`, `raw` is given."""
+    has) or on raw features (through its encoder, or, for a model without one, through
+    `encoding`, the netlist's record of the one the user gave). Exactly one of `bits`, `raw` is
+    given; flat inputs of image models are reshaped to [N, C, H, W] in torch's flatten order (raw
+    features to the netlist encoding's `shape` when given). `arch`, `parametrization`: as
+    lgc.load, for a state_dict (the netlist records the spec in source["arch"])."""
     if (bits is None) == (raw is None):
         raise ValueError("give exactly one of bits, raw")
-    model = load_model(path)
-    layers = _flat_layers(model)
+    layers = load_model(path, arch, parametrization)
+    encoded = bool(layers) and _qualname(layers[0]) in ENCODERS
     if bits is not None:
         layers = [m for m in layers if _qualname(m) not in ENCODERS]
         x = torch.as_tensor(np.asarray(bits), dtype=torch.float32)
-    else:
-        if not layers or _qualname(layers[0]) not in ENCODERS:
-            raise LgcError("raw features need a model with an input encoder; give 0/1 bits instead")
+    elif encoded:  # the model's own encoder; `encoding` (its record) only gives the raw shape
         x = torch.as_tensor(np.asarray(raw), dtype=torch.float32)
+        if x.ndim == 2 and encoding is not None and len(encoding.get("shape", ())) > 1:
+            x = x.reshape(len(x), *encoding["shape"])
+    elif encoding is not None:  # bit i = raw[feature[i]] > threshold[i], float32, strict
+        x = torch.as_tensor(np.asarray(raw), dtype=torch.float32).flatten(1)
+        threshold = torch.tensor(encoding["threshold"], dtype=torch.float32)
+        x = (x[:, torch.tensor(encoding["feature"])] > threshold).to(torch.float32)
+        encoded = False
+    else:
+        raise LgcError("raw features need a model with an input encoder; give 0/1 bits instead")
+    shape = torchlogix_forward.input_shape(layers, encoded and raw is not None)
+    if shape is not None and x.ndim == 2:
+        x = x.reshape(len(x), *shape)
     with torch.no_grad():
         for m in layers:
             x = forward(m, x)
@@ -137,7 +177,7 @@ def reference(path, bits=None, raw=None):
 
 
 def _flat_layers(model):
-    if _qualname(model) == "torch.nn.modules.container.Sequential":
+    if _qualname(model).startswith(CONTAINERS):
         return [leaf for child in model.children() for leaf in _flat_layers(child)]
     return [model]
 

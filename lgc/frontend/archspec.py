@@ -1,0 +1,291 @@
+"""The architecture spec: the layer stack of a torchlogix model saved as a state_dict.
+
+A state_dict holds a model's tensors but not its layers. The spec (JSON or TOML, or a dict) lists
+the layers in order with torchlogix's constructor arguments; `modules` binds it to the tensors and
+builds the module tree a whole pickle would hold, so the frontend and the PyTorch reference read
+both kinds of file the same way. What the tensors show (out_dim, lut_rank, kernels, tree depth,
+learnable connections) may be left out; what they cannot show must be given.
+
+    {"parametrization": "light",          # default for logic layers that do not name theirs
+     "layers": [
+       {"type": "Flatten"},
+       {"type": "LogicDense", "in_dim": 256, "out_dim": 300, "lut_rank": 4},
+       {"type": "GroupSum", "k": 10, "tau": 4.0}]}
+
+The i-th LogicDense/LogicConv2d of the spec takes the i-th such layer's tensors of the state_dict
+(in the state_dict's order, whatever the module names); a binarization layer takes its
+`thresholds` from the state_dict when it holds them, else from the spec.
+"""
+
+import re
+
+from ..errors import LgcError
+from .encoding import numbers, read_table
+from .unroll import pair
+
+PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
+                    "light": "torchlogix.parametrization.LightLUTParametrization",
+                    "warp": "torchlogix.parametrization.WarpLUTParametrization"}
+QUALNAMES = {
+    "LogicDense": "torchlogix.layers.dense.LogicDense",
+    "LogicConv2d": "torchlogix.layers.conv.LogicConv2d",
+    "OrPooling2d": "torchlogix.layers.pool.OrPooling2d",
+    "GroupSum": "torchlogix.layers.groupsum.GroupSum",
+    "Flatten": "torch.nn.modules.flatten.Flatten",
+    "FixedBinarization": "torchlogix.layers.binarization.FixedBinarization",
+    "SoftBinarization": "torchlogix.layers.binarization.SoftBinarization",
+    "LearnableBinarization": "torchlogix.layers.binarization.LearnableBinarization",
+    "DummyBinarization": "torchlogix.layers.binarization.DummyBinarization",
+}
+PARAMETER_LIST = "torch.nn.modules.container.ParameterList"
+FIXED_DENSE = "torchlogix.connections.FixedDenseConnections"
+LEARNABLE_DENSE = "torchlogix.connections.LearnableDenseConnections"
+FIXED_CONV = "torchlogix.connections.FixedConvConnections"
+
+# type -> (required keys, optional keys with the constructor's defaults)
+LAYERS = {
+    "LogicDense": (("in_dim",), {"out_dim": None, "lut_rank": None, "parametrization": None,
+                                 "connections": None}),
+    "LogicConv2d": (("in_dim",), {"channels": 1, "num_kernels": None, "tree_depth": None,
+                                  "receptive_field_size": 2, "stride": 1, "padding": 0,
+                                  "lut_rank": None, "parametrization": None, "connections": None}),
+    "OrPooling2d": (("kernel_size", "stride"), {"padding": 0}),
+    "Flatten": ((), {"start_dim": 1, "end_dim": -1}),
+    "GroupSum": (("k",), {"tau": 1.0, "beta": 0.0}),
+    "FixedBinarization": ((), {"thresholds": None, "feature_dim": -2}),
+    "SoftBinarization": ((), {"thresholds": None, "feature_dim": -2}),
+    "LearnableBinarization": ((), {"feature_dim": -2, "temperature_softplus": 0.1}),
+    "DummyBinarization": ((), {}),
+}
+BINARIZATIONS = ("FixedBinarization", "SoftBinarization", "LearnableBinarization")
+
+# state_dict key = module path + one of these local names
+_KEY = re.compile(r"^(?:(?P<prefix>.*)\.)?(?P<local>weight|tree_weights\.\d+|"
+                  r"connections\.(?:indices|weights|_indices_L\d+)|thresholds|raw_diffs)$")
+
+
+def is_torchlogix_key(key):
+    """Whether a state_dict key names a tensor of a torchlogix logic layer."""
+    match = _KEY.match(str(key))
+    return match is not None and match["local"] not in ("weight", "thresholds")
+
+
+def read(arch, parametrization=None):
+    """The spec as a checked, JSON-ready dict (from a dict, inline JSON or a .json/.toml file)."""
+    spec, _ = read_table(arch, "arch")
+    spec = dict(spec)
+    unknown = sorted(set(spec) - {"format", "parametrization", "layers"})
+    if unknown:
+        raise LgcError(f"arch: unknown key(s) {', '.join(unknown)}; a spec has `layers` and "
+                       "optionally `parametrization`")
+    if spec.get("format", "torchlogix") != "torchlogix":
+        raise LgcError(f"arch: specs describe torchlogix models, not {spec['format']!r}")
+    if parametrization is not None:
+        spec["parametrization"] = parametrization
+    if spec.get("parametrization") not in (None, *PARAMETRIZATIONS):
+        raise LgcError(f"arch: parametrization must be one of {', '.join(PARAMETRIZATIONS)}, "
+                       f"got {spec['parametrization']!r}")
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise LgcError("arch: `layers` must be a non-empty list of layers")
+    spec["layers"] = [_check_layer(i, layer) for i, layer in enumerate(layers)]
+    return spec
+
+
+def _check_layer(i, layer):
+    if not isinstance(layer, dict) or layer.get("type") not in LAYERS:
+        kind = layer.get("type") if isinstance(layer, dict) else layer
+        raise LgcError(f"arch: layer {i} has type {kind!r}; known types are {', '.join(LAYERS)}")
+    required, optional = LAYERS[layer["type"]]
+    unknown = sorted(set(layer) - {"type", *required, *optional})
+    if unknown:
+        raise LgcError(f"arch: layer {i} ({layer['type']}) has unknown key(s) {', '.join(unknown)}")
+    missing = [key for key in required if key not in layer]
+    if missing:
+        raise LgcError(f"arch: layer {i} ({layer['type']}) needs {', '.join(missing)}")
+    if layer.get("thresholds") is not None:
+        numbers(layer["thresholds"], f"arch: layer {i} ({layer['type']}): thresholds")
+    for key, value in layer.items():
+        if key in ("type", "parametrization", "connections", "thresholds"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            raise LgcError(f"arch: layer {i} ({layer['type']}): {key} must be a number or a list "
+                           f"of numbers, got {value!r}")
+    if layer.get("parametrization") not in (None, *PARAMETRIZATIONS):
+        raise LgcError(f"arch: layer {i}: parametrization must be one of {', '.join(PARAMETRIZATIONS)}")
+    if layer.get("connections") not in (None, "fixed", "learnable"):
+        raise LgcError(f"arch: layer {i}: connections must be 'fixed' or 'learnable'")
+    return dict(layer)
+
+
+def modules(spec, state_dict, make, as_tensor):
+    """The model's layers as module holders built by `make(qualname)`, holding the state_dict's
+    tensors; `as_tensor(list)` turns thresholds given in the spec into a float32 tensor."""
+    groups = _groups(state_dict)
+    logic = [g for g in groups if g.kind in ("LogicDense", "LogicConv2d")]
+    binarizations = [g for g in groups if g.kind == "binarization"]
+    spec_logic = [layer for layer in spec["layers"] if layer["type"] in ("LogicDense", "LogicConv2d")]
+    spec_bin = [layer for layer in spec["layers"] if layer["type"] in BINARIZATIONS]
+    if [g.kind for g in logic] != [layer["type"] for layer in spec_logic]:
+        raise LgcError(f"arch: the spec's logic layers ({', '.join(l['type'] for l in spec_logic) or 'none'}) "
+                       f"do not match the state_dict's ({', '.join(g.kind for g in logic) or 'none'})")
+    if binarizations and len(binarizations) != len(spec_bin):
+        raise LgcError(f"arch: the state_dict holds {len(binarizations)} binarization layer(s), "
+                       f"the spec {len(spec_bin)}")
+    logic, binarizations = iter(logic), iter(binarizations)
+    built = []
+    for i, layer in enumerate(spec["layers"]):
+        kind = layer["type"]
+        what = f"arch layer {i} ({kind})"
+        if kind == "LogicDense":
+            built.append(_dense(layer, next(logic), spec.get("parametrization"), make, what))
+        elif kind == "LogicConv2d":
+            built.append(_conv(layer, next(logic), spec.get("parametrization"), make, what))
+        elif kind in BINARIZATIONS:
+            built.append(_binarization(layer, next(binarizations, None), make, as_tensor, what))
+        else:
+            built.append(_module(make, QUALNAMES[kind], _settings(layer)))
+    return built
+
+
+class _Group:
+    """The tensors of one module of the state_dict, by local name."""
+
+    def __init__(self, prefix):
+        self.prefix, self.tensors = prefix, {}
+
+    @property
+    def kind(self):
+        if "weight" in self.tensors:
+            return "LogicDense"
+        if any(name.startswith("tree_weights.") for name in self.tensors):
+            return "LogicConv2d"
+        if set(self.tensors) <= {"thresholds", "raw_diffs"}:
+            return "binarization"
+        return "unknown"
+
+    def get(self, name, what):
+        if name not in self.tensors:
+            raise LgcError(f"{what}: the state_dict has no {self.prefix + '.' if self.prefix else ''}{name}")
+        return self.tensors[name]
+
+
+def _groups(state_dict):
+    groups = {}
+    for key, value in state_dict.items():
+        match = _KEY.match(str(key))
+        if match is None or not hasattr(value, "shape"):
+            raise LgcError(f"arch: state_dict entry {key!r} belongs to no torchlogix layer lgc knows")
+        prefix = match["prefix"] or ""
+        groups.setdefault(prefix, _Group(prefix)).tensors[match["local"]] = value
+    for group in groups.values():
+        if group.kind == "unknown":
+            raise LgcError(f"arch: state_dict module {group.prefix!r} holds "
+                           f"{', '.join(group.tensors)}: not a layer lgc knows")
+    return list(groups.values())
+
+
+def _dense(layer, group, default, make, what):
+    weight = group.get("weight", what)
+    indices = group.get("connections.indices", what)
+    candidates = group.tensors.get("connections.weights")
+    if len(weight.shape) != 2 or len(indices.shape) != (2 if candidates is None else 3):
+        raise LgcError(f"{what}: weight {list(weight.shape)} and connections {list(indices.shape)} "
+                       "are not the shapes of a LogicDense")
+    rank = indices.shape[0] if candidates is None else indices.shape[1]
+    out_dim = _agree(layer, "out_dim", weight.shape[0], what)
+    _agree(layer, "lut_rank", rank, what)
+    learnable = _agree(layer, "connections", "fixed" if candidates is None else "learnable", what)
+    parametrization = _parametrization(layer, default, weight.shape[-1], rank, what)
+    attrs = {"in_dim": layer["in_dim"], "out_dim": out_dim, "lut_rank": rank}
+    if learnable == "fixed":
+        connections = _module(make, FIXED_DENSE, attrs, buffers={"indices": indices})
+    else:
+        connections = _module(make, LEARNABLE_DENSE, attrs, buffers={"indices": indices},
+                              parameters={"weights": candidates})
+    return _module(make, QUALNAMES["LogicDense"], attrs, parameters={"weight": weight},
+                   children={"parametrization": _module(make, PARAMETRIZATIONS[parametrization],
+                                                        {"lut_rank": rank}),
+                             "connections": connections})
+
+
+def _conv(layer, group, default, make, what):
+    depth = sum(name.startswith("tree_weights.") for name in group.tensors)
+    levels = [group.get(f"tree_weights.{level}", what) for level in range(depth)]
+    indices = {f"_indices_L{level}": group.get(f"connections._indices_L{level}", what)
+               for level in range(depth)}
+    leaf = indices["_indices_L0"]
+    if len(leaf.shape) != 5 or any(len(w.shape) != 3 for w in levels):
+        raise LgcError(f"{what}: tree weights and _indices_L0 are not the shapes of a LogicConv2d")
+    rank = leaf.shape[0]
+    settings = _settings(layer)
+    settings.update(tree_depth=_agree(layer, "tree_depth", depth, what),
+                    num_kernels=_agree(layer, "num_kernels", levels[0].shape[1], what),
+                    lut_rank=_agree(layer, "lut_rank", rank, what), conv_dimension=2)
+    _agree(layer, "connections", "fixed", what)
+    parametrization = _parametrization(layer, default, levels[0].shape[-1], rank, what)
+    in_dim = pair(settings["in_dim"], "in_dim", what)
+    rfs = pair(settings["receptive_field_size"], "receptive_field_size", what)
+    settings.update(in_dim=in_dim, receptive_field_size=rfs, kernel_positions=[
+        (d + 2 * settings["padding"] - r) // settings["stride"] + 1 for d, r in zip(in_dim, rfs)])
+    for key in ("parametrization", "connections"):
+        settings.pop(key, None)
+    return _module(make, QUALNAMES["LogicConv2d"], settings, children={
+        "parametrization": _module(make, PARAMETRIZATIONS[parametrization], {"lut_rank": rank}),
+        "tree_weights": _module(make, PARAMETER_LIST, {},
+                                parameters={str(i): w for i, w in enumerate(levels)}),
+        "connections": _module(make, FIXED_CONV, {"tree_depth": depth}, buffers=indices)})
+
+
+def _binarization(layer, group, make, as_tensor, what):
+    settings = _settings(layer)
+    given = settings.pop("thresholds", None)
+    buffers = dict(group.tensors) if group is not None else {}
+    parameters = {"raw_diffs": buffers.pop("raw_diffs")} if "raw_diffs" in buffers else {}
+    if layer["type"] == "LearnableBinarization":
+        if not parameters:
+            raise LgcError(f"{what}: the state_dict holds no raw_diffs for it")
+    elif "thresholds" not in buffers:
+        if given is None:
+            raise LgcError(f"{what}: give its thresholds (the state_dict holds none)")
+        buffers["thresholds"] = as_tensor(given)
+    elif given is not None and list(as_tensor(given).shape) != list(buffers["thresholds"].shape):
+        raise LgcError(f"{what}: the spec's thresholds disagree with the state_dict's")
+    return _module(make, QUALNAMES[layer["type"]], settings, parameters=parameters, buffers=buffers)
+
+
+def _parametrization(layer, default, width, rank, what):
+    chosen = layer.get("parametrization") or default
+    if chosen is None:
+        if rank == 2 and width == 16:
+            return "raw"  # 16 logits on 2 inputs: only raw has that shape
+        raise LgcError(f"{what}: weights of {width} entries on {rank} inputs are light or warp: "
+                       "give the parametrization (--parametrization, or in the spec)")
+    expected = 16 if chosen == "raw" else 1 << rank
+    if width != expected:
+        raise LgcError(f"{what}: {chosen} LUTs of rank {rank} have {expected} weights each, the "
+                       f"state_dict {width}")
+    return chosen
+
+
+def _agree(layer, key, found, what):
+    given = layer.get(key)
+    if given is not None and given != found:
+        raise LgcError(f"{what}: the spec says {key} {given!r}, the state_dict's tensors {found!r}")
+    return found
+
+
+def _settings(layer):
+    """The layer's constructor arguments: the spec's values over the defaults."""
+    _, optional = LAYERS[layer["type"]]
+    settings = {key: value for key, value in optional.items() if value is not None}
+    settings.update({k: v for k, v in layer.items() if k != "type"})
+    return settings
+
+
+def _module(make, qualname, attrs, parameters=None, buffers=None, children=None):
+    module = make(qualname)
+    module.__dict__.update(attrs, training=False, _parameters=dict(parameters or {}),
+                           _buffers=dict(buffers or {}), _modules=dict(children or {}))
+    return module
