@@ -63,7 +63,8 @@ def make_build(path):
     with open(os.path.join(path, "rtl", "lgc_core.v"), "w") as f:
         f.write(VERILOG)
     build = BuildDir(path)
-    build.update_report(rtl={"top": "lgc_core", "files": ["rtl/lgc_core.v"], "n_inputs": N_INPUTS,
-                             "n_classes": N_CLASSES, "score_width": SCORE_WIDTH,
-                             "registers": REGISTERS, "latency": 2})
+    build.update_report(rtl={"top": "lgc_core", "files": ["lgc_core.v"], "score_width": SCORE_WIDTH,
+                             "ports": {"in_bits": N_INPUTS, "out_scores": N_CLASSES * SCORE_WIDTH,
+                                       "out_class": 2},
+                             "registers": {"total": REGISTERS}, "latency": 2})
     return build

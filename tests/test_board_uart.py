@@ -21,7 +21,7 @@ def run_board_tb(tmp_path, build, x, pred, divisor, n_leds=8):
     top_v.write_text(verilog.convert(top, name="lgc_board", emit_src=False))
     vectors = tmp_path / "vectors.npz"
     np.savez(vectors, x=x, pred=pred)
-    sources = [top_v, *(build.file(f) for f in build.report()["rtl"]["files"])]
+    sources = [top_v, *(build.file("rtl", f) for f in build.report()["rtl"]["files"])]
     env = {"LGC_TB_VECTORS": str(vectors), "LGC_TB_DIVISOR": str(divisor),
            "LGC_TB_LEDS": str(n_leds)}
     return run_cocotb(sources, "lgc_board", "lgc.tb.uart_board", tmp_path / "sim", env)

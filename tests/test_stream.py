@@ -33,8 +33,9 @@ def build(tmp_path):
     os.makedirs(build.path)
     shutil.copy(model, build.model_path)
     save(netlist, build.netlist_path)
-    build.update_report(rtl={"top": "lgc_core", "n_inputs": netlist.n_inputs,
-                             "n_classes": netlist.n_classes, "score_width": 8, "files": []},
+    build.update_report(rtl={"top": "lgc_core", "score_width": 8, "files": [],
+                             "ports": {"in_bits": netlist.n_inputs,
+                                       "out_scores": 8 * netlist.n_classes, "out_class": 4}},
                         board={"name": "ulx3s-85f", "baud": 115200})
     return build
 

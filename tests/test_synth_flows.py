@@ -126,7 +126,8 @@ def test_target_mistakes_are_one_clear_error(build, tmp_path):
 def test_bare_core_with_more_ports_than_pins_is_refused():
     from lgc.synth.flow import _check_pins
     with pytest.raises(LgcError, match="has 285 ports but iCE40UP5K has 39 pins"):
-        _check_pins(DEVICES["iCE40UP5K"], {"n_inputs": 256, "n_classes": 2, "score_width": 12})
+        _check_pins(DEVICES["iCE40UP5K"], {"ports": {"in_bits": 256, "out_scores": 24,
+                                                     "out_class": 1}})
 
 
 def test_every_board_matches_its_device_entry():

@@ -26,11 +26,8 @@ class CorePorts:
     n_inputs: int
     n_classes: int
     score_width: int
+    class_width: int
     module: str = "lgc_core"
-
-    @property
-    def class_width(self):
-        return max(1, (self.n_classes - 1).bit_length())
 
     def instance(self, in_valid, in_bits, out_valid, out_scores, out_class):
         return Instance(self.module, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),

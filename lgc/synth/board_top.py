@@ -25,8 +25,10 @@ def core_ports(report):
     rtl = report.get("rtl")
     if not rtl:
         raise LgcError("the build directory holds no RTL; run lgc compile first")
-    return CorePorts(n_inputs=rtl["n_inputs"], n_classes=rtl["n_classes"],
-                     score_width=rtl["score_width"], module=rtl["top"])
+    ports = rtl["ports"]
+    return CorePorts(n_inputs=ports["in_bits"], n_classes=ports["out_scores"] // rtl["score_width"],
+                     score_width=rtl["score_width"], class_width=ports["out_class"],
+                     module=rtl["top"])
 
 
 def write_board_top(build, board, freq_mhz=None):

@@ -21,6 +21,7 @@ from .boards import load_board
 from .devices import FAMILIES, find_device
 
 SYNTH_DIR = "synth"
+RTL_DIR = "rtl"
 
 
 def synthesize(path, *, board=None, device=None, freq=None, seed=1, synth_opts=None,
@@ -59,7 +60,7 @@ def synthesize(path, *, board=None, device=None, freq=None, seed=1, synth_opts=N
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     opts = family.synth_opts if synth_opts is None else synth_opts
-    sources = [os.path.join("..", f) for f in rtl["files"]]
+    sources = [os.path.join("..", RTL_DIR, f) for f in rtl["files"]]
     if board_info:
         sources.append(os.path.join("..", BOARD_DIR, f"{TOP}.il"))
     # Amaranth's pin wrappers already hold the I/O buffers synth_gowin would add to every
@@ -159,8 +160,7 @@ def _check_pins(device, rtl):
     if device.family == "gowin":
         raise LgcError(f"{device.name}: nextpnr cannot place a bare core on Gowin devices without "
                        "pin constraints; use --board (e.g. tangnano9k)")
-    ports = 3 + rtl["n_inputs"] + 1 + rtl["n_classes"] * rtl["score_width"] + \
-        max(1, (rtl["n_classes"] - 1).bit_length())
+    ports = 4 + sum(rtl["ports"].values())       # clk, rst, in_valid, out_valid and the buses
     if ports > device.ios:
         raise LgcError(f"the bare core has {ports} ports but {device.name} has {device.ios} pins; "
                        "synthesize it out of context on an ECP5 device (--device LFE5U-85F) or "

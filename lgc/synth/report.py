@@ -8,7 +8,7 @@ from ..errors import LgcError
 from .devices import count_cells
 
 # Blocks of the design, recognized in module names (the RTL keeps one module per block).
-BLOCKS = (("gate layers", ("layer",)), ("popcount", ("popcount", "groupsum", "adder")),
+BLOCKS = (("gate layers", ("layer", "gates")), ("popcount", ("popcount", "groupsum", "adder")),
           ("argmax", ("argmax",)), ("uart", ("uart",)))
 
 _UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")

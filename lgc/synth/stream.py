@@ -11,6 +11,7 @@ import numpy as np
 
 from ..build import BuildDir
 from ..errors import LgcError
+from .board_top import core_ports
 from ..rtl.framing import RESYNC_BIT_TIMES, bytes_per_vector, decode_classes, encode_vectors
 
 log = logging.getLogger("lgc")
@@ -28,7 +29,7 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
     board = (report.get("synthesis") or {}).get("board") or report.get("board")
     if not board:
         raise LgcError(f"{path} was built for no board; run lgc synth {path} --board NAME first")
-    n_classes = report["rtl"]["n_classes"]
+    n_classes = core_ports(report).n_classes
     x, ref = _vectors_and_reference(build, vectors)
     baud = baud or board["baud"]
     try:
