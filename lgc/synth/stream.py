@@ -11,8 +11,8 @@ import numpy as np
 
 from ..build import BuildDir
 from ..errors import LgcError
-from .board_top import core_ports
 from ..rtl.framing import RESYNC_BIT_TIMES, bytes_per_vector, decode_classes, encode_vectors
+from .board_top import core_ports
 
 log = logging.getLogger("lgc")
 
