@@ -107,7 +107,14 @@ def test_popcount_widths_and_depth_are_exact():
     assert module.out_width == 4 * 3
     assert "3'd2" in module.text          # the empty class is its constant
     assert "+ 3'd5" in module.text        # the offset joins the first sum of level 1
-    assert "i[4]} + {2'd0, i[4]}" in module.text or "i[4]} + {1'd0, i[4]}" in module.text
+    assert "c3_1_0 = {1'd0, i[4]} + {1'd0, i[5]}" in module.text   # the repeat is spread
+
+
+def test_registers_hold_only_bits_that_change():
+    # level 1: b0 + b1 + 5 is 5..7, whose bit 2 is always 1; b2 + b3 is 0..2
+    first, second = Popcount([[0, 1, 2, 3]], [5]).modules((1,), 4)
+    assert first.out_width == 2 + 2
+    assert "{1'b1, i[1:0]}" in second.text
 
 
 def test_reduction_cuts():

@@ -1,6 +1,6 @@
 """Argmax in Amaranth: a balanced tree of comparators, pipelined, lowest class index wins ties."""
 
-from amaranth import Const, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -24,10 +24,11 @@ class Argmax(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        w, iw = self.width, self.index_width
         scores = self.scores
-        # A node: (score, index, class if it is still an untouched input score, else None).
-        nodes = [(self._field(scores, c), Const(c, iw), c) for c in range(self.n_classes)]
+        # A node covers an aligned block of classes: (score, index within the block, class if it
+        # is still an untouched input score). At level l the index has l bits; the block's first
+        # class is a constant, so only those l bits are compared, muxed and registered.
+        nodes = [(self._field(scores, c), Const(0, 0), c) for c in range(self.n_classes)]
         for level in range(1, self.depth + 1):
             merged = []
             for j in range(0, len(nodes), 2):
@@ -37,9 +38,9 @@ class Argmax(wiring.Component):
                 (ls, li, _), (rs, ri, _) = nodes[j], nodes[j + 1]
                 right = Signal(name=f"right_{level}_{j // 2}")
                 score = Signal(self._shape, name=f"score_{level}_{j // 2}")
-                index = Signal(iw, name=f"index_{level}_{j // 2}")
+                index = Signal(level, name=f"index_{level}_{j // 2}")
                 m.d.comb += [right.eq(rs > ls), score.eq(Mux(right, rs, ls)),
-                             index.eq(Mux(right, ri, li))]
+                             index.eq(Mux(right, Cat(ri, Const(0, level - 1 - len(ri)), 1), li))]
                 merged.append((score, index, None))
             nodes = merged
             if level in self.cuts:
@@ -55,7 +56,7 @@ class Argmax(wiring.Component):
         if leaf is not None:  # an untouched score: the delayed scores already hold it
             return self._field(scores, leaf), index, leaf
         reg_score = Signal(self._shape, name=f"score_{level}_{j}_q", reset_less=True)
-        reg_index = Signal(self.index_width, name=f"index_{level}_{j}_q", reset_less=True)
+        reg_index = Signal(len(index), name=f"index_{level}_{j}_q", reset_less=True)
         m.d.sync += [reg_score.eq(score), reg_index.eq(index)]
         return reg_score, reg_index, None
 
@@ -74,12 +75,12 @@ def argmax_depth(n_classes):
 
 def argmax_registers(n_classes, width, cuts):
     """(register bits of comparator results, of carried scores) of an Argmax with these cuts."""
-    depth, index_width = argmax_depth(n_classes), max(1, argmax_depth(n_classes))
+    depth = argmax_depth(n_classes)
     cuts = [c for c in cuts if 0 < c < depth]
-    untouched, fresh = [True] * n_classes, 0  # untouched: a node that is still an input score
+    # a node: the level that made it (its index bits); 0 for an untouched input score
+    nodes, fresh = [0] * n_classes, 0
     for level in range(1, depth + 1):
-        untouched = [untouched[j] and j + 1 == len(untouched)
-                     for j in range(0, len(untouched), 2)]
+        nodes = [nodes[j] if j + 1 == len(nodes) else level for j in range(0, len(nodes), 2)]
         if level in cuts:
-            fresh += sum(not u for u in untouched) * (width + index_width)
+            fresh += sum(width + made for made in nodes if made)
     return fresh, len(cuts) * n_classes * width

@@ -75,8 +75,8 @@ class Plan:
         pop = self.popcount_modules()
         registered = pop if self.register_scores else pop[:-1]
         arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts)
-        data = (self.n_inputs + self.logic.stage_bits + sum(m.fresh_bits for m in registered)
-                + arg_fresh + k * w + self.class_width)
+        data = (len(self.logic.boundaries[0]) + self.logic.stage_bits
+                + sum(m.fresh_bits for m in registered) + arg_fresh + k * w + self.class_width)
         delay = self.logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
         return {"data": data, "delay": delay, "valid": self.latency,
                 "total": data + delay + self.latency}
@@ -104,7 +104,7 @@ class Core(wiring.Component):
             plan = self.plan
             name = plan.netlist.graph.graph.get("name") or "netlist"
             self._files = datapath_files(plan.logic, plan.popcount_modules(),
-                                         plan.register_scores, plan.n_inputs, name)
+                                         plan.register_scores, name)
         return self._files
 
     def elaborate(self, platform):
@@ -112,11 +112,16 @@ class Core(wiring.Component):
         m = Module()
         valid = Signal(plan.latency, name="valid")  # the only registers with a reset
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
-        bits = Signal(plan.n_inputs, name="bits", reset_less=True)
-        m.d.sync += bits.eq(self.in_bits)
+        # Only the input bits something reads are registered (the others would be dropped by
+        # synthesis anyway; lgc_core.v marks them unused for the linter).
+        live = plan.logic.boundaries[0].tolist()
+        bits = Signal(len(live), name="bits", reset_less=True)
+        m.d.sync += bits.eq(Cat(self.in_bits[lo:hi] for lo, hi in _runs(live)))
 
         scores = Signal(len(self.out_scores), name="scores")
-        ports = {"i_x": bits, "o_scores": scores}
+        ports = {"o_scores": scores}
+        if live:
+            ports["i_b0"] = bits
         if plan.clocked_datapath:
             ports["i_clk"] = ClockSignal("sync")
         m.submodules.datapath = Instance("lgc_datapath", **ports)
@@ -134,6 +139,17 @@ class Core(wiring.Component):
         m.d.comb += [self.out_valid.eq(valid[-1]), self.out_scores.eq(out_scores),
                      self.out_class.eq(out_class)]
         return m
+
+
+def _runs(indices):
+    """(start, stop) of each run of consecutive integers in a sorted list."""
+    runs = []
+    for i in indices:
+        if runs and runs[-1][1] == i:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    return runs
 
 
 def check_options(layers_per_stage, adder_levels_per_stage, lut_size):

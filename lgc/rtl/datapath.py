@@ -4,14 +4,14 @@ pipeline registers, as {file name: Verilog text}.
 Written as text because it grows with the gates: per bit, Amaranth spends microseconds to
 milliseconds (a 256k-gate layer took 107 s; 5 stage registers of 200k bits, 26 s), text a
 microsecond. The core instantiates `lgc_datapath` (ports `clk` when it has registers, `x` the
-registered input bits, `scores` the unsigned scores) and adds everything per class around it.
+registered input bits some gate or group reads, `scores` the scores) and adds everything per class around it.
 """
 
 from .gates import stage_module
-from .text import concat, render
+from .text import render
 
 
-def datapath_files(logic, popcount_modules, register_scores, n_inputs, model_name):
+def datapath_files(logic, popcount_modules, register_scores, model_name):
     """{file name: text} of lgc_datapath and the modules it instantiates."""
     files, steps = {}, []
     previous = "b0" if len(logic.boundaries[0]) else None
@@ -34,13 +34,10 @@ def datapath_files(logic, popcount_modules, register_scores, n_inputs, model_nam
                      module.out_width, register)
         steps.append(step)
         previous = step["register"] or step["out"]
-    live = logic.boundaries[0].tolist()
     files["lgc_datapath.v"] = render(
         "datapath.v.j2", comment=f"{model_name}: datapath", steps=steps,
-        clocked=any(step["register"] for step in steps), n_inputs=n_inputs,
-        unused_inputs=len(live) < n_inputs, live_inputs=len(live),
-        input_bits=concat([("x", i) for i in live]), scores_width=modules[-1].out_width,
-        scores=previous)
+        clocked=any(step["register"] for step in steps), live_inputs=len(logic.boundaries[0]),
+        scores_width=modules[-1].out_width, scores=previous)
     return files
 
 

@@ -4,11 +4,14 @@ Level 1 adds pairs of bits, level 2 pairs of those sums, and so on; an odd opera
 the next level unchanged, so a class of n bits is ceil(log2 n) levels deep. Every sum is exactly as
 wide as its largest value. The class's constant (its offset) joins the first sum of level 1, where
 it costs no extra level: that node is still a function of two bits. A bit that appears twice in a
-group is added twice. Classes whose tree is shallower pass their score on to the deepest level.
+group is added twice (repeats are paired with other bits first, so they rarely meet in one sum).
+Classes whose tree is shallower pass their score on to the deepest level.
 
 Registers sit after the levels listed in `cuts`; each stretch between cuts is one combinational
-module (`lgc_popcount_sJ`); the datapath holds the registers. The last module's output is the
-scores vector: k fields of `width` bits, class 0 in the low bits.
+module (`lgc_popcount_sJ`); the datapath holds the registers. A register holds only the bits of a
+sum that can change (the constant puts fixed high bits into the first sums): every value keeps its
+range, lo..top a step apart, and the next module writes its fixed bits as constants. The last
+module's output is the scores vector: k fields of `width` bits, class 0 in the low bits.
 
 Offsets may be negative. The trees then count from `base` (the lowest offset) up, with non-negative
 constants, and the scores come out in two's complement: `base` is added at the end, modulo
@@ -16,6 +19,7 @@ constants, and the scores come out in two's complement: `base` is added at the e
 """
 
 import dataclasses
+import math
 
 from .text import concat, render
 
@@ -28,10 +32,27 @@ def tree_depth(n_bits, const):
 
 @dataclasses.dataclass
 class Operand:
-    expr: str     # how the current module reads it
-    width: int
+    bits: list    # how the current module reads each bit, least significant first: a wire's
+                  # name, ("i", position) on the input vector, or a constant 0/1
+    lo: int       # its smallest value
     top: int      # its largest value
+    step: int     # its values are lo plus multiples of step
     fresh: bool   # made in the current module (else carried in from an earlier one)
+    wire: str = None  # the name of the sum, when this module makes it
+
+    @property
+    def width(self):
+        return len(self.bits)
+
+    @property
+    def expr(self):
+        return self.wire or concat([f"1'b{b}" if isinstance(b, int) else b for b in self.bits])
+
+    def varying(self):
+        """The bit positions whose value differs between some of the operand's values."""
+        fixed_low = (self.step & -self.step).bit_length() - 1
+        return [i for i in range(self.width)
+                if i >= fixed_low and (self.lo >> i) != (self.top >> i)]
 
 
 @dataclasses.dataclass
@@ -40,7 +61,7 @@ class Module:
     text: str
     in_width: int
     out_width: int
-    fresh_bits: int   # output bits computed in this module
+    fresh_bits: int    # output bits computed in this module
     carried_bits: int  # output bits passed through from its input
 
 
@@ -48,7 +69,7 @@ class Popcount:
     def __init__(self, groups, offsets):
         """groups: per class, positions of its bits on the GroupSum's input vector (repeats count
         twice); offsets: per class, the constant added to its count."""
-        self.groups = [list(map(int, g)) for g in groups]
+        self.groups = [_spread_repeats(list(map(int, g))) for g in groups]
         self.base = min(0, min(int(o) for o in offsets))
         self.consts = [int(o) - self.base for o in offsets]   # what the trees add: >= 0
         self.depth = max((tree_depth(len(g), c) for g, c in zip(self.groups, self.consts)),
@@ -69,7 +90,7 @@ class Popcount:
         return self._modules[key]
 
     def _write(self, cuts, n_in, prefix):
-        ops = [[Operand(f"i[{p}]", 1, 1, False) for p in g] for g in self.groups]
+        ops = [[Operand([("i", p)], 0, 1, 1, False) for p in g] for g in self.groups]
         bounds = [0] + sorted(c for c in cuts if 0 < c < self.depth) + [self.depth]
         modules = []
         for j, (lo, hi) in enumerate(zip(bounds, bounds[1:]), start=1):
@@ -79,18 +100,25 @@ class Popcount:
                     ops[c] = _level(class_ops, self.consts[c] if level == 1 else 0,
                                     f"c{c}_{level}", lines)
             last = hi == self.depth
-            outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)] if last else \
-                [op.expr for class_ops in ops for op in class_ops]
-            out_width = len(ops) * self.width if last else sum(op.width for o in ops for op in o)
-            carried = sum(self.width for o in ops if o and not o[0].fresh) if last else \
-                sum(op.width for o in ops for op in o if not op.fresh)
+            if last:
+                outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)]
+                fields = [self.width] * len(ops)
+            else:  # what the register after this module holds: the bits that can change
+                outputs = [op.bits[i] for o in ops for op in o for i in op.varying()]
+                fields = [len(op.varying()) for o in ops for op in o]
+                fixed = {op.wire for o in ops for op in o if op.wire and len(op.varying()) < op.width}
+                lines = [_unused_fixed_bits(line) if line.split()[2] in fixed else line
+                         for line in lines]
+            fresh = [o[0].fresh if o else True for o in ops] if last else \
+                [op.fresh for o in ops for op in o]
             name = f"{prefix}_s{j}"
             text = render("popcount.v.j2", name=name, body="\n".join(lines), in_width=n_in,
-                          out_width=out_width, outputs=concat(outputs),
+                          out_width=sum(fields), outputs=concat(outputs),
                           comment=f"GroupSum popcount, tree levels {lo + 1} to {hi} of "
                                   f"{self.depth}" if hi > lo else "GroupSum scores")
-            modules.append(Module(name, text, n_in, out_width, out_width - carried, carried))
-            ops, n_in = _reread(ops), out_width
+            carried = sum(f for f, new in zip(fields, fresh) if not new)
+            modules.append(Module(name, text, n_in, sum(fields), sum(fields) - carried, carried))
+            ops, n_in = _reread(ops), sum(fields)
         return modules
 
     def _score(self, c, class_ops):
@@ -113,13 +141,22 @@ def _level(ops, const, prefix, lines):
         if len(pair) == 1 and not add:
             out.append(pair[0])
             continue
+        lo = sum(op.lo for op in pair) + add
         top = sum(op.top for op in pair) + add
+        twice = len(pair) == 2 and pair[0].bits == pair[1].bits   # the same value, added twice
+        step = 2 * pair[0].step if twice else math.gcd(*(op.step for op in pair))
         width = top.bit_length()
         terms = [_extend(op, width) for op in pair] + ([f"{width}'d{add}"] if add else [])
         name = f"{prefix}_{j // 2}"
         lines.append(f"    wire [{width - 1}:0] {name} = {' + '.join(terms)};")
-        out.append(Operand(name, width, top, True))
+        bits = [f"{name}[{i}]" for i in range(width)] if width > 1 else [name]
+        out.append(Operand(bits, lo, top, step, True, name))
     return out
+
+
+def _unused_fixed_bits(line):
+    return ("    /* verilator lint_off UNUSEDSIGNAL */  // bits it always has are not registered\n"
+            f"{line}\n    /* verilator lint_on UNUSEDSIGNAL */")
 
 
 def _extend(op, width):
@@ -128,13 +165,31 @@ def _extend(op, width):
 
 
 def _reread(ops):
-    """The operands as the next module sees them: slices of its input vector, in output order."""
+    """The operands as the next module sees them: their changing bits from its input vector (in
+    output order), their fixed bits as constants."""
     at, out = 0, []
     for class_ops in ops:
         row = []
         for op in class_ops:
-            expr = f"i[{at}]" if op.width == 1 else f"i[{at + op.width - 1}:{at}]"
-            row.append(Operand(expr, op.width, op.top, False))
-            at += op.width
+            varying = set(op.varying())
+            bits = []
+            for i in range(op.width):
+                if i in varying:
+                    bits.append(("i", at))
+                    at += 1
+                else:
+                    bits.append((op.lo >> i) & 1)
+            row.append(Operand(bits, op.lo, op.top, op.step, False))
         out.append(row)
     return out
+
+
+def _spread_repeats(group):
+    """The group's bits, first occurrences first, then second ones...: pairs of level 1 then add
+    two different bits wherever the group allows (a bit added to itself has a fixed low bit)."""
+    seen = {}
+    order = []
+    for i, p in enumerate(group):
+        order.append((seen.get(p, 0), i, p))
+        seen[p] = seen.get(p, 0) + 1
+    return [p for _, _, p in sorted(order)]
