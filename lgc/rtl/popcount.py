@@ -32,27 +32,36 @@ def tree_depth(n_bits, const):
 
 @dataclasses.dataclass
 class Operand:
-    bits: list    # how the current module reads each bit, least significant first: a wire's
-                  # name, ("i", position) on the input vector, or a constant 0/1
+    """A value between tree levels, as the current module reads it: a sum made here (`wire`), a
+    slice of the input vector from bit `at`, or bit by bit (`bits`: ("i", position) or a 0/1)."""
+    width: int
     lo: int       # its smallest value
     top: int      # its largest value
     step: int     # its values are lo plus multiples of step
     fresh: bool   # made in the current module (else carried in from an earlier one)
-    wire: str = None  # the name of the sum, when this module makes it
-
-    @property
-    def width(self):
-        return len(self.bits)
+    wire: str = None
+    at: int = None
+    bits: list = None
 
     @property
     def expr(self):
-        return self.wire or concat([f"1'b{b}" if isinstance(b, int) else b for b in self.bits])
+        if self.wire:
+            return self.wire
+        if self.at is not None:
+            return f"i[{self.at}]" if self.width == 1 else f"i[{self.at + self.width - 1}:{self.at}]"
+        return concat([f"1'b{b}" if isinstance(b, int) else b for b in self.bits])
 
+    def bit(self, i):
+        if self.wire:
+            return f"{self.wire}[{i}]" if self.width > 1 else self.wire
+        return ("i", self.at + i) if self.at is not None else self.bits[i]
+
+    @property
     def varying(self):
-        """The bit positions whose value differs between some of the operand's values."""
+        """The bit positions that differ between some of its values: above them lo and top
+        agree, below them the step keeps them fixed."""
         fixed_low = (self.step & -self.step).bit_length() - 1
-        return [i for i in range(self.width)
-                if i >= fixed_low and (self.lo >> i) != (self.top >> i)]
+        return range(fixed_low, min((self.lo ^ self.top).bit_length(), self.width))
 
 
 @dataclasses.dataclass
@@ -90,7 +99,7 @@ class Popcount:
         return self._modules[key]
 
     def _write(self, cuts, n_in, prefix):
-        ops = [[Operand([("i", p)], 0, 1, 1, False) for p in g] for g in self.groups]
+        ops = [[Operand(1, 0, 1, 1, False, at=p) for p in g] for g in self.groups]
         bounds = [0] + sorted(c for c in cuts if 0 < c < self.depth) + [self.depth]
         modules = []
         for j, (lo, hi) in enumerate(zip(bounds, bounds[1:]), start=1):
@@ -104,9 +113,9 @@ class Popcount:
                 outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)]
                 fields = [self.width] * len(ops)
             else:  # what the register after this module holds: the bits that can change
-                outputs = [op.bits[i] for o in ops for op in o for i in op.varying()]
-                fields = [len(op.varying()) for o in ops for op in o]
-                fixed = {op.wire for o in ops for op in o if op.wire and len(op.varying()) < op.width}
+                outputs = [op.bit(i) for o in ops for op in o for i in op.varying]
+                fields = [len(op.varying) for o in ops for op in o]
+                fixed = {op.wire for o in ops for op in o if op.wire and len(op.varying) < op.width}
                 lines = [_unused_fixed_bits(line) if line.split()[2] in fixed else line
                          for line in lines]
             fresh = [o[0].fresh if o else True for o in ops] if last else \
@@ -143,14 +152,13 @@ def _level(ops, const, prefix, lines):
             continue
         lo = sum(op.lo for op in pair) + add
         top = sum(op.top for op in pair) + add
-        twice = len(pair) == 2 and pair[0].bits == pair[1].bits   # the same value, added twice
+        twice = len(pair) == 2 and pair[0].expr == pair[1].expr   # the same value, added twice
         step = 2 * pair[0].step if twice else math.gcd(*(op.step for op in pair))
         width = top.bit_length()
         terms = [_extend(op, width) for op in pair] + ([f"{width}'d{add}"] if add else [])
         name = f"{prefix}_{j // 2}"
         lines.append(f"    wire [{width - 1}:0] {name} = {' + '.join(terms)};")
-        bits = [f"{name}[{i}]" for i in range(width)] if width > 1 else [name]
-        out.append(Operand(bits, lo, top, step, True, name))
+        out.append(Operand(width, lo, top, step, True, wire=name))
     return out
 
 
@@ -171,15 +179,15 @@ def _reread(ops):
     for class_ops in ops:
         row = []
         for op in class_ops:
-            varying = set(op.varying())
-            bits = []
-            for i in range(op.width):
-                if i in varying:
-                    bits.append(("i", at))
-                    at += 1
-                else:
-                    bits.append((op.lo >> i) & 1)
-            row.append(Operand(bits, op.lo, op.top, op.step, False))
+            varying = op.varying
+            if len(varying) == op.width:   # the common case: a plain slice
+                row.append(Operand(op.width, op.lo, op.top, op.step, False, at=at))
+            else:
+                bits = [(op.lo >> i) & 1 for i in range(op.width)]
+                for k, i in enumerate(varying):
+                    bits[i] = ("i", at + k)
+                row.append(Operand(op.width, op.lo, op.top, op.step, False, bits=bits))
+            at += len(varying)
         out.append(row)
     return out
 
