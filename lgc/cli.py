@@ -141,11 +141,12 @@ def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size)
     rtl, regs = report["rtl"], report["rtl"]["registers"]
+    stages = rtl["gate_stages"]
     click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
-               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels in "
-               f"{rtl['gate_stages']} stages, latency {rtl['latency']} clocks, "
-               f"{regs['total']} flip-flops ({regs['data']} data, {regs['delay']} delay, "
-               f"{regs['valid']} valid)")
+               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels "
+               + (f"in {stages} stage{'s' * (stages != 1)}" if stages else "unregistered")
+               + f", latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
+               f"data, {regs['delay']} delay, {regs['valid']} valid)")
 
 
 @cli.command()

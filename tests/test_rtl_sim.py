@@ -23,6 +23,8 @@ MATRIX = [(0, 0), (1, 1), (2, 3)]
 # State_dict + arch spec fixtures compile to the same netlist as the whole pickles: one of them
 # runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
 STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels"]
+# The option matrix: on the smallest fixture by default, on every fixture with make test-full.
+MATRIX_FIXTURES = DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES if FULL else [SMALLEST]
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +63,13 @@ def test_default_build_is_bit_exact_and_cached(ties_build, tmp_path):
 
 
 @pytest.mark.parametrize("layers, adders", MATRIX)
-def test_smallest_fixture_option_matrix(tmp_path, layers, adders):
+@pytest.mark.parametrize("name", MATRIX_FIXTURES)
+def test_fixture_option_matrix(tmp_path, name, layers, adders):
     out = tmp_path / "build"
-    result = run_lgc("compile", fixture_path(SMALLEST), "-o", out, "--layers-per-stage", layers,
+    result = run_lgc("compile", fixture_path(name), "-o", out, "--layers-per-stage", layers,
                      "--adder-levels-per-stage", adders)
     assert result.returncode == 0, result.stderr
-    result = run_lgc("simulate", out, "--vectors", vectors_file(tmp_path, SMALLEST),
+    result = run_lgc("simulate", out, "--vectors", vectors_file(tmp_path, name),
                      "--random", 300)
     assert result.returncode == 0, result.stderr + result.stdout
     rtl = json.loads((out / "report.json").read_text())["rtl"]

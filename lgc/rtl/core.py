@@ -89,7 +89,11 @@ class Core(wiring.Component):
     `score_width`, `score_signed`, `registers()` describe it, `verilog_files()` is its text."""
 
     def __init__(self, netlist, **options):
-        self.plan = plan = Plan(netlist, **options)
+        try:
+            self.plan = plan = Plan(netlist, **options)
+        except LgcError:
+            self._MustUse__silence = True  # not an unused core: none could be made
+            raise
         self.latency, self.score_width = plan.latency, plan.score_width
         self.score_signed = plan.score_signed
         self._files = None

