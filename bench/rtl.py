@@ -48,8 +48,9 @@ def one(gates, depth, optimize):
     regs = core.registers()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rtl = sum(v for k, v in times.items() if k != "passes")
-    print(f"{gates:>9,} gates ({netlist.gate_count():,} after passes): passes {times['passes']:.2f} s, "
-          f"RTL {rtl:.2f} s (" + ", ".join(f"{k} {v:.2f}" for k, v in times.items() if k != "passes")
+    parts = ", ".join(f"{k} {v:.2f}" for k, v in times.items() if k != "passes")
+    print(f"{gates:>9,} gates ({netlist.gate_count():,} after passes): passes "
+          f"{times['passes']:.2f} s, RTL {rtl:.2f} s ({parts}"
           + f"), {sum(map(len, files.values())) / 1e6:.0f} MB of Verilog, peak RSS {peak:.0f} MB; "
           f"latency {core.latency}, {regs['total']:,} FFs ({regs['delay']:,} delay)", flush=True)
 

@@ -37,8 +37,8 @@ def main():
             _, rtl = generate(netlist, f"{tmp}/rtl")
             for opt in args.opt:
                 r = run_rtl(f"{tmp}/rtl", rtl, f"{tmp}/sim_{opt}", x, scores, pred, opt=opt).report
-                print(f"{gates:>6,} gates ({rtl['live_gates']:,} live), C++ -{opt}: Verilator build "
-                      f"{r['verilator_build_seconds']:.1f} s; {args.vectors:,} vectors in "
+                print(f"{gates:>6,} gates ({rtl['live_gates']:,} live), C++ -{opt}: Verilator "
+                      f"build {r['verilator_build_seconds']:.1f} s; {args.vectors:,} vectors in "
                       f"{r['sim_seconds']:.2f} s = {r['vectors_per_second']:,.0f} vectors/s "
                       f"({r['sim_wall_seconds']:.1f} s wall); "
                       f"{'bit-exact' if r['bit_exact'] else 'MISMATCH'}", flush=True)

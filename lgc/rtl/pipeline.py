@@ -2,9 +2,9 @@
 in the GroupSum/argmax reduction.
 
 Time runs from the core's input register (the live input bits are boundary 0). With N LUT levels
-per stage (cones.py), a gate at LUT level L is computed in stage ceil(L / N) and its output is registered at the
-end of that stage; a bit read in a later stage rides along in every register between (a delay
-register, counted apart). Boundary s is the vector after stage s: every bit made by then and read
+per stage (cones.py), a gate at LUT level L is computed in stage ceil(L / N) and its output is
+registered at the end of that stage; a bit read in a later stage rides along in every register
+between (a delay register, counted apart). Boundary s is the vector after stage s: every bit made by then and read
 later. The last boundary is what the GroupSum reads. N = 0 puts every gate in one unregistered
 stage.
 

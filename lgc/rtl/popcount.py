@@ -48,7 +48,8 @@ class Operand:
         if self.wire:
             return self.wire
         if self.at is not None:
-            return f"i[{self.at}]" if self.width == 1 else f"i[{self.at + self.width - 1}:{self.at}]"
+            hi = self.at + self.width - 1
+            return f"i[{self.at}]" if self.width == 1 else f"i[{hi}:{self.at}]"
         return concat([f"1'b{b}" if isinstance(b, int) else b for b in self.bits])
 
     def bit(self, i):

