@@ -90,8 +90,8 @@ def _json_default(value):
 
 @contextlib.contextmanager
 def step(times, name):
-    """Time one step into the dict `times` (seconds), with a progress line before and after."""
-    log.info("%s ...", name)
+    """Time one step into the dict `times` (seconds); one progress line when it is done."""
+    log.debug("%s ...", name)
     start = time.perf_counter()
     yield
     times[name] = round(time.perf_counter() - start, 3)
