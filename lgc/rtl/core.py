@@ -27,7 +27,9 @@ from .popcount import Popcount
 
 # Measured on the example (3113 gates) on ECP5: adder levels per stage set Fmax (1: 167 MHz, 2: 118
 # MHz), LUT levels per stage hardly (N=1 with M=1: 153 MHz); N=2, M=1 is the fastest.
-DEFAULTS = {"layers_per_stage": 2, "adder_levels_per_stage": 1, "lut_size": 4}
+# (1, 1): the highest Fmax and, of the settings that bound the gates' logic depth, the most Fmax
+# per cell on ECP5 (bench/synth_pipelining.py, figures in the README)
+DEFAULTS = {"layers_per_stage": 1, "adder_levels_per_stage": 1, "lut_size": 4}
 _MAX_PORT_BITS = 65_000  # Amaranth numbers the bits of a port or cell with 16 bits
 
 
