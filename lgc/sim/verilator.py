@@ -93,10 +93,12 @@ def lint(files, top):
     return "" if result.returncode == 0 else (result.stderr or result.stdout)
 
 
-def build(build_dir, sources, top, parameters, opt="O0"):
-    """Compile `sources` into a simulator in `build_dir` unless the cached one is current;
-    returns (seconds spent, whether the cache was used)."""
-    key = _build_key(sources, top, parameters, opt)
+def build(build_dir, sources, top, parameters, opt="O0", defines=None):
+    """Compile `sources` (with the given Verilog `defines`) into a simulator in `build_dir`
+    unless the cached one is current; returns (seconds spent, whether the cache was used)."""
+    defines = dict(defines or {})
+    key = _build_key(sources, top, {**parameters, **{f"`{k}": v for k, v in defines.items()}},
+                     opt)
     stamp = os.path.join(build_dir, _STAMP)
     if os.path.isfile(os.path.join(build_dir, top)) and _read_key(stamp) == key:
         return 0.0, True
@@ -112,7 +114,8 @@ def build(build_dir, sources, top, parameters, opt="O0"):
         runner = _runner()
         try:
             runner.build(sources=list(map(str, sources)), hdl_toplevel=top, build_dir=build_dir,
-                         parameters=parameters, build_args=BUILD_ARGS, log_file=log_file)
+                         parameters=parameters, defines=defines, build_args=BUILD_ARGS,
+                         log_file=log_file)
         except (RuntimeError, SystemExit) as e:
             raise LgcError(f"the Verilator build failed ({e}); see {log_file}") from None
     with open(stamp, "w") as f:

@@ -9,7 +9,7 @@ from .devices import count_cells
 
 # Blocks of the design, recognized in module names (the RTL keeps one module per block).
 BLOCKS = (("gate layers", ("layer", "gates")), ("popcount", ("popcount", "groupsum", "adder")),
-          ("argmax", ("argmax",)), ("uart", ("uart",)))
+          ("argmax", ("argmax",)), ("uart", ("uart",)), ("input encoder", ("encoder",)))
 
 _UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
 
