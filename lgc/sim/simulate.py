@@ -50,8 +50,9 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
         raise LgcError("give input bits (x) or raw features (raw), not both")
     encoded = raw is not None if encoded is None else encoded
     rng = np.random.default_rng(seed)
+    netlist = build.load_netlist()
     if encoded:
-        encoding = _encoding(build, rtl)
+        encoding = _encoding(build, rtl, netlist)
         width = rtl["encoder"]["feature_bits"]
         vectors = [feature_values(raw, encoding, width)] if raw is not None else []
         if random:
@@ -67,10 +68,10 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
     # Until this run ends, the report holds no earlier run's verdict.
     build.update_report(simulation={"bit_exact": None, "status": "did not finish"})
     if encoded:
-        expected = expected_results(build, raw=vectors)
+        expected = pytorch_reference(build, netlist, raw=vectors)
         port_bits, sim_dir = feature_bits(vectors, width), build.file("sim-encoded")
     else:
-        expected = expected_results(build, bits=vectors)
+        expected = pytorch_reference(build, netlist, bits=vectors)
         port_bits, sim_dir = vectors, build.file("sim")
     result = run_rtl(build.file("rtl"), rtl, sim_dir, port_bits, expected.counts, expected.pred,
                      latency=latency, seed=seed, opt=opt, encoded=encoded)
@@ -81,13 +82,13 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
     return dataclasses.replace(result, report=report)
 
 
-def _encoding(build, rtl):
+def _encoding(build, rtl, netlist):
     """The netlist's input encoding, which the build's encoded top implements."""
     if not rtl.get("encoder"):
         raise LgcError(f"{build.path}: the model has no input encoding, so the build has no "
                        "encoder for raw features; give 0/1 input bits (x), or compile the model "
                        "with --encoding")
-    return build.load_netlist().graph.graph["encoding"]
+    return netlist.graph.graph["encoding"]
 
 
 def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=None, seed=0,
@@ -148,19 +149,19 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     return SimResult(result.scores, result.pred, result.match, report)
 
 
-def expected_results(build, bits=None, raw=None):
-    """The PyTorch reference of a build's model on input bits or raw features (lgc.sim.reference
-    with the arch spec and the encoding the netlist recorded), computed with one torch thread:
-    its many small elementwise ops gain nothing from more, and on a busy machine spinning
-    threads made them ~25x slower here."""
+def pytorch_reference(build, netlist, bits=None, raw=None):
+    """The PyTorch reference (lgc.sim.reference) of the build's model on input bits or raw
+    features, handed what the build's netlist recorded (a state_dict's arch spec, the input
+    encoding); with one torch thread: its many small elementwise ops gain nothing from more, and
+    on a busy machine spinning threads made them ~25x slower here."""
     import torch
 
-    graph = build.load_netlist().graph.graph
+    graph = netlist.graph.graph
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return reference(build.model_path, bits=bits, raw=raw, encoding=graph.get("encoding"),
-                         arch=graph.get("source", {}).get("arch"))
+        return reference(build.model_path, bits=bits, raw=raw,
+                         arch=graph.get("source", {}).get("arch"), encoding=graph.get("encoding"))
     finally:
         torch.set_num_threads(threads)
 

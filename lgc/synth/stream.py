@@ -15,8 +15,6 @@ from ..errors import LgcError
 from ..ir.evaluate import check_vectors
 from ..rtl.encoder import feature_values
 from ..rtl.framing import RESYNC_BIT_TIMES, decode_classes, encode_features, encode_vectors
-from ..sim.simulate import expected_results
-from ..sim.vectors import read_vectors
 from .board_top import core_ports
 
 log = logging.getLogger("lgc")
@@ -72,17 +70,21 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
 def _frames_and_reference(build, core, path):
     """The bytes of each vector, uint8 [N, bytes per vector], and PyTorch's classes, for an .npz
     holding `x` (input bits) or, for a board whose top has the input encoder, `raw` features."""
+    from ..sim.simulate import pytorch_reference
+    from ..sim.vectors import read_vectors
+
+    netlist = build.load_netlist()
     arrays = read_vectors(path)
     if core.in_port == "in_raw":
         if "raw" not in arrays:
             raise LgcError(f"{path}: this board takes the model's raw features, one byte each; "
                            "give them as `raw`")
-        values = feature_values(arrays["raw"], build.load_netlist().graph.graph["encoding"])
-        data, ref = encode_features(values), expected_results(build, raw=values)
+        values = feature_values(arrays["raw"], netlist.graph.graph["encoding"])
+        data, ref = encode_features(values), pytorch_reference(build, netlist, raw=values)
     else:
         if "x" not in arrays:
             raise LgcError(f"{path}: holds raw features, but the model has no input encoding; "
                            "give 0/1 bits as x")
         x = check_vectors(arrays["x"], core.n_inputs)
-        data, ref = encode_vectors(x), expected_results(build, bits=x)
+        data, ref = encode_vectors(x), pytorch_reference(build, netlist, bits=x)
     return np.frombuffer(data, dtype=np.uint8).reshape(len(ref.pred), -1), ref.pred
