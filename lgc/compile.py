@@ -22,7 +22,7 @@ from .errors import LgcError
 from .ir.stats import summary
 
 log = logging.getLogger("lgc")
-KEPT = ("sim",)  # caches worth carrying over from the build being replaced
+KEPT = ("sim", "sim-encoded")  # caches worth carrying over from the build being replaced
 
 
 def default_dir(model):

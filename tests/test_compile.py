@@ -77,6 +77,17 @@ def test_board_option_writes_the_board_top_and_records_the_board(tmp_path):
     assert "board top for icebreaker (iCE40UP5K)" in result.stdout
 
 
+def test_board_top_of_a_model_with_an_input_encoding_takes_raw_bytes(tmp_path):
+    out = tmp_path / "b"
+    result = run_lgc("compile", fixture_path("torchlogix_zoo_fixed"), "-o", out, "--board",
+                     "icebreaker")
+    assert result.returncode == 0, result.stderr
+    board = BuildDir(out).check().report()["board"]
+    assert board["input"] == "raw features, one byte each" and board["bytes_per_vector"] == 64
+    assert "lgc_encoded" in (out / "board" / "top.il").read_text()   # the encoder + core
+    assert "64 bytes per vector in" in result.stdout
+
+
 def test_unknown_board_is_one_line_before_any_work(tmp_path):
     result = run_lgc("compile", MODEL, "-o", tmp_path / "b", "--board", "ulx3s")
     assert result.returncode == 1

@@ -3,7 +3,8 @@
 - ECP5 out of context and iCE40: nextpnr's flip-flops are exactly the registers the generator
   reports, block by block (gate layers, popcount, argmax, the core's own), and the fully
   pipelined core reaches at least 1.5x the combinational one's Fmax.
-- `lgc compile --board ulx3s-85f` then `lgc synth DIR`: a bitstream of the UART top around the core.
+- `lgc compile --board ulx3s-85f` then `lgc synth DIR`: a bitstream of the UART top around the core;
+  for a model with an input encoding, around the encoder and the core (iCEBreaker).
 - A model too large for the iCEBreaker stops with "does not fit" and the numbers.
 """
 
@@ -85,6 +86,24 @@ def test_compile_for_a_board_then_synth_makes_its_bitstream(tmp_path):
     blocks = dict(section["blocks"])
     assert blocks.pop("uart")["ffs"] > 0 and blocks.pop("board top (other)")["ffs"] > 0
     _check_registers_per_block(rtl, {"blocks": blocks})
+
+
+def test_board_bitstream_of_a_model_with_an_input_encoding(tmp_path):
+    """The encoded top on the iCEBreaker: the encoder is a block of its own holding exactly its
+    registers (one per comparator, + valid); the core's blocks are unchanged by it."""
+    out = tmp_path / "build"
+    result = run_lgc("compile", fixture_path("torchlogix_zoo_fixed"), "-o", out, "--board",
+                     "icebreaker")
+    assert result.returncode == 0, result.stderr
+    result = run_lgc("-q", "synth", out)
+    assert result.returncode == 0, result.stderr
+    assert os.path.getsize(out / "synth" / "top.bin") > 10_000
+    report = BuildDir(out).report()
+    blocks, encoder = dict(report["synthesis"]["blocks"]), report["rtl"]["encoder"]
+    assert blocks.pop("input encoder")["ffs"] == encoder["registers"]["encoder"] == \
+        encoder["comparators"] + 1
+    assert blocks.pop("uart")["ffs"] > 0 and blocks.pop("board top (other)")["ffs"] > 0
+    _check_registers_per_block(report["rtl"], {"blocks": blocks})
 
 
 def test_a_model_too_large_for_the_icebreaker_does_not_fit(tmp_path):

@@ -94,12 +94,14 @@ def lint(files, top):
     return "" if result.returncode == 0 else (result.stderr or result.stdout)
 
 
-def build(build_dir, sources, top, parameters, opt="O0", public=False):
-    """Compile `sources` into a simulator in `build_dir` unless the cached one is current;
-    returns (seconds spent, whether the cache was used). `public`: every signal visible to
-    cocotb, for a top without ports marked public."""
+def build(build_dir, sources, top, parameters, opt="O0", defines=None, public=False):
+    """Compile `sources` (with the given Verilog `defines`) into a simulator in `build_dir`
+    unless the cached one is current; returns (seconds spent, whether the cache was used).
+    `public`: every signal visible to cocotb, for a top without ports marked public."""
+    defines = dict(defines or {})
     args = BUILD_ARGS + ([] if public else PRIVATE)
-    key = _build_key(sources, top, parameters, opt, args)
+    key = _build_key(sources, top, {**parameters, **{f"`{k}": v for k, v in defines.items()}},
+                     opt, args)
     stamp = os.path.join(build_dir, _STAMP)
     if os.path.isfile(os.path.join(build_dir, top)) and _read_key(stamp) == key:
         return 0.0, True
@@ -115,7 +117,8 @@ def build(build_dir, sources, top, parameters, opt="O0", public=False):
         runner = _runner()
         try:
             runner.build(sources=list(map(str, sources)), hdl_toplevel=top, build_dir=build_dir,
-                         parameters=parameters, build_args=args, log_file=log_file)
+                         parameters=parameters, defines=defines, build_args=args,
+                         log_file=log_file)
         except (RuntimeError, SystemExit) as e:
             raise LgcError(f"the Verilator build failed ({e}); see {log_file}") from None
     with open(stamp, "w") as f:
