@@ -54,13 +54,19 @@ def frontend_options(command):
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @frontend_options
-def inspect(model, as_json, load_options):
-    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions."""
+def inspect(model, as_json, no_opt, load_options):
+    """Show what MODEL holds: inputs, classes, tau, layers and their gate functions, and what the
+    optimization passes remove from it."""
     from . import load
     from .ir.stats import summary
 
-    info = summary(load(model, **load_options))
+    netlist = load(model, **load_options)
+    info = summary(netlist)
+    if not no_opt:
+        from .passes import run_pipeline
+        info["passes"] = run_pipeline(netlist)[1]
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -79,6 +85,89 @@ def inspect(model, as_json, load_options):
     for layer in info["layers"]:
         top = ", ".join(f"{name} {count}" for name, count in list(layer["functions"].items())[:8])
         click.echo(f"  {layer['name']}: {layer['gates']} gates of {layer['arity']} inputs: {top}")
+    if "passes" in info:
+        _echo_passes(info["passes"])
+
+
+def _echo_passes(stats):
+    """What each pass application removed and did, then the layers after optimization."""
+    check = stats["verification"]
+    how = ("unverified" if check["mode"] == "off" else
+           f"verified after every pass on {check['given_vectors'] + check['random_vectors']} "
+           f"vectors{' (sampled)' if check['mode'] == 'sampled' else ''}")
+    click.echo(f"optimization: {stats['gates_before']} -> {stats['gates_after']} gates "
+               f"(-{stats['removed_percent']:g}%) in {stats['rounds']} rounds, "
+               f"{stats['seconds']:.2f} s, {how}")
+    for a in stats["applications"]:
+        if a["changes"]:
+            removed = a["gates_before"] - a["gates_after"]
+            click.echo(f"  round {a['round']} {a['pass']:<14} {-removed:>7d}  {a['statistic']}")
+    click.echo("  after: " + ", ".join(f"{name} {n}" for name, n in stats["layers_after"].items()))
+    skips = stats["skip_edges"]
+    if skips:
+        click.echo(f"  {sum(s['bits'] for s in skips)} values skip layers, on {len(skips)} edges "
+                   "(the RTL delays them)")
+
+
+# --- synthesis, boards, streaming to a board -------------------------------------------------
+
+
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--board", help="Synthesize the UART board top for this board (lgc boards lists them).")
+@click.option("--device", help="Synthesize the bare core for this FPGA (out of context on ECP5).")
+@click.option("--freq", type=float, help="Clock constraint in MHz (a PLL makes it on a board).")
+@click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
+@click.option("--synth-opts", help="Options of yosys' synth_* command (default: -nowidelut on ECP5).")
+@click.option("--pnr-opts", help="Extra nextpnr options.")
+@click.option("--json", "as_json", is_flag=True, help="Print the synthesis report as JSON.")
+def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json):
+    """Run yosys and nextpnr on BUILD_DIR: LUTs, FFs, Fmax into report.json, and a bitstream."""
+    from .synth.flow import summary_lines, synthesize
+
+    section = synthesize(build_dir, board=board, device=device, freq=freq, seed=seed,
+                         synth_opts=synth_opts, pnr_opts=pnr_opts)
+    if as_json:
+        click.echo(json.dumps(section, indent=2))
+    else:
+        click.echo("\n".join(summary_lines(section)))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def boards(as_json):
+    """List the boards lgc builds for, with their FPGA and its capacity."""
+    from .synth.boards import list_boards
+
+    rows = list_boards()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['board']:<12} {r['device']:<10} {r['family']:<6} {r['luts']:>6} LUTs "
+                   f"{r['ffs']:>6} FFs  {r['oscillator_mhz']:g} MHz oscillator, "
+                   f"{r['leds']} LEDs  {r['description']}")
+
+
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--port", required=True, help="Serial port of the board (or a pyserial URL).")
+@click.option("--vectors", required=True, type=click.Path(dir_okay=False),
+              help=".npz with x (0/1 bits) or raw (features, for models with an input encoder).")
+@click.option("--baud", type=int, help="Baud rate (default: the board's).")
+@click.option("--timeout", type=float, default=2.0, show_default=True,
+              help="Seconds to wait for the board's answers.")
+def stream(build_dir, port, vectors, baud, timeout):
+    """Send VECTORS to the board at PORT; compare its classes with the PyTorch reference."""
+    from .synth.stream import stream as run_stream
+
+    result, _, _ = run_stream(build_dir, port, vectors, baud=baud, timeout=timeout)
+    n, agree = result["vectors"], result["agree"]
+    click.echo(f"{result['board']} on {port}: {n} vectors, {agree} classes == PyTorch, "
+               f"{n - agree} differ; {result['vectors_per_second']:g} vectors/s at {result['baud']} baud")
+    if agree != n:
+        raise LgcError(f"the board disagrees with PyTorch on {n - agree} of {n} vectors "
+                       f"(first: {result['differ'][:5]})")
 
 
 def main():

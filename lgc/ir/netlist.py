@@ -118,6 +118,31 @@ class Netlist:
     def arity(self, node):
         return int(self.graph.nodes[node]["fanin"].shape[1])
 
+    def depths(self):
+        """{node: length of the longest path from the input node}: the pipeline stage of a layer."""
+        depth = {}
+        for v in nx.topological_sort(self.graph):
+            depth[v] = max((depth[u] + 1 for u in self.graph.predecessors(v)), default=0)
+        return depth
+
+    def skip_edges(self):
+        """[(source, reader, stages spanned, distinct bits read)] for the edges spanning more than
+        one stage (depth difference > 1): values the hardware must delay. After wire absorption a
+        layer may read from layers several stages back."""
+        depth, out = self.depths(), []
+        for v in self.logic_layers() + [self.output_node]:
+            attrs = self.graph.nodes[v]
+            read = attrs["fanin"].ravel() if attrs["op"] == "logic" else \
+                np.concatenate([np.asarray(g, dtype=np.int64) for g in attrs["groups"]])
+            base = 0
+            for u in self.sources(v):
+                width = self.width(u)
+                if depth[v] - depth[u] > 1:
+                    bits = np.unique(read[(read >= base) & (read < base + width)])
+                    out.append((u, v, depth[v] - depth[u], len(bits)))
+                base += width
+        return out
+
     def __repr__(self):
         return (f"<Netlist {self.graph.graph.get('name')!r}: {self.n_inputs} inputs, "
                 f"{len(self.logic_layers())} layers, {self.gate_count()} gates, "

@@ -61,33 +61,33 @@ DIFFLOGIC_NAMES = ("0", "A and B", "A and not B", "A", "not A and B", "B", "A xo
 
 def port_cofactors(tt, k, port):
     """The tables with input `port` forced to 0 and to 1 (both still of arity k, ignoring it)."""
-    tt = np.asarray(tt, dtype=np.uint64)
-    j = np.arange(1 << k)
-    low = j[(j >> port) & 1 == 0]  # combinations with the port at 0
-    r = rows(tt, k)
-    zero = np.empty_like(r)
-    one = np.empty_like(r)
-    zero[:, low] = zero[:, low | (1 << port)] = r[:, low]
-    one[:, low] = one[:, low | (1 << port)] = r[:, low | (1 << port)]
-    return from_rows(zero), from_rows(one)
+    if not 0 <= port < k:
+        raise ValueError(f"port {port} is outside 0..{k - 1}")
+    return cofactor(tt, port, 0), cofactor(tt, port, 1)
 
 
-def support(tt, k):
-    """bool [n, k]: whether each gate's output depends on each input port."""
+def support(tt, k, width=None):
+    """bool [n, width]: whether each gate's output depends on each input port.
+
+    `k` is the arity, or an array of each gate's arity; `width` defaults to the largest."""
     tt = np.asarray(tt, dtype=np.uint64)
-    out = np.zeros((len(tt), k), dtype=bool)
-    for p in range(k):
-        zero, one = port_cofactors(tt, k, p)
-        out[:, p] = zero != one
+    k = np.asarray(k)
+    if width is None:
+        width = int(k.max(initial=0))
+    out = np.zeros((len(tt), width), dtype=bool)
+    for p in range(width):
+        out[:, p] = (p < k) & (cofactor(tt, p, 0) != cofactor(tt, p, 1))
     return out
 
 
 def constant_value(tt, k):
-    """int8 [n]: 0 or 1 for constant tables, -1 for gates that depend on an input."""
+    """int8 [n]: 0 or 1 for constant tables, -1 for gates that depend on an input.
+
+    `k` is the arity, or an array of each gate's arity."""
     tt = np.asarray(tt, dtype=np.uint64)
     out = np.full(len(tt), -1, dtype=np.int8)
     out[tt == 0] = 0
-    out[tt == table_mask(k)] = 1
+    out[tt == table_masks(k)] = 1
     return out
 
 
@@ -95,3 +95,54 @@ def popcount_u64(words):
     """Number of set bits of each uint64 (vectorized)."""
     w = np.asarray(words, dtype=np.uint64)
     return np.unpackbits(w.view(np.uint8).reshape(*w.shape, 8), axis=-1).sum(axis=-1)
+
+
+# --- rewriting tables in place of their inputs -------------------------------------------------
+# Each helper maps whole arrays of tables with 64-bit masks. They hold for any arity above `port`:
+# a table of arity k keeps using only its low 2**k bits.
+
+# _PORT_LOW[p]: the table bits whose input combination j has input p at 0.
+_PORT_LOW = np.array([0x5555_5555_5555_5555, 0x3333_3333_3333_3333, 0x0F0F_0F0F_0F0F_0F0F,
+                      0x00FF_00FF_00FF_00FF, 0x0000_FFFF_0000_FFFF, 0x0000_0000_FFFF_FFFF],
+                     dtype=np.uint64)
+_MASKS = np.array([(1 << (1 << k)) - 1 for k in range(MAX_ARITY + 1)], dtype=np.uint64)
+
+
+def table_masks(arity):
+    """table_mask of each entry of an array of arities."""
+    return _MASKS[np.asarray(arity)]
+
+
+def cofactor(tt, port, value):
+    """The tables with input `port` held at `value` (0/1, or a bool array per table)."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    low, shift = _PORT_LOW[port], np.uint64(1 << port)
+    at0 = tt & low
+    at1 = (tt >> shift) & low
+    half = np.where(np.asarray(value, dtype=bool), at1, at0)
+    return half | (half << shift)
+
+
+def invert_input(tt, port):
+    """The tables of the same functions with input `port` complemented."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    low, shift = _PORT_LOW[port], np.uint64(1 << port)
+    return ((tt & low) << shift) | ((tt >> shift) & low)
+
+
+def swap_inputs(tt, port):
+    """The tables with inputs `port` and `port + 1` exchanged (a delta swap of the table bits)."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    shift = np.uint64(1 << port)
+    moving = ~_PORT_LOW[port] & _PORT_LOW[port + 1]  # combinations with port = 1, port + 1 = 0
+    t = (tt ^ (tt >> shift)) & moving
+    return tt ^ t ^ (t << shift)
+
+
+def merge_inputs(tt, port, other):
+    """The tables with input `other` tied to input `port` (f(.., a, .., a, ..)); `other` is then
+    ignored: each table bit takes the value of the combination where both inputs agree."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    agree = ~(_PORT_LOW[port] ^ _PORT_LOW[other])
+    kept = tt & agree
+    return kept | invert_input(kept, other)

@@ -1,0 +1,85 @@
+"""The FPGAs lgc synthesizes for: family, how nextpnr names them, and their capacity.
+
+Capacities are the `available` counts nextpnr reports for each device (tests check them against
+real runs); LUTs means 4-input LUTs, the logic cell of all three families.
+"""
+
+import dataclasses
+import re
+
+from ..errors import LgcError
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    name: str
+    synth: str              # yosys synthesis command
+    synth_opts: str         # its default options (`--synth-opts` replaces them)
+    nextpnr: str            # tool names, see tools.py
+    packer: str
+    bitstream: str          # file suffix of the bitstream
+    lut_cells: str          # regexes over yosys cell types
+    ff_cells: str
+    carry_cells: str
+    carry_luts: int         # LUTs a carry cell occupies besides the LUT cells
+    logic_bel: str          # nextpnr utilization entries for logic and flip-flops
+    ff_bel: str
+    target_mhz: float       # clock constraint of a bare core when none is given
+
+
+FAMILIES = {f.name: f for f in (
+    Family("ecp5", "synth_ecp5", "-nowidelut", "nextpnr-ecp5", "ecppack", "bit",
+           r"LUT4$", r"TRELLIS_FF$", r"CCU2C$", 2, "TRELLIS_COMB", "TRELLIS_FF", 200),
+    Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",
+           r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100),
+    Family("gowin", "synth_gowin", "", "nextpnr-himbaechel", "gowin_pack", "fs",
+           r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
+)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Device:
+    name: str
+    family: str
+    nextpnr_args: tuple     # device and package options of nextpnr
+    luts: int
+    ffs: int
+    ios: int
+    pack_device: str = ""   # gowin_pack's name for the chip
+    note: str = ""
+
+    @property
+    def out_of_context(self):
+        """nextpnr can place a bare core here without pins (only nextpnr-ecp5 can)."""
+        return self.family == "ecp5"
+
+
+def _ecp5(name, size, luts, ios, note=""):
+    return Device(name, "ecp5", (f"--{size}", "--package", "CABGA381", "--speed", "6"),
+                  luts, luts, ios, note=note)
+
+
+DEVICES = {d.name: d for d in (
+    _ecp5("LFE5U-12F", "12k", 24288, 197, "the 25F die: nextpnr offers its 24,288 LUTs, the "
+          "datasheet rates 12,096"),
+    _ecp5("LFE5U-25F", "25k", 24288, 197),
+    _ecp5("LFE5U-45F", "45k", 43848, 245),
+    _ecp5("LFE5U-85F", "85k", 83640, 365),
+    Device("iCE40UP5K", "ice40", ("--up5k", "--package", "sg48"), 5280, 5280, 39),
+    Device("iCE40HX8K", "ice40", ("--hx8k", "--package", "ct256"), 7680, 7680, 206),
+    Device("iCE40HX1K", "ice40", ("--hx1k", "--package", "tq144"), 1280, 1280, 96),
+    Device("GW1NR-9C", "gowin", ("--device", "GW1NR-LV9QN88PC6/I5", "--vopt", "family=GW1N-9C"),
+           8640, 6480, 71, pack_device="GW1N-9C"),
+)}
+
+
+def find_device(name):
+    """The device called `name` (case does not matter), or LgcError listing the known ones."""
+    for device in DEVICES.values():
+        if device.name.lower() == str(name).lower():
+            return device
+    raise LgcError(f"unknown device {name!r}; lgc knows {', '.join(DEVICES)}")
+
+
+def count_cells(cells_by_type, pattern):
+    return sum(n for cell, n in cells_by_type.items() if re.match(pattern, cell))

@@ -1,0 +1,65 @@
+"""Synthesis of cores compiled by lgc from real model files: the issue's acceptance checks.
+
+- ECP5 out of context and iCE40: nextpnr's flip-flops are exactly the registers the generator
+  reports, and the fully pipelined core reaches at least 1.5x the combinational one's Fmax.
+- A model too large for the iCEBreaker stops with "does not fit" and the numbers.
+"""
+
+import pytest
+
+from lgc.errors import LgcError
+from lgc.synth.flow import synthesize
+
+from conftest import fixture_path
+from torchfiles import save_difflogic
+
+compile_model = pytest.importorskip(
+    "lgc.compile", reason="the RTL generator (issue 4) has not landed").compile_model
+
+COMBINATIONAL = {"layers_per_stage": 0, "adder_levels_per_stage": 0}
+FULLY_PIPELINED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
+
+
+def _fmax(section):
+    return min(f["achieved_mhz"] for f in section["fmax"].values())
+
+
+def _compile_and_synth(model, out, options, **target):
+    report = compile_model(model, out, **options)
+    return report["rtl"], synthesize(out, seed=1, **target)
+
+
+def test_ecp5_out_of_context_registers_and_pipelining(tmp_path):
+    model = fixture_path("difflogic_untrained_ties")
+    results = {}
+    for name, options in (("comb", COMBINATIONAL), ("pipe", FULLY_PIPELINED)):
+        rtl, section = _compile_and_synth(model, tmp_path / name, options, device="LFE5U-85F",
+                                          freq=250)
+        assert section["ffs"] == rtl["registers"]["total"], name
+        assert section["utilization"]["TRELLIS_FF"]["used"] == rtl["registers"]["total"]
+        assert section["blocks"]["gate layers"]["luts"] > 0
+        assert section["blocks"]["popcount"]["luts"] > 0
+        results[name] = _fmax(section)
+    assert results["pipe"] >= 1.5 * results["comb"], results
+
+
+def test_ice40_registers_and_pipelining(tmp_path):
+    model = tmp_path / "small.pt"          # few enough ports for the iCE40UP5K's 39 pins
+    save_difflogic(model, in_dim=16, widths=(96, 64), k=2, seed=3)
+    results = {}
+    for name, options in (("comb", COMBINATIONAL), ("pipe", FULLY_PIPELINED)):
+        rtl, section = _compile_and_synth(model, tmp_path / name, options, device="iCE40UP5K",
+                                          freq=100)
+        assert section["ffs"] == rtl["registers"]["total"], name
+        results[name] = _fmax(section)
+    assert results["pipe"] >= 1.5 * results["comb"], results
+
+
+@pytest.mark.full
+def test_a_model_too_large_for_the_icebreaker_does_not_fit(tmp_path):
+    model = tmp_path / "large.pt"
+    save_difflogic(model, in_dim=256, widths=(3000, 3000, 3000), k=10, seed=4)
+    compile_model(model, tmp_path / "large")
+    with pytest.raises(LgcError, match=r"does not fit the icebreaker board's iCE40UP5K: it needs "
+                                       r"\d+ ICESTORM_LC \(\d+%\), the device has 5280 ICESTORM_LC"):
+        synthesize(tmp_path / "large", board="icebreaker")

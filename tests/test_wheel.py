@@ -1,0 +1,65 @@
+"""The wheel, installed into a fresh venv outside the checkout, runs the flow with a clean
+environment: no PATH entries, YOSYS or MAKEFLAGS set by hand; lgc finds its tools itself."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from standin_core import REGISTERS, make_build
+
+ROOT = pathlib.Path(__file__).parent.parent
+SOURCES = ["pyproject.toml", "README.md", "lgc", "boards", "tb", "hdl_templates"]
+
+
+def _run(cmd, **kwargs):
+    result = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, f"{cmd}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A venv holding only the built wheel and its dependencies."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"
+    src.mkdir()
+    for name in SOURCES:               # a copy: building leaves no build/ in the checkout
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, src / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(ROOT / name, src / name)
+    _run([sys.executable, "-m", "build", "--wheel", "--outdir", tmp / "dist", src])
+    wheel, = (tmp / "dist").glob("lgc-*.whl")
+    venv = tmp / "venv"
+    _run([sys.executable, "-m", "venv", venv])
+    pip = venv / "bin" / "pip"
+    _run([pip, "install", "--quiet", "torch==2.13.0"])     # the CPU build, as the Makefile does
+    _run([pip, "install", "--quiet", wheel])
+    return venv
+
+
+def clean_env():
+    """What a user's shell has before anything of lgc's: HOME and the system PATH."""
+    return {"HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def test_installed_lgc_synthesizes_with_a_clean_environment(installed, tmp_path):
+    lgc = installed / "bin" / "lgc"
+    build = make_build(tmp_path / "build")
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    boards = _run([lgc, "boards"], cwd=work, env=clean_env())
+    assert "ulx3s-85f" in boards.stdout and "tangnano9k" in boards.stdout
+    _run([lgc, "-q", "synth", build.path, "--device", "LFE5U-85F"], cwd=work, env=clean_env())
+    assert build.report()["synthesis"]["ffs"] == REGISTERS
+    _run([lgc, "-q", "synth", build.path, "--board", "ulx3s-85f"], cwd=work, env=clean_env())
+    assert os.path.getsize(build.file("synth", "top.bit")) > 10_000
+    # the installed package, not the checkout, did the work
+    where = _run([installed / "bin" / "python", "-c", "import lgc; print(lgc.__file__)"],
+                 cwd=work, env=clean_env()).stdout
+    assert str(installed) in where
