@@ -4,7 +4,8 @@
     DIR/netlist.npz     the optimized netlist
     DIR/model.pt        a copy of the model file (the reference and `lgc verify` read it)
     DIR/rtl/            Verilog
-A step records its section only when it succeeds: a report never claims work that failed.
+A step records its section only when it succeeds (`BuildDir.recording`): a report never claims work
+that failed, and a failed re-run does not leave the previous run's result standing.
 """
 
 import contextlib
@@ -68,6 +69,26 @@ class BuildDir:
         report["lgc_version"] = __version__
         write_json(self.report_path, report)
         return report
+
+    @contextlib.contextmanager
+    def recording(self, name):
+        """Run a step that records the report section `name`; yields the dict the step fills.
+        The previous run's section goes first, so a failed or interrupted re-run never leaves it
+        standing as if this run had succeeded; the new section is written when the step
+        succeeds, and a failure leaves {"failed": why} in its place."""
+        report = self.report()
+        if name in report:
+            del report[name]
+            write_json(self.report_path, report)
+        section = {}
+        try:
+            yield section
+        except BaseException as e:
+            why = (str(e) if isinstance(e, LgcError) else "interrupted"
+                   if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}")
+            self.update_report(**{name: {"failed": why}})
+            raise
+        self.update_report(**{name: section})
 
     def load_netlist(self):
         from .ir.storage import load

@@ -109,12 +109,8 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
     with timer("elaborate"):
         _write_json(work, "core.json", CORE, derive(core, outputs={"leaves": leaves}))
         _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
-        yosys.run(work, "aig", ["read_verilog -sv spec.v", f"hierarchy -top {SPEC}", *AIG_FLOW,
-                                "write_aiger -ascii -symbols spec.aag", "design -reset",
-                                "read_json core.json", f"hierarchy -top {CORE}", *AIG_FLOW,
-                                "write_aiger -ascii -symbols core.aag"])
-        sim = _Simulation(aig.read(os.path.join(work, "spec.aag")),
-                          aig.read(os.path.join(work, "core.aag")), spec, ports)
+        sim = _Simulation(elaborate(work, "spec", "read_verilog -sv spec.v", SPEC),
+                          elaborate(work, "core", "read_json core.json", CORE), spec, ports)
     rng = np.random.default_rng(seed)
     x = np.concatenate([rng.random((vectors // len(DENSITIES) + 1, spec.n_inputs)) < p
                         for p in DENSITIES] + [np.zeros((1, spec.n_inputs)), np.ones((1, spec.n_inputs))])
@@ -146,6 +142,14 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
         return proof
     proof.equivalent = True
     return proof
+
+
+def elaborate(work, name, read, top):
+    """The module `top` (read by the yosys command `read`) as yosys elaborates it, an Aig; the
+    files are work/NAME.{ys,log,aag}."""
+    yosys.run(work, name, [read, f"hierarchy -top {top}", *AIG_FLOW,
+                           f"write_aiger -ascii -symbols {name}.aag"])
+    return aig.read(os.path.join(work, f"{name}.aag"))
 
 
 class _Timer:

@@ -146,9 +146,11 @@ def _depends(m, bit):
 
 
 def _where(m, bit):
+    """The cell driving `bit`, as its type and source location (its name when it has none)."""
     name = m.driver[bit][0]
-    src = m.cells[name].get("attributes", {}).get("src", "")
-    return f"cell {name}" + (f" ({src})" if src else "")
+    cell = m.cells[name]
+    src = cell.get("attributes", {}).get("src", "").split("|")[0]
+    return f"the {cell['type']} at {src.rsplit('.', 1)[0]}" if src else f"cell {name}"
 
 
 def combinational(module):
