@@ -190,10 +190,14 @@ class Sum:
     def high(self):
         return self.const + sum(c for c in self.terms.values() if c > 0)
 
-    def fits(self, bits, signed):
-        if signed:
-            return -(1 << (bits - 1)) <= self.low and self.high < 1 << (bits - 1)
-        return 0 <= self.low and self.high < 1 << bits
+    def window(self, bits, signed):
+        """q such that `bits` bits of this value (two's complement when signed) spell exactly
+        value - q * 2**bits for every value it can take; None if no single q does. (q is 0 when
+        the bits hold the value; a generator may also keep only the low bits of a value whose
+        high bits are known, and put those back as constants.)"""
+        bias = 1 << (bits - 1) if signed else 0
+        q = (self.low + bias) >> bits
+        return q if (self.high + bias) >> bits == q else None
 
 
 class _Sums:
@@ -224,10 +228,13 @@ class _Sums:
                 k += 1
             value = self.cell(name)
             top = i + k == n
-            if not (value.fits(k, signed and top) or (signed is None and top and value.fits(k, True))):
+            q = value.window(k, bool(signed and top))
+            if q is None and signed is None and top:
+                q = value.window(k, True)
+            if q is None:
                 raise LgcError(f"{what}: reads {k} bits of {_where(m, bit)}, whose value "
-                               f"({value.low}..{value.high}) they do not hold exactly")
-            total = total.add(value.scaled(1 << i))
+                               f"({value.low}..{value.high}) they do not spell")
+            total = total.add(value.add(Sum({}, -q << k)).scaled(1 << i))
             i += k
         return total
 

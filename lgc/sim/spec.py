@@ -13,7 +13,7 @@ gate's function is derived here from the raw weights, in the training library's 
 A gate is written as nested conditionals on its inputs, input 0 outermost, so its leaves read
 left to right are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
 row index, as in both libraries (a difflogic gate's leaves spell its id in binary). Conv trees are unrolled from the `_indices_L*` buffers here, OR pooling
-from its window geometry; the GroupSum is a counting loop per class and the argmax a loop in which a
+from its window geometry; the GroupSum is a sum of each class's bits and the argmax a loop in which a
 later class wins only when strictly larger (torch.argmax: the lowest index among ties).
 
 Ports of the module: in_bits [n_inputs] (after any input encoder: the core's in_bits), groups (the
@@ -243,20 +243,9 @@ class _Writer:
         tail = f"""
   assign groups = {self.vector};
 
-  // GroupSum: class c scores the number of ones among groups[c * {m} +: {m}]
-  integer c, j;
-  reg [{w - 1}:0] count;
-  reg [{k * w - 1}:0] scores;
-  always @* begin
-    for (c = 0; c < {k}; c = c + 1) begin
-      count = 0;
-      for (j = 0; j < {m}; j = j + 1)
-        count = count + groups[c * {m} + j];
-      scores[c * {w} +: {w}] = count;
-    end
-  end
-  assign out_scores = scores;
-  {module}_argmax #(.K({k}), .W({w}), .CW({cw})) argmax (.scores(scores), .index(out_class));
+  // GroupSum: class c scores the number of ones among groups[c * {m} +: {m}], added up pairwise
+{_counts(k, m, w)}
+  {module}_argmax #(.K({k}), .W({w}), .CW({cw})) argmax (.scores(out_scores), .index(out_class));
 endmodule
 
 // argmax of K unsigned scores of W bits: a later class wins only when strictly larger, so the
@@ -279,6 +268,23 @@ module {module}_argmax #(parameter K = 2, W = 1, CW = 1) (
 endmodule
 """
         return Spec(module, self.n_inputs, k, m, w, cw, self.gates), tail
+
+
+def _counts(k, m, w):
+    """Each class's count as sums of pairs, then pairs of those, ...: a chain of m additions
+    would be thousands of cells deep, more than yosys's recursive passes can walk."""
+    lines = []
+    for c in range(k):
+        terms = [f"{{{w - 1}'d0, groups[{c * m + j}]}}" if w > 1 else f"groups[{c * m + j}]"
+                 for j in range(m)] or [f"{w}'d0"]
+        level = 0
+        while len(terms) > 1:
+            pairs = [terms[i:i + 2] for i in range(0, len(terms), 2)]
+            names = [f"sum{c}_{level}_{i}" for i in range(len(pairs))]
+            lines += [f"  wire [{w - 1}:0] {name} = {' + '.join(pair)};" for name, pair in zip(names, pairs)]
+            terms, level = names, level + 1
+        lines.append(f"  assign out_scores[{c * w} +: {w}] = {terms[0]};")
+    return "\n".join(lines)
 
 
 def _numpy(value):
