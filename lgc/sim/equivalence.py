@@ -8,7 +8,7 @@ network of the model file, for every input (README, "Formal verification", gives
 3. The sums: each out_scores field of the core is an exact integer sum of single bits of logic
    (the leaves) plus a constant, read off its adders (rtl_structure): no SAT for adder trees.
 4. The group bits: random vectors pair every spec group bit with a leaf of its class (same
-   values) or a constant; SAT proves each pair equal for all inputs (yosys `sat`). Paired bits and
+   values) or a constant; SAT proves each pair equal for all inputs (ABC's &cec in yosys). Paired bits and
    matching constants make every leaf sum equal its class's count in the spec. A pairing that
    SAT refutes gains the refuting vector and is paired again (values now tell the bits apart).
 5. The argmax: with the score fields cut into free inputs, each at most its group size (what 3
@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import LgcError
 from . import aig, yosys
 from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
-from .spec import write_spec
+from .spec import argmax_module, write_spec
 
 log = logging.getLogger("lgc")
 
@@ -38,7 +38,7 @@ CONTROL = {"clk": "1'b0", "rst": "1'b0"}  # the proof covers operation with rese
 # Bit probabilities of the random vectors: skewed ones reach rarely-set bits (OR pooling, ...).
 DENSITIES = (0.5, 0.1, 0.9, 0.25, 0.75, 0.03, 0.97)
 MAX_REFINEMENTS = 64
-AIG_FLOW = ["proc", "flatten", "techmap", "opt_expr", "aigmap", "opt_clean"]
+AIG_FLOW = ["techmap", "opt_expr", "aigmap", "opt_clean"]
 
 
 @dataclasses.dataclass
@@ -145,10 +145,10 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
 
 
 def elaborate(work, name, read, top):
-    """The module `top` (read by the yosys command `read`) as yosys elaborates it, an Aig; the
-    files are work/NAME.{ys,log,aag}."""
-    yosys.run(work, name, [read, f"hierarchy -top {top}", *AIG_FLOW,
-                           f"write_aiger -ascii -symbols {name}.aag"])
+    """The module `top` (read by the yosys command `read`) as yosys elaborates it: written as
+    work/NAME.il (flattened, for the proofs to read again) and returned as an Aig (NAME.aag)."""
+    yosys.run(work, name, [read, f"hierarchy -top {top}", "proc", "flatten", "opt_clean",
+                           f"write_rtlil {name}.il", *AIG_FLOW, f"write_aiger -ascii -symbols {name}.aag"])
     return aig.read(os.path.join(work, f"{name}.aag"))
 
 
@@ -318,8 +318,8 @@ module group_bits (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_val
   assign diff = {{{', '.join(reversed(terms))}}};
 endmodule
 """)
-    return _sat(work, "group_bits", "read_verilog -sv spec.v group_bits.v", "core.json",
-                f"-prove diff {len(terms)}'b0")
+    return _refute(work, "group_bits", ["read_rtlil spec.il", "read_rtlil core.il",
+                                        "read_verilog -sv group_bits.v"], "diff")
 
 
 def _prove_argmax(work, spec, ports, n_cut):
@@ -339,8 +339,10 @@ module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, 
   assign bad = (({possible}) && index != expected) || valid != in_valid;
 endmodule
 """)
-    refuted = _sat(work, "argmax", "read_verilog -sv spec.v argmax.v", "cut.json", "-prove bad 1'b0",
-                   show="cut")
+    with open(os.path.join(work, "spec_argmax.v"), "w") as f:
+        f.write(argmax_module(SPEC))
+    refuted = _refute(work, "argmax", ["read_json cut.json", "read_verilog -sv spec_argmax.v argmax.v"],
+                      "bad", show="cut")
     if refuted is None:
         return ""
     return ("the RTL's argmax disagrees with the model's for some scores (its out_class or "
@@ -351,15 +353,26 @@ def _control():
     return ", ".join(f".{name}({value})" for name, value in CONTROL.items())
 
 
-def _sat(work, name, read, core_json, prove, show="in_bits"):
-    """yosys sat on the module `name`; None when the property holds, else the `show` input's
-    value in the model found (uint8 bits, bit 0 first)."""
+def _refute(work, name, read, output, show="in_bits"):
+    """Prove the output `output` of the module `name` always 0; None when it is, else the `show`
+    input's value in a vector where it is not (uint8 bits, bit 0 first). ABC's &cec (SAT
+    sweeping: it proves internal points of the two sides equal first) decides; when it finds
+    the miter satisfiable, or gives no verdict, yosys sat (MiniSAT) decides and gives the vector."""
+    design = [*read, f"hierarchy -top {name}", "proc", "flatten", "opt_clean"]
+    status = os.path.join(work, f"{name}.status")
+    if os.path.exists(status):
+        os.remove(status)
+    with open(os.path.join(work, f"{name}.abc"), "w") as f:
+        f.write(f"strash\n&get -n\n&cec -m\nwrite_status {name}.status\n")
+    yosys.run(work, f"{name}_abc", [*design, "techmap", "opt -fast", f"abc -script {name}.abc"])
+    if os.path.exists(status):
+        with open(status) as f:
+            if f.read().startswith("snl_UNSAT"):
+                return None
     cex = f"{name}.cex.json"
     if os.path.exists(os.path.join(work, cex)):
         os.remove(os.path.join(work, cex))
-    _, text = yosys.run(work, name, [f"read_json {core_json}", read, f"hierarchy -top {name}",
-                                      "proc", "flatten", "opt_clean",
-                                      f"sat {prove} -show-inputs -dump_json {cex}"])
+    _, text = yosys.run(work, name, [*design, f"sat -prove {output} 0 -show-inputs -dump_json {cex}"])
     if "SAT proof finished - no model found: SUCCESS" in text:
         return None
     if "model found: FAIL" not in text:

@@ -11,8 +11,8 @@ gate's function is derived here from the raw weights, in the training library's 
 - torchlogix warp: row r is the sign of the Walsh sum as the library's eval forward adds it up in
   float32 (`torchlogix_forward.lut_rows`, the reference's own arithmetic).
 A gate is written as nested conditionals on its inputs, input 0 outermost, so its leaves read
-left to right are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
-row index, as in both libraries (a difflogic gate's leaves spell its id in binary). Conv trees are unrolled from the `_indices_L*` buffers here, OR pooling
+right to left are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
+row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv trees are unrolled from the `_indices_L*` buffers here, OR pooling
 from its window geometry; the GroupSum is a sum of each class's bits and the argmax a loop in which a
 later class wins only when strictly larger (torch.argmax: the lowest index among ties).
 
@@ -36,12 +36,13 @@ MAX_RANK = 6
 
 
 def _mux_template(k, port=0, row=0):
-    """A LUT of k inputs as nested conditionals on its inputs, input 0 outermost: the leaves, read
-    left to right, are rows 0, 1, 2, ... (fields {0}..{k-1} are the inputs, {k+r} row r's bit)."""
+    """A LUT of k inputs as nested conditionals on its inputs, input 0 outermost: the leaves,
+    read right to left, are rows 0, 1, 2, ... (fields {0}..{k-1} are the inputs, {k+r} row r's
+    bit). No negations: each would be one more cell for yosys to carry."""
     if port == k:
         return f"1'b{{{k + row}}}"
     zero, one = _mux_template(k, port + 1, 2 * row), _mux_template(k, port + 1, 2 * row + 1)
-    return f"!{{{port}}} ? ({zero}) : ({one})" if port + 1 < k else f"!{{{port}}} ? {zero} : {one}"
+    return f"{{{port}}} ? ({one}) : ({zero})" if port + 1 < k else f"{{{port}}} ? {one} : {zero}"
 
 
 TEMPLATES = {k: _mux_template(k) for k in range(1, MAX_RANK + 1)}
@@ -248,7 +249,14 @@ class _Writer:
   {module}_argmax #(.K({k}), .W({w}), .CW({cw})) argmax (.scores(out_scores), .index(out_class));
 endmodule
 
-// argmax of K unsigned scores of W bits: a later class wins only when strictly larger, so the
+""" + argmax_module(module)
+        return Spec(module, self.n_inputs, k, m, w, cw, self.gates), tail
+
+
+def argmax_module(module):
+    """The spec's argmax, `MODULE_argmax #(K, W, CW)`: the index of the largest of K unsigned
+    scores of W bits, the lowest among equals (torch.argmax)."""
+    return f"""// argmax of K unsigned scores of W bits: a later class wins only when strictly larger, so the
 // lowest index wins ties (torch.argmax)
 module {module}_argmax #(parameter K = 2, W = 1, CW = 1) (
   input wire [K * W - 1:0] scores,
@@ -267,23 +275,23 @@ module {module}_argmax #(parameter K = 2, W = 1, CW = 1) (
   end
 endmodule
 """
-        return Spec(module, self.n_inputs, k, m, w, cw, self.gates), tail
 
 
 def _counts(k, m, w):
-    """Each class's count as sums of pairs, then pairs of those, ...: a chain of m additions
-    would be thousands of cells deep, more than yosys's recursive passes can walk."""
+    """Each class's count as sums of pairs, then pairs of those, ..., each sum as wide as its
+    largest value: a chain of m additions would be thousands of cells deep, more than yosys's
+    recursive passes can walk."""
     lines = []
     for c in range(k):
-        terms = [f"{{{w - 1}'d0, groups[{c * m + j}]}}" if w > 1 else f"groups[{c * m + j}]"
-                 for j in range(m)] or [f"{w}'d0"]
+        terms = [(f"groups[{c * m + j}]", 1) for j in range(m)] or [("1'b0", 0)]
         level = 0
         while len(terms) > 1:
             pairs = [terms[i:i + 2] for i in range(0, len(terms), 2)]
-            names = [f"sum{c}_{level}_{i}" for i in range(len(pairs))]
-            lines += [f"  wire [{w - 1}:0] {name} = {' + '.join(pair)};" for name, pair in zip(names, pairs)]
-            terms, level = names, level + 1
-        lines.append(f"  assign out_scores[{c * w} +: {w}] = {terms[0]};")
+            terms = [(f"sum{c}_{level}_{i}", sum(top for _, top in pair)) for i, pair in enumerate(pairs)]
+            lines += [f"  wire [{top.bit_length() - 1}:0] {name} = {' + '.join(t for t, _ in pair)};"
+                      for (name, top), pair in zip(terms, pairs)]
+            level += 1
+        lines.append(f"  assign out_scores[{c * w} +: {w}] = {terms[0][0]};")
     return "\n".join(lines)
 
 
