@@ -70,16 +70,20 @@ class BuildDir:
         write_json(self.report_path, report)
         return report
 
+    def drop(self, *names):
+        """Remove report sections: a step about to redo its work drops its previous result first,
+        so that a failed or interrupted run leaves no result standing in its name."""
+        report = self.report()
+        if any(name in report for name in names):
+            write_json(self.report_path, {k: v for k, v in report.items() if k not in names})
+
     @contextlib.contextmanager
     def recording(self, name):
         """Run a step that records the report section `name`; yields the dict the step fills.
         The previous run's section goes first, so a failed or interrupted re-run never leaves it
         standing as if this run had succeeded; the new section is written when the step
         succeeds, and a failure leaves {"failed": why} in its place."""
-        report = self.report()
-        if name in report:
-            del report[name]
-            write_json(self.report_path, report)
+        self.drop(name)
         section = {}
         try:
             yield section

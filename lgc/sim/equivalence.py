@@ -38,7 +38,9 @@ CONTROL = {"clk": "1'b0", "rst": "1'b0"}  # the proof covers operation with rese
 # Bit probabilities of the random vectors: skewed ones reach rarely-set bits (OR pooling, ...).
 DENSITIES = (0.5, 0.1, 0.9, 0.25, 0.75, 0.03, 0.97)
 MAX_REFINEMENTS = 64
-AIG_FLOW = ["techmap", "opt_expr", "aigmap", "opt_clean"]
+# To and-inverter gates: conditionals with constant leaves fold first, aigmap maps the word-level
+# cells itself (techmap first needs several times the memory: a 128k-gate spec hit wasm32's 4 GB).
+AIG_FLOW = ["opt_expr -mux_bool", "opt_clean", "aigmap", "techmap", "aigmap", "opt_clean"]
 
 
 @dataclasses.dataclass
@@ -145,10 +147,11 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
 
 
 def elaborate(work, name, read, top):
-    """The module `top` (read by the yosys command `read`) as yosys elaborates it: written as
-    work/NAME.il (flattened, for the proofs to read again) and returned as an Aig (NAME.aag)."""
-    yosys.run(work, name, [read, f"hierarchy -top {top}", "proc", "flatten", "opt_clean",
-                           f"write_rtlil {name}.il", *AIG_FLOW, f"write_aiger -ascii -symbols {name}.aag"])
+    """The module `top` (read by the yosys command `read`) as yosys elaborates it, in and-inverter
+    gates: written as work/NAME.il (for the proofs to read again) and returned as an Aig
+    (NAME.aag)."""
+    yosys.run(work, name, [read, f"hierarchy -top {top}", "proc", "flatten", *AIG_FLOW,
+                           f"write_rtlil {name}.il", f"write_aiger -ascii -symbols {name}.aag"])
     return aig.read(os.path.join(work, f"{name}.aag"))
 
 
@@ -364,7 +367,7 @@ def _refute(work, name, read, output, show="in_bits"):
         os.remove(status)
     with open(os.path.join(work, f"{name}.abc"), "w") as f:
         f.write(f"strash\n&get -n\n&cec -m\nwrite_status {name}.status\n")
-    yosys.run(work, f"{name}_abc", [*design, "techmap", "opt -fast", f"abc -script {name}.abc"])
+    yosys.run(work, f"{name}_abc", [*design, *AIG_FLOW, f"abc -script {name}.abc"])
     if os.path.exists(status):
         with open(status) as f:
             if f.read().startswith("snl_UNSAT"):

@@ -31,6 +31,7 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
         raise LgcError(f"{path} was built for no board; run lgc synth {path} --board NAME first")
     n_classes = core_ports(report).n_classes
     x, ref = _vectors_and_reference(build, vectors)
+    build.drop("stream")  # a run that fails below must not leave the previous result standing
     baud = baud or board["baud"]
     try:
         link = serial.serial_for_url(port, baudrate=baud, timeout=timeout)
