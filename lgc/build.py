@@ -115,9 +115,11 @@ def _json_default(value):
 
 @contextlib.contextmanager
 def step(times, name):
-    """Time one step into the dict `times` (seconds), with a progress line before and after."""
+    """Time one step into the dict `times` (seconds; a step run again adds up), with a progress
+    line before and after."""
     log.info("%s ...", name)
     start = time.perf_counter()
     yield
-    times[name] = round(time.perf_counter() - start, 3)
-    log.info("%s done in %.2f s", name, times[name])
+    seconds = time.perf_counter() - start
+    times[name] = round(times.get(name, 0) + seconds, 3)
+    log.info("%s done in %.2f s", name, seconds)

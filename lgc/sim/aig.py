@@ -86,3 +86,65 @@ def _pack(column):
 def _unpack(value, n):
     raw = np.frombuffer(value.to_bytes((n + 7) // 8, "little"), dtype=np.uint8)
     return np.unpackbits(raw, bitorder="little")[:n]
+
+
+def miter(a, b, pairs, ties=None):
+    """One AIG of `a` and `b` side by side, for ABC: inputs of the same port and bit are shared
+    (the ports in `ties`, {port: 0 or 1}, are constants instead), and output i is the XOR of
+    pairs[i] = (literal in a, literal in b); a "literal" 0 or 1 there is a constant. Returns
+    (inputs [(port, bit)] in variable order, output literals, ands [A, 3]) with the inputs as
+    variables 1..I and the and gates as I+1..M, in order."""
+    ties = ties or {}
+    inputs = []
+    for aig in (a, b):
+        inputs += [(port, bit) for port, bits in aig.inputs.items() if port not in ties
+                   for bit in sorted(bits) if (port, bit) not in inputs]
+    number = {key: i + 1 for i, key in enumerate(inputs)}
+    ands, maps, top = [], [], len(inputs)
+    for aig in (a, b):
+        to = np.zeros(aig.variables + 1, np.int64)  # old variable -> new literal
+        for port, bits in aig.inputs.items():
+            for bit, var in bits.items():
+                to[var] = ties[port] if port in ties else 2 * number[port, bit]
+        gates = aig.ands[np.argsort(aig.ands[:, 0])]
+        to[gates[:, 0] >> 1] = 2 * (top + 1 + np.arange(len(gates)))
+        top += len(gates)
+        ands.append(np.stack([to[gates[:, 0] >> 1], to[gates[:, 1] >> 1] ^ (gates[:, 1] & 1),
+                              to[gates[:, 2] >> 1] ^ (gates[:, 2] & 1)], axis=1))
+        maps.append(to)
+    sides = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
+    p, q = (np.where(side > 1, m[side >> 1] ^ (side & 1), side) for m, side in zip(maps, sides))
+    n = len(p)
+    first = 2 * (top + 1 + np.arange(n))  # p and not q
+    second = first + 2 * n                # not p and q
+    either = second + 2 * n               # not (neither): the xor, negated
+    ands.append(np.concatenate([np.stack([first, p, q ^ 1], axis=1),
+                                np.stack([second, p ^ 1, q], axis=1),
+                                np.stack([either, first ^ 1, second ^ 1], axis=1)]))
+    return inputs, either ^ 1, np.concatenate(ands)
+
+
+def write_binary(path, n_inputs, outputs, ands):
+    """Write a combinational AIG in binary AIGER (ABC's &r reads only that): inputs are
+    variables 1..n_inputs, ands [A, 3] define the next variables in order."""
+    lhs, r0, r1 = ands[:, 0], np.maximum(ands[:, 1], ands[:, 2]), np.minimum(ands[:, 1], ands[:, 2])
+    if len(ands) and (not np.array_equal(lhs, 2 * (n_inputs + 1 + np.arange(len(ands)))) or (r0 >= lhs).any()):
+        raise LgcError("and gates must follow the inputs in order and read only earlier variables")
+    deltas = np.stack([lhs - r0, r0 - r1], axis=1).reshape(-1).astype(np.uint64)
+    with open(path, "wb") as f:
+        f.write(f"aig {n_inputs + len(ands)} {n_inputs} 0 {len(outputs)} {len(ands)}\n".encode())
+        f.write("".join(f"{int(o)}\n" for o in outputs).encode())
+        f.write(_varints(deltas))
+
+
+def _varints(values):
+    """AIGER's 7-bit little-endian varints of uint64 values, all in one bytes object."""
+    if not len(values):
+        return b""
+    width = max(1, (int(values.max()).bit_length() + 6) // 7)
+    shifts = np.arange(width, dtype=np.uint64) * np.uint64(7)
+    groups = (values[:, None] >> shifts) & np.uint64(0x7F)  # [n, width]
+    more = (values[:, None] >> (shifts + np.uint64(7))) > 0
+    used = np.concatenate([np.ones((len(values), 1), bool), more[:, :-1]], axis=1)
+    data = (groups | (more.astype(np.uint64) << np.uint64(7))).astype(np.uint8)
+    return data[used].tobytes()

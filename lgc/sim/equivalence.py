@@ -22,10 +22,10 @@ import dataclasses
 import json
 import logging
 import os
-import time
 
 import numpy as np
 
+from ..build import step
 from ..errors import LgcError
 from . import aig, yosys
 from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
@@ -84,17 +84,17 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
     to the folder `work`. `latency`, when given, must be the pipeline's."""
     os.makedirs(work, exist_ok=True)
     proof = Proof(False)
-    timer = _Timer(proof.seconds)
-    with timer("spec"):
+    seconds = proof.seconds
+    with step(seconds, "spec"):
         spec = write_spec(model, os.path.join(work, "spec.v"), arch, parametrization, module=SPEC)
     proof.spec_gates = spec.gates
-    with timer("read_rtl"):
+    with step(seconds, "read_rtl"):
         files = [os.path.relpath(os.path.abspath(f), os.path.abspath(work)) for f in rtl_files]
         yosys.run(work, "read_rtl", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
                                      "proc", "flatten", "opt_clean", "write_json rtl.json"])
         rtl = Module(_read_json(os.path.join(work, "rtl.json"))["modules"][top])
     try:
-        with timer("structure"):
+        with step(seconds, "structure"):
             ports = _check_ports(rtl, spec)
             proof.latency = pipeline_latency(rtl)
             if latency is not None and latency != proof.latency:
@@ -108,17 +108,14 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
     leaves = sorted({b for s in sums for b in s.terms})
     proof.leaves = len(leaves)
     cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
-    with timer("elaborate"):
+    with step(seconds, "elaborate"):
         _write_json(work, "core.json", CORE, derive(core, outputs={"leaves": leaves}))
         _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
         sim = _Simulation(elaborate(work, "spec", "read_verilog -sv spec.v", SPEC),
                           elaborate(work, "core", "read_json core.json", CORE), spec, ports)
-    rng = np.random.default_rng(seed)
-    x = np.concatenate([rng.random((vectors // len(DENSITIES) + 1, spec.n_inputs)) < p
-                        for p in DENSITIES] + [np.zeros((1, spec.n_inputs)), np.ones((1, spec.n_inputs))])
-    x = x.astype(np.uint8)
+    x = _random_vectors(vectors, spec.n_inputs, seed)
     for proof.refinements in range(MAX_REFINEMENTS + 1):
-        with timer("simulate"):
+        with step(seconds, "simulate"):
             values = sim.run(x)
         if values.disagreement is not None:
             proof.counterexample = sim.counterexample(x[values.disagreement])
@@ -129,15 +126,15 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
             proof.reason = f"the group bits cannot be paired with the RTL's: {why}"
             return proof
         proof.pairs, proof.constants = len(pairs), len(constants)
-        with timer("prove_group_bits"):
-            refuted = _prove_group_bits(work, spec, ports, pairs, constants, len(leaves))
+        with step(seconds, "prove_group_bits"):
+            refuted = _prove_group_bits(work, sim, pairs, constants)
         if refuted is None:
             break
         x = np.concatenate([x, refuted[None]])  # it tells apart bits that were paired wrongly
     else:
         proof.reason = f"no pairing of the group bits held after {MAX_REFINEMENTS} refinements"
         return proof
-    with timer("prove_argmax"):
+    with step(seconds, "prove_argmax"):
         failure = _prove_argmax(work, spec, ports, len(cut))
     if failure:
         proof.reason = failure
@@ -146,33 +143,19 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
     return proof
 
 
+def _random_vectors(n, n_inputs, seed):
+    """About n vectors, in blocks of each density of DENSITIES, then all zeros and all ones."""
+    rng = np.random.default_rng(seed)
+    blocks = [rng.random((n // len(DENSITIES) + 1, n_inputs)) < p for p in DENSITIES]
+    return np.concatenate(blocks + [np.zeros((1, n_inputs)), np.ones((1, n_inputs))]).astype(np.uint8)
+
+
 def elaborate(work, name, read, top):
     """The module `top` (read by the yosys command `read`) as yosys elaborates it, in and-inverter
-    gates: written as work/NAME.il (for the proofs to read again) and returned as an Aig
-    (NAME.aag)."""
+    gates (work/NAME.aag)."""
     yosys.run(work, name, [read, f"hierarchy -top {top}", "proc", "flatten", *AIG_FLOW,
-                           f"write_rtlil {name}.il", f"write_aiger -ascii -symbols {name}.aag"])
+                           f"write_aiger -ascii -symbols {name}.aag"])
     return aig.read(os.path.join(work, f"{name}.aag"))
-
-
-class _Timer:
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def __call__(self, name):
-        return _Step(self.seconds, name)
-
-
-class _Step:
-    def __init__(self, seconds, name):
-        self.seconds, self.name = seconds, name
-
-    def __enter__(self):
-        log.info("verify: %s ...", self.name.replace("_", " "))
-        self.start = time.perf_counter()
-
-    def __exit__(self, *exc):
-        self.seconds[self.name] = self.seconds.get(self.name, 0.0) + time.perf_counter() - self.start
 
 
 def _read_json(path):
@@ -302,27 +285,25 @@ def _signatures(bits):
     return [packed[:, j].tobytes() for j in range(bits.shape[1])]
 
 
-def _prove_group_bits(work, spec, ports, pairs, constants, n_leaves):
-    """SAT: every pair equal, every constant constant, for all inputs. None when proven, else
+def _prove_group_bits(work, sim, pairs, constants):
+    """ABC: every pair equal, every constant constant, for all inputs. None when proven, else
     the refuting input vector."""
-    terms = [f"g[{j}] ^ l[{i}]" for j, i in pairs]
-    terms += [f"{'g' if side == 'group' else 'l'}[{i}] ^ 1'b{v}" for side, i, v in constants]
+    groups, leaves = sim.spec_aig.outputs["groups"], sim.core_aig.outputs["leaves"]
+    terms = [(groups[j], leaves[i]) for j, i in pairs]
+    terms += [(groups[i], v) if side == "group" else (v, leaves[i]) for side, i, v in constants]
     if not terms:
         return None
-    n_groups = spec.n_classes * spec.group_size
-    with open(os.path.join(work, "group_bits.v"), "w") as f:
-        f.write(f"""// The group bits of the spec and the leaves of the RTL, pair by pair: all zero when equal.
-module group_bits (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid,
-                   output wire [{len(terms) - 1}:0] diff);
-  wire [{n_groups - 1}:0] g;
-  wire [{n_leaves - 1}:0] l;
-  {SPEC} spec (.in_bits(in_bits), .groups(g));
-  {CORE} core (.in_bits(in_bits), .in_valid(in_valid), {_control()}, .leaves(l));
-  assign diff = {{{', '.join(reversed(terms))}}};
-endmodule
-""")
-    return _refute(work, "group_bits", ["read_rtlil spec.il", "read_rtlil core.il",
-                                        "read_verilog -sv group_bits.v"], "diff")
+    inputs, outputs, ands = aig.miter(sim.spec_aig, sim.core_aig, terms,
+                                      ties={name: 0 for name in CONTROL})
+    aig.write_binary(os.path.join(work, "group_bits.aig"), len(inputs), outputs, ands)
+    values = _miter_check(work, "group_bits")
+    if values is None:
+        return None
+    x = np.zeros(sim.spec.n_inputs, np.uint8)
+    for (port, bit), value in zip(inputs, values):
+        if port == "in_bits":
+            x[bit] = value
+    return x
 
 
 def _prove_argmax(work, spec, ports, n_cut):
@@ -344,9 +325,9 @@ endmodule
 """)
     with open(os.path.join(work, "spec_argmax.v"), "w") as f:
         f.write(argmax_module(SPEC))
-    refuted = _refute(work, "argmax", ["read_json cut.json", "read_verilog -sv spec_argmax.v argmax.v"],
-                      "bad", show="cut")
-    if refuted is None:
+    yosys.run(work, "argmax", ["read_json cut.json", "read_verilog -sv spec_argmax.v argmax.v",
+                               "hierarchy -top argmax", "proc", "flatten", *AIG_FLOW, "write_aiger argmax.aig"])
+    if _miter_check(work, "argmax") is None:
         return ""
     return ("the RTL's argmax disagrees with the model's for some scores (its out_class or "
             f"out_valid; see {os.path.join(work, 'argmax.log')})")
@@ -356,32 +337,23 @@ def _control():
     return ", ".join(f".{name}({value})" for name, value in CONTROL.items())
 
 
-def _refute(work, name, read, output, show="in_bits"):
-    """Prove the output `output` of the module `name` always 0; None when it is, else the `show`
-    input's value in a vector where it is not (uint8 bits, bit 0 first). ABC's &cec (SAT
-    sweeping: it proves internal points of the two sides equal first) decides; when it finds
-    the miter satisfiable, or gives no verdict, yosys sat (MiniSAT) decides and gives the vector."""
-    design = [*read, f"hierarchy -top {name}", "proc", "flatten", "opt_clean"]
+def _miter_check(work, name):
+    """ABC on the miter work/NAME.aig: None when every output is 0 for all inputs, else the
+    inputs' values (in variable order) of a vector where one is not. &cec decides (SAT sweeping:
+    it proves internal points of both sides equal first); iprove finds the vector."""
     status = os.path.join(work, f"{name}.status")
-    if os.path.exists(status):
-        os.remove(status)
-    with open(os.path.join(work, f"{name}.abc"), "w") as f:
-        f.write(f"strash\n&get -n\n&cec -m\nwrite_status {name}.status\n")
-    yosys.run(work, f"{name}_abc", [*design, *AIG_FLOW, f"abc -script {name}.abc"])
-    if os.path.exists(status):
-        with open(status) as f:
-            if f.read().startswith("snl_UNSAT"):
-                return None
-    cex = f"{name}.cex.json"
-    if os.path.exists(os.path.join(work, cex)):
-        os.remove(os.path.join(work, cex))
-    _, text = yosys.run(work, name, [*design, f"sat -prove {output} 0 -show-inputs -dump_json {cex}"])
-    if "SAT proof finished - no model found: SUCCESS" in text:
+    for path in (status, os.path.join(work, f"{name}.cex")):
+        if os.path.exists(path):
+            os.remove(path)
+    yosys.abc(work, name, [f"&r {name}.aig", "&cec -m", f"write_status {name}.status"])
+    verdict = open(status).read().split(" ")[0] if os.path.exists(status) else ""
+    if verdict == "snl_UNSAT":
         return None
-    if "model found: FAIL" not in text:
-        raise LgcError(f"yosys sat gave no verdict (log: {os.path.join(work, name + '.log')})")
-    for signal in _read_json(os.path.join(work, cex))["signal"]:
-        if signal.get("name") == show:
-            text = signal["data"][0] if "data" in signal else signal["wave"][0]
-            return np.array([1 if ch == "1" else 0 for ch in reversed(text)], dtype=np.uint8)
-    raise LgcError(f"yosys sat's model has no value for {show}")
+    if verdict != "snl_SAT":
+        raise LgcError(f"ABC gave no verdict on {name} ({verdict or 'no status'}; see {work})")
+    yosys.abc(work, f"{name}_cex", [f"&r {name}.aig", "&put", "iprove", f"write_cex {name}.cex"])
+    with open(os.path.join(work, f"{name}.cex")) as f:
+        bits = f.read().split("#")[0].split()
+    if not bits or set(bits[0]) - {"0", "1"}:
+        raise LgcError(f"ABC found {name} satisfiable but wrote no counterexample (see {work})")
+    return np.array([int(ch) for ch in bits[0]], dtype=np.uint8)

@@ -76,3 +76,15 @@ def _console_discarded():
         os.dup2(saved[1], 2)
         for fd in (*saved, null):
             os.close(fd)
+
+
+def abc(folder, name, commands):
+    """Run ABC commands (linked into yosys) on files: a one-gate design carries yosys's abc pass,
+    and is saved and put back around the commands, which may replace ABC's network (yosys reads it
+    back). ABC's console output is lost in-process: the commands write their results to files."""
+    with open(os.path.join(folder, f"{name}.abc"), "w") as f:
+        f.write("\n".join([f"write_blif {name}.carrier.blif", *commands,
+                           f"read_blif {name}.carrier.blif"]) + "\n")
+    return run(folder, name, ["read_verilog <<EOT",
+                              "module carrier(input a, input b, output y); assign y = a & b; endmodule",
+                              "EOT", "techmap", f"abc -script {name}.abc"])
