@@ -115,9 +115,9 @@ def _json_default(value):
 
 @contextlib.contextmanager
 def step(times, name):
-    """Time one step into the dict `times` (seconds; a step run again adds up), with a progress
-    line before and after."""
-    log.info("%s ...", name)
+    """Time one step into the dict `times` (seconds; a step run again adds up); one progress line
+    when it is done."""
+    log.debug("%s ...", name)
     start = time.perf_counter()
     yield
     seconds = time.perf_counter() - start

@@ -13,6 +13,7 @@ import click
 
 from . import __version__
 from .errors import LgcError
+from .rtl import DEFAULTS as RTL_DEFAULTS
 
 log = logging.getLogger("lgc")
 
@@ -107,6 +108,85 @@ def _echo_passes(stats):
     if skips:
         click.echo(f"  {sum(s['bits'] for s in skips)} values skip layers, on {len(skips)} edges "
                    "(the RTL delays them)")
+
+
+@cli.command("compile")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
+              help="Build directory (default: build/<model stem>).")
+@click.option("--layers-per-stage", type=click.IntRange(min=0),
+              default=RTL_DEFAULTS["layers_per_stage"], show_default=True,
+              help="LUT levels of gates between pipeline registers (0: no registers).")
+@click.option("--adder-levels-per-stage", type=click.IntRange(min=0),
+              default=RTL_DEFAULTS["adder_levels_per_stage"], show_default=True,
+              help="Popcount/argmax tree levels between pipeline registers (0: none).")
+@click.option("--lut-size", type=click.IntRange(2, 6), default=RTL_DEFAULTS["lut_size"],
+              show_default=True,
+              help="Inputs per LUT of the target: gates are packed into cones this wide.")
+@click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
+@click.option("--passes", metavar="A,B,C", help="Run only these passes (in this order).")
+@click.option("--no-verify", is_flag=True, help="Do not check the scores after every pass.")
+@click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
+              help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
+@frontend_options
+def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size, no_opt, passes,
+             no_verify, vectors_path, load_options):
+    """Compile MODEL into pipelined Verilog in a build directory."""
+    from .compile import compile_model
+    from .sim.vectors import load_vectors
+
+    report = compile_model(
+        model, out_dir, load_options=load_options, optimize=not no_opt, passes=passes,
+        verify=not no_verify, vectors=load_vectors(vectors_path) if vectors_path else None,
+        layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
+        lut_size=lut_size)
+    rtl, regs = report["rtl"], report["rtl"]["registers"]
+    stages = rtl["gate_stages"]
+    click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
+               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels "
+               + (f"in {stages} stage{'s' * (stages != 1)}" if stages else "unregistered")
+               + f", latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
+               f"data, {regs['delay']} delay, {regs['valid']} valid)")
+
+
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
+              help="Input vectors: .npz with `x`, 0/1 of shape [N, n_inputs].")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write the RTL's `scores` and `pred` (and `match`) to this .npz.")
+@click.option("--random", "n_random", type=click.IntRange(min=0), default=0,
+              help="Also simulate this many random vectors.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random "
+              "vectors and the idle clocks between vectors.")
+@click.option("--opt", type=click.Choice(["auto", "O0", "Os", "O2"]), default="auto",
+              show_default=True, help="C++ optimization of the Verilator build (O0 builds "
+              "fastest, Os simulates ~4x faster; auto: O0 below 20k gates).")
+def simulate(build_dir, vectors_path, out_path, n_random, seed, opt):
+    """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference."""
+    import numpy as np
+
+    from .sim.simulate import simulate as run
+    from .sim.vectors import load_vectors
+
+    x = load_vectors(vectors_path) if vectors_path else None
+    result = run(build_dir, x, random=n_random, seed=seed, opt=opt)
+    if out_path:
+        np.savez(out_path, scores=result.scores, pred=result.pred, match=result.match)
+    rep = result.report
+    click.echo(f"{rep['vectors']} vectors ({rep['given_vectors']} given, {rep['random_vectors']} "
+               f"random; {rep['ties']} with tied top scores), latency {rep['latency']} clocks, "
+               f"{rep['vectors_per_second']:,.0f} vectors/s simulated")
+    for m in rep["first_mismatches"]:
+        click.echo(f"  vector {m['index']}: expected class {m['expected']['class']} scores "
+                   f"{m['expected']['scores']}, got class {m['got']['class']} scores "
+                   f"{m['got']['scores']}{'' if m['out_valid'] else ' (out_valid low)'}")
+    if not rep["bit_exact"]:
+        raise LgcError(f"RTL differs from the PyTorch reference: {rep['mismatches']} of "
+                       f"{rep['vectors']} vectors mismatch, out_valid wrong at "
+                       f"{rep['stray_out_valid']} other clocks")
+    click.echo(f"bit-exact: scores and classes equal the PyTorch reference on all "
+               f"{rep['vectors']} vectors")
 
 
 # --- synthesis, boards, streaming to a board -------------------------------------------------

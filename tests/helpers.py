@@ -63,3 +63,42 @@ def plain_evaluate(netlist, x):
                 for c, grp in enumerate(attrs["groups"]):
                     scores[s, c] = sum(vector[i] for i in grp) + int(attrs["offset"][c])
     return scores, scores.argmax(axis=1)
+
+
+def random_dag_netlist(rng, n_inputs=12, n_layers=6, max_width=24, n_classes=5, max_arity=6,
+                       offsets=(0, 3)):
+    """A random netlist with everything the IR allows: layers reading any earlier nodes (skip
+    edges, several layers at one depth), arities 1..max_arity, constant and one-input tables,
+    groups reading any node (inputs too) with repeats, of unequal sizes, possibly empty,
+    offsets drawn from range(*offsets)."""
+    import networkx as nx
+
+    from lgc.ir.truthtable import from_rows
+
+    g = nx.DiGraph(name="random_dag", source={"format": "test"})
+    g.add_node("input", op="input", width=n_inputs)
+    width = {"input": n_inputs}
+    for i in range(n_layers):
+        node = f"layer{i + 1}"
+        done = list(width)
+        sources = list(rng.choice(done, size=min(len(done), int(rng.integers(1, 4))), replace=False))
+        in_width = sum(width[s] for s in sources)
+        k = int(rng.integers(1, max_arity + 1))
+        n = int(rng.integers(1, max_width + 1))
+        tt = rng.integers(0, 2, (n, 1 << k)).astype(bool)
+        tt[rng.random(n) < 0.1] = rng.random() < 0.5           # some constant gates
+        g.add_node(node, op="logic", tt=from_rows(tt),
+                   fanin=rng.integers(0, in_width, (n, k)).astype(np.int32))
+        for slot, s in enumerate(sources):
+            g.add_edge(s, node, slot=slot)
+        width[node] = n
+    sinks = [v for v in width if v != "input" and g.out_degree(v) == 0]
+    sources = sinks + [v for v in width if v not in sinks and rng.random() < 0.3]
+    in_width = sum(width[s] for s in sources)
+    sizes = rng.integers(0, 2 * in_width // n_classes + 2, n_classes)
+    groups = [rng.integers(0, in_width, s) for s in sizes]
+    g.add_node("groupsum", op="groupsum", groups=groups,
+               offset=rng.integers(*offsets, n_classes).astype(np.int64), tau=1.0, beta=0.0)
+    for slot, s in enumerate(sources):
+        g.add_edge(s, "groupsum", slot=slot)
+    return Netlist(g).validate()

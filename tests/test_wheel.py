@@ -63,3 +63,14 @@ def test_installed_lgc_synthesizes_with_a_clean_environment(installed, tmp_path)
     where = _run([installed / "bin" / "python", "-c", "import lgc; print(lgc.__file__)"],
                  cwd=work, env=clean_env()).stdout
     assert str(installed) in where
+
+
+def test_installed_lgc_compiles_and_simulates_with_a_clean_environment(installed, tmp_path):
+    from conftest import fixture_path
+
+    lgc = installed / "bin" / "lgc"
+    shutil.copy(fixture_path("difflogic_untrained_ties"), tmp_path / "model.pt")
+    _run([lgc, "compile", "model.pt"], cwd=tmp_path, env=clean_env())
+    result = _run([lgc, "simulate", "build/model", "--random", 300], cwd=tmp_path,
+                  env=clean_env())
+    assert "bit-exact" in result.stdout

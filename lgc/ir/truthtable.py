@@ -146,3 +146,20 @@ def merge_inputs(tt, port, other):
     agree = ~(_PORT_LOW[port] ^ _PORT_LOW[other])
     kept = tt & agree
     return kept | invert_input(kept, other)
+
+
+def reduce_to_support(tt, k):
+    """Each table restricted to the ports it depends on: (support bool [n, k], uint64 tables [n]
+    whose bit j' is the output when the i-th supported port, in port order, carries bit i of j')."""
+    tt = np.asarray(tt, dtype=np.uint64)
+    sup = support(tt, k)
+    masks = sup.astype(np.int64) @ (1 << np.arange(k, dtype=np.int64))
+    out = np.zeros(len(tt), dtype=np.uint64)
+    table_rows = rows(tt, k)
+    for mask in np.unique(masks).tolist():
+        ports = [p for p in range(k) if (mask >> p) & 1]
+        reduced = np.arange(1 << len(ports))
+        full = sum(((reduced >> i) & 1) << p for i, p in enumerate(ports)) if ports else reduced * 0
+        sel = masks == mask
+        out[sel] = from_rows(table_rows[sel][:, full])
+    return sup, out

@@ -1,0 +1,47 @@
+"""From a Netlist to pipelined Verilog: `generate(netlist, out_dir, **options)`, and the `Core`
+component that board tops instantiate (with `core.verilog_files()` added to the build)."""
+
+import os
+
+from .argmax import argmax_depth
+from .core import DEFAULTS, Core, Plan
+from .verilog import TOP, core_verilog
+
+__all__ = ["Core", "DEFAULTS", "Plan", "TOP", "generate"]
+
+
+def generate(netlist, out_dir, **options):
+    """Write the core's Verilog into `out_dir` (top module `lgc_core`); returns (core, summary)
+    with the summary as report.json's "rtl" section. Options: layers_per_stage,
+    adder_levels_per_stage, lut_size (see Core)."""
+    core = Core(netlist, **options)
+    files = {**core.verilog_files(), **core_verilog(core)}
+    os.makedirs(out_dir, exist_ok=True)
+    for name, text in files.items():
+        with open(os.path.join(out_dir, name), "w") as f:
+            f.write(text)
+    return core, summary(core, sorted(files))
+
+
+def summary(core, files):
+    plan = core.plan
+    return {
+        "top": TOP,
+        "files": files,
+        **plan.options,
+        "latency": plan.latency,
+        "ports": {"in_bits": plan.n_inputs, "out_scores": plan.n_classes * plan.score_width,
+                  "out_class": plan.class_width},
+        "score_width": plan.score_width,
+        "score_signed": plan.score_signed,
+        "gates": plan.netlist.gate_count(),
+        "live_gates": plan.logic.live_gates,
+        "lut_levels": plan.logic.lut_levels,
+        "gate_stages": len(plan.logic.stages) if plan.logic.registered else 0,
+        "popcount_levels": plan.popcount.depth,
+        "argmax_levels": argmax_depth(plan.n_classes),
+        "reduction_registers_after_levels": list(plan.popcount_cuts)
+        + ([plan.popcount.depth] if plan.register_scores else [])
+        + [plan.popcount.depth + c for c in plan.argmax_cuts],
+        "registers": plan.registers(),
+    }

