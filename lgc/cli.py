@@ -114,6 +114,8 @@ def _echo_passes(stats):
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
               help="Build directory (default: build/<model stem>).")
+@click.option("--board", help="Also write the UART board top and constraints for this board "
+              "(lgc boards lists them); lgc synth then builds for it.")
 @click.option("--layers-per-stage", type=click.IntRange(min=0),
               default=RTL_DEFAULTS["layers_per_stage"], show_default=True,
               help="LUT levels of gates between pipeline registers (0: no registers).")
@@ -129,14 +131,14 @@ def _echo_passes(stats):
 @click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
-def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size, no_opt, passes,
-             no_verify, vectors_path, load_options):
+def compile_(model, out_dir, board, layers_per_stage, adder_levels_per_stage, lut_size, no_opt,
+             passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
-    from .compile import compile_model
+    from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
 
     report = compile_model(
-        model, out_dir, load_options=load_options, optimize=not no_opt, passes=passes,
+        model, out_dir, board=board, load_options=load_options, optimize=not no_opt, passes=passes,
         verify=not no_verify, vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size)
@@ -147,6 +149,11 @@ def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size,
                + (f"in {stages} stage{'s' * (stages != 1)}" if stages else "unregistered")
                + f", latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
                f"data, {regs['delay']} delay, {regs['valid']} valid)")
+    if board:
+        b = report["board"]
+        click.echo(f"board top for {b['name']} ({b['device']}): {b['bytes_per_vector']} bytes per "
+                   f"vector in, the class byte out, {b['baud']} baud at {b['clock_mhz']:g} MHz; "
+                   f"`lgc synth {out_dir or default_dir(model)}` builds it")
 
 
 @cli.command()

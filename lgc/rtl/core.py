@@ -69,19 +69,27 @@ class Plan:
                     or self.register_scores)
 
     def popcount_modules(self):
-        return self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]))
+        return self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]),
+                                     self.register_scores)
 
     def registers(self):
-        """Flip-flop counts: data (computed values), delay (values carried over stages), valid."""
+        """Flip-flop counts: data (computed values), delay (values carried over stages), valid;
+        and per block, named as synthesis reports name them: the gate stages' registers, the
+        popcount's, the argmax's, and the core's own (input, output, valid chain)."""
         k, w = self.n_classes, self.score_width
-        pop = self.popcount_modules()
-        registered = pop if self.register_scores else pop[:-1]
+        registered = [m for m in self.popcount_modules() if m.registered]
         arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts)
-        data = (len(self.logic.boundaries[0]) + self.logic.stage_bits
-                + sum(m.fresh_bits for m in registered) + arg_fresh + k * w + self.class_width)
-        delay = self.logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
+        logic = self.logic
+        inputs, outputs = len(logic.boundaries[0]), k * w + self.class_width
+        data = (inputs + logic.stage_bits + sum(m.fresh_bits for m in registered) + arg_fresh
+                + outputs)
+        delay = logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
+        blocks = {"gate layers": logic.stage_bits + logic.delay_bits,
+                  "popcount": sum(m.out_width for m in registered),
+                  "argmax": arg_fresh + arg_delay,
+                  "core (other)": inputs + outputs + self.latency}
         return {"data": data, "delay": delay, "valid": self.latency,
-                "total": data + delay + self.latency}
+                "total": data + delay + self.latency, "blocks": blocks}
 
 
 class Core(wiring.Component):
@@ -109,8 +117,7 @@ class Core(wiring.Component):
         if self._files is None:
             plan = self.plan
             name = plan.netlist.graph.graph.get("name") or "netlist"
-            self._files = datapath_files(plan.logic, plan.popcount_modules(),
-                                         plan.register_scores, name)
+            self._files = datapath_files(plan.logic, plan.popcount_modules(), name)
         return self._files
 
     def elaborate(self, platform):

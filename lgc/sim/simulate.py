@@ -47,8 +47,7 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto"):
     x = np.concatenate(vectors)
     # Until this run ends, the report holds no earlier run's verdict.
     build.update_report(simulation={"bit_exact": None, "status": "did not finish"})
-    source = build.load_netlist().graph.graph.get("source", {})
-    expected = _reference(build.model_path, x, source)
+    expected = pytorch_reference(build, build.load_netlist(), bits=x)
     result = run_rtl(build.file("rtl"), rtl, build.file("sim"), x, expected.counts,
                      expected.pred, latency=latency, seed=seed, opt=opt)
     report = {"vectors": len(x), "given_vectors": len(x) - int(random),
@@ -110,16 +109,19 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     return SimResult(result.scores, result.pred, result.match, report)
 
 
-def _reference(model_path, x, source):
-    """The PyTorch reference on x (a state_dict with the arch spec the netlist recorded), with
-    one torch thread: its many small elementwise ops gain nothing from more, and on a busy
-    machine spinning threads made them ~25x slower here."""
+def pytorch_reference(build, netlist, bits=None, raw=None):
+    """The PyTorch reference (lgc.sim.reference) of the build's model on input bits or raw
+    features, handed what the build's netlist recorded (a state_dict's arch spec, the input
+    encoding); with one torch thread: its many small elementwise ops gain nothing from more, and
+    on a busy machine spinning threads made them ~25x slower here."""
     import torch
 
+    graph = netlist.graph.graph
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return reference(model_path, bits=x, arch=source.get("arch"))
+        return reference(build.model_path, bits=bits, raw=raw,
+                         arch=graph.get("source", {}).get("arch"), encoding=graph.get("encoding"))
     finally:
         torch.set_num_threads(threads)
 

@@ -67,17 +67,14 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
 def _vectors_and_reference(build, path):
     """Input bits [N, n_inputs] and PyTorch's classes for an .npz holding `x` or `raw`."""
     from ..ir.evaluate import check_vectors
-    from ..sim.reference import reference
+    from ..sim.simulate import pytorch_reference
+    from ..sim.vectors import read_vectors
 
     netlist = build.load_netlist()
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as e:
-        raise LgcError(f"{path}: not a vectors .npz file ({e})") from None
+    arrays = read_vectors(path)
     if "x" in arrays:
         x = check_vectors(arrays["x"], netlist.n_inputs)
-        return x, reference(build.model_path, bits=x).pred
+        return x, pytorch_reference(build, netlist, bits=x).pred
     if "raw" in arrays:
         encoding = netlist.graph.graph.get("encoding")
         if not encoding:
@@ -89,5 +86,5 @@ def _vectors_and_reference(build, path):
                            f"got {list(raw.shape)}")
         thresholds = np.asarray(encoding["threshold"], dtype=np.float32)
         x = (raw[:, encoding["feature"]] > thresholds).astype(np.uint8)
-        return x, reference(build.model_path, raw=raw).pred
+        return x, pytorch_reference(build, netlist, raw=raw).pred
     raise LgcError(f"{path}: holds neither x (0/1 bits) nor raw (features)")
