@@ -16,13 +16,18 @@ from lgc.compile import compile_model
 from lgc.rtl import Plan
 from lgc.sim.equivalence import prove
 
-from conftest import DATA, DIFFLOGIC_FIXTURES, FULL, fixture_path
+from conftest import DATA, DIFFLOGIC_FIXTURES, fixture_path
 from helpers import run_lgc
 from torchfiles import change_gate
 
 MODEL = "difflogic_untrained_ties"
 TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
 QUICK = [MODEL, "torchlogix_conv_channels", "torchlogix_dense_warp"]
+
+
+def quick_or_full(names, quick):
+    """The names as test parameters, those not in `quick` marked full (make test-full only)."""
+    return [n if n in quick else pytest.param(n, marks=pytest.mark.full) for n in names]
 
 
 def error_line(result):
@@ -64,8 +69,7 @@ GATES = "lgc_gates_s1.v"
 GROUP_BITS = r"^    always @\(posedge clk\) o <= \{([^;]*)\};$"
 
 
-@pytest.mark.parametrize("name", [n if n in QUICK or FULL else pytest.param(n, marks=pytest.mark.full)
-                                  for n in DIFFLOGIC_FIXTURES + TORCHLOGIX])
+@pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, QUICK))
 def test_compiled_fixtures_are_proven(tmp_path, name):
     compile_model(str(fixture_path(name)), str(tmp_path / "b"))
     result = run_lgc("-q", "verify", tmp_path / "b")
@@ -77,8 +81,9 @@ def test_compiled_fixtures_are_proven(tmp_path, name):
     assert section["total_seconds"] > 0 and "prove_group_bits" in section["seconds"]
 
 
-def test_a_state_dict_build_is_proven_with_its_recorded_spec(tmp_path):
-    name = "torchlogix_conv_tree"
+@pytest.mark.parametrize("name", quick_or_full(TORCHLOGIX, ["torchlogix_conv_tree"]))
+def test_state_dict_builds_are_proven_with_their_recorded_spec(tmp_path, name):
+    # verify reads the state_dict with the architecture spec the build recorded
     compile_model(str(fixture_path(name, ".state_dict.pt")), str(tmp_path / "b"),
                   load_options={"arch": str(next(DATA.glob(f"{name}.arch.*")))})
     assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
