@@ -346,7 +346,10 @@ def _miter_check(work, name):
         if os.path.exists(path):
             os.remove(path)
     yosys.abc(work, name, [f"&r {name}.aig", "&cec -m", f"write_status {name}.status"])
-    verdict = open(status).read().split(" ")[0] if os.path.exists(status) else ""
+    verdict = ""
+    if os.path.exists(status):
+        with open(status) as f:
+            verdict = f.read().split(" ")[0]
     if verdict == "snl_UNSAT":
         return None
     if verdict != "snl_SAT":
