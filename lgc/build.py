@@ -4,7 +4,8 @@
     DIR/netlist.npz     the optimized netlist
     DIR/model.pt        a copy of the model file (the reference and `lgc verify` read it)
     DIR/rtl/            Verilog
-A step records its section only when it succeeds: a report never claims work that failed.
+A step records its section only when it succeeds (`BuildDir.recording`): a report never claims work
+that failed, and a failed re-run does not leave the previous run's result standing.
 """
 
 import contextlib
@@ -69,6 +70,30 @@ class BuildDir:
         write_json(self.report_path, report)
         return report
 
+    def drop(self, *names):
+        """Remove report sections: a step about to redo its work drops its previous result first,
+        so that a failed or interrupted run leaves no result standing in its name."""
+        report = self.report()
+        if any(name in report for name in names):
+            write_json(self.report_path, {k: v for k, v in report.items() if k not in names})
+
+    @contextlib.contextmanager
+    def recording(self, name):
+        """Run a step that records the report section `name`; yields the dict the step fills.
+        The previous run's section goes first, so a failed or interrupted re-run never leaves it
+        standing as if this run had succeeded; the new section is written when the step
+        succeeds, and a failure leaves {"failed": why} in its place."""
+        self.drop(name)
+        section = {}
+        try:
+            yield section
+        except BaseException as e:
+            why = (str(e) if isinstance(e, LgcError) else "interrupted"
+                   if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}")
+            self.update_report(**{name: {"failed": why}})
+            raise
+        self.update_report(**{name: section})
+
     def load_netlist(self):
         from .ir.storage import load
         return load(self.netlist_path)
@@ -90,9 +115,11 @@ def _json_default(value):
 
 @contextlib.contextmanager
 def step(times, name):
-    """Time one step into the dict `times` (seconds); one progress line when it is done."""
+    """Time one step into the dict `times` (seconds; a step run again adds up); one progress line
+    when it is done."""
     log.debug("%s ...", name)
     start = time.perf_counter()
     yield
-    times[name] = round(time.perf_counter() - start, 3)
-    log.info("%s done in %.2f s", name, times[name])
+    seconds = time.perf_counter() - start
+    times[name] = round(times.get(name, 0) + seconds, 3)
+    log.info("%s done in %.2f s", name, seconds)

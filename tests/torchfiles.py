@@ -136,3 +136,15 @@ def save_torchlogix(path, k=2, tau=1.0, seed=0, edit=None):
                       "torchlogix.layers.groupsum": [TorchlogixGroupSum]}):
         torch.save(torch.nn.Sequential(torch.nn.Flatten(), *layers, group_sum), path)
     return path
+
+
+def change_gate(src, dst, layer, gate):
+    """Copy a difflogic model file, its gate `gate` of LogicLayer number `layer` (0-based among
+    the logic layers) made the complement of what it was (id -> 15 - id, the same logits order)."""
+    with _as_difflogic():
+        model = torch.load(src, weights_only=False)
+        logic = [m for m in model if isinstance(m, LogicLayer)][layer]
+        with torch.no_grad():
+            logic.weights[gate] = logic.weights[gate].flip(0)  # argmax i -> 15 - i: the complement
+        torch.save(model, dst)
+    return dst

@@ -79,6 +79,15 @@ def _luts(param, x, weight):
     return (-acc > 0).to(torch.float32)  # WarpLUTParametrization._sample_eval(-x)
 
 
+def lut_rows(param, weight, rank):
+    """bool [..., 2**rank]: each LUT's output on every row r (input j is bit rank-1-j of r, MSB
+    first), computed by the parametrization's eval forward itself, for weights [..., entries]."""
+    r = torch.arange(1 << rank)
+    rows = ((r[:, None] >> (rank - 1 - torch.arange(rank))[None, :]) & 1).to(torch.float32)
+    x = rows.reshape(len(r), rank, *([1] * (weight.dim() - 1)))  # broadcasts against weight's [...]
+    return _luts(param, x, weight).movedim(0, -1) > 0.5
+
+
 def _raw(a, b, w):
     """functional.weighted_raw_basis_sum: the 16 gates as 4 coefficients of 1, a, b and ab."""
     c1 = w[..., 8] + w[..., 9] + w[..., 10] + w[..., 11] + w[..., 12] + w[..., 13] + w[..., 14] + w[..., 15]

@@ -57,6 +57,7 @@ def synthesize(path, *, board=None, device=None, freq=None, seed=1, synth_opts=N
     family = FAMILIES[target.family]
 
     work = build.file(SYNTH_DIR)
+    build.drop("synthesis")  # its products go now: a failure below must not leave it standing
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     opts = family.synth_opts if synth_opts is None else synth_opts

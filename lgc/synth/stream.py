@@ -34,6 +34,7 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
         raise LgcError(f"{path} was built for no board; run lgc synth {path} --board NAME first")
     core = core_ports(report)
     frames, ref = _frames_and_reference(build, core, vectors)
+    build.drop("stream")  # a run that fails below must not leave the previous result standing
     baud = baud or board["baud"]
     try:
         link = serial.serial_for_url(port, baudrate=baud, timeout=timeout)

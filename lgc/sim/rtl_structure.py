@@ -1,0 +1,292 @@
+"""What the proof reads from the RTL's structure: yosys's JSON netlist of the flattened core
+(`proc; flatten; write_json`), a module with ports, cells and numbered bits.
+
+- `pipeline_latency`: every path from the inputs to an output crosses the same number of
+  registers, and nothing loops. A core like that, with one plain clocked register kind and no
+  enables, computes at each clock edge t >= L exactly its combinational function (registers read as
+  wires) of the inputs of edge t - L: that is what lets the proof work on `combinational(module)`.
+- `score_sums`: each out_scores field as an exact integer sum of single bits (the "leaves": the
+  GroupSum's input bits) plus a constant, read through the word-level adders: a field that is the
+  low bits of an $add must hold its whole value (no bit that can be set is cut off), so the sum is
+  the integer the bits spell. No SAT is needed for the adder trees, whatever their shape.
+- `derive`: a copy of the module with bits exposed as outputs or cut into free inputs.
+"""
+
+import copy
+import dataclasses
+
+from ..errors import LgcError
+
+REGISTER = "$dff"
+# Cells whose output bit i reads only bit i of each data input (and all of a select).
+BITWISE = {"$not", "$pos", "$buf", "$and", "$or", "$xor", "$xnor", "$mux", "$bwmux"}
+ARITHMETIC = {"$add", "$sub", "$neg"}
+BUFFERS = {"$pos", "$buf"}
+IGNORED = {"$scopeinfo"}
+
+
+class Module:
+    """One module of a yosys JSON netlist, with the driver of every bit."""
+
+    def __init__(self, module):
+        self.json = module
+        self.ports, self.cells = module["ports"], module["cells"]
+        self.driver = {}  # bit -> (cell name, output port, index)
+        for name, cell in self.cells.items():
+            for port, bits in cell["connections"].items():
+                if cell["port_directions"].get(port) == "output":
+                    for i, bit in enumerate(bits):
+                        if isinstance(bit, int):
+                            self.driver[bit] = (name, port, i)
+        self.inputs = {bit: name for name, port in self.ports.items()
+                       if port["direction"] == "input" for bit in port["bits"]}
+
+    def port(self, name):
+        if name not in self.ports:
+            raise LgcError(f"the RTL top has no port {name}")
+        return self.ports[name]["bits"]
+
+    def param(self, cell, name):
+        """An integer parameter of a cell (yosys writes them as strings of binary digits)."""
+        value = self.cells[cell]["parameters"][name]
+        return int(value, 2) if isinstance(value, str) else int(value)
+
+    def resolve(self, bit):
+        """The bit a chain of buffers passes on (constants and sign extension included)."""
+        while isinstance(bit, int) and bit in self.driver:
+            name, port, i = self.driver[bit]
+            cell = self.cells[name]
+            if cell["type"] not in BUFFERS:
+                break
+            a = cell["connections"]["A"]
+            if i < len(a):
+                bit = a[i]
+            else:
+                bit = a[-1] if self.param(name, "A_SIGNED") else "0"
+        return bit
+
+
+# --- the pipeline ------------------------------------------------------------------------------
+
+def pipeline_latency(module, data_inputs=("in_bits", "in_valid"), outputs=("out_scores", "out_class", "out_valid"),
+                     clock="clk", reset="rst"):
+    """The number of registers on every path from the data inputs to the outputs; LgcError
+    naming the cell where two paths disagree, a loop, or a register the argument does not cover.
+    The reset counts as a constant: the proof covers operation with reset low."""
+    m = module
+    clock_bits = set(m.port(clock))
+    stage = {bit: 0 for name in data_inputs for bit in m.port(name)}
+    stage.update({bit: None for bit in m.port(reset)})
+    for name, cell in m.cells.items():
+        if cell["type"] == REGISTER:
+            if cell["connections"]["CLK"] != list(m.port(clock)) or \
+                    m.param(name, "CLK_POLARITY") != 1:
+                raise LgcError(f"RTL register {name} is not clocked by the rising edge of {clock}")
+        elif cell["type"].startswith(("$dff", "$sdff", "$adff", "$aldff", "$dlatch", "$ff", "$mem", "$_DFF",
+                                      "$_SDFF", "$_DLATCH")):
+            raise LgcError(f"RTL cell {name} is a {cell['type']}: the proof covers plain registers "
+                           "($dff: no enable, no reset on data) only")
+        elif cell["type"] not in IGNORED and any(
+                b in clock_bits for p, bits in cell["connections"].items()
+                if cell["port_directions"].get(p) == "input" for b in bits):
+            raise LgcError(f"RTL cell {name} reads the clock as data")
+    for bit in [b for name in outputs for b in m.port(name)]:
+        _stage(m, bit, stage)
+    found = {stage.get(b) for name in outputs for b in m.port(name) if isinstance(b, int)} - {None}
+    if len(found) != 1:
+        raise LgcError(f"the RTL's outputs leave after different numbers of registers: {sorted(found)}")
+    return found.pop()
+
+
+def _stage(m, bit, stage):
+    """Fill stage[] for `bit` and everything it depends on (iteratively: designs are deep)."""
+    if not isinstance(bit, int) or bit in stage:
+        return
+    on_path, stack = set(), [bit]
+    while stack:
+        b = stack[-1]
+        if b in stage:
+            stack.pop()
+            continue
+        deps = [d for d in _depends(m, b) if isinstance(d, int)]
+        todo = [d for d in deps if d not in stage]
+        if todo:
+            if b in on_path:
+                raise LgcError(f"the RTL has a loop through {_where(m, b)}")
+            on_path.add(b)
+            stack.extend(todo)
+            continue
+        on_path.discard(b)
+        stack.pop()
+        found = {stage[d] for d in deps} - {None}
+        if len(found) > 1:
+            raise LgcError(f"the RTL's pipeline is unbalanced: {_where(m, b)} combines values "
+                           f"that crossed {' and '.join(map(str, sorted(found)))} registers")
+        value = found.pop() if found else None
+        if value is not None and m.cells[m.driver[b][0]]["type"] == REGISTER:
+            value += 1
+        stage[b] = value
+
+
+def _depends(m, bit):
+    """The bits that bit depends on through its driving cell (a register: its D bit)."""
+    if bit not in m.driver:
+        if bit in m.inputs:
+            raise LgcError(f"the RTL's input {m.inputs[bit]} is not a data input of the proof")
+        raise LgcError(f"bit {bit} of the RTL is driven by nothing")
+    name, _, i = m.driver[bit]
+    cell = m.cells[name]
+    conns = cell["connections"]
+    if cell["type"] == REGISTER:
+        return [conns["D"][i]]
+    inputs = [p for p, d in cell["port_directions"].items() if d == "input"]
+    if cell["type"] in BITWISE:
+        return [conns[p][min(i, len(conns[p]) - 1)] for p in inputs if p != "S"] + conns.get("S", [])
+    return [b for p in inputs for b in conns[p]]
+
+
+def _where(m, bit):
+    """The cell driving `bit`, as its type and source location (its name when it has none)."""
+    name = m.driver[bit][0]
+    cell = m.cells[name]
+    src = cell.get("attributes", {}).get("src", "").split("|")[0]
+    return f"the {cell['type']} at {src.rsplit('.', 1)[0]}" if src else f"cell {name}"
+
+
+def combinational(module):
+    """A copy of the module whose registers are wires ($pos cells from D to Q)."""
+    json = copy.deepcopy(module.json)
+    for cell in json["cells"].values():
+        if cell["type"] == REGISTER:
+            width = len(cell["connections"]["D"])
+            cell.update(type="$pos", parameters={"A_SIGNED": 0, "A_WIDTH": width, "Y_WIDTH": width},
+                        port_directions={"A": "input", "Y": "output"},
+                        connections={"A": cell["connections"]["D"], "Y": cell["connections"]["Q"]})
+    return Module(json)
+
+
+# --- the scores as sums ------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Sum:
+    """const + sum of coefficient * bit, over single bits (0 or 1)."""
+    terms: dict
+    const: int = 0
+
+    def scaled(self, factor):
+        return Sum({b: c * factor for b, c in self.terms.items()}, self.const * factor)
+
+    def add(self, other):
+        terms = dict(self.terms)
+        for b, c in other.terms.items():
+            terms[b] = terms.get(b, 0) + c
+        return Sum({b: c for b, c in terms.items() if c}, self.const + other.const)
+
+    @property
+    def low(self):
+        return self.const + sum(c for c in self.terms.values() if c < 0)
+
+    @property
+    def high(self):
+        return self.const + sum(c for c in self.terms.values() if c > 0)
+
+    def window(self, bits, signed):
+        """q such that `bits` bits of this value (two's complement when signed) spell exactly
+        value - q * 2**bits for every value it can take; None if no single q does. (q is 0 when
+        the bits hold the value; a generator may also keep only the low bits of a value whose
+        high bits are known, and put those back as constants.)"""
+        bias = 1 << (bits - 1) if signed else 0
+        q = (self.low + bias) >> bits
+        return q if (self.high + bias) >> bits == q else None
+
+
+class _Sums:
+    def __init__(self, module):
+        self.m, self.forms = module, {}
+
+    def word(self, bits, signed, what):
+        """The integer the bits spell (LSB first; two's complement when signed), as a Sum. With
+        signed None (an output field), a value that fits either way is the same bits."""
+        m, total, i, n = self.m, Sum({}), 0, len(bits)
+        while i < n:
+            weight = -(1 << i) if signed and i == n - 1 else 1 << i
+            bit = m.resolve(bits[i])
+            if bit in ("0", "1"):
+                total = total.add(Sum({}, weight * int(bit)))
+                i += 1
+                continue
+            if not isinstance(bit, int):
+                raise LgcError(f"{what}: bit {i} is undefined ({bit})")
+            name, _, j = m.driver.get(bit, (None, None, None))
+            if name is None or m.cells[name]["type"] not in ARITHMETIC or j != 0:
+                total = total.add(Sum({bit: weight}))  # a leaf: one bit of logic
+                i += 1
+                continue
+            y = m.cells[name]["connections"]["Y"]
+            k = 1
+            while i + k < n and k < len(y) and m.resolve(bits[i + k]) == y[k]:
+                k += 1
+            value = self.cell(name)
+            top = i + k == n
+            q = value.window(k, bool(signed and top))
+            if q is None and signed is None and top:
+                q = value.window(k, True)
+            if q is None:
+                raise LgcError(f"{what}: reads {k} bits of {_where(m, bit)}, whose value "
+                               f"({value.low}..{value.high}) they do not spell")
+            total = total.add(value.add(Sum({}, -q << k)).scaled(1 << i))
+            i += k
+        return total
+
+    def cell(self, name):
+        if name not in self.forms:
+            cell = self.m.cells[name]
+            conns, what = cell["connections"], _where(self.m, cell["connections"]["Y"][0])
+            signed = all(self.m.param(name, p) for p in ("A_SIGNED", "B_SIGNED") if p in cell["parameters"])
+            a = self.word(conns["A"], signed, what)
+            if cell["type"] == "$neg":
+                value = a.scaled(-1)
+            else:
+                b = self.word(conns["B"], signed, what)
+                value = a.add(b.scaled(-1 if cell["type"] == "$sub" else 1))
+            self.forms[name] = value
+        return self.forms[name]
+
+
+def score_sums(module, n_classes, score_width, port="out_scores"):
+    """Each field of out_scores as an exact Sum over leaf bits (LgcError where the RTL computes
+    a score other than as a sum of bits). A field's bits are its Sum in w-bit unsigned or two's
+    complement: the same bits for the non-negative counts the proof shows the Sum equals."""
+    bits = module.port(port)
+    if len(bits) != n_classes * score_width:
+        raise LgcError(f"the RTL's {port} has {len(bits)} bits, not {n_classes} x {score_width}")
+    reader = _Sums(module)
+    return [reader.word(bits[c * score_width:(c + 1) * score_width], None,
+                        f"{port} field {c}") for c in range(n_classes)]
+
+
+# --- derived modules ---------------------------------------------------------------------------
+
+def derive(module, outputs=None, cut=None):
+    """A copy of the module's JSON with new output ports ({name: bits}) and with `cut` ({name:
+    bits}) turned into input ports: whatever read those bits reads the new inputs instead."""
+    json = copy.deepcopy(module.json)
+    fresh = 1 + max([b for bits in json["netnames"].values() for b in bits["bits"] if isinstance(b, int)]
+                    + [b for p in json["ports"].values() for b in p["bits"] if isinstance(b, int)])
+    renamed = {}
+    for name, bits in (cut or {}).items():
+        new = list(range(fresh, fresh + len(bits)))
+        fresh += len(bits)
+        renamed.update(zip(bits, new))
+        json["ports"][name] = {"direction": "input", "bits": new}
+    if renamed:
+        for cell in json["cells"].values():
+            for p, bits in cell["connections"].items():
+                if cell["port_directions"].get(p) == "input":
+                    cell["connections"][p] = [renamed.get(b, b) for b in bits]
+        for p in json["ports"].values():
+            if p["direction"] == "output":
+                p["bits"] = [renamed.get(b, b) for b in p["bits"]]
+    for name, bits in (outputs or {}).items():
+        json["ports"][name] = {"direction": "output", "bits": [renamed.get(b, b) for b in bits]}
+    return json
