@@ -116,6 +116,8 @@ def _echo_passes(stats):
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
               help="Build directory (default: build/<model stem>).")
+@click.option("--board", help="Also write the UART board top and constraints for this board "
+              "(lgc boards lists them); lgc synth then builds for it.")
 @click.option("--layers-per-stage", type=click.IntRange(min=0),
               default=RTL_DEFAULTS["layers_per_stage"], show_default=True,
               help="LUT levels of gates between pipeline registers (0: no registers).")
@@ -131,14 +133,14 @@ def _echo_passes(stats):
 @click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
-def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size, no_opt, passes,
-             no_verify, vectors_path, load_options):
+def compile_(model, out_dir, board, layers_per_stage, adder_levels_per_stage, lut_size, no_opt,
+             passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
-    from .compile import compile_model
+    from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
 
     report = compile_model(
-        model, out_dir, load_options=load_options, optimize=not no_opt, passes=passes,
+        model, out_dir, board=board, load_options=load_options, optimize=not no_opt, passes=passes,
         verify=not no_verify, vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size)
@@ -149,12 +151,26 @@ def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size,
                + (f"in {stages} stage{'s' * (stages != 1)}" if stages else "unregistered")
                + f", latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
                f"data, {regs['delay']} delay, {regs['valid']} valid)")
+    if "encoder" in rtl:
+        enc = rtl["encoder"]
+        click.echo(f"input encoder: {enc['top']} takes {enc['n_features']} raw features of "
+                   f"{enc['feature_bits']} bits ({enc['comparators']} comparators), latency "
+                   f"{enc['latency']} clocks, {enc['registers']['total']} flip-flops")
+    if board:
+        b = report["board"]
+        click.echo(f"board top for {b['name']} ({b['device']}): {b['bytes_per_vector']} bytes per "
+                   f"vector in, the class byte out, {b['baud']} baud at {b['clock_mhz']:g} MHz; "
+                   f"`lgc synth {out_dir or default_dir(model)}` builds it")
 
 
 @cli.command()
 @click.argument("build_dir", type=click.Path(file_okay=False))
 @click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
-              help="Input vectors: .npz with `x`, 0/1 of shape [N, n_inputs].")
+              help="Input vectors: .npz with `x`, 0/1 of shape [N, n_inputs], and/or `raw`, the "
+              "raw features of a model with an input encoding.")
+@click.option("--raw", "use_raw", is_flag=True, help="Simulate the encoded top on raw features "
+              "(`raw` of the file; random ones are raw features too), also when the file holds "
+              "`x`. A file with `raw` only needs no flag.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Write the RTL's `scores` and `pred` (and `match`) to this .npz.")
 @click.option("--random", "n_random", type=click.IntRange(min=0), default=0,
@@ -164,20 +180,26 @@ def compile_(model, out_dir, layers_per_stage, adder_levels_per_stage, lut_size,
 @click.option("--opt", type=click.Choice(["auto", "O0", "Os", "O2"]), default="auto",
               show_default=True, help="C++ optimization of the Verilator build (O0 builds "
               "fastest, Os simulates ~4x faster; auto: O0 below 20k gates).")
-def simulate(build_dir, vectors_path, out_path, n_random, seed, opt):
-    """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference."""
+def simulate(build_dir, vectors_path, use_raw, out_path, n_random, seed, opt):
+    """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference: input bits
+    into the core, or raw features into the encoded top (input encoder + core)."""
     import numpy as np
 
     from .sim.simulate import simulate as run
-    from .sim.vectors import load_vectors
+    from .sim.vectors import read_vectors
 
-    x = load_vectors(vectors_path) if vectors_path else None
-    result = run(build_dir, x, random=n_random, seed=seed, opt=opt)
+    arrays = read_vectors(vectors_path) if vectors_path else {}
+    if use_raw and vectors_path and "raw" not in arrays:
+        raise LgcError(f"--raw: {vectors_path} holds no `raw` features")
+    encoded = use_raw or "x" not in arrays and "raw" in arrays
+    result = run(build_dir, None if encoded else arrays.get("x"), random=n_random, seed=seed,
+                 opt=opt, raw=arrays.get("raw") if encoded else None, encoded=encoded)
     if out_path:
         np.savez(out_path, scores=result.scores, pred=result.pred, match=result.match)
     rep = result.report
-    click.echo(f"{rep['vectors']} vectors ({rep['given_vectors']} given, {rep['random_vectors']} "
-               f"random; {rep['ties']} with tied top scores), latency {rep['latency']} clocks, "
+    click.echo(f"{rep['vectors']} vectors of {rep['input']} into {rep['top']} ("
+               f"{rep['given_vectors']} given, {rep['random_vectors']} random; {rep['ties']} with "
+               f"tied top scores), latency {rep['latency']} clocks, "
                f"{rep['vectors_per_second']:,.0f} vectors/s simulated")
     for m in rep["first_mismatches"]:
         click.echo(f"  vector {m['index']}: expected class {m['expected']['class']} scores "

@@ -1,6 +1,9 @@
 """`lgc compile`: a model file -> a build directory (netlist, Verilog, model copy, report.json).
 
-    load (frontend) -> optimize (passes, verified) -> rtl -> save
+    load (frontend) -> optimize (passes, verified) -> rtl -> save [-> board top, for a board]
+
+With a board, the UART board top and the board's constraints go into DIR/board/ and report.json
+records the board, so `lgc synth DIR` builds for it without being told again.
 
 The directory is written next to its final place and renamed into it only when every step has
 succeeded, so a failed compile leaves the previous build (or nothing) behind, never a report that
@@ -19,23 +22,26 @@ from .errors import LgcError
 from .ir.stats import summary
 
 log = logging.getLogger("lgc")
-KEPT = ("sim",)  # caches worth carrying over from the build being replaced
+KEPT = ("sim", "sim-encoded")  # caches worth carrying over from the build being replaced
 
 
 def default_dir(model):
     return os.path.join("build", os.path.splitext(os.path.basename(model))[0])
 
 
-def compile_model(model, out_dir=None, *, load_options=None, optimize=True, passes=None,
-                  verify=True, vectors=None, **rtl_options):
+def compile_model(model, out_dir=None, *, board=None, load_options=None, optimize=True,
+                  passes=None, verify=True, vectors=None, **rtl_options):
     """Compile `model` into `out_dir` (default build/<model stem>); returns the report.
 
-    load_options: keywords of lgc.load; optimize/passes/verify/vectors: as run_pipeline (the
-    passes to run, checking the scores after each on `vectors` plus random ones); rtl_options:
-    as lgc.rtl.generate."""
+    board: a board name (lgc boards) to write the board top for; load_options: keywords of
+    lgc.load; optimize/passes/verify/vectors: as run_pipeline (the passes to run, checking the
+    scores after each on `vectors` plus random ones); rtl_options: as lgc.rtl.generate."""
     from .passes import run_pipeline
     from .rtl import generate
+    from .synth.board_top import write_board_top
+    from .synth.boards import load_board
 
+    board = load_board(board) if board is not None else None   # before any work: a typo is cheap
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"
@@ -57,8 +63,11 @@ def compile_model(model, out_dir=None, *, load_options=None, optimize=True, pass
         with step(times, "save"):
             netlist.save(build.netlist_path)
             shutil.copyfile(model, build.model_path)
-        report = build.update_report(model=model_summary, passes=pass_stats, rtl=rtl,
-                                     steps=times)
+        build.update_report(model=model_summary, passes=pass_stats, rtl=rtl)
+        if board:
+            with step(times, "board top"):
+                build.update_report(board=write_board_top(build, board))
+        report = build.update_report(steps=times)
         _replace(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

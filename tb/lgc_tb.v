@@ -1,7 +1,8 @@
 `default_nettype none
 // Streams a stimulus file through lgc_core at one line per clock and records the core's outputs
 // at every clock, so that no Python runs per vector (lgc.sim writes the stimulus and checks the
-// responses; the cocotb test only drives the clock).
+// responses; the cocotb test only drives the clock). Built with LGC_TB_ENCODED defined, it drives
+// the encoded top lgc_encoded instead, `in_bits` below then being its raw features `in_raw`.
 //
 //   +stimulus=FILE   one hex line per clock: {rst, in_valid, in_bits}, applied after an edge
 //   +responses=FILE  one line per rising edge, written before the core's registers update:
@@ -25,10 +26,17 @@ module lgc_tb #(
     integer stimulus, responses, got;
     reg [8*4096-1:0] path;
 
+`ifdef LGC_TB_ENCODED
+    lgc_encoded dut (
+        .clk(clk), .rst(rst), .in_valid(in_valid), .in_raw(in_bits),
+        .out_valid(out_valid), .out_scores(out_scores), .out_class(out_class)
+    );
+`else
     lgc_core dut (
         .clk(clk), .rst(rst), .in_valid(in_valid), .in_bits(in_bits),
         .out_valid(out_valid), .out_scores(out_scores), .out_class(out_class)
     );
+`endif
 
     initial begin
         done = 1'b0;

@@ -4,7 +4,8 @@ The bytes are framed by lgc.rtl.framing, the code `lgc stream` sends to a real b
 line runs at the board's real baud divisor (the waits use timers of whole clock periods, which
 cost one simulator callback each instead of one per clock edge). Configuration through the
 environment:
-    LGC_TB_VECTORS  .npz with `x` (0/1 [N, n_inputs]) and `pred` (the expected classes [N])
+    LGC_TB_VECTORS  .npz with `x` (0/1 [N, n_inputs]) or `raw` (byte features [N, n_features],
+                    for a board top around the encoded top) and `pred` (the expected classes [N])
     LGC_TB_DIVISOR  clock cycles per UART bit
     LGC_TB_LEDS     number of LED outputs (they show the last class)
 """
@@ -16,13 +17,16 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, Timer, with_timeout
 
-from lgc.rtl.framing import RESYNC_BIT_TIMES, bytes_per_vector, decode_classes, encode_vectors
+from lgc.rtl.framing import RESYNC_BIT_TIMES, decode_classes, encode_features, encode_vectors
 
 
 def _config():
+    """(the bytes of each vector [N, bytes per vector], expected classes, divisor, LEDs)"""
     with np.load(os.environ["LGC_TB_VECTORS"]) as v:
-        x, pred = v["x"], v["pred"]
-    return x, pred, int(os.environ["LGC_TB_DIVISOR"]), int(os.environ["LGC_TB_LEDS"])
+        data = encode_features(v["raw"]) if "raw" in v.files else encode_vectors(v["x"])
+        pred = v["pred"]
+    frames = np.frombuffer(data, dtype=np.uint8).reshape(len(pred), -1)
+    return frames, pred, int(os.environ["LGC_TB_DIVISOR"]), int(os.environ["LGC_TB_LEDS"])
 
 
 PERIOD_NS = 10
@@ -67,43 +71,41 @@ async def receive(dut, count, divisor):
     return bytes(out)
 
 
-async def _round_trip(dut, x, divisor):
-    per_vector = bytes_per_vector(x.shape[1])
+async def _round_trip(dut, frames, divisor):
     # Budget: every byte's frame, the answers' last frame and some cycles of latency.
-    cycles = (len(x) * per_vector + 2) * 10 * divisor + 1000
-    receiver = cocotb.start_soon(with_timeout(receive(dut, len(x), divisor), cycles * PERIOD_NS,
-                                              "ns"))
-    await send(dut, encode_vectors(x), divisor)
+    cycles = (frames.size + 2) * 10 * divisor + 1000
+    receiver = cocotb.start_soon(with_timeout(receive(dut, len(frames), divisor),
+                                              cycles * PERIOD_NS, "ns"))
+    await send(dut, frames.tobytes(), divisor)
     return decode_classes(await receiver, 256)
 
 
 @cocotb.test()
 async def classes_come_back_for_every_vector(dut):
-    x, pred, divisor, _ = _config()
+    frames, pred, divisor, _ = _config()
     await _start(dut)
-    got = await _round_trip(dut, x, divisor)
+    got = await _round_trip(dut, frames, divisor)
     bad = np.flatnonzero(got != pred)
-    assert not len(bad), f"{len(bad)} of {len(x)} classes differ, first at vector {bad[:1]}: " \
-                         f"board {got[bad[:1]]}, expected {pred[bad[:1]]}"
+    assert not len(bad), f"{len(bad)} of {len(frames)} classes differ, first at vector " \
+                         f"{bad[:1]}: board {got[bad[:1]]}, expected {pred[bad[:1]]}"
 
 
 @cocotb.test()
 async def leds_show_the_last_class(dut):
-    x, pred, divisor, n_leds = _config()
+    frames, pred, divisor, n_leds = _config()
     await _start(dut)
-    for i in range(min(3, len(x))):
-        await _round_trip(dut, x[i:i + 1], divisor)
+    for i in range(min(3, len(frames))):
+        await _round_trip(dut, frames[i:i + 1], divisor)
         await ClockCycles(dut.clk, 4)
         assert int(dut.leds.value) == pred[i] % (1 << n_leds)
 
 
 @cocotb.test()
 async def a_pause_drops_a_partial_vector(dut):
-    x, pred, divisor, _ = _config()
-    per_vector = bytes_per_vector(x.shape[1])
-    assert per_vector > 1, "the resync test needs vectors of two bytes or more"
+    frames, pred, divisor, _ = _config()
+    assert frames.shape[1] > 1, "the resync test needs vectors of two bytes or more"
     await _start(dut)
-    await send(dut, encode_vectors(x[:1])[:per_vector - 1], divisor)   # all but the last byte
+    await send(dut, frames[0, :-1].tobytes(), divisor)   # all but the last byte
     await bits(RESYNC_BIT_TIMES + 20, divisor)
-    got = await _round_trip(dut, x[:4], divisor)
+    got = await _round_trip(dut, frames[:4], divisor)
     assert list(got) == list(pred[:4])

@@ -3,28 +3,39 @@
 import numpy as np
 import pytest
 from amaranth.back import verilog
+from cocotb_tools.check_results import get_results
 
+from lgc.build import BuildDir
+from lgc.compile import compile_model
+from lgc.errors import LgcError
 from lgc.rtl.board_top import BoardTop
+from lgc.rtl.framing import bytes_per_vector
 from lgc.rtl.uart import baud_divisor
+from lgc.sim import verilator
+from lgc.sim.simulate import pytorch_reference
 from lgc.synth import tools
 from lgc.synth.board_top import core_ports
 from lgc.synth.boards import load_board
 
-from cocotb_run import run_cocotb
+from conftest import fixture_path, fixture_vectors
 from standin_core import expected, make_build
 
 
-def run_board_tb(tmp_path, build, x, pred, divisor, n_leds=8):
+def run_board_tb(tmp_path, build, pred, divisor, n_leds=8, **vectors):
+    """The board top around the build's RTL, fed `x` bits or `raw` features (keyword)."""
     tools.use_for_amaranth()
     top = BoardTop(core_ports(build.report()), divisor, n_leds=n_leds)
     top_v = tmp_path / "lgc_board.v"
     top_v.write_text(verilog.convert(top, name="lgc_board", emit_src=False))
-    vectors = tmp_path / "vectors.npz"
-    np.savez(vectors, x=x, pred=pred)
+    path = tmp_path / "vectors.npz"
+    np.savez(path, pred=pred, **vectors)
     sources = [top_v, *(build.file("rtl", f) for f in build.report()["rtl"]["files"])]
-    env = {"LGC_TB_VECTORS": str(vectors), "LGC_TB_DIVISOR": str(divisor),
+    env = {"LGC_TB_VECTORS": str(path), "LGC_TB_DIVISOR": str(divisor),
            "LGC_TB_LEDS": str(n_leds)}
-    return run_cocotb(sources, "lgc_board", "lgc.tb.uart_board", tmp_path / "sim", env)
+    sim = tmp_path / "sim"          # lgc's own Verilator set-up, as lgc simulate uses it
+    verilator.build(sim, sources, "lgc_board", {}, public=True)
+    verilator.run(sim, "lgc_board", "lgc.tb.uart_board", [], env)
+    return get_results(sim / "results.xml")     # (tests, failures)
 
 
 def ulx3s_divisor():
@@ -39,7 +50,7 @@ def test_uart_top_answers_every_vector_at_the_ulx3s_baud_rate(tmp_path):
     x = rng.integers(0, 2, (24, 12), dtype=np.uint8)
     divisor = ulx3s_divisor()
     assert divisor == 217                       # 25 MHz / 115200 baud
-    tests, failed = run_board_tb(tmp_path, build, x, expected(x)[1], divisor)
+    tests, failed = run_board_tb(tmp_path, build, expected(x)[1], divisor, x=x)
     assert (tests, failed) == (3, 0)
 
 
@@ -49,5 +60,19 @@ def test_uart_testbench_catches_a_wrong_class(tmp_path):
     x = rng.integers(0, 2, (6, 12), dtype=np.uint8)
     pred = expected(x)[1]
     pred[4] = (pred[4] + 1) % 3                 # one wrong expectation must fail the test
-    tests, failed = run_board_tb(tmp_path, build, x, pred, 32)
-    assert tests == 3 and failed >= 1
+    with pytest.raises(LgcError, match="classes_come_back_for_every_vector: .*1 of 6 classes "
+                                       "differ, first at vector \\[4\\]"):
+        run_board_tb(tmp_path, build, pred, 32, x=x)
+
+
+def test_uart_top_takes_raw_bytes_for_a_model_with_an_input_encoder(tmp_path):
+    """The board runs the encoded top: one byte per raw pixel, classes equal PyTorch's on them."""
+    compile_model(fixture_path("torchlogix_zoo_fixed"), tmp_path / "build")
+    build = BuildDir(tmp_path / "build")
+    ports = core_ports(build.report())
+    assert (ports.module, ports.in_port, bytes_per_vector(ports.n_inputs)) == ("lgc_encoded", "in_raw", 64)
+    raw = fixture_vectors("torchlogix_zoo_fixed")["raw"][:6].astype(np.uint8)
+    pred = pytorch_reference(build, build.load_netlist(), raw=raw).pred
+    assert len(set(pred)) > 2
+    tests, failed = run_board_tb(tmp_path, build, pred, 16, raw=raw)
+    assert (tests, failed) == (3, 0)

@@ -60,3 +60,38 @@ def test_unknown_pass_is_one_line(tmp_path):
     result = run_lgc("compile", MODEL, "-o", tmp_path / "b", "--passes", "nonsense")
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown pass")
+
+
+def test_board_option_writes_the_board_top_and_records_the_board(tmp_path):
+    out = tmp_path / "b"
+    result = run_lgc("compile", MODEL, "-o", out, "--board", "icebreaker")
+    assert result.returncode == 0, result.stderr
+    report = BuildDir(out).check().report()
+    board = report["board"]
+    assert board["name"] == "icebreaker" and board["device"] == "iCE40UP5K"
+    assert board["files"] == ["board/top.il", "board/top.pcf"]
+    assert board["bytes_per_vector"] == 32 and board["baud_divisor"] == 104   # 12 MHz / 115200
+    assert "board top" in report["steps"]
+    assert "set_io" in (out / "board" / "top.pcf").read_text()    # pins from amaranth-boards
+    assert "lgc_core" in (out / "board" / "top.il").read_text()   # the top instantiates the core
+    assert "board top for icebreaker (iCE40UP5K)" in result.stdout
+
+
+def test_board_top_of_a_model_with_an_input_encoding_takes_raw_bytes(tmp_path):
+    out = tmp_path / "b"
+    result = run_lgc("compile", fixture_path("torchlogix_zoo_fixed"), "-o", out, "--board",
+                     "icebreaker")
+    assert result.returncode == 0, result.stderr
+    board = BuildDir(out).check().report()["board"]
+    assert board["input"] == "raw features, one byte each" and board["bytes_per_vector"] == 64
+    assert "lgc_encoded" in (out / "board" / "top.il").read_text()   # the encoder + core
+    assert "64 bytes per vector in" in result.stdout
+
+
+def test_unknown_board_is_one_line_before_any_work(tmp_path):
+    result = run_lgc("compile", MODEL, "-o", tmp_path / "b", "--board", "ulx3s")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "lgc: error: unknown board 'ulx3s'; lgc knows icebreaker, tangnano9k, ulx3s-12f, "
+        "ulx3s-25f, ulx3s-45f, ulx3s-85f"]
+    assert not os.path.exists(tmp_path / "b")

@@ -6,7 +6,7 @@ import pytest
 import lgc
 from lgc.ir import Netlist
 from lgc.ir.truthtable import DIFFLOGIC_TABLES
-from lgc.rtl import TOP, generate
+from lgc.rtl import ENCODED_TOP, TOP, generate
 from lgc.sim.verilator import lint
 
 from conftest import fixture_path
@@ -45,6 +45,23 @@ def test_degenerate_netlists_are_lint_clean(tmp_path):
     for i, netlist in enumerate([one_class, constant_scores]):
         for options in OPTIONS:
             assert_lint_clean(netlist.validate(), tmp_path / f"{i}{len(options)}", **options)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_encoded_tops_are_lint_clean(tmp_path, seed):
+    """Input bits the core does not read, thresholds out of the bytes' range (constant bits), a
+    feature no bit compares: the encoded top stays clean."""
+    rng = np.random.default_rng(seed)
+    netlist = random_dag_netlist(rng, n_inputs=24)
+    n = netlist.n_inputs
+    netlist.graph.graph["encoding"] = {
+        "kind": "threshold", "source": "test", "n_features": 5, "shape": [5],
+        "feature": rng.integers(0, 4, n).tolist(),            # feature 4 is never compared
+        "threshold": rng.uniform(-20, 280, n).astype(np.float32).tolist()}
+    _, rtl = generate(netlist, tmp_path, **OPTIONS[seed])
+    assert rtl["encoder"]["constant_bits"] > 0
+    problems = lint([tmp_path / name for name in rtl["files"]], ENCODED_TOP)
+    assert problems == "", problems
 
 
 def test_lint_reports_problems(tmp_path):

@@ -173,11 +173,12 @@ def test_sampling_one_cycle_early_is_caught(ties_build):
     assert result.report["mismatches"] > 250 and result.report["stray_out_valid"] > 0
 
 
-def test_raw_only_vectors_ask_for_bits(ties_build, tmp_path):
+def test_raw_features_need_an_input_encoding(ties_build, tmp_path):
+    assert "encoder" not in json.loads((ties_build / "report.json").read_text())["rtl"]
     np.savez(tmp_path / "raw.npz", raw=np.zeros((3, 64)))
     result = run_lgc("simulate", ties_build, "--vectors", tmp_path / "raw.npz")
-    assert result.returncode != 0 and "no hardware input encoder" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "the model has no input encoding, so the build has no encoder" in result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

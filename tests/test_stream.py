@@ -24,28 +24,38 @@ from helpers import run_lgc
 MODEL = "difflogic_untrained_ties"
 
 
-@pytest.fixture
-def build(tmp_path):
-    """A build directory of a real model, as lgc compile and lgc synth --board leave it."""
-    model = fixture_path(MODEL)
+def make_board_build(path, model):
+    """A build directory of a real model, as lgc compile and lgc synth --board leave it (the
+    encoded top's ports when the model has an input encoding)."""
     netlist = lgc.load(model)
-    build = BuildDir(tmp_path / "build")
+    build = BuildDir(path)
     os.makedirs(build.path)
     shutil.copy(model, build.model_path)
     save(netlist, build.netlist_path)
-    build.update_report(rtl={"top": "lgc_core", "score_width": 8, "files": [],
-                             "ports": {"in_bits": netlist.n_inputs,
-                                       "out_scores": 8 * netlist.n_classes, "out_class": 4}},
-                        board={"name": "ulx3s-85f", "baud": 115200})
+    ports = {"out_scores": 8 * netlist.n_classes, "out_class": 4}
+    rtl = {"top": "lgc_core", "score_width": 8, "files": [],
+           "ports": {"in_bits": netlist.n_inputs, **ports}}
+    encoding = netlist.graph.graph.get("encoding")
+    if encoding:
+        rtl["encoder"] = {"top": "lgc_encoded", "ports": {"in_raw": 8 * encoding["n_features"], **ports}}
+    build.update_report(rtl=rtl, board={"name": "ulx3s-85f", "baud": 115200})
     return build
 
 
+@pytest.fixture
+def build(tmp_path):
+    return make_board_build(tmp_path / "build", fixture_path(MODEL))
+
+
 class FakeBoard(threading.Thread):
-    """Answers each vector on the master side of a pty with its class (or a wrong one at `lie`)."""
+    """Answers each vector on the master side of a pty with its class (or a wrong one at `lie`).
+    For a model with an input encoding it reads one byte per raw feature and binarizes them
+    itself (numpy's float32 `>`)."""
 
     def __init__(self, netlist, lie=None):
         super().__init__(daemon=True)
         self.netlist, self.lie = netlist, lie
+        self.encoding = netlist.graph.graph.get("encoding")
         self.master, slave = os.openpty()
         tty.setraw(slave)
         self.port = os.ttyname(slave)
@@ -53,7 +63,8 @@ class FakeBoard(threading.Thread):
         self.answered = 0
 
     def run(self):
-        n_bytes = -(-self.netlist.n_inputs // 8)
+        enc = self.encoding
+        n_bytes = enc["n_features"] if enc else -(-self.netlist.n_inputs // 8)
         pending = b""
         while True:
             try:
@@ -62,7 +73,9 @@ class FakeBoard(threading.Thread):
                 return
             while len(pending) >= n_bytes:
                 frame, pending = pending[:n_bytes], pending[n_bytes:]
-                bits = np.unpackbits(np.frombuffer(frame, np.uint8), bitorder="little")
+                data = np.frombuffer(frame, np.uint8)
+                bits = (data[enc["feature"]].astype(np.float32) > np.float32(enc["threshold"])) \
+                    if enc else np.unpackbits(data, bitorder="little")
                 _, pred = self.netlist.evaluate(bits[None, :self.netlist.n_inputs])
                 answer = int(pred[0]) ^ (1 if self.answered == self.lie else 0)
                 os.write(self.master, bytes([answer]))
@@ -107,3 +120,21 @@ def test_stream_needs_a_board_build(tmp_path):
     build = make_build(tmp_path / "b")
     out = run_lgc("stream", build.path, "--port", "loop://", "--vectors", tmp_path / "x.npz")
     assert out.returncode == 1 and "built for no board" in out.stderr
+
+
+def test_stream_sends_raw_bytes_for_a_model_with_an_input_encoding(tmp_path):
+    build = make_board_build(tmp_path / "zoo", fixture_path("torchlogix_zoo_fixed"))
+    board = FakeBoard(build.load_netlist())
+    board.start()
+    v = fixture_vectors("torchlogix_zoo_fixed")
+    np.savez(tmp_path / "raw.npz", raw=v["raw"][:100])            # float32 pixels 0..16
+    result, classes, ref = stream(build.path, board.port, tmp_path / "raw.npz")
+    assert result["vectors"] == 100 == result["agree"] and result["bytes_per_vector"] == 64
+    assert result["input"] == "raw features" and np.array_equal(classes, ref)
+    # the board takes raw features only; bits, or floats the encoder cannot take, are refused
+    np.savez(tmp_path / "bits.npz", x=v["x"][:3])
+    np.savez(tmp_path / "floats.npz", raw=v["raw"][-3:])
+    for path, message in ((tmp_path / "bits.npz", "takes the model's raw features, one byte each"),
+                          (tmp_path / "floats.npz", "takes unsigned integer features of 8 bits")):
+        out = run_lgc("stream", build.path, "--port", board.port, "--vectors", path)
+        assert out.returncode == 1 and message in out.stderr.strip().splitlines()[-1]

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from standin_core import REGISTERS, make_build
+from lgc.build import BuildDir
+
+from conftest import fixture_path
 
 ROOT = pathlib.Path(__file__).parent.parent
 SOURCES = ["pyproject.toml", "README.md", "lgc", "boards", "tb", "hdl_templates"]
@@ -48,29 +50,26 @@ def clean_env():
     return {"HOME": os.environ["HOME"], "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
-def test_installed_lgc_synthesizes_with_a_clean_environment(installed, tmp_path):
-    lgc = installed / "bin" / "lgc"
-    build = make_build(tmp_path / "build")
-    work = tmp_path / "elsewhere"
-    work.mkdir()
-    boards = _run([lgc, "boards"], cwd=work, env=clean_env())
-    assert "ulx3s-85f" in boards.stdout and "tangnano9k" in boards.stdout
-    _run([lgc, "-q", "synth", build.path, "--device", "LFE5U-85F"], cwd=work, env=clean_env())
-    assert build.report()["synthesis"]["ffs"] == REGISTERS
-    _run([lgc, "-q", "synth", build.path, "--board", "ulx3s-85f"], cwd=work, env=clean_env())
-    assert os.path.getsize(build.file("synth", "top.bit")) > 10_000
-    # the installed package, not the checkout, did the work
-    where = _run([installed / "bin" / "python", "-c", "import lgc; print(lgc.__file__)"],
-                 cwd=work, env=clean_env()).stdout
-    assert str(installed) in where
-
-
-def test_installed_lgc_compiles_and_simulates_with_a_clean_environment(installed, tmp_path):
-    from conftest import fixture_path
-
+def test_installed_lgc_compiles_simulates_and_synthesizes_with_a_clean_environment(installed,
+                                                                                tmp_path):
     lgc = installed / "bin" / "lgc"
     shutil.copy(fixture_path("difflogic_untrained_ties"), tmp_path / "model.pt")
-    _run([lgc, "compile", "model.pt"], cwd=tmp_path, env=clean_env())
-    result = _run([lgc, "simulate", "build/model", "--random", 300], cwd=tmp_path,
-                  env=clean_env())
-    assert "bit-exact" in result.stdout
+
+    def run(*args):
+        return _run([lgc, *args], cwd=tmp_path, env=clean_env())
+
+    boards = run("boards")
+    assert "ulx3s-85f" in boards.stdout and "tangnano9k" in boards.stdout
+    run("compile", "model.pt", "--board", "ulx3s-85f")
+    build = BuildDir(tmp_path / "build" / "model")
+    assert build.report()["board"]["name"] == "ulx3s-85f"
+    assert "bit-exact" in run("simulate", "build/model", "--random", 300).stdout
+    run("-q", "synth", "build/model")                  # for the board it was compiled for
+    assert os.path.getsize(build.file("synth", "top.bit")) > 10_000
+    run("-q", "synth", "build/model", "--device", "LFE5U-85F")
+    report = build.report()
+    assert report["synthesis"]["ffs"] == report["rtl"]["registers"]["total"]
+    # the installed package, not the checkout, did the work
+    where = _run([installed / "bin" / "python", "-c", "import lgc; print(lgc.__file__)"],
+                 cwd=tmp_path, env=clean_env()).stdout
+    assert str(installed) in where

@@ -1,26 +1,41 @@
 """From a Netlist to pipelined Verilog: `generate(netlist, out_dir, **options)`, and the `Core`
 component that board tops instantiate (with `core.verilog_files()` added to the build)."""
 
+import logging
 import os
 
 from .argmax import argmax_depth
 from .core import DEFAULTS, Core, Plan
+from .encoded import ENCODED_TOP, EncodedCore
 from .verilog import TOP, core_verilog
 
-__all__ = ["Core", "DEFAULTS", "Plan", "TOP", "generate"]
+__all__ = ["Core", "DEFAULTS", "ENCODED_TOP", "EncodedCore", "Plan", "TOP", "generate"]
+log = logging.getLogger("lgc")
 
 
 def generate(netlist, out_dir, **options):
     """Write the core's Verilog into `out_dir` (top module `lgc_core`); returns (core, summary)
     with the summary as report.json's "rtl" section. Options: layers_per_stage,
-    adder_levels_per_stage, lut_size (see Core)."""
+    adder_levels_per_stage, lut_size (see Core). When the netlist has an input encoding, the
+    encoded top `lgc_encoded` (raw features in) is written too, described in rtl["encoder"]."""
     core = Core(netlist, **options)
     files = {**core.verilog_files(), **core_verilog(core)}
+    encoding = netlist.graph.graph.get("encoding")
+    encoded = EncodedCore(core, encoding) if encoding else None
+    encoded_files = encoded.verilog() if encoded else {}
+    files.update(encoded_files)
     os.makedirs(out_dir, exist_ok=True)
     for name, text in files.items():
         with open(os.path.join(out_dir, name), "w") as f:
             f.write(text)
-    return core, summary(core, sorted(files))
+    report = summary(core, sorted(files))
+    if encoded:
+        report["encoder"] = encoded.summary(sorted(encoded_files))
+        if report["encoder"]["constant_bits"]:
+            log.warning("%d input bits have thresholds outside the %d-bit features' range: the "
+                        "encoder makes them constant", report["encoder"]["constant_bits"],
+                        encoded.encoder.width)
+    return core, report
 
 
 def summary(core, files):

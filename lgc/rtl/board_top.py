@@ -2,15 +2,14 @@
 
 `BoardTop` is the platform-free part (simulated in cocotb): UART receiver, the byte framing of
 `framing.py`, the compiled core (instantiated as the Verilog module `lgc compile` wrote, so the
-board runs exactly the simulated RTL), the answer byte, LEDs showing the last class.
+board runs exactly the simulated RTL), the answer byte, LEDs showing the last class. For a model
+with an input encoder the module is the encoded top `lgc_encoded`, whose input `in_raw` holds one
+byte per raw feature: the same framing then carries the raw features, one byte each.
 `PlatformTop` puts it on an Amaranth platform: board clock (through a PLL when the design clock
 differs from the oscillator), power-on reset, the UART and LED pins the platform names.
 """
 
-import dataclasses
-
-from amaranth import (Cat, ClockDomain, ClockSignal, Elaboratable, Instance, Module, Mux,
-                      ResetSignal, Signal)
+from amaranth import Cat, ClockDomain, Elaboratable, Module, Mux, Signal
 from amaranth.lib import io, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -18,21 +17,6 @@ from .framing import RESYNC_BIT_TIMES, bytes_per_vector, check_classes
 from .uart import UARTReceiver, UARTTransmitter
 
 POR_CYCLES = 1 << 12   # reset held this long after configuration and PLL lock
-
-
-@dataclasses.dataclass(frozen=True)
-class CorePorts:
-    """The compiled core as its Verilog shows it (DESIGN.md's core ports)."""
-    n_inputs: int
-    n_classes: int
-    score_width: int
-    class_width: int
-    module: str = "lgc_core"
-
-    def instance(self, in_valid, in_bits, out_valid, out_scores, out_class):
-        return Instance(self.module, i_clk=ClockSignal("sync"), i_rst=ResetSignal("sync"),
-                        i_in_valid=in_valid, i_in_bits=in_bits, o_out_valid=out_valid,
-                        o_out_scores=out_scores, o_out_class=out_class)
 
 
 class BoardTop(wiring.Component):

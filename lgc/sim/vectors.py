@@ -1,20 +1,28 @@
-"""Test-vector files: an .npz holding `x`, 0/1 input bits of shape [N, n_inputs]."""
+"""Test-vector files: an .npz holding `x` (0/1 input bits, [N, n_inputs]) and/or `raw` (the
+model's raw features, [N, n_features] or [N, *shape], for a model with an input encoding)."""
 
 import numpy as np
 
 from ..errors import LgcError
 
 
-def load_vectors(path):
-    """The `x` array of an .npz file (shape and values are checked where it is used)."""
+def read_vectors(path):
+    """{"x": ..., "raw": ...}: the arrays of these two an .npz file holds (at least one; shapes
+    and values are checked where they are used)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            if "x" in data.files:
-                return data["x"]
-            keys = set(data.files)
+            arrays = {key: data[key] for key in ("x", "raw") if key in data.files}
     except (OSError, ValueError) as e:
         raise LgcError(f"{path}: cannot read vectors ({e})") from None
-    if "raw" in keys:
-        raise LgcError(f"{path} holds only raw features (`raw`): this build has no hardware "
-                       "input encoder yet; give the encoded 0/1 bits as `x`")
-    raise LgcError(f"{path}: no `x` array of 0/1 input vectors in it")
+    if not arrays:
+        raise LgcError(f"{path}: holds neither `x` (0/1 input bits) nor `raw` (raw features)")
+    return arrays
+
+
+def load_vectors(path):
+    """The `x` array of an .npz file: input bits, as the passes are verified on."""
+    arrays = read_vectors(path)
+    if "x" not in arrays:
+        raise LgcError(f"{path} holds only raw features (`raw`); the passes are verified on "
+                       "input bits: give them as `x`")
+    return arrays["x"]

@@ -44,8 +44,9 @@ _RUNTIME_OBJECTS = ("verilated", "verilated_dpi", "verilated_vpi", "verilated_th
 # The runner passes --public-flat-rw, which keeps every wire of the design a public variable:
 # Verilator can then optimize little away (a 32k-gate core simulated 4x slower) and its symbol
 # tables took minutes to compile at -Os. Only the testbench's ports need to be public
-# (marked in lgc_tb.v).
-BUILD_ARGS = ["--no-public-flat-rw", "-Wno-fatal"]
+# (marked in lgc_tb.v); a testbench that drives a design's own ports (`public=True`) keeps it.
+BUILD_ARGS = ["-Wno-fatal"]
+PRIVATE = ["--no-public-flat-rw"]
 
 
 def verilator_bin():
@@ -93,10 +94,14 @@ def lint(files, top):
     return "" if result.returncode == 0 else (result.stderr or result.stdout)
 
 
-def build(build_dir, sources, top, parameters, opt="O0"):
-    """Compile `sources` into a simulator in `build_dir` unless the cached one is current;
-    returns (seconds spent, whether the cache was used)."""
-    key = _build_key(sources, top, parameters, opt)
+def build(build_dir, sources, top, parameters, opt="O0", defines=None, public=False):
+    """Compile `sources` (with the given Verilog `defines`) into a simulator in `build_dir`
+    unless the cached one is current; returns (seconds spent, whether the cache was used).
+    `public`: every signal visible to cocotb, for a top without ports marked public."""
+    defines = dict(defines or {})
+    args = BUILD_ARGS + ([] if public else PRIVATE)
+    key = _build_key(sources, top, {**parameters, **{f"`{k}": v for k, v in defines.items()}},
+                     opt, args)
     stamp = os.path.join(build_dir, _STAMP)
     if os.path.isfile(os.path.join(build_dir, top)) and _read_key(stamp) == key:
         return 0.0, True
@@ -112,7 +117,8 @@ def build(build_dir, sources, top, parameters, opt="O0"):
         runner = _runner()
         try:
             runner.build(sources=list(map(str, sources)), hdl_toplevel=top, build_dir=build_dir,
-                         parameters=parameters, build_args=BUILD_ARGS, log_file=log_file)
+                         parameters=parameters, defines=defines, build_args=args,
+                         log_file=log_file)
         except (RuntimeError, SystemExit) as e:
             raise LgcError(f"the Verilator build failed ({e}); see {log_file}") from None
     with open(stamp, "w") as f:
@@ -172,13 +178,13 @@ def _runner():
     return runner
 
 
-def _build_key(sources, top, parameters, opt):
+def _build_key(sources, top, parameters, opt, args):
     digest = hashlib.sha256()
     for path in sorted(map(str, sources)):
         digest.update(os.path.basename(path).encode() + b"\0")
         with open(path, "rb") as f:
             digest.update(hashlib.sha256(f.read()).digest())
-    digest.update(json.dumps([top, sorted(parameters.items()), opt, sys.version,
+    digest.update(json.dumps([top, sorted(parameters.items()), opt, args, sys.version,
                               importlib.metadata.version("verilator"),
                               importlib.metadata.version("cocotb")]).encode())
     return digest.hexdigest()

@@ -10,9 +10,10 @@ import os
 import shutil
 
 from ..errors import LgcError
-from ..rtl.board_top import BoardTop, CorePorts, PlatformTop
+from ..rtl.board_top import BoardTop, PlatformTop
 from ..rtl.framing import bytes_per_vector
 from ..rtl.pll import plan_pll
+from ..rtl.ports import CorePorts
 from ..rtl.uart import baud_divisor
 
 BOARD_DIR = "board"
@@ -21,14 +22,17 @@ CONSTRAINTS = (".lpf", ".pcf", ".cst")
 
 
 def core_ports(report):
-    """The compiled core's ports, from the RTL section of report.json."""
+    """The ports of the top the board runs, from the RTL section of report.json: the encoded
+    top (raw features in, one byte each) when the model has an input encoding, else the core."""
     rtl = report.get("rtl")
     if not rtl:
         raise LgcError("the build directory holds no RTL; run lgc compile first")
-    ports = rtl["ports"]
-    return CorePorts(n_inputs=ports["in_bits"], n_classes=ports["out_scores"] // rtl["score_width"],
+    encoder = rtl.get("encoder")
+    ports = (encoder or rtl)["ports"]
+    return CorePorts(n_inputs=ports["in_raw"] if encoder else ports["in_bits"],
+                     n_classes=ports["out_scores"] // rtl["score_width"],
                      score_width=rtl["score_width"], class_width=ports["out_class"],
-                     module=rtl["top"])
+                     module=(encoder or rtl)["top"], in_port="in_raw" if encoder else "in_bits")
 
 
 def write_board_top(build, board, freq_mhz=None):
@@ -60,6 +64,7 @@ def write_board_top(build, board, freq_mhz=None):
             "family": device.family, "oscillator_mhz": oscillator, "target_mhz": target,
             "clock_mhz": round(clock, 6), "pll": pll.summary() if pll else None,
             "baud": board.baud, "baud_divisor": divisor,
+            "input": "raw features, one byte each" if core.in_port == "in_raw" else "bits",
             "bytes_per_vector": bytes_per_vector(core.n_inputs), "leds": len(leds),
             "pack_opts": _platform_pack_opts(plan, device.family),
             "files": [f"{BOARD_DIR}/{name}" for name in files]}

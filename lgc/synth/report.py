@@ -7,9 +7,13 @@ import re
 from ..errors import LgcError
 from .devices import count_cells
 
-# Blocks of the design, recognized in module names (the RTL keeps one module per block).
-BLOCKS = (("gate layers", ("layer", "gates")), ("popcount", ("popcount", "groupsum", "adder")),
-          ("argmax", ("argmax",)), ("uart", ("uart",)))
+# Blocks of the design, recognized in module names: lgc.rtl writes gate stages as lgc_gates_sN and
+# popcount stretches as lgc_popcount_sN (each with the pipeline register after it), the argmax as
+# lgc_argmax; the encoded top's comparators are lgc_encoder; the board top's UART modules are
+# ...uart_rx/uart_tx. The rest of lgc_core (input and output registers, valid chain) is
+# "core (other)"; lgc_datapath only wires.
+BLOCKS = (("gate layers", ("lgc_gates_",)), ("popcount", ("lgc_popcount",)),
+          ("argmax", ("lgc_argmax",)), ("uart", ("uart",)), ("input encoder", ("lgc_encoder",)))
 
 _UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
 

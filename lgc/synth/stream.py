@@ -1,7 +1,8 @@
 """`lgc stream`: send vectors to a board running the UART top, compare its classes with PyTorch.
 
 The byte framing is lgc.rtl.framing's, the same code the cocotb test of the UART top drives the
-simulated board with.
+simulated board with: input bits, or for a model with an input encoding its raw features, one
+byte each.
 """
 
 import logging
@@ -11,7 +12,9 @@ import numpy as np
 
 from ..build import BuildDir
 from ..errors import LgcError
-from ..rtl.framing import RESYNC_BIT_TIMES, bytes_per_vector, decode_classes, encode_vectors
+from ..ir.evaluate import check_vectors
+from ..rtl.encoder import feature_values
+from ..rtl.framing import RESYNC_BIT_TIMES, decode_classes, encode_features, encode_vectors
 from .board_top import core_ports
 
 log = logging.getLogger("lgc")
@@ -29,8 +32,8 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
     board = (report.get("synthesis") or {}).get("board") or report.get("board")
     if not board:
         raise LgcError(f"{path} was built for no board; run lgc synth {path} --board NAME first")
-    n_classes = core_ports(report).n_classes
-    x, ref = _vectors_and_reference(build, vectors)
+    core = core_ports(report)
+    frames, ref = _frames_and_reference(build, core, vectors)
     baud = baud or board["baud"]
     try:
         link = serial.serial_for_url(port, baudrate=baud, timeout=timeout)
@@ -41,52 +44,47 @@ def stream(path, port, vectors, *, baud=None, timeout=2.0):
         time.sleep(RESYNC_BIT_TIMES * 1.5 / baud)   # the board drops any partial vector
         link.reset_input_buffer()
         answers = bytearray()
-        for first in range(0, len(x), CHUNK):
-            chunk = x[first:first + CHUNK]
-            data = encode_vectors(chunk)
-            link.timeout = timeout + 10 * len(data) / baud     # the line time of the chunk too
-            link.write(data)
+        for first in range(0, len(frames), CHUNK):
+            chunk = frames[first:first + CHUNK]
+            link.timeout = timeout + 10 * chunk.size / baud     # the line time of the chunk too
+            link.write(chunk.tobytes())
             got = link.read(len(chunk))
             answers += got
             if len(got) < len(chunk):
-                raise LgcError(f"the board on {port} answered {len(answers)} of {len(x)} vectors "
-                               f"within {timeout:g} s of the line time; is the bitstream of {path} loaded and the "
-                               f"baud rate {baud}?")
+                raise LgcError(f"the board on {port} answered {len(answers)} of {len(frames)} "
+                               f"vectors within {timeout:g} s of the line time; is the bitstream "
+                               f"of {path} loaded and the baud rate {baud}?")
     seconds = time.perf_counter() - start
-    classes = decode_classes(answers, n_classes)
+    classes = decode_classes(answers, core.n_classes)
     differ = np.flatnonzero(classes != ref)
-    result = {"board": board["name"], "port": port, "baud": baud, "vectors": len(x),
-              "bytes_per_vector": bytes_per_vector(x.shape[1]), "agree": int(len(x) - len(differ)),
+    n = len(frames)
+    result = {"board": board["name"], "port": port, "baud": baud, "vectors": n,
+              "input": "raw features" if core.in_port == "in_raw" else "bits",
+              "bytes_per_vector": frames.shape[1], "agree": int(n - len(differ)),
               "differ": [int(i) for i in differ[:20]], "seconds": round(seconds, 3),
-              "vectors_per_second": round(len(x) / seconds, 1)}
+              "vectors_per_second": round(n / seconds, 1)}
     build.update_report(stream=result)
     return result, classes, ref
 
 
-def _vectors_and_reference(build, path):
-    """Input bits [N, n_inputs] and PyTorch's classes for an .npz holding `x` or `raw`."""
-    from ..ir.evaluate import check_vectors
-    from ..sim.reference import reference
+def _frames_and_reference(build, core, path):
+    """The bytes of each vector, uint8 [N, bytes per vector], and PyTorch's classes, for an .npz
+    holding `x` (input bits) or, for a board whose top has the input encoder, `raw` features."""
+    from ..sim.simulate import pytorch_reference
+    from ..sim.vectors import read_vectors
 
     netlist = build.load_netlist()
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as e:
-        raise LgcError(f"{path}: not a vectors .npz file ({e})") from None
-    if "x" in arrays:
-        x = check_vectors(arrays["x"], netlist.n_inputs)
-        return x, reference(build.model_path, bits=x).pred
-    if "raw" in arrays:
-        encoding = netlist.graph.graph.get("encoding")
-        if not encoding:
+    arrays = read_vectors(path)
+    if core.in_port == "in_raw":
+        if "raw" not in arrays:
+            raise LgcError(f"{path}: this board takes the model's raw features, one byte each; "
+                           "give them as `raw`")
+        values = feature_values(arrays["raw"], netlist.graph.graph["encoding"])
+        data, ref = encode_features(values), pytorch_reference(build, netlist, raw=values)
+    else:
+        if "x" not in arrays:
             raise LgcError(f"{path}: holds raw features, but the model has no input encoding; "
                            "give 0/1 bits as x")
-        raw = np.asarray(arrays["raw"], dtype=np.float32)
-        if raw.ndim != 2 or raw.shape[1] != encoding["n_features"]:
-            raise LgcError(f"{path}: raw must have shape [N, {encoding['n_features']}], "
-                           f"got {list(raw.shape)}")
-        thresholds = np.asarray(encoding["threshold"], dtype=np.float32)
-        x = (raw[:, encoding["feature"]] > thresholds).astype(np.uint8)
-        return x, reference(build.model_path, raw=raw).pred
-    raise LgcError(f"{path}: holds neither x (0/1 bits) nor raw (features)")
+        x = check_vectors(arrays["x"], core.n_inputs)
+        data, ref = encode_vectors(x), pytorch_reference(build, netlist, bits=x)
+    return np.frombuffer(data, dtype=np.uint8).reshape(len(ref.pred), -1), ref.pred
