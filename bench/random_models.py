@@ -72,3 +72,53 @@ def clgn_mnist_spec(k_num=16, parametrization="raw"):
         {"type": "LogicDense", "in_dim": 1280 * k_num, "out_dim": 640 * k_num},
         {"type": "LogicDense", "in_dim": 640 * k_num, "out_dim": 320 * k_num},
         {"type": "GroupSum", "k": 10, "tau": 6.5}]}
+
+
+def save_difflogic_model(path, n_inputs, widths, k=10, tau=1.0, seed=0):
+    """Write a random difflogic model as `torch.save(model)` does with difflogic 0.1.0 installed:
+    Sequential(Flatten, LogicLayer(device='cpu', implementation='python', connections='random')
+    ..., GroupSum(k, tau)), with difflogic's attribute layout, so real difflogic loads the file
+    and lgc reads it like any user's. difflogic itself is not needed: its two classes are stood
+    in for under their own module name while pickling."""
+    import sys
+    import types
+
+    import torch
+
+    class LogicLayer(torch.nn.Module):
+        def __init__(self, in_dim, out_dim, gen):
+            super().__init__()
+            self.weights = torch.nn.Parameter(torch.randn(out_dim, 16, generator=gen))
+            self.in_dim, self.out_dim, self.device, self.grad_factor = in_dim, out_dim, "cpu", 1.0
+            self.implementation, self.connections = "python", "random"
+            # difflogic's 'random': every input used about equally often (out_dim*2 >= in_dim)
+            c = torch.randperm(in_dim, generator=gen)[torch.randperm(2 * out_dim, generator=gen) % in_dim]
+            self.indices = c[:out_dim], c[out_dim:]
+            self.num_neurons = self.num_weights = out_dim
+
+    class GroupSum(torch.nn.Module):
+        def __init__(self, k, tau):
+            super().__init__()
+            self.k, self.tau, self.device = k, tau, "cpu"
+
+    gen = torch.Generator().manual_seed(seed)
+    dims = [n_inputs, *widths]
+    model = torch.nn.Sequential(torch.nn.Flatten(),
+                                *(LogicLayer(a, b, gen) for a, b in zip(dims, dims[1:])),
+                                GroupSum(k, tau))
+    stand_ins = {"difflogic": types.ModuleType("difflogic"),
+                 "difflogic.difflogic": types.ModuleType("difflogic.difflogic")}
+    for cls in (LogicLayer, GroupSum):  # pickle names a class by these two
+        cls.__module__, cls.__qualname__ = "difflogic.difflogic", cls.__name__
+        setattr(stand_ins["difflogic.difflogic"], cls.__name__, cls)
+    saved = {name: sys.modules.get(name) for name in stand_ins}
+    sys.modules.update(stand_ins)
+    try:
+        torch.save(model, path)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = module
+    return path

@@ -1,4 +1,5 @@
-"""Verilator build time and simulated vectors/s of the RTL at 8k / 32k gates.
+"""Verilator build time and simulated vectors/s of the RTL at 8k / 32k gates (and at scale:
+--gates 256000 --opt Os, the size `lgc simulate` must build within 10 minutes).
 
     python bench/sim.py [--gates 8000 32000] [--vectors 20000] [--opt O0 Os]
 

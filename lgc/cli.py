@@ -93,9 +93,11 @@ def inspect(model, as_json, no_opt, load_options):
 def _echo_passes(stats):
     """What each pass application removed and did, then the layers after optimization."""
     check = stats["verification"]
+    total = check.get("given_vectors", 0) + check.get("random_vectors", 0)
     how = ("unverified" if check["mode"] == "off" else
-           f"verified after every pass on {check['given_vectors'] + check['random_vectors']} "
-           f"vectors{' (sampled)' if check['mode'] == 'sampled' else ''}")
+           f"verified after every pass on {total} vectors" if check["vectors_per_pass"] == total else
+           f"verified after every pass on {check['vectors_per_pass']} of {total} vectors, on all at the end")
+    how += " (sampled)" if check["mode"] == "sampled" else ""
     click.echo(f"optimization: {stats['gates_before']} -> {stats['gates_after']} gates "
                f"(-{stats['removed_percent']:g}%) in {stats['rounds']} rounds, "
                f"{stats['seconds']:.2f} s, {how}")

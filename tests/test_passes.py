@@ -236,22 +236,46 @@ def test_verifier_catches_a_constant_one_folded_without_its_offset(monkeypatch):
     assert all(a <= b for a, b in zip(after, expected)) and after != expected.tolist()
 
 
-def test_verifier_names_the_first_vector_that_differs(monkeypatch):
-    def loses_inversions(netlist):  # reads past inverters as if they were wires
-        gates = Gates.of(netlist)
-        inverter = gates.per_id((gates.arity == 1) & (gates.tt == INVERTER), False)
-        gates.fanin = np.where(inverter[gates.fanin], np.concatenate(
-            [np.zeros(gates.n_inputs, np.int64), gates.fanin[:, 0]])[gates.fanin], gates.fanin)
-        return gates.result(1, "inverters read as wires")
+def loses_inversions(netlist):
+    """A planted wrong pass: reads past inverters as if they were wires."""
+    gates = Gates.of(netlist)
+    inverter = gates.per_id((gates.arity == 1) & (gates.tt == INVERTER), False)
+    gates.fanin = np.where(inverter[gates.fanin], np.concatenate(
+        [np.zeros(gates.n_inputs, np.int64), gates.fanin[:, 0]])[gates.fanin], gates.fanin)
+    return gates.result(1, "inverters read as wires")
 
-    n = build(3, [("layer1", ["input"], [(INVERTER, [2])]),
-                  ("layer2", ["layer1", "input"], [(F["A and B"], [0, 1]), (F["A or B"], [1, 2])])],
-              groups=[[0], [1]])
-    x = every_vector(3)  # (x0, x1, x2) = 000, 001, ...: class 0 is "x0 and not x2", wrong if x0
+
+def x0_and_not_x2():
+    """Class 0 is "x0 and not x2" (through an inverter), class 1 "x1 or not x2"."""
+    return build(3, [("layer1", ["input"], [(INVERTER, [2])]),
+                     ("layer2", ["layer1", "input"], [(F["A and B"], [0, 1]), (F["A or B"], [1, 2])])],
+                 groups=[[0], [1]])
+
+
+def test_verifier_names_the_first_vector_that_differs(monkeypatch):
+    x = every_vector(3)  # (x0, x1, x2) = 000, 001, ...: class 0 is wrong once inverters are lost, if x0
     monkeypatch.setitem(PASSES, "wires", loses_inversions)
     with pytest.raises(VerificationError, match=r"pass 'wires' changed the scores on 4 of 8 vectors; "
                        r"first: given vector 4, scores before \[1, 1\], after \[0, 1\]"):
-        run_pipeline(n, passes=["wires"], vectors=x, n_random=0)
+        run_pipeline(x0_and_not_x2(), passes=["wires"], vectors=x, n_random=0)
+
+
+def test_large_models_check_a_sample_after_each_pass_and_every_vector_at_the_end(monkeypatch):
+    import lgc.passes.verify as verify
+
+    monkeypatch.setattr(verify, "PER_PASS_WORK", 1)  # as if the model were huge: 64 per pass
+    x = np.zeros((200, 3), np.uint8)
+    _, stats = run_pipeline(x0_and_not_x2(), vectors=x, n_random=0)
+    assert stats["verification"]["vectors_per_pass"] == 64 and stats["verification"]["final_check"]
+
+    # a wrong pass that only one vector shows, one the per-pass sample leaves out: the check at
+    # the end finds it, and the passes run again checking every vector to name the pass
+    missed = sorted(set(range(len(x))) - set(verify._evenly(len(x), 64).tolist()))[len(x) // 4]
+    x[missed] = [1, 0, 0]
+    monkeypatch.setitem(PASSES, "wires", loses_inversions)
+    with pytest.raises(VerificationError, match=rf"^pass 'wires' changed the scores on 1 of 200 "
+                       rf"vectors; first: given vector {missed}, scores before \[1, 1\], after \[0, 1\]"):
+        run_pipeline(x0_and_not_x2(), vectors=x, n_random=0)
 
 
 def test_unknown_pass_names_list_the_valid_ones():

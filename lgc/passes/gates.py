@@ -119,32 +119,38 @@ class Gates:
         return read[self.n_inputs:]
 
     def result(self, rewrites, statistic):
-        """The pass's outcome: the rebuilt netlist; its changes are the rewrites plus gates dropped."""
-        netlist, dropped = self.netlist()
+        """The pass's outcome: the rebuilt netlist; its changes are the rewrites plus gates dropped.
+        A pass that changed nothing gets its input back (the pipeline discards it unread)."""
+        live = self.live()
+        if not rewrites and live.all():
+            return PassResult(self.source, 0, statistic)
+        netlist, dropped = self.netlist(live)
         return PassResult(netlist, int(rewrites) + dropped, statistic)
 
-    def netlist(self):
+    def netlist(self, live=None):
         """(the rebuilt, validated Netlist, number of gates dropped because nothing reads them)."""
         n_in = self.n_inputs
-        keep = np.flatnonzero(self.live())
-        keep = keep[np.lexsort((keep, -self.arity[keep], self.root[keep]))]  # by root, widest first
+        keep = np.flatnonzero(self.live() if live is None else live)
+        # by root, widest first; keep is in id order, roots never decrease: nearly sorted already
+        keep = keep[np.argsort(self.root[keep].astype(np.int64) * 8 - self.arity[keep], kind="stable")]
         new_id = np.full(n_in + self.n_gates, -1, dtype=np.int64)
         new_id[:n_in] = np.arange(n_in)
         new_id[n_in + keep] = n_in + np.arange(len(keep))
         names, lows = self._layout(keep)
         starts = np.array([0] + [n_in + lo for lo in lows] + [n_in + len(keep)], dtype=np.int64)
 
+        node_of = np.repeat(np.arange(len(names), dtype=np.int32), np.diff(starts))  # by new id
         src = self.source.graph
         g = nx.DiGraph()
         g.graph.update(copy.deepcopy(dict(src.graph)))
         g.add_node(names[0], **copy.deepcopy(dict(src.nodes[names[0]])))
         for node, lo, hi in zip(names[1:], lows, [*lows[1:], len(keep)]):
             gates = keep[lo:hi]
-            reads, local = _reads(new_id[self.fanin[gates, :self.arity[gates[0]]]], starts, names)
+            reads, local = _reads(new_id[self.fanin[gates, :self.arity[gates[0]]]], starts, node_of, names)
             g.add_node(node, op="logic", tt=self.tt[gates].copy(), fanin=local.astype(np.int32))
             g.add_edges_from((u, node, {"slot": s}) for s, u in enumerate(reads))
         out = self.source.output_node
-        reads, local = _reads(new_id[self.bits], starts, names)
+        reads, local = _reads(new_id[self.bits], starts, node_of, names)
         sizes = np.bincount(self.klass, minlength=len(self.offset))
         groups = np.split(local[np.argsort(self.klass, kind="stable")], np.cumsum(sizes)[:-1])
         attrs = {k: copy.deepcopy(v) for k, v in src.nodes[out].items() if k not in ("groups", "offset")}
@@ -198,12 +204,12 @@ def _global_ids(netlist, node, start, local):
     return local + shift[np.searchsorted(bases, local, side="right") - 1] if len(sources) else local
 
 
-def _reads(ids, starts, names):
+def _reads(ids, starts, node_of, names):
     """(source node names in topological order, local indices into their concatenation) of new
-    global ids; node i owns ids starts[i] .. starts[i+1]-1 (node 0 is the input)."""
-    node = np.searchsorted(starts, ids, side="right") - 1
-    used = np.unique(node)
+    global ids; node i owns ids starts[i] .. starts[i+1]-1 (node 0 is the input), node_of[id] = i."""
+    node = node_of[ids]
+    used = np.flatnonzero(np.bincount(node.ravel(), minlength=len(names)))
     base = np.zeros(len(starts), dtype=np.int64)
     widths = starts[used + 1] - starts[used]
     base[used] = np.concatenate([[0], np.cumsum(widths)[:-1]])
-    return [names[u] for u in used], ids - starts[node] + base[node]
+    return [names[u] for u in used], ids - (starts - base)[node]

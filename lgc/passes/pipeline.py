@@ -13,7 +13,7 @@ from .cse import merge_duplicates
 from .dead_gates import remove_dead_gates
 from .group_offsets import fold_group_constants
 from .unused_inputs import drop_unused_inputs
-from .verify import N_RANDOM, Verifier
+from .verify import N_RANDOM, VerificationError, Verifier
 from .wires import absorb_wires
 
 log = logging.getLogger("lgc")
@@ -46,7 +46,8 @@ def run_pipeline(netlist, passes=None, verify=True, vectors=None, n_random=N_RAN
     """Run the passes to a fixed point; returns (optimized Netlist, statistics).
 
     With `verify`, the scores on `vectors` (0/1 [N, n_inputs], optional) plus `n_random` random
-    vectors are checked after every pass that changed something; a pass that changes them raises
+    vectors are checked after every pass that changed something (on a sample of them on large
+    models, then all on the result: verify.py); a pass that changes them raises
     VerificationError naming it and the first differing vector.
     """
     names = pass_names(passes)
@@ -54,32 +55,19 @@ def run_pipeline(netlist, passes=None, verify=True, vectors=None, n_random=N_RAN
     netlist.validate()
     verifier = Verifier(netlist, vectors, n_random, seed) if verify else None
     first = netlist
-    applications, verify_seconds = [], 0.0
-    for round_ in range(1, MAX_ROUNDS + 1):
-        changed = 0
-        for name in names:
-            began = time.perf_counter()
-            result = PASSES[name](netlist)
-            seconds = time.perf_counter() - began
-            entry = {"pass": name, "round": round_, "gates_before": netlist.gate_count(),
-                     "layers_before": layer_sizes(netlist), "seconds": round(seconds, 4)}
-            if result.changes:
-                if verifier is not None:
-                    began = time.perf_counter()
-                    verifier.check(result.netlist, name)
-                    entry["verify_seconds"] = round(time.perf_counter() - began, 4)
-                    verify_seconds += entry["verify_seconds"]
-                netlist = result.netlist
-                changed += result.changes
-            entry.update(gates_after=netlist.gate_count(), layers_after=layer_sizes(netlist),
-                         changes=result.changes, statistic=result.statistic)
-            applications.append(entry)
-            log.debug("round %d %s: %d -> %d gates: %s", round_, name, entry["gates_before"],
-                      entry["gates_after"], result.statistic)
-        if not changed:
-            break
-    else:
-        log.warning("passes still changing the netlist after %d rounds; stopping there", MAX_ROUNDS)
+    verify_seconds = time.perf_counter() - start  # the original netlist's scores
+    netlist, applications, round_ = _rounds(netlist, names, verifier)
+    verify_seconds += sum(a.get("verify_seconds", 0.0) for a in applications)
+    final_check = verifier is not None and verifier.samples_per_pass and netlist is not first
+    if final_check:
+        began = time.perf_counter()
+        try:
+            verifier.check(netlist, None, every_vector=True)
+        except VerificationError:
+            # The per-pass samples missed it: again, every vector after every pass, to name the pass.
+            _rounds(first, names, verifier, every_vector=True)
+            raise
+        verify_seconds += time.perf_counter() - began
     before, after = first.gate_count(), netlist.gate_count()
     stats = {
         "passes": names,
@@ -95,12 +83,43 @@ def run_pipeline(netlist, passes=None, verify=True, vectors=None, n_random=N_RAN
         "skip_edges": skip_edges(netlist),
         "seconds": round(time.perf_counter() - start, 4),
         "verification": dict(verifier.describe(), checks=sum("verify_seconds" in a for a in applications),
-                             seconds=round(verify_seconds, 4)) if verifier else {"mode": "off"},
+                             final_check=final_check, seconds=round(verify_seconds, 4))
+        if verifier else {"mode": "off"},
         "applications": applications,
     }
     log.info("passes: %d -> %d gates (-%.1f%%) in %d rounds, %.2f s", before, after,
              stats["removed_percent"], round_, stats["seconds"])
     return netlist, stats
+
+
+def _rounds(netlist, names, verifier, every_vector=False):
+    """Rounds of the passes until one changes nothing: (netlist, applications, rounds)."""
+    applications = []
+    for round_ in range(1, MAX_ROUNDS + 1):
+        changed = 0
+        for name in names:
+            began = time.perf_counter()
+            result = PASSES[name](netlist)
+            seconds = time.perf_counter() - began
+            entry = {"pass": name, "round": round_, "gates_before": netlist.gate_count(),
+                     "layers_before": layer_sizes(netlist), "seconds": round(seconds, 4)}
+            if result.changes:
+                if verifier is not None:
+                    began = time.perf_counter()
+                    verifier.check(result.netlist, name, every_vector)
+                    entry["verify_seconds"] = round(time.perf_counter() - began, 4)
+                netlist = result.netlist
+                changed += result.changes
+            entry.update(gates_after=netlist.gate_count(), layers_after=layer_sizes(netlist),
+                         changes=result.changes, statistic=result.statistic)
+            applications.append(entry)
+            log.debug("round %d %s: %d -> %d gates: %s", round_, name, entry["gates_before"],
+                      entry["gates_after"], result.statistic)
+        if not changed:
+            break
+    else:
+        log.warning("passes still changing the netlist after %d rounds; stopping there", MAX_ROUNDS)
+    return netlist, applications, round_
 
 
 def optimize(netlist, verify=True, **options):

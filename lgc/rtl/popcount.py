@@ -21,6 +21,8 @@ constants, and the scores come out in two's complement: `base` is added at the e
 import dataclasses
 import math
 
+import numpy as np
+
 from .text import concat, render
 
 
@@ -30,10 +32,11 @@ def tree_depth(n_bits, const):
     return 1 if n_bits == 1 and const else 0
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Operand:
     """A value between tree levels, as the current module reads it: a sum made here (`wire`), a
-    slice of the input vector from bit `at`, or bit by bit (`bits`: ("i", position) or a 0/1)."""
+    slice of the input vector from bit `at`, or bit by bit (`bits`: ("i", position) or a 0/1).
+    There is one per group bit at level 0 (millions at scale): slots keep them small."""
     width: int
     lo: int       # its smallest value
     top: int      # its largest value
@@ -42,6 +45,13 @@ class Operand:
     wire: str = None
     at: int = None
     bits: list = None
+
+    @property
+    def varying(self):
+        """The bit positions that differ between some of its values: above them lo and top
+        agree, below them the step keeps them fixed."""
+        fixed_low = (self.step & -self.step).bit_length() - 1
+        return range(fixed_low, min((self.lo ^ self.top).bit_length(), self.width))
 
     @property
     def expr(self):
@@ -56,13 +66,6 @@ class Operand:
         if self.wire:
             return f"{self.wire}[{i}]" if self.width > 1 else self.wire
         return ("i", self.at + i) if self.at is not None else self.bits[i]
-
-    @property
-    def varying(self):
-        """The bit positions that differ between some of its values: above them lo and top
-        agree, below them the step keeps them fixed."""
-        fixed_low = (self.step & -self.step).bit_length() - 1
-        return range(fixed_low, min((self.lo ^ self.top).bit_length(), self.width))
 
 
 @dataclasses.dataclass
@@ -80,7 +83,7 @@ class Popcount:
     def __init__(self, groups, offsets):
         """groups: per class, positions of its bits on the GroupSum's input vector (repeats count
         twice); offsets: per class, the constant added to its count."""
-        self.groups = [_spread_repeats(list(map(int, g))) for g in groups]
+        self.groups = [_spread_repeats(np.asarray(g, dtype=np.int64)) for g in groups]
         self.base = min(0, min(int(o) for o in offsets))
         self.consts = [int(o) - self.base for o in offsets]   # what the trees add: >= 0
         self.depth = max((tree_depth(len(g), c) for g, c in zip(self.groups, self.consts)),
@@ -116,11 +119,13 @@ class Popcount:
                 outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)]
                 fields = [self.width] * len(ops)
             else:  # what the register after this module holds: the bits that can change
-                outputs = [op.bit(i) for o in ops for op in o for i in op.varying]
-                fields = [len(op.varying) for o in ops for op in o]
-                fixed = {op.wire for o in ops for op in o if op.wire and len(op.varying) < op.width}
-                lines = [_unused_fixed_bits(line) if line.split()[2] in fixed else line
-                         for line in lines]
+                varying = [(op, op.varying) for o in ops for op in o]
+                outputs = [op.bit(i) for op, bits in varying for i in bits]
+                fields = [len(bits) for _, bits in varying]
+                fixed = {op.wire for op, bits in varying if op.wire and len(bits) < op.width}
+                if fixed:
+                    lines = [_unused_fixed_bits(line) if line.split()[2] in fixed else line
+                             for line in lines]
             fresh = [o[0].fresh if o else True for o in ops] if last else \
                 [op.fresh for o in ops for op in o]
             name = f"{prefix}_s{j}"
@@ -150,18 +155,25 @@ class Popcount:
 def _level(ops, const, prefix, lines):
     """One tree level over a class's operands; appends the new sums' wire lines."""
     out = []
+    exprs = [op.expr for op in ops]
     for j in range(0, len(ops), 2):
-        pair = ops[j:j + 2]
+        a = ops[j]
         add = const if j == 0 else 0
-        if len(pair) == 1 and not add:
-            out.append(pair[0])
-            continue
-        lo = sum(op.lo for op in pair) + add
-        top = sum(op.top for op in pair) + add
-        twice = len(pair) == 2 and pair[0].expr == pair[1].expr   # the same value, added twice
-        step = 2 * pair[0].step if twice else math.gcd(*(op.step for op in pair))
+        if j + 1 == len(ops):
+            if not add:
+                out.append(a)
+                continue
+            lo, top, step, pair = a.lo + add, a.top + add, a.step, ((a, exprs[j]),)
+        else:
+            b = ops[j + 1]
+            lo, top = a.lo + b.lo + add, a.top + b.top + add
+            # the same value added twice: an even sum
+            step = 2 * a.step if exprs[j] == exprs[j + 1] else math.gcd(a.step, b.step)
+            pair = ((a, exprs[j]), (b, exprs[j + 1]))
         width = top.bit_length()
-        terms = [_extend(op, width) for op in pair] + ([f"{width}'d{add}"] if add else [])
+        terms = [e if op.width == width else f"{{{width - op.width}'d0, {e}}}" for op, e in pair]
+        if add:
+            terms.append(f"{width}'d{add}")
         name = f"{prefix}_{j // 2}"
         lines.append(f"    wire [{width - 1}:0] {name} = {' + '.join(terms)};")
         out.append(Operand(width, lo, top, step, True, wire=name))
@@ -201,9 +213,11 @@ def _reread(ops):
 def _spread_repeats(group):
     """The group's bits, first occurrences first, then second ones...: pairs of level 1 then add
     two different bits wherever the group allows (a bit added to itself has a fixed low bit)."""
+    if len(np.unique(group)) == len(group):
+        return list(map(int, group))
     seen = {}
     order = []
-    for i, p in enumerate(group):
+    for i, p in enumerate(map(int, group)):
         order.append((seen.get(p, 0), i, p))
         seen[p] = seen.get(p, 0) + 1
     return [p for _, _, p in sorted(order)]
