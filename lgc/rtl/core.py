@@ -25,8 +25,6 @@ from .datapath import datapath_files
 from .pipeline import plan_logic, reduction_cuts
 from .popcount import Popcount
 
-# Measured on the example (3113 gates) on ECP5: adder levels per stage set Fmax (1: 167 MHz, 2: 118
-# MHz), LUT levels per stage hardly (N=1 with M=1: 153 MHz); N=2, M=1 is the fastest.
 # (1, 1): the highest Fmax and, of the settings that bound the gates' logic depth, the most Fmax
 # per cell on ECP5 (bench/synth_pipelining.py, figures in the README)
 DEFAULTS = {"layers_per_stage": 1, "adder_levels_per_stage": 1, "lut_size": 4}
