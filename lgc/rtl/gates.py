@@ -9,7 +9,7 @@ truth table, lutR(table, {in_R-1, ..., in_0}) in the IR's bit order.
 
 import numpy as np
 
-from .text import concat, render
+from .text import render, slices
 
 # Tables over two inputs that use both (IR bit j = f(A = j & 1, B = j >> 1)).
 _TWO_INPUTS = {8: "{a} & {b}", 2: "{a} & ~{b}", 4: "~{a} & {b}", 6: "{a} ^ {b}", 14: "{a} | {b}",
@@ -49,7 +49,7 @@ def stage_module(name, stage, n_signals, comment, registered):
     return render("gates.v.j2", name=name, comment=comment, registered=registered,
                   in_width=len(stage.inputs),
                   out_width=len(stage.outputs), lut_arities=sorted(arities),
-                  body="\n".join(lines), outputs=concat(refs(stage.outputs)))
+                  body="\n".join(lines), outputs=slices(refs(stage.outputs)))
 
 
 def _expression(table, ins):

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .text import concat, render
+from .text import concat, render, slices
 
 
 def tree_depth(n_bits, const):
@@ -117,11 +117,12 @@ class Popcount:
             last = hi == self.depth
             if last:
                 outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)]
-                fields = [self.width] * len(ops)
+                fields = widths = [self.width] * len(ops)
             else:  # what the register after this module holds: the bits that can change
                 varying = [(op, op.varying) for o in ops for op in o]
                 outputs = [op.bit(i) for op, bits in varying for i in bits]
                 fields = [len(bits) for _, bits in varying]
+                widths = None  # one bit each
                 fixed = {op.wire for op, bits in varying if op.wire and len(bits) < op.width}
                 if fixed:
                     lines = [_unused_fixed_bits(line) if line.split()[2] in fixed else line
@@ -132,7 +133,7 @@ class Popcount:
             registered = register_last or not last
             text = render("popcount.v.j2", name=name, registered=registered,
                           body="\n".join(lines), in_width=n_in,
-                          out_width=sum(fields), outputs=concat(outputs),
+                          out_width=sum(fields), outputs=slices(outputs, widths),
                           comment=f"GroupSum popcount, tree levels {lo + 1} to {hi} of "
                                   f"{self.depth}" if hi > lo else "GroupSum scores")
             carried = sum(f for f, new in zip(fields, fresh) if not new)
