@@ -25,7 +25,7 @@ from ..errors import LgcError
 log = logging.getLogger("lgc")
 
 # C++ optimization of the simulator. Measured on a 32k-gate core (bench/sim.py): -O0 builds in
-# 20 s and runs 3,800 vectors/s, -Os builds in 42 s and runs 33,000 vectors/s. "auto" takes -O0
+# 17 s and runs 3,100 vectors/s, -Os builds in 33 s and runs 27,000 vectors/s. "auto" takes -O0
 # below AUTO_OS_GATES live gates (builds dominate there), -Os above.
 OPT_LEVELS = {"O0": "-O0", "Os": "-Os", "O2": "-O2"}
 AUTO_OS_GATES = 20_000
