@@ -1,6 +1,6 @@
 """Time to build the encoded top (input encoder + the core's instance) as input encodings grow.
 
-    python bench/encoder.py [--levels 4 10 31] [--image 3,32,32]
+    python -m bench.encoder [--levels 4 10 31] [--image 3,32,32]
 
 Thermometer encodings of a C×H×W byte image at L levels (C·H·W·L input bits, thresholds spread
 over 0..255) in front of a core that reads every input bit (one wire gate per bit, 8 groups):
@@ -10,14 +10,10 @@ elaboration of the comparators and the yosys conversion).
 
 import argparse
 import os
-import pathlib
-import sys
 import tempfile
 import time
 
 import numpy as np
-
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 
 def one(shape, levels):

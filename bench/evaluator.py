@@ -1,17 +1,14 @@
 """Bit-parallel evaluator speed: vectors per second on a 1M-gate random difflogic-shaped netlist.
 
-    python bench/evaluator.py [--gates 1000000] [--vectors 4096]
+    python -m bench.evaluator [--gates 1000000] [--vectors 4096]
 """
 
 import argparse
-import pathlib
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from random_models import random_difflogic_netlist  # noqa: E402
+from tests.support.models import random_difflogic_netlist
 
 
 def main():

@@ -1,6 +1,6 @@
 """Pass-pipeline time and peak memory on random difflogic-shaped netlists (64k, 256k, 1M gates).
 
-    python bench/passes.py [--gates 64000 256000 1000000] [--depth 4] [--arity 2] [--verify]
+    python -m bench.passes [--gates 64000 256000 1000000] [--depth 4] [--arity 2] [--verify]
 
 --arity 2 builds difflogic-shaped netlists (the 16 gates, uniformly); other arities random LUTs.
 
@@ -10,15 +10,12 @@ once the netlist is built (what the passes themselves add).
 
 import argparse
 import multiprocessing
-import pathlib
 import resource
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from random_models import random_difflogic_netlist  # noqa: E402
+from tests.support.models import random_difflogic_netlist
 
 
 def rss_mib():

@@ -1,9 +1,9 @@
 """Compile time and peak memory of the passes and the RTL at 64k / 256k / 1M gates.
 
-    python bench/rtl.py [--gates 64000 256000 1000000] [--depth 5] [--no-opt]
+    python -m bench.rtl [--gates 64000 256000 1000000] [--depth 5] [--no-opt]
 
 Each size runs in its own process (a clean peak RSS) on a random difflogic-shaped netlist
-(bench/random_models.py): 784 inputs, `depth` layers, 10 classes, default RTL options. The passes
+(tests/support/models.py): 784 inputs, `depth` layers, 10 classes, default RTL options. The passes
 remove most of a random netlist (unread gates); --no-opt gives the RTL the whole netlist.
 """
 
@@ -15,15 +15,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-
 
 def one(gates, depth, optimize):
-    from random_models import random_difflogic_netlist
-
     from lgc.passes import run_pipeline
     from lgc.rtl import Core
     from lgc.rtl.verilog import core_verilog
+    from tests.support.models import random_difflogic_netlist
 
     netlist = random_difflogic_netlist(784, gates // depth, depth)
     times = {}
@@ -65,8 +62,8 @@ def main():
     if args.one:
         return one(args.one, args.depth, not args.no_opt)
     for gates in args.gates:
-        subprocess.run([sys.executable, __file__, "--one", str(gates), "--depth", str(args.depth)]
-                       + ["--no-opt"] * args.no_opt, check=True)
+        subprocess.run([sys.executable, "-m", __spec__.name, "--one", str(gates),
+                        "--depth", str(args.depth)] + ["--no-opt"] * args.no_opt, check=True)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """lgc compile from 64k to 16M gates, stage by stage, beside difflogic's C-code generation on the
 same model files.
 
-    python bench/scale.py [--gates 64000 256000 1000000 4000000 16000000] [--depth 5]
+    python -m bench.scale [--gates 64000 256000 1000000 4000000 16000000] [--depth 5]
                           [--difflogic-path DIR [DIR ...]] [--models DIR]
 
 For each size a random difflogic model (784 inputs, `depth` LogicLayers of gates/depth each,
 GroupSum(10)) is written as `torch.save(model)` writes it with difflogic 0.1.0 installed
-(random_models.save_difflogic_model), then measured in fresh processes, one at a time:
+(tests.support.models.save_difflogic_model), then measured in fresh processes, one at a time:
 
 - lgc: `compile_model`, what `lgc compile MODEL` runs (default options), with every stage timed
   and its peak memory taken: load, passes, verification (the checks between the passes add up),
@@ -35,7 +35,6 @@ import time
 
 import numpy as np
 
-BENCH = pathlib.Path(__file__).parent
 N_INPUTS, K, CHECK_VECTORS = 784, 10, 16
 
 
@@ -130,7 +129,7 @@ def difflogic_child(model, vectors_path):
 
 
 def write_model_child(path, gates, depth):
-    from random_models import save_difflogic_model
+    from tests.support.models import save_difflogic_model
 
     save_difflogic_model(path, N_INPUTS, [int(gates) // int(depth)] * int(depth), k=K)
     return {}
@@ -145,8 +144,8 @@ def run_child(kind, args, env=None):
     """Run a measurement in a fresh Python; (its result dict, wall seconds of the process)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         start = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--child", kind, out.name, *map(str, args)],
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", __spec__.name, "--child", kind, out.name,
+                        *map(str, args)], check=True, env=env, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
         return json.loads(pathlib.Path(out.name).read_text()), wall
 
@@ -211,9 +210,10 @@ def measure(gates, args, models_dir):
 
 def same_scores(build_dir, vectors):
     from lgc.build import BuildDir
+    from lgc.ir import Netlist
 
     with np.load(vectors) as v:
-        scores, _ = BuildDir(build_dir).load_netlist().evaluate(v["x"])
+        scores, _ = Netlist.load(BuildDir(build_dir).netlist_path).evaluate(v["x"])
         return bool(np.array_equal(scores, v["scores"]))
 
 
@@ -249,7 +249,6 @@ def main():
     args = parser.parse_args()
     if args.child:
         kind, out, *rest = args.child
-        sys.path.insert(0, str(BENCH))
         result = CHILDREN[kind](*rest)
         pathlib.Path(out).write_text(json.dumps(result))
         return

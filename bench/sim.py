@@ -1,7 +1,7 @@
 """Verilator build time and simulated vectors/s of the RTL at 8k / 32k gates (and at scale:
 --gates 256000 --opt Os, the size `lgc simulate` must build within 10 minutes).
 
-    python bench/sim.py [--gates 8000 32000] [--vectors 20000] [--opt O0 Os]
+    python -m bench.sim [--gates 8000 32000] [--vectors 20000] [--opt O0 Os]
 
 Random difflogic-shaped netlists (bench/random_models.py, 784 inputs, 4 layers, 10 classes),
 default RTL options, checked bit-exact against the IR; vectors/s counts the simulation itself
@@ -10,17 +10,13 @@ directory (the Verilator runtime objects are cached in ~/.cache/lgc after the fi
 """
 
 import argparse
-import pathlib
-import sys
 import tempfile
 
 import numpy as np
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from random_models import random_difflogic_netlist  # noqa: E402
-
-from lgc.rtl import generate  # noqa: E402
-from lgc.sim.simulate import run_rtl  # noqa: E402
+from lgc.rtl import generate
+from lgc.sim.simulate import run_rtl
+from tests.support.models import random_difflogic_netlist
 
 
 def main():

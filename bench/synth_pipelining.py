@@ -1,6 +1,6 @@
 """Cells, FFs and Fmax of the example model on ECP5-85F (out of context) per pipelining option.
 
-    python bench/synth_pipelining.py [MODEL] [--freq MHZ] [--seed N]
+    python -m bench.synth_pipelining [MODEL] [--freq MHZ] [--seed N]
 
 For layers-per-stage in {0, 1, 2} and adder-levels-per-stage in {1, 2, 3} it compiles the model,
 synthesizes the bare core with `lgc synth --device LFE5U-85F` and prints the figures nextpnr
@@ -14,8 +14,8 @@ import time
 
 from lgc.compile import compile_model
 from lgc.synth.flow import synthesize
+from tests.support.fixtures import EXAMPLE
 
-EXAMPLE = pathlib.Path(__file__).parent.parent / "examples" / "digits.pt"
 DEVICE = "LFE5U-85F"
 
 

@@ -2,21 +2,18 @@
 tree levels of depth 3 with OR pooling, 3 dense layers), random weights, as a state_dict + spec.
 Prints the gates and the time to unroll it into a netlist (target: under 5 s at k_num 16).
 
-    python bench/torchlogix_unroll.py [--k-num 16 64 256] [--parametrization raw]
+    python -m bench.torchlogix_unroll [--k-num 16 64 256] [--parametrization raw]
 """
 
 import argparse
 import pathlib
-import sys
 import tempfile
 import time
 
 import torch
 
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from random_models import clgn_mnist_spec, random_torchlogix_state_dict  # noqa: E402
-
-import lgc  # noqa: E402
+import lgc
+from tests.support.models import clgn_mnist_spec, random_torchlogix_state_dict
 
 
 def main():

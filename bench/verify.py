@@ -3,7 +3,7 @@
 Each size runs in its own process with a time limit (default 10 minutes), widths doubling until
 one does not finish.
 
-    python bench/verify.py [--start 500] [--depth 4] [--limit 600] [--keep DIR]
+    python -m bench.verify [--start 500] [--depth 4] [--limit 600] [--keep DIR]
 """
 
 import argparse
@@ -22,8 +22,8 @@ def one(width, depth, folder):
     import torch
 
     from lgc.compile import compile_model
+    from lgc.formal.verify import verify_build
     from lgc.nn import GroupSum, LogicLayer
-    from lgc.sim.verify import verify_build
 
     gen = torch.Generator().manual_seed(width)
     layers, dim = [], 256
@@ -61,8 +61,8 @@ def main():
         with tempfile.TemporaryDirectory(prefix="lgc-bench-") as scratch:
             folder = pathlib.Path(args.keep) / f"w{width}" if args.keep else pathlib.Path(scratch)
             folder.mkdir(parents=True, exist_ok=True)
-            command = [sys.executable, __file__, "--one", str(width), "--depth", str(args.depth),
-                       "--folder", str(folder)]
+            command = [sys.executable, "-m", __spec__.name, "--one", str(width),
+                       "--depth", str(args.depth), "--folder", str(folder)]
             start = time.perf_counter()
             try:
                 out = subprocess.run(command, capture_output=True, text=True, timeout=args.limit)

@@ -17,7 +17,7 @@ import numpy as np
 
 import lgc
 from lgc.ir.stats import summary
-from lgc.sim.reference import reference
+from lgc.reference import reference
 
 HERE = pathlib.Path(__file__).parent
 MODEL = HERE / "digits.pt"

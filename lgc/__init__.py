@@ -2,8 +2,8 @@
 
 from .errors import LgcError
 from .ir import Netlist
+from .version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["LgcError", "Netlist", "load", "optimize", "__version__"]
 
 

@@ -1,11 +1,25 @@
 """The build directory: one folder holds every artifact of one model, so each step re-runs alone.
 
-    DIR/report.json     what every step did (each step merges its own section; atomic writes)
+    DIR/report.json     what every step did (each step writes its own section; atomic writes)
     DIR/netlist.npz     the optimized netlist
     DIR/model.pt        a copy of the model file (the reference and `lgc verify` read it)
-    DIR/rtl/            Verilog
-A step records its section only when it succeeds (`BuildDir.recording`): a report never claims work
-that failed, and a failed re-run does not leave the previous run's result standing.
+    DIR/rtl/            Verilog (lgc compile)
+    DIR/board/          the board top and its constraints (lgc compile/synth --board)
+    DIR/sim/, sim-encoded/, synth/, verify/   the work folders of simulate, synth and verify
+
+report.json's sections and the module that writes each:
+
+    lgc_version                 every write (a build of another version is refused)
+    model, passes, rtl, steps   lgc.compile (steps: seconds per step; later steps add theirs)
+    board                       lgc.compile or lgc.deploy.board_build (--board)
+    simulation                  lgc.sim.simulate
+    synthesis                   lgc.synth.flow
+    verify                      lgc.formal.verify
+    stream                      lgc.deploy.stream
+
+Every step after compile that records a section goes through `BuildDir.recording`: the previous
+run's section goes first, the new one is written only when the step succeeds, and a failure leaves
+{"failed": why} in its place; so a report never claims work that failed.
 """
 
 import contextlib
@@ -14,14 +28,15 @@ import logging
 import os
 import time
 
-from . import __version__
 from .errors import LgcError
+from .version import __version__
 
 log = logging.getLogger("lgc")
 
 REPORT = "report.json"
 NETLIST = "netlist.npz"
 MODEL_COPY = "model.pt"
+RTL_DIR = "rtl"
 
 
 class BuildDir:
@@ -53,6 +68,18 @@ class BuildDir:
                            "recompile the model")
         return self
 
+    def rtl(self):
+        """report.json's "rtl" section (what lgc compile wrote into DIR/rtl); LgcError when the
+        build has no RTL."""
+        rtl = self.report().get("rtl")
+        if not rtl:
+            raise LgcError(f"{self.path}: the build has no RTL; run lgc compile first")
+        return rtl
+
+    def rtl_files(self):
+        """Paths of the RTL's Verilog files."""
+        return [self.file(RTL_DIR, name) for name in self.rtl()["files"]]
+
     def report(self):
         try:
             with open(self.report_path) as f:
@@ -71,20 +98,21 @@ class BuildDir:
         return report
 
     def drop(self, *names):
-        """Remove report sections: a step about to redo its work drops its previous result first,
-        so that a failed or interrupted run leaves no result standing in its name."""
+        """Remove report sections."""
         report = self.report()
         if any(name in report for name in names):
             write_json(self.report_path, {k: v for k, v in report.items() if k not in names})
 
     @contextlib.contextmanager
-    def recording(self, name):
+    def recording(self, name, step=None):
         """Run a step that records the report section `name`; yields the dict the step fills.
         The previous run's section goes first, so a failed or interrupted re-run never leaves it
         standing as if this run had succeeded; the new section is written when the step
-        succeeds, and a failure leaves {"failed": why} in its place."""
+        succeeds, with the step's seconds in "steps" (under `step`, default `name`), and a
+        failure leaves {"failed": why} in its place."""
         self.drop(name)
         section = {}
+        start = time.perf_counter()
         try:
             yield section
         except BaseException as e:
@@ -92,11 +120,9 @@ class BuildDir:
                    if isinstance(e, KeyboardInterrupt) else f"{type(e).__name__}: {e}")
             self.update_report(**{name: {"failed": why}})
             raise
-        self.update_report(**{name: section})
-
-    def load_netlist(self):
-        from .ir.storage import load
-        return load(self.netlist_path)
+        steps = {**self.report().get("steps", {}),
+                 step or name: round(time.perf_counter() - start, 3)}
+        self.update_report(**{name: section}, steps=steps)
 
 
 def write_json(path, data):

@@ -11,9 +11,9 @@ import sys
 
 import click
 
-from . import __version__
 from .errors import LgcError
 from .rtl import DEFAULTS as RTL_DEFAULTS
+from .version import __version__
 
 log = logging.getLogger("lgc")
 
@@ -25,6 +25,14 @@ def cli(quiet):
     """Compile trained Differentiable Logic Gate Networks into bit-exact FPGA hardware."""
     logging.basicConfig(format="lgc: %(message)s", level=logging.WARNING if quiet else logging.INFO,
                         stream=sys.stderr)
+
+
+def yosys_option(command):
+    """--yosys: the yosys engine of a command that runs yosys (default: $LGC_YOSYS, else the
+    engine measured best for the job), passed to the command as `engine`."""
+    return click.option("--yosys", "engine", type=click.Choice(["native", "wasm"]),
+                        help="yosys engine: native (pyosys) or wasm (YoWASP); default: "
+                        "$LGC_YOSYS, else the faster one for this job.")(command)
 
 
 def frontend_options(command):
@@ -225,12 +233,14 @@ def simulate(build_dir, vectors_path, use_raw, out_path, n_random, seed, opt):
 @click.option("--synth-opts", help="Options of yosys' synth_* command (default: -nowidelut on ECP5).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
 @click.option("--json", "as_json", is_flag=True, help="Print the synthesis report as JSON.")
-def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json):
+@yosys_option
+def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json, engine):
     """Run yosys and nextpnr on BUILD_DIR: LUTs, FFs, Fmax into report.json, and a bitstream."""
-    from .synth.flow import summary_lines, synthesize
+    from .deploy.board_build import synthesize
+    from .synth.flow import summary_lines
 
     section = synthesize(build_dir, board=board, device=device, freq=freq, seed=seed,
-                         synth_opts=synth_opts, pnr_opts=pnr_opts)
+                         synth_opts=synth_opts, pnr_opts=pnr_opts, engine=engine)
     if as_json:
         click.echo(json.dumps(section, indent=2))
     else:
@@ -241,7 +251,7 @@ def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def boards(as_json):
     """List the boards lgc builds for, with their FPGA and its capacity."""
-    from .synth.boards import list_boards
+    from .deploy.boards import list_boards
 
     rows = list_boards()
     if as_json:
@@ -263,7 +273,7 @@ def boards(as_json):
               help="Seconds to wait for the board's answers.")
 def stream(build_dir, port, vectors, baud, timeout):
     """Send VECTORS to the board at PORT; compare its classes with the PyTorch reference."""
-    from .synth.stream import stream as run_stream
+    from .deploy.stream import stream as run_stream
 
     result, _, _ = run_stream(build_dir, port, vectors, baud=baud, timeout=timeout)
     n, agree = result["vectors"], result["agree"]
@@ -286,11 +296,12 @@ def stream(build_dir, port, vectors, baud, timeout):
 @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
               help="LUT parametrization of a state_dict MODEL's layers the spec leaves open.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report section as JSON.")
-def verify(build_dir, model, arch, parametrization, as_json):
+@yosys_option
+def verify(build_dir, model, arch, parametrization, as_json, engine):
     """Prove that BUILD_DIR's RTL computes the model's scores and class for every input."""
-    from .sim.verify import verify_build
+    from .formal.verify import verify_build
 
-    proof, ref = verify_build(build_dir, model, arch, parametrization)
+    proof, ref = verify_build(build_dir, model, arch, parametrization, engine)
     summary = proof.summary()
     if as_json:
         click.echo(json.dumps(summary, indent=2))

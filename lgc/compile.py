@@ -16,9 +16,9 @@ import logging
 import os
 import shutil
 
-from . import load
 from .build import BuildDir, step
 from .errors import LgcError
+from .frontend import load
 from .ir.stats import summary
 
 log = logging.getLogger("lgc")
@@ -36,10 +36,10 @@ def compile_model(model, out_dir=None, *, board=None, load_options=None, optimiz
     board: a board name (lgc boards) to write the board top for; load_options: keywords of
     lgc.load; optimize/passes/verify/vectors: as run_pipeline (the passes to run, checking the
     scores after each on `vectors` plus random ones); rtl_options: as lgc.rtl.generate."""
+    from .deploy.board_build import write_board_top
+    from .deploy.boards import load_board
     from .passes import run_pipeline
     from .rtl import generate
-    from .synth.board_top import write_board_top
-    from .synth.boards import load_board
 
     board = load_board(board) if board is not None else None   # before any work: a typo is cheap
     out_dir = os.path.normpath(out_dir or default_dir(model))

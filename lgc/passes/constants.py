@@ -14,7 +14,7 @@ from .gates import Gates
 from .unused_inputs import narrow
 
 
-def propagate_constants(netlist):
+def run(netlist):
     gates = Gates.of(netlist)
     const = gates.constants()
     touched = np.zeros(gates.n_gates, dtype=bool)

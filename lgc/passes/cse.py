@@ -14,7 +14,7 @@ from ..ir.truthtable import swap_inputs
 from .gates import Gates
 
 
-def merge_duplicates(netlist):
+def run(netlist):
     gates = Gates.of(netlist)
     n_in = gates.n_inputs
     merged = sweeps = 0

@@ -9,6 +9,6 @@ its own, first in the pipeline, this pass removes the gates that were dead in th
 from .gates import Gates, PassResult
 
 
-def remove_dead_gates(netlist):
+def run(netlist):
     netlist, dropped = Gates.of(netlist).netlist()
     return PassResult(netlist, dropped, f"removed {dropped} gates that no group reads")

@@ -10,7 +10,7 @@ import numpy as np
 from .gates import Gates
 
 
-def fold_group_constants(netlist):
+def run(netlist):
     gates = Gates.of(netlist)
     value = gates.constants()[gates.bits]
     ones = np.bincount(gates.klass[value == 1], minlength=len(gates.offset))

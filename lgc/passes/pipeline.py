@@ -8,26 +8,17 @@ import logging
 import time
 
 from ..errors import LgcError
-from .constants import propagate_constants
-from .cse import merge_duplicates
-from .dead_gates import remove_dead_gates
-from .group_offsets import fold_group_constants
-from .unused_inputs import drop_unused_inputs
-from .verify import N_RANDOM, VerificationError, Verifier
-from .wires import absorb_wires
+from . import constants, cse, dead_gates, group_offsets, unused_inputs, wires
+from .check import N_RANDOM, VerificationError, Verifier
 
 log = logging.getLogger("lgc")
 
-# name -> pass; the order is the default pipeline. "dead-gates" comes first so that the gates the
-# model itself never reads are counted there, not by whichever pass runs first.
-PASSES = {
-    "dead-gates": remove_dead_gates,
-    "constants": propagate_constants,
-    "group-offsets": fold_group_constants,
-    "wires": absorb_wires,
-    "unused-inputs": drop_unused_inputs,
-    "cse": merge_duplicates,
-}
+# Each pass is a module whose `run(netlist)` returns a PassResult, and is named after its module
+# (group_offsets.py: "group-offsets"). The order is the default pipeline's. "dead-gates" comes
+# first so that the gates the model itself never reads are counted there, not by whichever pass
+# runs first.
+PASSES = {module.__name__.rsplit(".", 1)[1].replace("_", "-"): module.run
+          for module in (dead_gates, constants, group_offsets, wires, unused_inputs, cse)}
 MAX_ROUNDS = 50  # each change removes a gate, an input, a group bit or a wire read: rounds are few
 
 
@@ -47,7 +38,7 @@ def run_pipeline(netlist, passes=None, verify=True, vectors=None, n_random=N_RAN
 
     With `verify`, the scores on `vectors` (0/1 [N, n_inputs], optional) plus `n_random` random
     vectors are checked after every pass that changed something (on a sample of them on large
-    models, then all on the result: verify.py); a pass that changes them raises
+    models, then all on the result: check.py); a pass that changes them raises
     VerificationError naming it and the first differing vector.
     """
     names = pass_names(passes)

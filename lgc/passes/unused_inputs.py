@@ -13,11 +13,10 @@ import numpy as np
 from ..ir.truthtable import constant_value, merge_inputs, support, swap_inputs, table_masks
 from .gates import Gates
 
-
 CHUNK = 1 << 18  # gates narrowed per numpy call: bounds the temporaries on large models
 
 
-def drop_unused_inputs(netlist):
+def run(netlist):
     gates = Gates.of(netlist)
     before = gates.arity.copy()
     merged = changed = 0

@@ -18,7 +18,7 @@ from ..ir.truthtable import invert_input, support, table_masks
 from .gates import Gates
 
 
-def absorb_wires(netlist):
+def run(netlist):
     gates = Gates.of(netlist)
     wire, inverts, target, parity = _chains(gates)
     passed = np.zeros(len(wire), dtype=bool)  # wires and inverters some reader now reads past

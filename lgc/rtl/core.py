@@ -22,8 +22,8 @@ from ..errors import LgcError
 from ..ir.truthtable import MAX_ARITY
 from .argmax import Argmax, argmax_depth, argmax_registers
 from .datapath import datapath_files
-from .pipeline import plan_logic, reduction_cuts
 from .popcount import Popcount
+from .stages import plan_logic, reduction_cuts
 
 # (1, 1): the highest Fmax and, of the settings that bound the gates' logic depth, the most Fmax
 # per cell on ECP5 (bench/synth_pipelining.py, figures in the README)

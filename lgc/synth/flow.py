@@ -1,10 +1,11 @@
 """`lgc synth`: yosys, nextpnr and the packer on a build directory, into report.json's "synthesis".
 
 Two kinds of target:
-- a board: the UART board top around the core (DIR/board/, from the amaranth-boards platform),
-  placed on the board's pins, clocked at the board's (or `freq`) frequency, packed to a bitstream;
 - a device: the bare core, out of context on ECP5 (no pins: the numbers are the core's own), with
-  its ports on automatically chosen pins on iCE40; no bitstream.
+  its ports on automatically chosen pins on iCE40; no bitstream;
+- a board: the board top lgc.deploy wrote into the build (DIR/board/, described by the `board`
+  dict it returned: its files, device, clock and packer options), placed on the board's pins,
+  clocked at the board's frequency, packed to a bitstream.
 Everything the tools write stays in DIR/synth/.
 """
 
@@ -12,147 +13,135 @@ import os
 import shlex
 import shutil
 
-from ..build import BuildDir, step
+from ..build import RTL_DIR, BuildDir, step
 from ..errors import LgcError
+from ..tools import ToolError, process, yosys
 from . import report as parse
-from . import tools
-from .board_top import BOARD_DIR, TOP, write_board_top
-from .boards import load_board
 from .devices import FAMILIES, find_device
 
 SYNTH_DIR = "synth"
-RTL_DIR = "rtl"
 
 
-def synthesize(path, *, board=None, device=None, freq=None, seed=1, synth_opts=None,
-               pnr_opts=None):
-    """Run the flow on the build directory at `path`; returns the "synthesis" report section."""
+def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=None,
+               pnr_opts=None, engine=None):
+    """Run the flow on the build directory at `path` for a `device` (name) or a `board` (the
+    board section of the board top in the build); returns the "synthesis" report section.
+    `engine`: the yosys engine (lgc.tools.yosys.choose)."""
     build = BuildDir(path).check()
-    report = build.report()
-    rtl = report.get("rtl")
-    if not rtl:
-        raise LgcError(f"{path}: holds no RTL; run lgc compile first")
-    if board and device:
+    rtl = build.rtl()
+    if (board is None) == (device is None):
         raise LgcError("give a board or a device, not both")
-    if not board and not device:
-        board = (report.get("board") or {}).get("name")
-        if not board:
-            raise LgcError(f"{path} was compiled without a board: give --board NAME or --device NAME")
-    if freq is not None and freq <= 0:
-        raise LgcError(f"the clock frequency must be positive, not {freq:g} MHz")
-
-    times = {}
-    board_info = None
+    check_frequency(freq)
     if board:
-        board = load_board(board)
-        with step(times, "board top"):
-            board_info = write_board_top(build, board, freq)
-        board = board.name
-        target = find_device(board_info["device"])
-        top, target_mhz = TOP, board_info["clock_mhz"]
+        target, top, target_mhz = find_device(board["device"]), board["top"], board["clock_mhz"]
     else:
         target = find_device(device)
         top, target_mhz = rtl["top"], float(freq or FAMILIES[target.family].target_mhz)
         _check_pins(target, rtl)
     family = FAMILIES[target.family]
+    engine = yosys.choose(engine, "synth")
 
-    work = build.file(SYNTH_DIR)
-    build.drop("synthesis")  # its products go now: a failure below must not leave it standing
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    opts = family.synth_opts if synth_opts is None else synth_opts
-    sources = [os.path.join("..", RTL_DIR, f) for f in rtl["files"]]
-    if board_info:
-        sources.append(os.path.join("..", BOARD_DIR, f"{TOP}.il"))
-    # Amaranth's pin wrappers already hold the I/O buffers synth_gowin would add to every
-    # port of every kept module.
-    fixed = " -noiopads" if family.name == "gowin" else ""
-    _write_yosys_script(work, sources, top, f"{family.synth}{fixed} {opts} -top {top}")
-    with step(times, "yosys"):
-        tools.run("yosys", ["-q", "-s", "synth.ys"], work, "yosys.log")
-    stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
-    cells = parse.cell_counts(stat)
-    used = parse.resources(cells, family)
-    _check_fit(target, family, used, board)
+    with build.recording("synthesis", step="synth") as section:
+        times = {}
+        work = build.file(SYNTH_DIR)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        synth = yosys.Yosys(work, engine)
+        opts = family.synth_opts if synth_opts is None else synth_opts
+        sources = [os.path.join("..", RTL_DIR, f) for f in rtl["files"]]
+        if board:
+            sources += [os.path.join("..", f) for f in board["files"] if f.endswith(".il")]
+        # Amaranth's pin wrappers already hold the I/O buffers synth_gowin would add to every
+        # port of every kept module.
+        fixed = " -noiopads" if family.name == "gowin" else ""
+        with step(times, "yosys"):
+            synth.run("synth", _yosys_script(sources, top,
+                                             f"{family.synth}{fixed} {opts} -top {top}"))
+        stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
+        cells = parse.cell_counts(stat)
+        used = parse.resources(cells, family)
+        _check_fit(target, family, used, board)
 
-    with step(times, "nextpnr"):
-        pnr_args, products = _nextpnr_args(target, family, board_info, target_mhz, seed)
-        pnr_args += shlex.split(pnr_opts or "")
-        try:
-            tools.run(family.nextpnr, pnr_args, work, "nextpnr.log")
-        except tools.ToolFailed as e:
-            _explain_pnr_failure(target, e, board)
-            raise
-    pnr = parse.read_json(os.path.join(work, "pnr.json"), "nextpnr report")
-    clocks = parse.fmax(pnr)
+        with step(times, "nextpnr"):
+            pnr_args, products = _nextpnr_args(target, family, board, target_mhz, seed)
+            pnr_args += shlex.split(pnr_opts or "")
+            try:
+                process.run(family.nextpnr, pnr_args, work, "nextpnr.log")
+            except ToolError as e:
+                _explain_pnr_failure(target, e, board)
+                raise
+        pnr = parse.read_json(os.path.join(work, "pnr.json"), "nextpnr report")
+        clocks = parse.fmax(pnr)
 
-    bitstream = None
-    if board_info:
-        _check_timing(clocks, target_mhz)
-        with step(times, "pack"):
-            bitstream = os.path.join(SYNTH_DIR, f"{TOP}.{family.bitstream}")
-            tools.run(family.packer, _pack_args(target, family, products, board_info), work,
-                      "pack.log")
+        bitstream = None
+        if board:
+            _check_timing(clocks, target_mhz)
+            with step(times, "pack"):
+                bitstream = os.path.join(SYNTH_DIR, f"{top}.{family.bitstream}")
+                process.run(family.packer, _pack_args(target, family, products, board, top),
+                            work, "pack.log")
 
-    per_module, per_kind = parse.blocks(stat, top, rtl["top"], family)
-    section = {
-        "target": {"board": board, "device": target.name, "family": target.family,
-                   "out_of_context": board_info is None and target.out_of_context},
-        "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": pnr_opts or "",
-                    "seed": seed, "target_mhz": round(target_mhz, 6)},
-        "board": board_info,
-        "cells_by_type": cells,
-        **used,
-        "utilization": parse.utilization(pnr),
-        "blocks": per_kind,
-        "modules": per_module,
-        "fmax": clocks,
-        "critical_paths": parse.critical_paths(pnr),
-        "bitstream": bitstream,
-        "tools": {name: tools.version(name) for name in ("yosys", family.nextpnr, family.packer)},
-        "times": times,
-    }
-    if board_info:      # the board top in DIR/board is now this one
-        build.update_report(board=board_info, synthesis=section)
-    else:
-        build.update_report(synthesis=section)
+        per_module, per_kind = parse.blocks(stat, top, rtl["top"], family)
+        section.update({
+            "target": {"board": board["name"] if board else None, "device": target.name,
+                       "family": target.family,
+                       "out_of_context": board is None and target.out_of_context},
+            "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": pnr_opts or "",
+                        "seed": seed, "target_mhz": round(target_mhz, 6)},
+            "board": board,
+            "cells_by_type": cells,
+            **used,
+            "utilization": parse.utilization(pnr),
+            "blocks": per_kind,
+            "modules": per_module,
+            "fmax": clocks,
+            "critical_paths": parse.critical_paths(pnr),
+            "bitstream": bitstream,
+            "tools": {"yosys": synth.version,
+                      **{name: process.version(name) for name in (family.nextpnr, family.packer)}},
+            "times": times,
+        })
     return section
 
 
-def _write_yosys_script(work, sources, top, synth_command):
+def check_frequency(freq):
+    if freq is not None and freq <= 0:
+        raise LgcError(f"the clock frequency must be positive, not {freq:g} MHz")
+
+
+def _yosys_script(sources, top, synth_command):
     lines = [f"read_rtlil {src}" if src.endswith(".il") else f"read_verilog -sv {src}"
              for src in sources]
     # Every block keeps its module, so the report gives resources per block; only the top and
     # Amaranth's pin wrappers are flattened (the I/O buffers must reach the top's ports).
-    lines += [f"hierarchy -top {top}", "setattr -mod -set keep_hierarchy 1 *",
-              f"setattr -mod -unset keep_hierarchy {top} {top}.pin_*",
-              synth_command, "tee -q -o stat.json stat -json", "write_json netlist.json"]
-    with open(os.path.join(work, "synth.ys"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    return lines + [f"hierarchy -top {top}", "setattr -mod -set keep_hierarchy 1 *",
+                    f"setattr -mod -unset keep_hierarchy {top} {top}.pin_*",
+                    synth_command, "tee -q -o stat.json stat -json", "write_json netlist.json"]
 
 
-def _nextpnr_args(device, family, board_info, target_mhz, seed):
+def _nextpnr_args(device, family, board, target_mhz, seed):
     args = [*device.nextpnr_args, "--json", "netlist.json", "--report", "pnr.json",
             "--seed", seed, "--freq", f"{target_mhz:.6g}", "--timing-allow-fail"]
-    constraints = os.path.join("..", BOARD_DIR, TOP)
+    if board:
+        constraints = next(os.path.join("..", f) for f in board["files"] if not f.endswith(".il"))
     if family.name == "ecp5":
-        if board_info:
-            return args + ["--lpf", f"{constraints}.lpf", "--textcfg", "top.config"], "top.config"
+        if board:
+            return args + ["--lpf", constraints, "--textcfg", "top.config"], "top.config"
         return args + ["--out-of-context"], None
     if family.name == "ice40":
-        if board_info:
-            return args + ["--pcf", f"{constraints}.pcf", "--asc", "top.asc"], "top.asc"
+        if board:
+            return args + ["--pcf", constraints, "--asc", "top.asc"], "top.asc"
         return args + ["--pcf-allow-unconstrained"], None
-    return args + ["--vopt", f"cst={constraints}.cst", "--write", "top_pnr.json"], "top_pnr.json"
+    return args + ["--vopt", f"cst={constraints}", "--write", "top_pnr.json"], "top_pnr.json"
 
 
-def _pack_args(device, family, products, board_info):
-    out = f"{TOP}.{family.bitstream}"
+def _pack_args(device, family, products, board, top):
+    out = f"{top}.{family.bitstream}"
     if family.name == "ecp5":
-        return [*board_info["pack_opts"], "--input", products, "--bit", out]
+        return [*board["pack_opts"], "--input", products, "--bit", out]
     if family.name == "ice40":
-        return [*board_info["pack_opts"], products, out]
-    return ["-d", device.pack_device, "-o", out, *board_info["pack_opts"], products]
+        return [*board["pack_opts"], products, out]
+    return ["-d", device.pack_device, "-o", out, *board["pack_opts"], products]
 
 
 def _check_pins(device, rtl):
@@ -183,7 +172,7 @@ def _raise_if_over(device, counts, board):
     over = [(bel, n, avail) for bel, (n, avail) in counts.items() if n > avail]
     if not over:
         return
-    where = f"the {board} board's {device.name}" if board else device.name
+    where = f"the {board['name']} board's {device.name}" if board else device.name
     needs = ", ".join(f"{n} {bel} ({100 * n / avail:.0f}%)" for bel, n, avail in over)
     has = ", ".join(f"{avail} {bel}" for bel, n, avail in over)
     raise LgcError(f"the design does not fit {where}: it needs {needs}, the device has {has}; "

@@ -19,8 +19,7 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from torchlogix.layers import (FixedBinarization, GroupSum, LogicConv2d, LogicDense,
-                               OrPooling2d)
+from torchlogix.layers import FixedBinarization, GroupSum, LogicConv2d, LogicDense, OrPooling2d
 from torchlogix.models.dense import Dlgn
 
 

@@ -1,0 +1,108 @@
+"""A build for a board: the board top and its constraints in DIR/board/, and `lgc synth` for a
+board or a bare device.
+
+The top (RTLIL, from Amaranth) wraps the compiled core, DIR/rtl's `lgc_core` (or the encoded top),
+in the UART top; the constraint file (pins, clock) comes from the amaranth-boards platform. The
+synthesis itself is lgc.synth.flow's, handed the board section this module writes.
+"""
+
+import json
+import math
+import os
+import shutil
+
+from ..build import BuildDir
+from ..errors import LgcError
+from ..rtl.ports import CorePorts
+from ..synth import flow
+from .board_top import BoardTop, PlatformTop
+from .boards import load_board
+from .framing import bytes_per_vector
+from .pll import plan_pll
+from .uart import baud_divisor
+
+BOARD_DIR = "board"
+TOP = "top"
+CONSTRAINTS = (".lpf", ".pcf", ".cst")
+
+
+def synthesize(path, *, board=None, device=None, freq=None, **options):
+    """`lgc synth`: the bare core on a `device`, or the board top on a `board` (by default the
+    board the build was compiled for); options as lgc.synth.flow.synthesize. Returns the
+    "synthesis" report section."""
+    build = BuildDir(path).check()
+    if board and device:
+        raise LgcError("give a board or a device, not both")
+    if device:
+        return flow.synthesize(path, device=device, freq=freq, **options)
+    board = board or (build.report().get("board") or {}).get("name")
+    if not board:
+        raise LgcError(f"{path} was compiled without a board: give --board NAME or --device NAME")
+    flow.check_frequency(freq)
+    board = load_board(board)
+    with build.recording("board", step="board top") as section:
+        section.update(write_board_top(build, board, freq))
+    return flow.synthesize(path, board=section, **options)
+
+
+def core_ports(rtl):
+    """The ports of the top the board runs, from the RTL section of report.json: the encoded
+    top (raw features in, one byte each) when the model has an input encoding, else the core."""
+    encoder = rtl.get("encoder")
+    ports = (encoder or rtl)["ports"]
+    return CorePorts(n_inputs=ports["in_raw"] if encoder else ports["in_bits"],
+                     n_classes=ports["out_scores"] // rtl["score_width"],
+                     score_width=rtl["score_width"], class_width=ports["out_class"],
+                     module=(encoder or rtl)["top"], in_port="in_raw" if encoder else "in_bits")
+
+
+def write_board_top(build, board, freq_mhz=None):
+    """Write DIR/board/{top.il, top.<constraints>} for `board` at `freq_mhz` (default: the
+    board's); returns the report section that says what was built."""
+    platform = board.make_platform()
+    device = board.device(platform)
+    oscillator = board.oscillator_mhz(platform)
+    target = float(freq_mhz or board.frequency)
+    pll = None if math.isclose(target, oscillator) else \
+        plan_pll(device.family, device.name, oscillator, target)
+    clock = pll.output_mhz if pll else oscillator
+    divisor = baud_divisor(clock * 1e6, board.baud)
+    core = core_ports(build.rtl())
+    leds = board.led_resources(platform)
+    top = PlatformTop(BoardTop(core, divisor, n_leds=len(leds)), clock=board.clock,
+                      uart=board.uart, leds=leds, pll=pll)
+    plan = platform.prepare(top, name=TOP)
+
+    out = build.file(BOARD_DIR)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    files = [name for name in plan.files if name == f"{TOP}.il" or name.endswith(CONSTRAINTS)]
+    for name in files:
+        content = plan.files[name]
+        with open(os.path.join(out, name), "w" if isinstance(content, str) else "wb") as f:
+            f.write(content)
+    return {"name": board.name, "description": board.description, "top": TOP, "device": device.name,
+            "family": device.family, "oscillator_mhz": oscillator, "target_mhz": target,
+            "clock_mhz": round(clock, 6), "pll": pll.summary() if pll else None,
+            "baud": board.baud, "baud_divisor": divisor,
+            "input": "raw features, one byte each" if core.in_port == "in_raw" else "bits",
+            "bytes_per_vector": bytes_per_vector(core.n_inputs), "leds": len(leds),
+            "pack_opts": _platform_pack_opts(plan, device.family),
+            "files": [f"{BOARD_DIR}/{name}" for name in files]}
+
+
+def _platform_pack_opts(plan, family):
+    """The options the amaranth-boards platform gives its bitstream packer (e.g. ULX3S'
+    --compress, Tang Nano 9K's --sspi_as_gpio), read from the build plan Amaranth rendered."""
+    packer = {"ecp5": "ecppack", "ice40": "icepack", "gowin": "gowin_pack"}[family]
+    commands = json.loads(plan.files[f"build_{TOP}.json"])["commands"]
+    args = next(argv[1:] for argv in commands if argv[0] == packer)
+    opts, i = [], 0
+    while i < len(args):     # drop the files lgc names itself and the chip, keep the rest
+        if args[i] in ("--input", "--bit", "--svf", "-d", "-o"):
+            i += 2
+            continue
+        if not args[i].startswith(f"{TOP}."):
+            opts.append(args[i])
+        i += 1
+    return opts

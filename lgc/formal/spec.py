@@ -1,0 +1,345 @@
+"""The specification `lgc verify` proves the RTL against: behavioural Verilog written straight from
+the model file's gates.
+
+A spec that shared code with what it checks would prove nothing, so this file shares none with
+lgc's frontends (truth-table decoding, unrolling), passes or RTL generator. The model is read by
+the PyTorch reference's loader (torch's weights_only unpickler into attribute holders), and every
+gate's function is derived here from the raw weights, in the training library's own terms:
+- difflogic, lgc.nn and torchlogix raw: id = argmax of the 16 logits (the first maximum); the table
+  is id in binary, f(0,0) f(0,1) f(1,0) f(1,1);
+- torchlogix light: row r is weight[r] > 0;
+- torchlogix warp: row r is the sign of the Walsh sum as the library's eval forward adds it up in
+  float32 (`torchlogix_layers.lut_rows`, the reference's own arithmetic).
+A gate is written as nested conditionals on its inputs, input 0 outermost, so its leaves read
+right to left are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
+row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv trees are unrolled from the `_indices_L*` buffers here, OR pooling
+from its window geometry; the GroupSum is a sum of each class's bits and the argmax a loop in which a
+later class wins only when strictly larger (torch.argmax: the lowest index among ties).
+
+Ports of the module: in_bits [n_inputs] (after any input encoder: the core's in_bits), groups (the
+GroupSum's input vector; class c owns bits [c*m, (c+1)*m)), out_scores (k fields of score_width
+bits, class 0 lowest), out_class.
+"""
+
+import dataclasses
+import os
+import shutil
+
+import numpy as np
+import torch
+
+from ..errors import LgcError
+from ..reference import torchlogix_layers
+from ..reference.forward import ENCODERS, load_model
+
+MAX_RANK = 6
+
+
+def _mux_template(k, port=0, row=0):
+    """A LUT of k inputs as nested conditionals on its inputs, input 0 outermost: the leaves,
+    read right to left, are rows 0, 1, 2, ... (fields {0}..{k-1} are the inputs, {k+r} row r's
+    bit). No negations: each would be one more cell for yosys to carry."""
+    if port == k:
+        return f"1'b{{{k + row}}}"
+    zero, one = _mux_template(k, port + 1, 2 * row), _mux_template(k, port + 1, 2 * row + 1)
+    return f"{{{port}}} ? ({one}) : ({zero})" if port + 1 < k else f"{{{port}}} ? {one} : {zero}"
+
+
+TEMPLATES = {k: _mux_template(k) for k in range(1, MAX_RANK + 1)}
+
+DIFFLOGIC_LAYERS = ("difflogic.difflogic.LogicLayer", "lgc.nn.LogicLayer")
+GROUP_SUMS = ("difflogic.difflogic.GroupSum", "lgc.nn.GroupSum", "torchlogix.layers.groupsum.GroupSum")
+PASS_THROUGH = ("torchlogix.layers.binarization.DummyBinarization", "torch.nn.modules.linear.Identity")
+FLATTEN = "torch.nn.modules.flatten.Flatten"
+POOL = "torchlogix.layers.pool.OrPooling2d"
+LEARNABLE = "torchlogix.connections.LearnableDenseConnections"
+
+
+@dataclasses.dataclass
+class Spec:
+    module: str
+    n_inputs: int
+    n_classes: int
+    group_size: int     # m: bits per class
+    score_width: int    # bits of a score: the smallest that hold m
+    class_width: int
+    gates: int          # LUTs and OR gates written
+
+
+def write_spec(model, path, arch=None, parametrization=None, module="lgc_spec"):
+    """Write the spec of the model file `model` to `path`; returns its Spec. `arch`,
+    `parametrization`: as lgc.load, for a state_dict. Scores and class are as wide as they need;
+    the argmax is also a module of its own, `MODULE_argmax #(K, W, CW)`."""
+    layers = load_model(model, arch, parametrization)
+    body = f"{path}.body"
+    try:
+        with open(body, "w+") as f:  # the ports' widths are known only at the end
+            writer = _Writer(f)
+            for i, layer in enumerate(layers):
+                writer.layer(i, layer)
+            spec, tail = writer.finish(module)
+            f.seek(0)
+            with open(path, "w") as out:
+                out.write(_header(spec, writer.width))
+                shutil.copyfileobj(f, out)
+                out.write(tail)
+    finally:
+        if os.path.exists(body):
+            os.remove(body)
+    return spec
+
+
+def _header(spec, n_groups):
+    return (f"// The specification of a DLGN, written by lgc.formal.spec from the model file's gates.\n"
+            f"module {spec.module} (\n"
+            f"  input wire [{spec.n_inputs - 1}:0] in_bits,\n"
+            f"  output wire [{n_groups - 1}:0] groups,\n"
+            f"  output wire [{spec.n_classes * spec.score_width - 1}:0] out_scores,\n"
+            f"  output wire [{spec.class_width - 1}:0] out_class\n"
+            f");\n")
+
+
+class _Writer:
+    """The layers' Verilog, written as they come; the activations so far are one vector wire."""
+
+    def __init__(self, f):
+        self.f = f
+        self.n_inputs = None
+        self.vector, self.width, self.shape = "in_bits", None, None  # shape: (C, H, W) or None
+        self.count, self.gates, self.done = 0, 0, None
+
+    def layer(self, i, m):
+        kind = m.qualname
+        what = f"layer {i} ({kind.rsplit('.', 1)[-1]})"
+        if self.done is not None:
+            raise LgcError(f"{what} follows the GroupSum")
+        if kind in ENCODERS or kind in PASS_THROUGH:
+            if kind in ENCODERS and self.width is not None:
+                raise LgcError(f"{what}: an input encoder must come first")
+        elif kind == FLATTEN:
+            self.shape = None
+        elif kind in DIFFLOGIC_LAYERS:
+            a, b = (_numpy(t) for t in (m.__dict__["indices"] if "indices" in m.__dict__
+                                            else m.param("indices")))
+            self._enter(int(m.__dict__["in_dim"]), None, what)
+            self._luts(_id_rows(_array(m.param("weights"), what)), np.stack([a, b]), what)
+        elif kind == torchlogix_layers.DENSE:
+            self._enter(int(m.__dict__["in_dim"]), None, what)
+            rows = _torchlogix_rows(m.child("parametrization"), m.param("weight"), what)
+            self._luts(rows, _dense_indices(m.child("connections")), what)
+        elif kind == torchlogix_layers.CONV:
+            self._conv(m, what)
+        elif kind == POOL:
+            self._pool(m, what)
+        elif kind in GROUP_SUMS:
+            self.done = int(m.__dict__["k"])
+        else:
+            raise LgcError(f"{what}: the spec writer does not know this layer")
+
+    def _enter(self, in_dim, shape, what):
+        if self.width is None:  # the first logic layer fixes the input
+            self.n_inputs = self.width = in_dim
+            self.shape = shape
+        elif in_dim != self.width or (shape is not None and self.shape != shape):
+            raise LgcError(f"{what} reads {shape or in_dim} but gets {self.shape or self.width}")
+        elif shape is None and self.shape is not None:
+            raise LgcError(f"{what}: a dense layer needs a Flatten before it")
+
+    def _next(self, width, shape=None):
+        self.count += 1
+        name = f"x{self.count}"
+        self.f.write(f"\n  wire [{width - 1}:0] {name};\n")
+        self.vector, self.width, self.shape = name, width, shape
+
+    def _luts(self, rows, fanin, what, inputs=None):
+        """One gate per row of `rows` (bool [n, 2**k]); input j of gate n is input bit fanin[j, n]
+        of the previous vector, or `inputs[j][n]` (Verilog operands) when given."""
+        n, size = rows.shape
+        k = size.bit_length() - 1
+        if inputs is None:
+            fanin = np.asarray(fanin)
+            if fanin.shape != (k, n) or fanin.dtype.kind not in "iu":
+                raise LgcError(f"{what}: connections {list(fanin.shape)} do not fit {n} gates of {k} inputs")
+            if fanin.size and (fanin.min() < 0 or fanin.max() >= self.width):
+                raise LgcError(f"{what}: a connection reaches outside 0..{self.width - 1}")
+            inputs = [[f"{self.vector}[{j}]" for j in port.tolist()] for port in fanin]
+        self._next(n, None)
+        template, name = TEMPLATES[k], self.vector
+        self.f.writelines(f"  assign {name}[{g}] = {template.format(*ops, *t)};\n"
+                          for g, (t, *ops) in enumerate(zip(_literals(rows), *inputs)))
+        self.gates += n
+
+    def _conv(self, m, what):
+        height, width = _pair(m.__dict__["in_dim"])
+        channels, pad = int(m.__dict__["channels"]), int(m.__dict__["padding"])
+        self._enter(channels * height * width, (channels, height, width), what)
+        connections, param = m.child("connections"), m.child("parametrization")
+        levels = m.child("tree_weights").__dict__["_parameters"]
+        weights = [levels[key] for key in sorted(levels, key=int)]
+        leaf = _numpy(connections.param("_indices_L0"))
+        rank, kernels, positions, nodes, _ = leaf.shape
+        # Leaf inputs: (h, w, c) of the zero-padded input; padding reads a constant 0.
+        h, w, c = (leaf[..., i].astype(np.int64) - (pad if i < 2 else 0) for i in range(3))
+        if c.min() < 0 or c.max() >= channels or h.min() < -pad or h.max() >= height + pad \
+                or w.min() < -pad or w.max() >= width + pad:
+            raise LgcError(f"{what}: _indices_L0 reaches outside the padded input")
+        inside = (h >= 0) & (h < height) & (w >= 0) & (w < width)
+        flat = c * height * width + h * width + w
+        # [rank, kernel, position, node] -> operands [rank, gate], gates in (kernel, position, node) order
+        operands = np.where(inside, np.char.add(f"{self.vector}[", np.char.add(
+            flat.astype(str), "]")), "1'b0").reshape(rank, -1)
+        below = None
+        for level, weight in enumerate(weights):
+            rows = _torchlogix_rows(param, weight, what)  # [nodes, kernels, 2**rank]
+            if level:
+                children = _numpy(connections.param(f"_indices_L{level}"))
+                if children.min() < 0 or children.max() >= below:
+                    raise LgcError(f"{what}: _indices_L{level} names nodes outside 0..{below - 1}")
+                base = np.arange(kernels * positions)[:, None] * below  # gate (k, p, s) reads node s' of (k, p)
+                operands = (base[None] + children[:, None, :]).reshape(rank, -1)
+                operands = [[f"{self.vector}[{j}]" for j in port.tolist()] for port in operands]
+                nodes = children.shape[1]
+            else:
+                operands = operands.tolist()
+            if rows.shape[:2] != (nodes, kernels):
+                raise LgcError(f"{what}: tree level {level} has weights for {list(rows.shape[:2])} "
+                               f"(nodes, kernels), its connections {[nodes, kernels]}")
+            per_gate = np.broadcast_to(rows.transpose(1, 0, 2)[:, None], (kernels, positions, nodes, rows.shape[2]))
+            self._luts(per_gate.reshape(-1, rows.shape[2]), None, what, operands)
+            below = nodes
+        if nodes != 1:
+            raise LgcError(f"{what}: the tree ends in {nodes} nodes per kernel, not 1")
+        out = tuple(int(d) for d in m.__dict__["kernel_positions"])
+        if out[0] * out[1] != positions:
+            raise LgcError(f"{what}: {positions} kernel positions do not make {out[0]}x{out[1]}")
+        self.shape = (kernels, *out)
+
+    def _pool(self, m, what):
+        if self.shape is None:
+            raise LgcError(f"{what}: OR pooling needs an image-shaped input")
+        channels, height, width = self.shape
+        (kh, kw), (sh, sw), (ph, pw) = (_pair(m.__dict__.get(key, 0)) for key in
+                                        ("kernel_size", "stride", "padding"))
+        out_h, out_w = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+        lines = []
+        for ch in range(channels):  # max_pool2d of 0/1 values: the OR of the window's real pixels
+            for i in range(out_h):
+                for j in range(out_w):
+                    members = [f"{self.vector}[{ch * height * width + r * width + q}]"
+                               for r in range(i * sh - ph, i * sh - ph + kh) if 0 <= r < height
+                               for q in range(j * sw - pw, j * sw - pw + kw) if 0 <= q < width]
+                    lines.append(f"|{{{', '.join(members)}}}" if members else "1'b0")
+        self._next(len(lines), (channels, out_h, out_w))
+        self.f.writelines(f"  assign {self.vector}[{g}] = {e};\n" for g, e in enumerate(lines))
+        self.gates += len(lines)
+
+    def finish(self, module):
+        if self.done is None:
+            raise LgcError("the model does not end in a GroupSum")
+        k, n = self.done, self.width
+        if k < 1 or n % k:
+            raise LgcError(f"GroupSum cannot split {n} outputs into {k} equal groups")
+        m = n // k
+        w, cw = max(1, m.bit_length()), max(1, (k - 1).bit_length())
+        tail = f"""
+  assign groups = {self.vector};
+
+  // GroupSum: class c scores the number of ones among groups[c * {m} +: {m}], added up pairwise
+{_counts(k, m, w)}
+  {module}_argmax #(.K({k}), .W({w}), .CW({cw})) argmax (.scores(out_scores), .index(out_class));
+endmodule
+
+""" + argmax_module(module)
+        return Spec(module, self.n_inputs, k, m, w, cw, self.gates), tail
+
+
+def argmax_module(module):
+    """The spec's argmax, `MODULE_argmax #(K, W, CW)`: the index of the largest of K unsigned
+    scores of W bits, the lowest among equals (torch.argmax)."""
+    return f"""// argmax of K unsigned scores of W bits: a later class wins only when strictly larger, so the
+// lowest index wins ties (torch.argmax)
+module {module}_argmax #(parameter K = 2, W = 1, CW = 1) (
+  input wire [K * W - 1:0] scores,
+  output reg [CW - 1:0] index
+);
+  integer c;
+  reg [W - 1:0] best;
+  always @* begin
+    best = scores[0 +: W];
+    index = 0;
+    for (c = 1; c < K; c = c + 1)
+      if (scores[c * W +: W] > best) begin
+        best = scores[c * W +: W];
+        index = c;
+      end
+  end
+endmodule
+"""
+
+
+def _counts(k, m, w):
+    """Each class's count as sums of pairs, then pairs of those, ..., each sum as wide as its
+    largest value: a chain of m additions would be thousands of cells deep, more than yosys's
+    recursive passes can walk."""
+    lines = []
+    for c in range(k):
+        terms = [(f"groups[{c * m + j}]", 1) for j in range(m)] or [("1'b0", 0)]
+        level = 0
+        while len(terms) > 1:
+            pairs = [terms[i:i + 2] for i in range(0, len(terms), 2)]
+            terms = [(f"sum{c}_{level}_{i}", sum(top for _, top in pair)) for i, pair in enumerate(pairs)]
+            lines += [f"  wire [{top.bit_length() - 1}:0] {name} = {' + '.join(t for t, _ in pair)};"
+                      for (name, top), pair in zip(terms, pairs)]
+            level += 1
+        lines.append(f"  assign out_scores[{c * w} +: {w}] = {terms[0][0]};")
+    return "\n".join(lines)
+
+
+def _numpy(value):
+    return value.detach().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+
+
+def _array(weight, what):
+    weight = _numpy(weight)
+    if weight.ndim < 2 or weight.dtype.kind != "f" or not np.isfinite(weight).all():
+        raise LgcError(f"{what}: weights must be finite floats")
+    return weight
+
+
+def _id_rows(weights):
+    """Rows of gates given by 16 logits: id = argmax (first maximum), rows = id in binary."""
+    ids = weights.reshape(-1, 16).argmax(axis=1)
+    return ((ids[:, None] >> (3 - np.arange(4))) & 1).astype(bool).reshape(*weights.shape[:-1], 4)
+
+
+def _torchlogix_rows(param, weight, what):
+    """bool [..., 2**rank]: the rows of torchlogix LUTs with weights [..., entries]."""
+    kind = torchlogix_layers.PARAMETRIZATIONS.get(param.qualname)
+    array = _array(weight, what)
+    if kind == "raw":
+        return _id_rows(array)
+    rank = array.shape[-1].bit_length() - 1
+    if kind is None or array.shape[-1] != 1 << rank or not 1 <= rank <= MAX_RANK:
+        raise LgcError(f"{what}: LUTs of parametrization {param.qualname} with {array.shape[-1]} weights")
+    if kind == "light":
+        return array > 0
+    return torchlogix_layers.lut_rows(param, torch.as_tensor(array), rank).numpy()
+
+
+def _dense_indices(connections):
+    indices = _numpy(connections.param("indices"))
+    if connections.qualname == LEARNABLE:  # eval: the best candidate per input slot
+        chosen = _numpy(connections.param("weights")).argmax(axis=0)
+        indices = np.take_along_axis(indices, chosen[None], axis=0)[0]
+    return indices
+
+
+def _literals(rows):
+    """Each row of bool [n, R] as a string of R '0'/'1' characters, row 0 first."""
+    n, size = rows.shape
+    text = (rows.astype(np.uint8) + ord("0")).tobytes().decode()
+    return [text[i * size:(i + 1) * size] for i in range(n)]
+
+
+def _pair(value):
+    return tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else (int(value), int(value))

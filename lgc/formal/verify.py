@@ -1,0 +1,58 @@
+"""`lgc verify` on a build directory: which RTL and which model, the proof (proof.py), a
+counterexample through the PyTorch reference, and report.json's "verify" section.
+
+The model is the build's copy (DIR/model.pt) read with the options it was compiled with (a
+state_dict's architecture spec, recorded in the netlist), or another file (`model`): a proof
+against the file the user trained, not against lgc's reading of it.
+"""
+
+import logging
+import os
+
+import numpy as np
+
+from ..build import BuildDir
+from ..errors import LgcError
+from ..ir import Netlist
+from ..reference import reference
+from ..tools import yosys
+from .proof import prove
+
+log = logging.getLogger("lgc")
+
+WORK_DIR = "verify"
+
+
+def verify_build(path, model=None, arch=None, parametrization=None, engine=None):
+    """Prove the RTL of the build at `path` equivalent to its model; returns (Proof, reference
+    output on the counterexample or None). Records the "verify" section of report.json.
+    `engine`: the yosys engine (lgc.tools.yosys.choose)."""
+    build = BuildDir(path).check()
+    rtl = build.rtl()
+    model = model or build.model_path
+    if not os.path.isfile(model):
+        raise LgcError(f"{model}: no such model file")
+    if arch is None and parametrization is None:
+        arch = _recorded_arch(build)
+    engine = yosys.choose(engine, "verify")
+    with build.recording("verify") as section:
+        proof = prove(build.rtl_files(), model, build.file(WORK_DIR), top=rtl["top"],
+                      latency=rtl["latency"], arch=arch, parametrization=parametrization,
+                      engine=engine)
+        ref = None
+        if proof.counterexample is not None:
+            bits = proof.counterexample.bits[None]
+            ref = reference(model, bits=bits, arch=arch, parametrization=parametrization)
+            np.savez(build.file(WORK_DIR, "counterexample.npz"), x=bits)
+        section.update(proof.summary(), model=os.path.abspath(model))
+        if ref is not None:
+            section["counterexample"]["reference_scores"] = ref.counts[0].tolist()
+            section["counterexample"]["reference_class"] = int(ref.pred[0])
+    return proof, ref
+
+
+def _recorded_arch(build):
+    """The architecture spec the build's netlist recorded (state_dicts), or None."""
+    if not os.path.isfile(build.netlist_path):
+        return None
+    return Netlist.load(build.netlist_path).graph.graph.get("source", {}).get("arch")

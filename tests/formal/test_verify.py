@@ -1,0 +1,156 @@
+"""`lgc verify`: a formal proof that a build's RTL (from `lgc compile`) computes the model's scores
+and class for every input, and a counterexample when it does not: a gate of the RTL edited by
+hand, a copy of the model with one gate changed, a difference on 1 input vector in 2**20 that
+random vectors miss, a pipeline made unbalanced."""
+
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+import lgc
+from lgc.build import BuildDir
+from lgc.compile import compile_model
+from lgc.formal.proof import prove
+from lgc.rtl import Plan
+from tests.support.cli import error_line, run_lgc
+from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
+from tests.support.torchfiles import change_gate
+
+MODEL = "difflogic_untrained_ties"
+TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
+QUICK = [MODEL, "torchlogix_conv_channels", "torchlogix_dense_warp"]
+
+
+def quick_or_full(names, quick):
+    """The names as test parameters, those not in `quick` marked full (make test-full only)."""
+    return [n if n in quick else pytest.param(n, marks=pytest.mark.full) for n in names]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("build") / "ties"
+    compile_model(str(fixture_path(MODEL)), str(path))
+    return path
+
+
+@pytest.fixture
+def build(built, tmp_path):
+    """A fresh copy of the build, to break."""
+    return shutil.copytree(built, tmp_path / "ties")
+
+
+def verify_section(path):
+    return json.loads((path / "report.json").read_text())["verify"]
+
+
+def edit(path, name, pattern, replace):
+    """Edit the RTL file rtl/NAME by hand: the first match of `pattern` becomes `replace(match)`."""
+    file = path / "rtl" / name
+    text = file.read_text()
+    match = re.search(pattern, text, flags=re.M)
+    assert match, pattern
+    file.write_text(text[:match.start()] + replace(match) + text[match.end():])
+
+
+# The test model compiles to one gate stage: lgc_gates_s1 reads the live input bits (port i) and
+# holds the register the popcount reads, `o <= {...}`: every bit of it is a group bit.
+GATES = "lgc_gates_s1.v"
+GROUP_BITS = r"^    always @\(posedge clk\) o <= \{([^;]*)\};$"
+
+
+@pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, QUICK))
+def test_compiled_fixtures_are_proven(tmp_path, name):
+    compile_model(str(fixture_path(name)), str(tmp_path / "b"))
+    result = run_lgc("-q", "verify", tmp_path / "b")
+    assert result.returncode == 0, result.stderr
+    assert "for every input: proven in" in result.stdout and result.stderr == ""
+    section = verify_section(tmp_path / "b")
+    rtl = json.loads((tmp_path / "b" / "report.json").read_text())["rtl"]
+    assert section["equivalent"] and section["latency"] == rtl["latency"] and section["pairs"] > 0
+    assert section["total_seconds"] > 0 and "prove_group_bits" in section["seconds"]
+
+
+@pytest.mark.parametrize("name", quick_or_full(TORCHLOGIX, ["torchlogix_conv_tree"]))
+def test_state_dict_builds_are_proven_with_their_recorded_spec(tmp_path, name):
+    # verify reads the state_dict with the architecture spec the build recorded
+    compile_model(str(fixture_path(name, ".state_dict.pt")), str(tmp_path / "b"),
+                  load_options={"arch": str(next(DATA.glob(f"{name}.arch.*")))})
+    assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+
+
+def test_one_gate_of_the_rtl_edited_by_hand(build):
+    # the first layerN_i among the group bits the register holds, inverted (layerN_i are a
+    # layer's widest gates, two-input here; layerN_kM_i the M-input ones the passes split off)
+    held = re.search(GROUP_BITS, (build / "rtl" / GATES).read_text(), flags=re.M).group(1)
+    gate = re.search(r"\blayer\d+_\d+\b", held).group(0)
+    edit(build, GATES, rf"^    wire {gate} = (.*);$", lambda m: f"    wire {gate} = ~({m.group(1)});")
+    result = run_lgc("-q", "verify", build)
+    assert "not proven equivalent" in error_line(result)
+    cex = verify_section(build)["counterexample"]
+    # the vector runs through the PyTorch reference and the RTL: they disagree, the spec agrees
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+    x = np.load(build / "verify" / "counterexample.npz")["x"]
+    assert "".join(map(str, x[0])) == cex["bits"] and f"in_bits = {cex['bits']}" in result.stdout
+    assert lgc.load(fixture_path(MODEL)).evaluate(x)[0][0].tolist() == cex["reference_scores"]
+
+
+def test_a_copy_of_the_model_with_one_gate_changed(build, tmp_path):
+    other = change_gate(fixture_path(MODEL), tmp_path / "changed.pt", layer=1, gate=5)
+    result = run_lgc("-q", "verify", build, "--model", other)
+    assert "not proven equivalent" in error_line(result)
+    cex = verify_section(build)["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+    x = np.load(build / "verify" / "counterexample.npz")["x"]
+    assert lgc.load(other).evaluate(x)[0][0].tolist() == cex["reference_scores"]
+
+
+def test_a_difference_on_one_input_in_2_to_the_20(build):
+    # the last group bit XORed with live input bits 0-9 all 1 and 10-19 all 0: 1 vector in 2**20
+    edit(build, GATES, GROUP_BITS, lambda m: f"    always @(posedge clk) o <= {{{m.group(1)}}} ^ "
+                                             "{{($bits(o) - 1){1'b0}}, &{i[9:0], ~i[19:10]}};")
+    x = np.random.default_rng(0).integers(0, 2, (100_000, 20))
+    assert not (x[:, :10].all(axis=1) & ~x[:, 10:].any(axis=1)).any()  # 10**5 random vectors miss it
+    result = run_lgc("-q", "verify", build)
+    assert "not proven equivalent" in error_line(result)
+    section = verify_section(build)
+    assert section["refinements"] >= 1  # the proof's own random vectors missed it too: SAT found it
+    cex = section["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+    live = Plan(lgc.Netlist.load(BuildDir(build).netlist_path)).logic.boundaries[0][:20]  # in_bits of i[0..19]
+    assert "".join(cex["bits"][b] for b in live) == "1" * 10 + "0" * 10
+
+
+def test_an_unbalanced_pipeline_is_not_proven(build):
+    # one group bit reaches the popcount a clock later than the others
+    edit(build, GATES, GROUP_BITS, lambda m: f"    reg late;\n    always @(posedge clk) late <= "
+                                             f"{m.group(1).split(',')[-1].strip()};\n"
+                                             f"    always @(posedge clk) o <= {{{m.group(1).rsplit(',', 1)[0]}, late}};")
+    line = error_line(run_lgc("-q", "verify", build))
+    assert "unbalanced: the $add at " in line and "crossed 2 and 3 registers" in line
+    assert verify_section(build)["equivalent"] is False
+
+
+def test_a_failed_run_does_not_leave_the_previous_success(build, tmp_path):
+    assert run_lgc("-q", "verify", build).returncode == 0
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(fixture_path(MODEL).read_bytes()[:5000])
+    line = error_line(run_lgc("-q", "verify", build, "--model", broken))
+    assert "broken.pt" in line
+    assert verify_section(build) == {"failed": line.removeprefix("lgc: error: ")}
+
+
+def test_a_model_of_another_shape(build):
+    line = error_line(run_lgc("-q", "verify", build, "--model", fixture_path("torchlogix_conv_tree")))
+    assert "reads 256 input bits, the model 64" in line
+
+
+def test_the_proof_as_a_function(built, tmp_path):
+    rtl = json.loads((built / "report.json").read_text())["rtl"]
+    files = [built / "rtl" / f for f in rtl["files"]]
+    proof = prove(files, fixture_path(MODEL), tmp_path / "work", latency=rtl["latency"])
+    assert proof.equivalent and proof.counterexample is None
+    wrong = prove(files, fixture_path(MODEL), tmp_path / "work", latency=rtl["latency"] + 1)
+    assert not wrong.equivalent and f"latency of {rtl['latency']} clocks" in wrong.reason

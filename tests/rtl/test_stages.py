@@ -1,0 +1,150 @@
+"""The RTL's plan, without a simulator: LUT levels, stages, stage boundaries, register counts."""
+
+import numpy as np
+import pytest
+
+from lgc.errors import LgcError
+from lgc.ir import Netlist
+from lgc.ir.truthtable import DIFFLOGIC_TABLES
+from lgc.rtl import Plan
+from lgc.rtl.popcount import Popcount
+from lgc.rtl.stages import plan_logic, reduction_cuts
+from tests.support.netlists import random_dag_netlist, random_netlist
+
+AND, NOT_A, A = (int(DIFFLOGIC_TABLES[i]) for i in (1, 12, 3))
+
+
+def binary_tree(depth, table=AND):
+    """A full binary tree of 2-input gates over 2**depth inputs, one layer per level."""
+    layers = []
+    for level in range(depth):
+        n = 2 ** (depth - level - 1)
+        layers.append(([table] * n, [[2 * j, 2 * j + 1] for j in range(n)]))
+    return Netlist.from_layers(2 ** depth, layers, groups=[[0]]).validate()
+
+
+@pytest.mark.parametrize("lut_size, expected_levels", [(2, 4), (4, 2), (6, 2)])
+def test_lut_levels_of_a_tree(lut_size, expected_levels):
+    # 2-input gates: a LUT4 holds two levels of the tree, a LUT2 one, a LUT6 still two (a third
+    # level would need 8 inputs).
+    plan = plan_logic(binary_tree(4), 1, lut_size)
+    assert plan.lut_levels == expected_levels
+    assert len(plan.stages) == expected_levels
+
+
+def test_inverters_and_wires_add_no_level():
+    layers = [([AND] * 4, [[0, 1], [2, 3], [4, 5], [6, 7]])]
+    for _ in range(5):  # a chain of inverters and wires on every gate
+        layers.append(([NOT_A, A, NOT_A, A], [[0, 0], [1, 1], [2, 2], [3, 3]]))
+    layers.append(([AND, AND], [[0, 1], [2, 3]]))
+    plan = plan_logic(Netlist.from_layers(8, layers, groups=[[0], [1]]).validate(), 1, 4)
+    assert plan.lut_levels == 1
+
+
+def test_a_stage_cut_never_splits_a_lut():
+    # Depth-4 tree with 2 layers per stage and LUT4: all gates fit in 2 LUT levels = 1 stage.
+    plan = plan_logic(binary_tree(4), 2, 4)
+    assert len(plan.stages) == 1 and plan.delay_bits == 0
+    # With LUT2 the same option gives 2 stages of 2 gate levels each.
+    assert len(plan_logic(binary_tree(4), 2, 2).stages) == 2
+
+
+def check_plan(netlist, plan):
+    """Every gate reads only what its stage has: its input boundary or this stage's gates; every
+    boundary bit is used by the next stage; the last boundary is exactly what the groups read."""
+    made_in = {}
+    for s, stage in enumerate(plan.stages, start=1):
+        assert np.array_equal(stage.inputs, plan.boundaries[s - 1])
+        assert np.array_equal(stage.outputs, plan.boundaries[s])
+        available = set(stage.inputs.tolist())
+        used = set()
+        for layer in stage.gates:
+            reads = layer.inputs[layer.inputs >= 0].tolist()
+            assert set(reads) <= available, f"stage {s} reads a bit it does not have"
+            used |= set(reads)
+            available |= set(layer.ids.tolist())
+            made_in.update(dict.fromkeys(layer.ids.tolist(), s))
+        assert set(stage.outputs.tolist()) <= available
+        used |= set(stage.outputs.tolist())
+        assert set(stage.inputs.tolist()) <= used, f"stage {s} has inputs it does not use"
+    groups = set(np.concatenate([g for g in plan.signals.groups()] + [[]]).astype(int).tolist())
+    assert set(plan.boundaries[-1].tolist()) == groups
+    return made_in
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("layers_per_stage, lut_size", [(0, 4), (1, 2), (1, 4), (2, 6), (3, 4)])
+def test_random_dag_plans_are_consistent(seed, layers_per_stage, lut_size):
+    netlist = random_dag_netlist(np.random.default_rng(seed))
+    plan = plan_logic(netlist, layers_per_stage, lut_size)
+    made_in = check_plan(netlist, plan)
+    for layer in [g for stage in plan.stages for g in stage.gates]:
+        for gate, reads in zip(layer.ids.tolist(), layer.inputs.tolist()):
+            for r in reads:  # stages never go backwards along a wire
+                assert made_in.get(r, 0) <= made_in[gate]
+    if layers_per_stage:
+        assert plan.stage_bits + plan.delay_bits == sum(map(len, plan.boundaries[1:]))
+    else:
+        assert len(plan.stages) <= 1 and plan.stage_bits == plan.delay_bits == 0
+
+
+def test_skip_edges_get_delay_registers():
+    rng = np.random.default_rng(1)
+    netlist = random_netlist(rng, 16, [20, 20, 20, 20, 10], [2, 2, 2, 2, 2], 3, skip_prob=1.0)
+    plan = plan_logic(netlist, 1, 2)
+    check_plan(netlist, plan)
+    made = [set(i for g in stage.gates for i in g.ids.tolist()) for stage in plan.stages]
+    fresh = sum(len(set(b.tolist()) & made[s]) for s, b in enumerate(plan.boundaries[1:]))
+    assert plan.stage_bits == fresh and plan.delay_bits > 0
+
+
+def test_popcount_widths_and_depth_are_exact():
+    pop = Popcount([[0, 1, 2], [3], [], [4, 4, 5, 6, 7]], [0, 5, 2, 0])
+    # class sizes 3, 1 (+5), 0 (+2), 5 (a repeat): depths 2, 1, 0, 3; largest score 6 -> 3 bits
+    assert pop.depth == 3 and pop.width == 3
+    [module] = pop.modules((), 8)
+    assert module.out_width == 4 * 3
+    assert "3'd2" in module.text          # the empty class is its constant
+    assert "+ 3'd5" in module.text        # the offset joins the first sum of level 1
+    assert "c3_1_0 = {1'd0, i[4]} + {1'd0, i[5]}" in module.text   # the repeat is spread
+
+
+def test_registers_hold_only_bits_that_change():
+    # level 1: b0 + b1 + 5 is 5..7, whose bit 2 is always 1; b2 + b3 is 0..2
+    first, second = Popcount([[0, 1, 2, 3]], [5]).modules((1,), 4)
+    assert first.out_width == 2 + 2
+    assert "{1'b1, i[1:0]}" in second.text
+
+
+def test_reduction_cuts():
+    assert reduction_cuts(9, 0) == []
+    assert reduction_cuts(9, 3) == [3, 6]
+    assert reduction_cuts(10, 3) == [3, 6, 9]
+    assert reduction_cuts(0, 2) == []
+
+
+def test_latency_counts_every_register():
+    netlist = binary_tree(6)
+    assert Plan(netlist, layers_per_stage=0, adder_levels_per_stage=0).latency == 2
+    core = Plan(netlist, layers_per_stage=1, adder_levels_per_stage=1, lut_size=2)
+    # input register, 6 gate stages, no popcount/argmax levels (one class of one bit), output
+    assert core.latency == 1 + 6 + 1
+
+
+def test_negative_offsets_make_signed_scores():
+    netlist = Netlist.from_layers(2, [([AND, AND], [[0, 1], [1, 0]])], groups=[[0], [1], []],
+                                  offset=[-3, 0, 1])
+    plan = Plan(netlist)
+    assert plan.score_signed and plan.popcount.base == -3
+    assert plan.score_width == 3   # -3..1 in two's complement
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"layers_per_stage": -1}, "layers per stage"),
+    ({"adder_levels_per_stage": 1.5}, "adder levels"),
+    ({"lut_size": 1}, "LUT size"),
+    ({"lut_size": 7}, "LUT size"),
+])
+def test_bad_options_are_refused(options, message):
+    with pytest.raises(LgcError, match=message):
+        Plan(binary_tree(2), **options)

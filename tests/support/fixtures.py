@@ -1,0 +1,46 @@
+"""The test data: models saved by the upstream libraries (tests/data, see its README) and their
+vectors, and the fixture lists the tests run over."""
+
+import os
+import pathlib
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).parents[2]     # the checkout
+DATA = ROOT / "tests" / "data"
+EXAMPLE = ROOT / "examples" / "digits.pt"     # the shipped example model
+FULL = os.environ.get("LGC_TEST_FULL") == "1"
+
+DIFFLOGIC_FIXTURES = ["difflogic_digits_3x600", "difflogic_digits_cuda_3x1000",
+                      "difflogic_untrained_ties"]
+TORCHLOGIX_FIXTURES = [
+    "torchlogix_dense_raw", "torchlogix_dense_light", "torchlogix_dense_warp",
+    "torchlogix_dense_rank4", "torchlogix_conv_tree", "torchlogix_conv_channels",
+    "torchlogix_dense_learnable", "torchlogix_dense_rank6", "torchlogix_zoo_fixed",
+    "torchlogix_zoo_learnable_thresholds", "torchlogix_conv_mixed"]
+ENCODED = ["torchlogix_zoo_fixed", "torchlogix_zoo_learnable_thresholds", "torchlogix_conv_mixed"]
+SAVED_AS = ["whole", "state_dict"]
+# Thresholds at and around the edges of a byte and of float32 (encoder tests).
+EDGE_THRESHOLDS = [-1e9, -5.5, -1.0, -0.0, 0.0, 1e-7, 0.5, 1.0, 2.0, 2.5, 6.0, 127.5, 128.0, 254.0,
+                   254.99998, 255.0, 255.5, 256.0, 1e9, 0.1 + 0.2, 16.000002]
+
+
+def fixture_path(name, suffix=".pt"):
+    return DATA / f"{name}{suffix}"
+
+
+def fixture_vectors(name):
+    with np.load(fixture_path(name, ".vectors.npz")) as v:
+        return {k: v[k] for k in v.files}
+
+
+def arch_of(name):
+    """The architecture spec file of a fixture's state_dict."""
+    return next(DATA.glob(f"{name}.arch.*"))
+
+
+def model(name, saved_as):
+    """(path, load options) of a fixture saved whole or as a state_dict."""
+    if saved_as == "whole":
+        return fixture_path(name), {}
+    return fixture_path(name, ".state_dict.pt"), {"arch": arch_of(name)}

