@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DOCS_STAMP := $(VENV)/.docs-stamp
+# Both cores; a test file stays on one worker, so its module fixtures are built once.
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20
 
-.PHONY: demo test test-full bench clean
+.PHONY: demo test test-full docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,14 +18,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q --durations=20
+	$(PYTEST)
 
 test-full: $(STAMP)
-	LGC_TEST_FULL=1 $(BIN)/python -m pytest -q --durations=20
+	LGC_TEST_FULL=1 $(PYTEST)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs build --strict --site-dir build/site
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache

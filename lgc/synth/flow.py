@@ -55,7 +55,7 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         # port of every kept module.
         fixed = " -noiopads" if family.name == "gowin" else ""
         with step(times, "yosys"):
-            synth.run("synth", _yosys_script(sources, top,
+            synth.run("synth", yosys_script(sources, top,
                                              f"{family.synth}{fixed} {opts} -top {top}"))
         stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
         cells = parse.cell_counts(stat)
@@ -109,7 +109,7 @@ def check_frequency(freq):
         raise LgcError(f"the clock frequency must be positive, not {freq:g} MHz")
 
 
-def _yosys_script(sources, top, synth_command):
+def yosys_script(sources, top, synth_command):
     lines = [f"read_rtlil {src}" if src.endswith(".il") else f"read_verilog -sv {src}"
              for src in sources]
     # Every block keeps its module, so the report gives resources per block; only the top and

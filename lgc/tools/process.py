@@ -6,6 +6,8 @@ gowin_pack, pyosys) and install their console scripts next to this Python's, so 
 there itself: an installed lgc needs nothing on PATH and no YOSYS variable.
 """
 
+import contextlib
+import fcntl
 import importlib.metadata
 import logging
 import os
@@ -87,6 +89,7 @@ def run(tool, args, cwd, log_name, command=None):
     to cwd/commands.sh, to re-run a step by hand."""
     log_path = os.path.join(cwd, log_name)
     command = [*(command or [executable(tool)]), *map(str, args)]
+    _compiled(command[0])
     log.debug("running %s", " ".join([tool, *map(str, args)]))
     with open(os.path.join(cwd, "commands.sh"), "a") as f:
         f.write(shlex.join(command) + f" > {log_name} 2>&1\n")
@@ -110,3 +113,34 @@ def tail(log_path):
             return f.readlines()[-TAIL_LINES:]
     except OSError:
         return []
+
+
+@contextlib.contextmanager
+def file_lock(path):
+    """Hold an exclusive lock on `path` (created if missing) against other processes."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+_COMPILED = set()
+
+
+def _compiled(program):
+    """A YoWASP tool compiles itself into its cache on its first run (about a minute); first
+    runs that overlap (parallel tests, a sweep's workers) would each compile it and race on the
+    cache file. So the first run in each process is a `--version` made under a lock."""
+    if not os.path.basename(program).startswith("yowasp-") or program in _COMPILED:
+        return
+    import platformdirs  # yowasp-runtime's own way to find its cache
+
+    cache = os.environ.get("YOWASP_CACHE_DIR") or platformdirs.user_cache_dir("YoWASP",
+                                                                             appauthor=False)
+    with file_lock(os.path.join(cache, "lgc-first-run.lock")):
+        subprocess.run([program, "--version"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    _COMPILED.add(program)

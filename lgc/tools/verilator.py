@@ -21,7 +21,7 @@ import time
 import xml.etree.ElementTree
 
 from ..errors import LgcError
-from .process import ToolError, tail
+from .process import ToolError, file_lock, tail
 
 log = logging.getLogger("lgc")
 
@@ -114,19 +114,23 @@ def build(build_dir, sources, top, parameters, opt="O0", defines=None, public=Fa
     start = time.perf_counter()
     runtime = _runtime_cache(opt)
     objects = [os.path.join(runtime, f"{name}.o") for name in _RUNTIME_OBJECTS]
-    with environment(opt, runtime=objects if all(map(os.path.isfile, objects)) else None):
-        runner = _runner()
-        try:
-            runner.build(sources=list(map(str, sources)), hdl_toplevel=top, build_dir=build_dir,
-                         parameters=parameters, defines=defines, build_args=args,
-                         log_file=log_file)
-        except (RuntimeError, SystemExit) as e:
-            raise ToolError("verilator", None, log_file, tail(log_file) or [str(e)],
-                            what="the Verilator build") from None
+    # The first build compiles the runtime and keeps it; builds that start meanwhile (parallel
+    # tests, a sweep's workers) wait for it instead of compiling it too.
+    with contextlib.nullcontext() if os.path.isdir(runtime) else file_lock(f"{runtime}.lock"):
+        cached = all(map(os.path.isfile, objects))
+        with environment(opt, runtime=objects if cached else None):
+            runner = _runner()
+            try:
+                runner.build(sources=list(map(str, sources)), hdl_toplevel=top,
+                             build_dir=build_dir, parameters=parameters, defines=defines,
+                             build_args=args, log_file=log_file)
+            except (RuntimeError, SystemExit) as e:
+                raise ToolError("verilator", None, log_file, tail(log_file) or [str(e)],
+                                what="the Verilator build") from None
+        if not cached:
+            _keep_objects(build_dir, runtime)
     with open(stamp, "w") as f:
         json.dump({"key": key}, f)
-    if not os.path.isdir(runtime):
-        _keep_objects(build_dir, runtime)
     return time.perf_counter() - start, False
 
 

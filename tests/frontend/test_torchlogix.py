@@ -2,6 +2,8 @@
 library's own outputs, the PyTorch reference, hand-computed truth tables, and bad input."""
 
 import json
+import pathlib
+import tempfile
 
 import numpy as np
 import pytest
@@ -15,7 +17,6 @@ from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.reference import reference
 from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import (
-    DATA,
     ENCODED,
     SAVED_AS,
     TORCHLOGIX_FIXTURES,
@@ -163,14 +164,13 @@ def test_warp_sign_follows_the_librarys_float32_order():
     assert _frontend_and_reference(state, spec, x)[0][:, 0].tolist() == [1, 0, 0, 0]
 
 
-def _frontend_and_reference(state, spec, x, tmp=DATA.parent / ".pytest_tmp_model.pt"):
-    torch.save(state, tmp)
-    try:
-        netlist = lgc.load(tmp, arch=spec)
+def _frontend_and_reference(state, spec, x):
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "model.pt"
+        torch.save(state, path)
+        netlist = lgc.load(path, arch=spec)
         scores, _ = netlist.evaluate(x)
-        ref = reference(tmp, bits=x, arch=spec)
-    finally:
-        tmp.unlink()
+        ref = reference(path, bits=x, arch=spec)
     assert np.array_equal(scores, ref.counts)
     return scores, netlist
 

@@ -122,3 +122,17 @@ def save_difflogic_model(path, n_inputs, widths, k=10, tau=1.0, seed=0):
             else:
                 sys.modules[name] = module
     return path
+
+
+def save_lgc_nn_model(path, n_inputs, width, depth, k=10, seed=0):
+    """Write a random lgc.nn model (`depth` LogicLayers of `width` gates, GroupSum(k)) as
+    torch.save(model) does; the seed fixes the weights and the connections."""
+    import torch
+
+    from lgc.nn import GroupSum, LogicLayer
+
+    gen = torch.Generator().manual_seed(seed)
+    dims = [n_inputs] + [width] * depth
+    layers = [LogicLayer(a, b, generator=gen) for a, b in zip(dims, dims[1:])]
+    torch.save(torch.nn.Sequential(*layers, GroupSum(k)).eval(), path)
+    return path
