@@ -32,7 +32,7 @@ test-full: $(STAMP)
 	LGC_TEST_FULL=1 $(PYTEST)
 
 docs: $(DOCS_STAMP)
-	$(BIN)/mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache

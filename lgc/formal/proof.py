@@ -1,5 +1,5 @@
 """The proof behind `lgc verify`: the RTL computes the same scores and class as the unoptimized
-network of the model file, for every input (README, "Formal verification", gives the argument).
+network of the model file, for every input (docs/formal.md gives the argument).
 
 1. The spec: behavioural Verilog written from the model file's gates (spec.py).
 2. The pipeline: the RTL's registers are balanced, L on every path (rtl_structure): at each clock

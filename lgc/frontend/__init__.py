@@ -87,7 +87,7 @@ def state_dict_message(obj):
                 "save the whole model with torch.save(model, PATH) instead")
     if any(archspec.is_torchlogix_key(k) for k in keys):
         return ("this is a state_dict of a torchlogix model, which holds no architecture: give its "
-                "layer stack with arch=SPEC (--arch spec.json; see README), or save the whole model "
+                "layer stack with arch=SPEC (--arch spec.json; see docs/frontends.md), or save the whole model "
                 "with torch.save(model, PATH)")
     return "this is a state_dict, which holds no architecture; save the whole model with torch.save(model, PATH)"
 

@@ -1,6 +1,6 @@
 """The layered netlist: a networkx DAG whose nodes are whole layers of gates held as numpy arrays.
 
-Node attribute `op` (DESIGN.md):
+Node attribute `op` (docs/design.md):
 - "input":    `width`
 - "logic":    `tt` uint64 [n] truth tables, `fanin` int32 [n, k] indices into the layer's input vector
 - "groupsum": `groups` list of int arrays (indices into its input vector), `offset` int64 [k],
@@ -30,7 +30,7 @@ class Netlist:
         """A plain feed-forward netlist: each layer reads only the previous one.
 
         `layers` is a list of (tt, fanin); `groups` a list of index arrays into the last layer (or
-        an int k for DESIGN.md's contiguous groups of equal size).
+        an int k for docs/design.md's contiguous groups of equal size).
         """
         g = nx.DiGraph(name=name, source=dict(source or {}))
         if encoding is not None:

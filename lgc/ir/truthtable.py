@@ -1,8 +1,8 @@
 """Truth-table helpers for gates of arity k (1..6) stored as uint64 words.
 
-Convention (the FPGA LUT INIT convention, DESIGN.md): bit `j` of a gate's table is its output when
-input port `p` carries bit `p` of `j`. For a 2-input gate with ports (A, B), `j = A + 2*B`.
-All helpers work on whole arrays of tables at once.
+Convention (the FPGA LUT INIT convention, docs/design.md): bit `j` of a gate's table is its
+output when input port `p` carries bit `p` of `j`. For a 2-input gate with ports (A, B),
+`j = A + 2*B`. All helpers work on whole arrays of tables at once.
 """
 
 import numpy as np

@@ -3,9 +3,9 @@
     in_valid, in_bits ─▶ input register ─▶ lgc_datapath (gate stages, popcount; text) ─▶
         Argmax (Amaranth) ─▶ output register ─▶ out_valid, out_scores, out_class
 
-Ports (DESIGN.md): `clk`, `rst` (the sync domain), `in_valid`, `in_bits[n_inputs]`, `out_valid`,
-`out_scores` (k fields of `score_width` bits, class 0 in the low bits; two's complement when
-`score_signed`), `out_class`. Inputs and outputs are registered; only the valid chain is reset.
+Ports (docs/design.md): `clk`, `rst` (the sync domain), `in_valid`, `in_bits[n_inputs]`,
+`out_valid`, `out_scores` (k fields of `score_width` bits, class 0 in the low bits; two's
+complement when `score_signed`), `out_class`. Inputs and outputs are registered; only the valid chain is reset.
 `latency` is the number of clock edges from an input to its result; a new input every clock.
 
 The gate and popcount logic is Verilog text (`verilog_files()`), instantiated here; a platform
@@ -26,7 +26,7 @@ from .popcount import Popcount
 from .stages import plan_logic, reduction_cuts
 
 # (1, 1): the highest Fmax and, of the settings that bound the gates' logic depth, the most Fmax
-# per cell on ECP5 (bench/synth_pipelining.py, figures in the README)
+# per cell on ECP5 (python -m bench.synth_pipelining; figures in bench/README.md)
 DEFAULTS = {"layers_per_stage": 1, "adder_levels_per_stage": 1, "lut_size": 4}
 _MAX_PORT_BITS = 65_000  # Amaranth numbers the bits of a port or cell with 16 bits
 

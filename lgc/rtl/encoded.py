@@ -7,7 +7,8 @@ Module `lgc_encoded`, written by `lgc compile` next to `lgc_core` when the netli
 encoding. Ports: `clk`, `rst`, `in_valid`, `in_raw[WIDTH * n_features]` (raw feature f, an
 unsigned integer, in bits [f*WIDTH, (f+1)*WIDTH), features in the encoding's order: torch's
 flatten order of the raw input), `out_valid`, `out_scores`, `out_class` exactly as the core's.
-Latency: the core's plus one clock. The core itself keeps DESIGN.md's ports and can be used alone.
+Latency: the core's plus one clock. The core itself keeps docs/design.md's ports and can be used
+alone.
 """
 
 import numpy as np

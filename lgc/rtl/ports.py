@@ -7,7 +7,7 @@ from amaranth import ClockSignal, Instance, ResetSignal
 
 @dataclasses.dataclass(frozen=True)
 class CorePorts:
-    """DESIGN.md's core ports: `clk`, `rst`, `in_valid`, the input (`in_bits`, or `in_raw` for
+    """docs/design.md's core ports: `clk`, `rst`, `in_valid`, the input (`in_bits`, or `in_raw` for
     the encoded top `lgc_encoded`), `out_valid`, `out_scores`, `out_class`. `n_inputs` is the
     input port's width."""
     n_inputs: int

@@ -15,7 +15,7 @@ PORTS = ("input wire clk, input wire rst, input wire in_valid, input wire [3:0] 
 
 
 def core(tmp_path, body, w=5):
-    """The Module yosys makes of lgc_core with `body`, with DESIGN.md's ports."""
+    """The Module yosys makes of lgc_core with `body`, with docs/design.md's ports."""
     (tmp_path / "core.v").write_text(f"module lgc_core ({PORTS.format(w=w)});\n{body}\nendmodule\n")
     yosys.in_folder(tmp_path, job="verify").run(
         "read", ["read_verilog -sv core.v", "hierarchy -top lgc_core", "proc", "flatten",

@@ -1,4 +1,4 @@
-"""A hand-written stand-in for the compiled core, with DESIGN.md's ports, to test the synthesis
+"""A hand-written stand-in for the compiled core, with docs/design.md's ports, to test the synthesis
 flows and the UART top before (and independently of) the RTL generator.
 
 12 inputs, 3 classes: class c scores the popcount of inputs 4c..4c+3; the class is the lowest
