@@ -1,6 +1,7 @@
 """The two yosys engines side by side on the same designs, in one run: native (pyosys) and wasm
-(YoWASP). Per design and engine, in a fresh process each: the wall time and the peak memory of
-the yosys processes (and ABC's), and the result, which must be the same for both engines.
+(YoWASP). Per design and engine, in a fresh process each: the wall time and the peak resident memory of
+the yosys processes (and ABC's; sampled from /proc every 0.1 s), and the result, which must be the
+same for both engines.
 
 - synth: `synth_ecp5 -nowidelut` of a compiled core for the LFE5U-85F, exactly the script
   `lgc synth --device LFE5U-85F` runs (cells must agree between the engines);
@@ -15,11 +16,12 @@ A --synth/--verify entry is a model file or a gate count (a random model of that
 
 import argparse
 import json
+import os
 import pathlib
-import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from tests.support.models import save_lgc_nn_model
@@ -64,11 +66,46 @@ def verify_one(build, engine):
 
 def child(kind, build, engine):
     """One measurement in this fresh process; prints one JSON line."""
+    peak, done = [0], threading.Event()
+    sampler = threading.Thread(target=_sample_children, args=(peak, done))
+    sampler.start()
     start = time.perf_counter()
-    out = {"synth": synth_one, "verify": verify_one}[kind](build, engine)
+    try:
+        out = {"synth": synth_one, "verify": verify_one}[kind](build, engine)
+    finally:
+        done.set()
+        sampler.join()
     out["wall"] = round(time.perf_counter() - start, 1)
-    out["peak_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    out["peak_mib"] = round(peak[0] / 1024)
     print(json.dumps(out), flush=True)
+
+
+def _sample_children(peak, done):
+    """The largest resident set (KiB) any descendant of this process reaches. (The kernel's
+    ru_maxrss of children would count this Python's own memory, copied at fork.)"""
+    me = os.getpid()
+    while not done.wait(0.1):
+        parents = {}
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    parents[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        for pid in parents:
+            ancestor = parents.get(pid)
+            while ancestor and ancestor != me:
+                ancestor = parents.get(ancestor)
+            if ancestor == me:
+                peak[0] = max(peak[0], _rss_kib(pid))
+
+
+def _rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
 
 
 def measure(kind, build, engine, limit):
