@@ -8,7 +8,7 @@ into its own table (its port complemented). A group bit that is a wire reads the
 (possibly from layers back: a skip connection, recorded as a graph edge). A group bit that is an
 inverter of gate P reads P itself when no group reads P uninverted: P's table is complemented and
 every gate reading P gets that input complemented back, so all other values stay as they were
-(DESIGN's "fold it into the producer"; this also covers a P read by other gates). Otherwise, or
+(the inversion folds into the producer; this also covers a P read by other gates). Otherwise, or
 when P is an input bit, the group keeps its inverter: groups stay plain popcounts.
 """
 
