@@ -64,6 +64,7 @@ def summary(core, files):
                                              range(len(popcount_levels) - 1)]
         + ([sum(popcount_levels)] if plan.register_scores else [])
         + [sum(popcount_levels) + c for c in plan.argmax_cuts],
+        "argmax_split_levels": plan.argmax_split,
         "registers": plan.registers(),
         "luts_estimate": plan.estimated_luts(),
         "gate_arities": plan.gate_arities(),

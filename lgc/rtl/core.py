@@ -66,13 +66,16 @@ class Plan:
         self.popcount = _popcount(netlist, levels)
         self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
         self.class_width = max(1, argmax_depth(self.n_classes))
+        # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
+        self._size = (gate_luts(levels, None, lut_size)
+                      + 2 * sum(len(g) for g in self.popcount.groups))
         if target_mhz is None or adder_levels_per_stage is not None:
             self._fixed(netlist, levels, lut_size)
         else:
             self._timed(netlist, levels, lut_size)
         self.latency = (2 + sum(stage.registered for stage in self.logic.stages)
                         + sum(m.registered for m in self.popcount_modules())
-                        + len(self.argmax_cuts))
+                        + len(self.argmax_cuts) + len(self.argmax_split))
         if max(self.n_inputs, self.n_classes * self.score_width) > _MAX_PORT_BITS:
             raise LgcError(f"the core's ports would be wider than {_MAX_PORT_BITS} bits "
                            f"({self.n_inputs} inputs, {self.n_classes} classes x "
@@ -89,6 +92,7 @@ class Plan:
         self.schedule = self.popcount.binary_schedule([c for c in cuts if c < self.popcount.depth])
         self.register_scores = self.popcount.depth in cuts
         self.argmax_cuts = [c - self.popcount.depth for c in cuts if c > self.popcount.depth]
+        self.argmax_split = []
 
     def _timed(self, netlist, levels, lut_size):
         """Registers only where a path would exceed the period: the gate stages hold as many LUT
@@ -103,22 +107,22 @@ class Plan:
             if schedule is None:
                 continue
             sums = schedule_sums(self.popcount, schedule)
-            scores, cuts = self._argmax_cuts(budget, self._popcount_paths(sums)[-1])
+            scores, cuts, split = self._argmax_plan(budget, self._popcount_paths(sums)[-1])
             registers = (logic.stage_bits + logic.delay_bits + sum(bits for _, bits in sums[:-1])
-                         + scores * k * w + sum(argmax_registers(k, w, cuts)))
-            key = (registers, len(schedule) + len(cuts))
+                         + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
+            key = (registers, len(schedule) + scores + len(cuts) + len(split))
             if best is None or key < best[0]:
-                best = key, logic, schedule, scores, cuts
+                best = key, logic, schedule, (scores, cuts, split)
         if best is None:
             raise LgcError(self._beyond())
-        _, self.logic, self.schedule, scores, self.argmax_cuts = best
+        _, self.logic, self.schedule, (scores, self.argmax_cuts, self.argmax_split) = best
         self.register_scores = bool(scores)
 
     def _timed_logic(self, netlist, levels, lut_size):
         """Gate plans for the target: (plan, ns its last stage leaves for the first sums when
         they share it, else the whole budget), for every way to share it."""
         budget = self.delays.budget(self.target_mhz)
-        per_stage = math.floor(budget / self.delays.lut_level)
+        per_stage = math.floor(budget / self.gate_level)
         if per_stage < 1:
             raise LgcError(self._beyond())
         fixed = self.options["layers_per_stage"]
@@ -134,28 +138,55 @@ class Plan:
             cuts = fewest_bits_cuts(crossing, levels.depth, per_stage, last)
             logic = plan_logic(netlist, None, lut_size, cuts, False, levels)
             held = logic.stages[-1].levels if logic.stages else 0
-            plans.append((logic, budget - self.delays.lut_path(held)))
+            plans.append((logic, budget - held * self.gate_level))
             if not levels.depth:
                 break
         return plans
 
-    def _argmax_cuts(self, budget, last_popcount_path):
-        """(register the scores before the argmax: 0/1, argmax levels after which a register
-        sits): as many comparator levels per stage as fit."""
-        depth = argmax_depth(self.n_classes)
-        step = self.delays.compare_path(self.score_width)
-        if depth and step > budget:
+    def _argmax_plan(self, budget, used):
+        """(register the scores first: 0/1, levels after which a register sits, levels with a
+        register between compare and select), placed greedily after `used` ns of the last
+        popcount stage: a level joins the stage it fits in, else the next one; a level longer
+        than a stage is split."""
+        depth, c, s = argmax_depth(self.n_classes), self._compare, self.delays.select_path
+        if depth and max(c, s) > budget:
             raise LgcError(self._beyond())
-        available, scores, cuts = budget - last_popcount_path, 0, []
+        scores, cuts, split = 0, [], []
         for level in range(1, depth + 1):
-            if step > available:
-                if level == 1:
-                    scores = 1
-                else:
-                    cuts.append(level - 1)
-                available = budget
-            available -= step
-        return scores, cuts
+            if used + c + s <= budget:
+                used += c + s
+                continue
+            if c + s <= budget or used + c > budget:   # a register before this level
+                scores, cuts = (1, cuts) if level == 1 else (scores, cuts + [level - 1])
+                used = 0
+            if used + c + s <= budget:
+                used += c + s
+            else:
+                split.append(level)
+                used = s
+        return scores, cuts, split
+
+    def _argmax_paths(self, used):
+        """ns of the stage the argmax starts in (`used` ns by the popcount before), then of
+        every argmax stage after a register."""
+        paths, c, s = [], self._compare, self.delays.select_path
+        if self.register_scores:
+            paths.append(used)
+            used = 0
+        for level in range(1, argmax_depth(self.n_classes) + 1):
+            if level in self.argmax_split:
+                paths.append(used + c)
+                used = s
+            else:
+                used += c + s
+            if level in self.argmax_cuts:
+                paths.append(used)
+                used = 0
+        return paths + [used]
+
+    @property
+    def _compare(self):
+        return self.delays.compare_path(self.score_width)
 
     def _popcount_paths(self, sums):
         paths = [max([0.0] + [self.delays.sum_path(*x) for x in made]) for made, _ in sums]
@@ -163,13 +194,18 @@ class Plan:
             paths[-1] += self.delays.sum_path(2, self.score_width, self.score_width)
         return paths
 
+    @property
+    def gate_level(self):
+        """Predicted ns of one LUT level of this core's gates."""
+        return self.delays.gate_level(self._size)
+
     def _beyond(self):
         d = self.delays
-        fastest = 1e3 / d.period(max(d.lut_level, d.compare_path(self.score_width)
-                                     if self.n_classes > 1 else 0))
+        fastest = 1e3 / d.period(max(self.gate_level, d.sum_path(2, 1, 2),
+                                     self._compare if self.n_classes > 1 else 0))
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "
-                f"(at most about {fastest:.0f} MHz: a stage holds at least one LUT level, a "
-                "comparator and a two-operand sum); choose a lower --target-mhz")
+                f"(at most about {fastest:.0f} MHz: a stage holds at least one LUT level of "
+                "gates, a comparison, a two-operand sum); choose a lower --target-mhz")
 
     def stage_paths(self):
         """Predicted ns of every stage's logic and routing (register to register), in order:
@@ -178,16 +214,12 @@ class Plan:
         d = self.delays
         if d is None:
             return None
-        gates = [d.lut_path(stage.levels) for stage in self.logic.stages]
+        gates = [stage.levels * self.gate_level for stage in self.logic.stages]
         pops = self._popcount_paths(schedule_sums(self.popcount, self.schedule))
         if self.logic.stages and not self.logic.stages[-1].registered:
             pops[0] += gates.pop()
-        step = d.compare_path(self.score_width)
-        depth = argmax_depth(self.n_classes)
-        bounds = [0] + self.argmax_cuts + [depth]
-        argmax = [step * (hi - lo) for lo, hi in zip(bounds, bounds[1:])]
-        if not self.register_scores and argmax:
-            pops[-1] += argmax.pop(0)
+        argmax = self._argmax_paths(pops[-1])
+        pops[-1] = argmax.pop(0)
         return {"gates": gates, "popcount": pops, "argmax": argmax}
 
     def timing(self):
@@ -244,7 +276,7 @@ class Plan:
         popcount's, the argmax's, and the core's own (input, output, valid chain)."""
         k, w = self.n_classes, self.score_width
         registered = [m for m in self.popcount_modules() if m.registered]
-        arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts)
+        arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts, self.argmax_split)
         logic = self.logic
         inputs, outputs = len(logic.boundaries[0]), k * w + self.class_width
         data = (inputs + logic.stage_bits + sum(m.fresh_bits for m in registered) + arg_fresh
@@ -322,7 +354,8 @@ class Core(wiring.Component):
         # submodules get no reset port they would not use.
         m.domains.data = data = ClockDomain("data", reset_less=True, local=True)
         m.d.comb += data.clk.eq(ClockSignal("sync"))
-        argmax = Argmax(plan.n_classes, plan.score_width, plan.argmax_cuts, plan.score_signed)
+        argmax = Argmax(plan.n_classes, plan.score_width, plan.argmax_cuts, plan.score_signed,
+                        plan.argmax_split)
         m.submodules.argmax = DomainRenamer("data")(argmax)
         m.d.comb += argmax.scores.eq(scores)
 

@@ -28,7 +28,7 @@ assert all(_LUT_SUM_LUTS[w].keys() == _LUT_SUM_LEVELS[w].keys() for w in _LUT_SU
 
 
 def gate_luts(levels, logic, lut_size):
-    """LUTs of the gate stages."""
+    """LUTs of the gate stages (of a LogicPlan `logic`, or before one)."""
     ids = np.concatenate([layer.ids for layer in levels.layers] + [np.zeros(0, np.int64)])
     gate = np.zeros(levels.signals.count, dtype=bool)
     gate[ids] = True
@@ -42,7 +42,9 @@ def gate_luts(levels, logic, lut_size):
         inputs = layer.inputs[wide]
         root[inputs[inputs >= 0]] = True
         extra += int((-(-(reads[wide] - 1) // (lut_size - 1)) - 1).sum())
-    for bound in logic.boundaries[1:]:
+    bounds = logic.boundaries[1:] if logic is not None else \
+        [np.flatnonzero(levels.alive & (levels.read == levels.depth + 1))]
+    for bound in bounds:   # registered (without a plan: the GroupSum's bits only)
         root[bound] = True
     return int((root & gate).sum()) + extra
 

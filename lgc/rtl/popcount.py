@@ -10,10 +10,11 @@ sums. Every sum is exactly as wide as its largest value. A schedule comes from s
 clock target (the widest sums the delay model lets into each stage) or from fixed cuts in a
 binary adder tree (`binary_schedule`: a stage of d tree levels adds 2**d operands).
 
-The class's constant (its offset) joins its first sum. A bit that appears twice in a group is
+The class's constant (its offset) joins its sum in the last stage (earlier, it would make the
+first sums wider and slower, and the registers after them hold its fixed bits). A bit that appears twice in a group is
 added twice (repeats are spread over different sums first). A register holds only the bits of a
-sum that can change (the constant puts fixed high bits into the first sums): every value keeps
-its range, lo..top a step apart, and the next module writes its fixed bits as constants. The
+sum that can change (a bit added to itself has a fixed low bit): every value keeps its range,
+lo..top a step apart, and the next module writes its fixed bits as constants. The
 last module's output is the scores vector: k fields of `width` bits, class 0 in the low bits.
 
 Offsets may be negative. The trees then count from `base` (the lowest offset) up, with
@@ -128,7 +129,8 @@ class Popcount:
         for j, stage in enumerate(schedule, start=1):
             lines = []
             for c, sizes in enumerate(stage):
-                ops[c] = _stage(ops[c], sizes, self.consts[c] if j == 1 else 0, f"c{c}_{j}",
+                ops[c] = _stage(ops[c], sizes, self.consts[c] if j == len(schedule) else 0,
+                                f"c{c}_{j}",
                                 lines)
             last = j == len(schedule)
             if last:

@@ -217,7 +217,8 @@ def timed_schedule(popcount, delays, budget, first_budget):
                     if s == 0 and rows >= 3:
                         rows = (1 << ((rows + 1).bit_length() - 1)) - 1
                 stage.append(even_sizes(n, -(-n // rows)))
-                current[c], _ = _sums(class_tops, stage[-1], popcount.consts[c] if s == 0 else 0)
+                current[c], _ = _sums(class_tops, stage[-1],
+                                      popcount.consts[c] if s == stages - 1 else 0)
             schedule.append(stage)
         if all(len(t) <= 1 for t in current):
             return schedule
@@ -232,7 +233,8 @@ def schedule_sums(popcount, schedule):
     for s, stage in enumerate(schedule):
         sums = []
         for c, sizes in enumerate(stage):
-            tops[c], made = _sums(tops[c], sizes, popcount.consts[c] if s == 0 else 0)
+            tops[c], made = _sums(tops[c], sizes,
+                                   popcount.consts[c] if s == len(schedule) - 1 else 0)
             sums += made
         out.append((sums, sum(t.bit_length() for class_tops in tops for t in class_tops)))
     return out

@@ -5,6 +5,9 @@ paths lgc's cores are made of.
 A stage is the logic between two registers. Its delay is the register's clock-to-out, then for
 every LUT level a routed net into the LUT and the LUT itself, and for a carry chain a net into it,
 its entry, a step per bit and its exit; the last hop into the next register counts in `setup`.
+The gates' nets are longer than the popcount's and argmax's: trained networks wire each gate to
+inputs anywhere in the previous layer (and the input bits fan out to the whole first layer), so
+their nets span the core, and grow with it: `net + net_spread * sqrt(core LUTs / 1000)`.
 The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
 sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
 when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
@@ -22,6 +25,7 @@ class Delays:
     setup: float          # register setup, with the last hop into it
     lut: float            # one LUT
     net: float            # one routed connection into a LUT or a carry chain
+    net_spread: float     # more per gate net, per sqrt(1000 LUTs) of the core
     carry_in: float       # entering a carry chain
     carry_bit: float      # one bit along it
     carry_out: float      # leaving it
@@ -30,6 +34,10 @@ class Delays:
     @property
     def lut_level(self):
         return self.net + self.lut
+
+    def gate_level(self, core_luts):
+        """One LUT level of gates in a core of about `core_luts` LUTs."""
+        return self.lut_level + self.net_spread * (max(core_luts, 0) / 1000) ** 0.5
 
     def budget(self, target_mhz):
         """ns of logic and routing a stage may hold at this clock."""
@@ -54,11 +62,14 @@ class Delays:
         return self.lut_path(compressor_rounds(rows)) + self.carry_path(result_width)
 
     def compare_path(self, width):
-        """a > b of two `width`-bit scores (a carry chain, or LUTs when narrow) and the select
-        that follows it."""
-        compare = (self.lut_path(1 + (width > 2)) if width <= self.lut_adder_bits
-                   else self.carry_path(width))
-        return compare + self.lut_level
+        """a > b of two `width`-bit scores: a carry chain, or LUTs when narrow."""
+        return (self.lut_path(1 + (width > 2)) if width <= self.lut_adder_bits
+                else self.carry_path(width))
+
+    @property
+    def select_path(self):
+        """The select after a comparison: a LUT level (its net fans out to every bit selected)."""
+        return self.lut_level
 
 
 def compressor_rounds(rows):

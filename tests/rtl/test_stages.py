@@ -113,10 +113,16 @@ def test_popcount_widths_and_depth_are_exact():
 
 
 def test_registers_hold_only_bits_that_change():
-    # level 1: b0 + b1 + 5 is 5..7, whose bit 2 is always 1; b2 + b3 is 0..2
+    # level 1: b0 + b0 is 0 or 2, whose bit 0 is always 0: one register bit per sum
+    first, second = Popcount([[0, 0, 0, 0]], [0]).modules((1,), 1)
+    assert first.out_width == 2
+    assert "{i[0], 1'b0}" in second.text and "{i[1], 1'b0}" in second.text
+
+
+def test_offsets_join_the_last_stage():
     first, second = Popcount([[0, 1, 2, 3]], [5]).modules((1,), 4)
-    assert first.out_width == 2 + 2
-    assert "{1'b1, i[1:0]}" in second.text
+    assert "'d5" not in first.text and first.out_width == 4
+    assert "c0_2_0 = {2'd0, i[1:0]} + {2'd0, i[3:2]} + 4'd5;" in second.text
 
 
 def test_reduction_cuts():
