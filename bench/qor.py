@@ -22,7 +22,6 @@ import json
 import pathlib
 import re
 import statistics
-import subprocess
 import tempfile
 import time
 

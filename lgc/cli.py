@@ -158,11 +158,13 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size)
     rtl, regs = report["rtl"], report["rtl"]["registers"]
-    stages = rtl["gate_stages"]
+    stages, registered = len(rtl["gate_stage_levels"]), rtl["gate_stages"]
     click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
-               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels "
-               + (f"in {stages} stage{'s' * (stages != 1)}" if stages else "unregistered")
-               + f", latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
+               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels in {stages} "
+               f"stage{'s' * (stages != 1)}"
+               + ("" if registered == stages else " (the last without a register: the first "
+                  "sums share its clock)" if registered else ", unregistered")
+               + f"; latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
                f"data, {regs['delay']} delay, {regs['valid']} valid)")
     timing = rtl.get("timing")
     if timing:

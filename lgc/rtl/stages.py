@@ -21,7 +21,6 @@ sum adds, per class) and the argmax levels after which a register sits.
 """
 
 import dataclasses
-import math
 
 import numpy as np
 
