@@ -125,13 +125,17 @@ def _echo_passes(stats):
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
               help="Build directory (default: build/<model stem>).")
 @click.option("--board", help="Also write the UART board top and constraints for this board "
-              "(lgc boards lists them); lgc synth then builds for it.")
+              "(lgc boards lists them); lgc synth then builds for it. The core must fit it.")
+@click.option("--device", help="The FPGA the core is meant for (e.g. LFE5U-85F): its family's "
+              "delay model places the registers, and the core must fit it.")
+@click.option("--target-mhz", type=float, help="Clock the core is pipelined for: registers go "
+              "only where a path would exceed the period (default: the board's clock, else the "
+              "family's default target).")
 @click.option("--layers-per-stage", type=click.IntRange(min=0),
-              default=RTL_DEFAULTS["layers_per_stage"], show_default=True,
-              help="LUT levels of gates between pipeline registers (0: no registers).")
+              help="Fixed instead: LUT levels of gates between pipeline registers (0: none).")
 @click.option("--adder-levels-per-stage", type=click.IntRange(min=0),
-              default=RTL_DEFAULTS["adder_levels_per_stage"], show_default=True,
-              help="Popcount/argmax tree levels between pipeline registers (0: none).")
+              help="Fixed instead: popcount/argmax tree levels between pipeline registers (a "
+              "stage of M levels adds 2**M operands per sum; 0: no registers).")
 @click.option("--lut-size", type=click.IntRange(2, 6), default=RTL_DEFAULTS["lut_size"],
               show_default=True,
               help="Inputs per LUT of the target: gates are packed into cones this wide.")
@@ -141,24 +145,36 @@ def _echo_passes(stats):
 @click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
-def compile_(model, out_dir, board, layers_per_stage, adder_levels_per_stage, lut_size, no_opt,
-             passes, no_verify, vectors_path, load_options):
+def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_levels_per_stage,
+             lut_size, no_opt, passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
 
     report = compile_model(
-        model, out_dir, board=board, load_options=load_options, optimize=not no_opt, passes=passes,
-        verify=not no_verify, vectors=load_vectors(vectors_path) if vectors_path else None,
+        model, out_dir, board=board, device=device, target_mhz=target_mhz,
+        load_options=load_options, optimize=not no_opt, passes=passes, verify=not no_verify,
+        vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size)
     rtl, regs = report["rtl"], report["rtl"]["registers"]
-    stages = rtl["gate_stages"]
+    stages, registered = len(rtl["gate_stage_levels"]), rtl["gate_stages"]
     click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
-               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels "
-               + (f"in {stages} stage{'s' * (stages != 1)}" if stages else "unregistered")
-               + f", latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
+               f"after the passes; {rtl['lut_levels']} LUT{rtl['lut_size']} levels in {stages} "
+               f"stage{'s' * (stages != 1)}"
+               + ("" if registered == stages else " (the last without a register: the first "
+                  "sums share its clock)" if registered else ", unregistered")
+               + f"; latency {rtl['latency']} clocks, {regs['total']} flip-flops ({regs['data']} "
                f"data, {regs['delay']} delay, {regs['valid']} valid)")
+    timing = rtl.get("timing")
+    if timing:
+        click.echo(f"clock target {timing['target_mhz']:g} MHz: predicted critical path "
+                   f"{timing['predicted_critical_ns']:g} ns ({timing['predicted_mhz']:g} MHz, "
+                   f"{timing['critical_stage']})")
+    if "fit" in rtl:
+        fit = rtl["fit"]
+        click.echo(f"fits {fit['device']}: {fit['ffs']:,} of {fit['ffs_available']:,} flip-flops, "
+                   f"about {fit['luts_estimate']:,} of {fit['luts_available']:,} LUTs")
     if "encoder" in rtl:
         enc = rtl["encoder"]
         click.echo(f"input encoder: {enc['top']} takes {enc['n_features']} raw features of "

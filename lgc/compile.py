@@ -1,9 +1,13 @@
 """`lgc compile`: a model file -> a build directory (netlist, Verilog, model copy, report.json).
 
-    load (frontend) -> optimize (passes, verified) -> rtl -> save [-> board top, for a board]
+    load (frontend) -> optimize (passes, verified) -> rtl -> fit -> save [-> board top]
 
-With a board, the UART board top and the board's constraints go into DIR/board/ and report.json
-records the board, so `lgc synth DIR` builds for it without being told again.
+The core is pipelined for a clock target (`target_mhz`) with the delay model of the family it is
+meant for: the board's, the device's, else ECP5's; by default the board's clock, else the
+family's default target. With a board or a device, the core must fit it (fit.py): flip-flops
+counted exactly, LUTs estimated. With a board, the UART board top and the board's constraints go
+into DIR/board/ and report.json records the board, so `lgc synth DIR` builds for it without
+being told again.
 
 The directory is written next to its final place and renamed into it only when every step has
 succeeded, so a failed compile leaves the previous build (or nothing) behind, never a report that
@@ -29,19 +33,28 @@ def default_dir(model):
     return os.path.join("build", os.path.splitext(os.path.basename(model))[0])
 
 
-def compile_model(model, out_dir=None, *, board=None, load_options=None, optimize=True,
-                  passes=None, verify=True, vectors=None, **rtl_options):
+def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=None,
+                  load_options=None, optimize=True, passes=None, verify=True, vectors=None,
+                  **rtl_options):
     """Compile `model` into `out_dir` (default build/<model stem>); returns the report.
 
-    board: a board name (lgc boards) to write the board top for; load_options: keywords of
-    lgc.load; optimize/passes/verify/vectors: as run_pipeline (the passes to run, checking the
-    scores after each on `vectors` plus random ones); rtl_options: as lgc.rtl.generate."""
+    board: a board name (lgc boards) to write the board top for, device: an FPGA (lgc.synth
+    .devices) the core must fit; target_mhz: the clock the core is pipelined for (see above);
+    load_options: keywords of lgc.load; optimize/passes/verify/vectors: as run_pipeline (the
+    passes to run, checking the scores after each on `vectors` plus random ones); rtl_options:
+    as lgc.rtl.generate (layers_per_stage, adder_levels_per_stage, lut_size)."""
     from .deploy.board_build import write_board_top
     from .deploy.boards import load_board
     from .passes import run_pipeline
     from .rtl import generate
+    from .synth.devices import find_device
+    from .synth.fit import check_fit, clock_target
 
+    if board is not None and device is not None:
+        raise LgcError("give a board or a device, not both")
     board = load_board(board) if board is not None else None   # before any work: a typo is cheap
+    part = board.device() if board else find_device(device) if device else None
+    target = clock_target(part, board, target_mhz, rtl_options)
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"
@@ -59,14 +72,20 @@ def compile_model(model, out_dir=None, *, board=None, load_options=None, optimiz
         else:
             pass_stats = {"passes": [], "skipped": "--no-opt"}
         with step(times, "rtl"):
-            _, rtl = generate(netlist, build.file("rtl"), **rtl_options)
+            clock = {k: target[k] for k in ("target_mhz", "delays") if k in target}
+            core, rtl = generate(netlist, build.file("rtl"), **clock, **rtl_options)
+        if rtl["timing"]:
+            rtl["timing"]["family"] = target["family"]
+        if part:
+            with step(times, "fit"):
+                rtl["fit"] = check_fit(core, part, board, netlist, target, rtl_options)
         with step(times, "save"):
             netlist.save(build.netlist_path)
             shutil.copyfile(model, build.model_path)
         build.update_report(model=model_summary, passes=pass_stats, rtl=rtl)
         if board:
             with step(times, "board top"):
-                build.update_report(board=write_board_top(build, board))
+                build.update_report(board=write_board_top(build, board, target_mhz))
         report = build.update_report(steps=times)
         _replace(tmp, out_dir)
     except BaseException:

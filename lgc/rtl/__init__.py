@@ -40,6 +40,7 @@ def generate(netlist, out_dir, **options):
 
 def summary(core, files):
     plan = core.plan
+    popcount_levels = plan.popcount_levels
     return {
         "top": TOP,
         "files": files,
@@ -52,11 +53,20 @@ def summary(core, files):
         "gates": plan.netlist.gate_count(),
         "live_gates": plan.logic.live_gates,
         "lut_levels": plan.logic.lut_levels,
-        "gate_stages": len(plan.logic.stages) if plan.logic.registered else 0,
-        "popcount_levels": plan.popcount.depth,
+        "gate_stages": sum(stage.registered for stage in plan.logic.stages),
+        "gate_stage_levels": [stage.levels for stage in plan.logic.stages],
+        "gate_cuts": plan.logic.cuts,
+        "popcount_levels": sum(popcount_levels),
+        "popcount_stages": len(plan.schedule),
+        "popcount_sums": [sorted({n for sizes in stage for n in sizes}) for stage in plan.schedule],
         "argmax_levels": argmax_depth(plan.n_classes),
-        "reduction_registers_after_levels": list(plan.popcount_cuts)
-        + ([plan.popcount.depth] if plan.register_scores else [])
-        + [plan.popcount.depth + c for c in plan.argmax_cuts],
+        "reduction_registers_after_levels": [sum(popcount_levels[:j + 1]) for j in
+                                             range(len(popcount_levels) - 1)]
+        + ([sum(popcount_levels)] if plan.register_scores else [])
+        + [sum(popcount_levels) + c for c in plan.argmax_cuts],
+        "argmax_split_levels": plan.argmax_split,
         "registers": plan.registers(),
+        "luts_estimate": plan.estimated_luts(),
+        "gate_arities": plan.gate_arities(),
+        "timing": plan.timing(),
     }

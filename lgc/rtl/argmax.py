@@ -10,14 +10,16 @@ class Argmax(wiring.Component):
 
     Each comparator keeps its left (lower-index) operand unless the right one is strictly larger,
     so among equal scores the lowest class wins; scores are two's complement when `signed`. A
-    register follows every comparator level listed in `cuts` (1-based); the scores ride along
-    through the same registers and leave with their class.
+    register follows every comparator level listed in `cuts` (1-based), and at the levels in
+    `split` a register also sits between the compare and the select (the comparison's result and
+    both candidates); the scores ride along through the same registers and leave with their class.
     """
 
-    def __init__(self, n_classes, width, cuts, signed=False):
+    def __init__(self, n_classes, width, cuts, signed=False, split=()):
         self.n_classes, self.width, self.signed = n_classes, width, signed
         self.depth = argmax_depth(n_classes)
         self.cuts = sorted(c for c in cuts if 0 < c < self.depth)
+        self.split = sorted(c for c in split if 0 < c <= self.depth)
         self.index_width = max(1, self.depth)
         super().__init__({"scores": In(n_classes * width), "index": Out(self.index_width),
                           "scores_out": Out(n_classes * width)})
@@ -30,26 +32,39 @@ class Argmax(wiring.Component):
         # class is a constant, so only those l bits are compared, muxed and registered.
         nodes = [(self._field(scores, c), Const(0, 0), c) for c in range(self.n_classes)]
         for level in range(1, self.depth + 1):
+            pairs = [(nodes[j], nodes[j + 1]) for j in range(0, len(nodes) - 1, 2)]
+            odd = nodes[-1:] if len(nodes) % 2 else []
+            rights = []
+            for j, ((ls, _, _), (rs, _, _)) in enumerate(pairs):
+                right = Signal(name=f"right_{level}_{j}")
+                m.d.comb += right.eq(rs > ls)
+                rights.append(right)
+            if level in self.split:   # compare here, select after the register
+                scores = self._delay(m, scores, f"scores_{level}c")
+                rights = [self._delay(m, r, f"right_{level}_{j}_q") for j, r in enumerate(rights)]
+                pairs = [(self._register(m, a, scores, f"{level}c", 2 * j),
+                          self._register(m, b, scores, f"{level}c", 2 * j + 1))
+                         for j, (a, b) in enumerate(pairs)]
+                odd = [self._register(m, node, scores, f"{level}c", 2 * len(pairs))
+                       for node in odd]
             merged = []
-            for j in range(0, len(nodes), 2):
-                if j + 1 == len(nodes):
-                    merged.append(nodes[j])
-                    continue
-                (ls, li, _), (rs, ri, _) = nodes[j], nodes[j + 1]
-                right = Signal(name=f"right_{level}_{j // 2}")
-                score = Signal(self._shape, name=f"score_{level}_{j // 2}")
-                index = Signal(level, name=f"index_{level}_{j // 2}")
-                m.d.comb += [right.eq(rs > ls), score.eq(Mux(right, rs, ls)),
+            for j, (((ls, li, _), (rs, ri, _)), right) in enumerate(zip(pairs, rights)):
+                score = Signal(self._shape, name=f"score_{level}_{j}")
+                index = Signal(level, name=f"index_{level}_{j}")
+                m.d.comb += [score.eq(Mux(right, rs, ls)),
                              index.eq(Mux(right, Cat(ri, Const(0, level - 1 - len(ri)), 1), li))]
                 merged.append((score, index, None))
-            nodes = merged
+            nodes = merged + odd
             if level in self.cuts:
-                delayed = Signal(len(scores), name=f"scores_{level}", reset_less=True)
-                m.d.sync += delayed.eq(scores)
-                scores = delayed
+                scores = self._delay(m, scores, f"scores_{level}")
                 nodes = [self._register(m, node, scores, level, j) for j, node in enumerate(nodes)]
         m.d.comb += [self.index.eq(nodes[0][1]), self.scores_out.eq(scores)]
         return m
+
+    def _delay(self, m, value, name):
+        delayed = Signal(len(value), name=name, reset_less=True)
+        m.d.sync += delayed.eq(value)
+        return delayed
 
     def _register(self, m, node, scores, level, j):
         score, index, leaf = node
@@ -73,14 +88,17 @@ def argmax_depth(n_classes):
     return (n_classes - 1).bit_length()
 
 
-def argmax_registers(n_classes, width, cuts):
+def argmax_registers(n_classes, width, cuts, split=()):
     """(register bits of comparator results, of carried scores) of an Argmax with these cuts."""
     depth = argmax_depth(n_classes)
     cuts = [c for c in cuts if 0 < c < depth]
+    split = [c for c in split if 0 < c <= depth]
     # a node: the level that made it (its index bits); 0 for an untouched input score
     nodes, fresh = [0] * n_classes, 0
     for level in range(1, depth + 1):
+        if level in split:   # the comparisons' results and both candidates of each
+            fresh += len(nodes) // 2 + sum(width + made for made in nodes if made)
         nodes = [nodes[j] if j + 1 == len(nodes) else level for j in range(0, len(nodes), 2)]
         if level in cuts:
             fresh += sum(width + made for made in nodes if made)
-    return fresh, len(cuts) * n_classes * width
+    return fresh, (len(cuts) + len(split)) * n_classes * width

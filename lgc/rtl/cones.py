@@ -18,7 +18,9 @@ _ENUMERATE_UP_TO = 4   # input count up to which every absorb/leaf combination i
 
 
 def lut_levels(signals, layers, lut_size):
-    """int32 [signals.count]: the LUT level of every gate (input bits are level 0)."""
+    """The LUT level of every gate (input bits are level 0), int32 [signals.count], and each
+    gate's cone: the ids of its leaves, int32 [signals.count, K] (-1: none; all -1 for a gate
+    too wide for one LUT, whose inputs are its leaves)."""
     k_lut = int(lut_size)
     level = np.zeros(signals.count, dtype=np.int32)
     cone = np.full((signals.count, k_lut), -1, dtype=np.int32)
@@ -28,7 +30,7 @@ def lut_levels(signals, layers, lut_size):
             ids = layer.ids[lo:lo + _CHUNK]
             lv, cn, ab = _cones(layer.inputs[lo:lo + _CHUNK], level, cone, absorbable, k_lut)
             level[ids], cone[ids], absorbable[ids] = lv, cn, ab
-    return level
+    return level, cone
 
 
 def _cones(inputs, level, cone, absorbable, k_lut):

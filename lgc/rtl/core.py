@@ -13,6 +13,9 @@ build adds those files next to the core (Amaranth elaborates the rest). `Plan` h
 of a core without building it.
 """
 
+import dataclasses
+import math
+
 import numpy as np
 from amaranth import Cat, ClockDomain, ClockSignal, DomainRenamer, Instance, Module, Signal
 from amaranth.lib import wiring
@@ -22,55 +25,250 @@ from ..errors import LgcError
 from ..ir.truthtable import MAX_ARITY
 from .argmax import Argmax, argmax_depth, argmax_registers
 from .datapath import datapath_files
+from .estimate import argmax_luts, gate_luts, popcount_luts
 from .popcount import Popcount
-from .stages import plan_logic, reduction_cuts
+from .stages import (
+    crossings,
+    fewest_bits_cuts,
+    gate_levels,
+    plan_logic,
+    reduction_cuts,
+    schedule_sums,
+    timed_schedule,
+)
+from .timing import Delays
 
-# (1, 1): the highest Fmax and, of the settings that bound the gates' logic depth, the most Fmax
-# per cell on ECP5 (python -m bench.synth_pipelining; figures in bench/README.md)
-DEFAULTS = {"layers_per_stage": 1, "adder_levels_per_stage": 1, "lut_size": 4}
+# Options of a core. With a clock target (and the family's delay model) registers go where paths
+# would exceed the period; layers_per_stage / adder_levels_per_stage fix them instead (and
+# override the target for their part). Without a target, the fixed FIXED_DEFAULTS apply.
+DEFAULTS = {"target_mhz": None, "layers_per_stage": None, "adder_levels_per_stage": None,
+            "lut_size": 4}
+FIXED_DEFAULTS = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
 _MAX_PORT_BITS = 65_000  # Amaranth numbers the bits of a port or cell with 16 bits
 
 
 class Plan:
-    """Where everything of a core goes: gate stages, popcount trees, reduction registers."""
+    """Where everything of a core goes: gate stages, the popcount's sums, reduction registers;
+    with a delay model, the predicted path of every stage."""
 
-    def __init__(self, netlist, layers_per_stage=DEFAULTS["layers_per_stage"],
-                 adder_levels_per_stage=DEFAULTS["adder_levels_per_stage"],
-                 lut_size=DEFAULTS["lut_size"]):
-        check_options(layers_per_stage, adder_levels_per_stage, lut_size)
-        self.netlist = netlist
-        self.options = {"layers_per_stage": int(layers_per_stage),
-                        "adder_levels_per_stage": int(adder_levels_per_stage),
+    def __init__(self, netlist, target_mhz=None, delays=None, layers_per_stage=None,
+                 adder_levels_per_stage=None, lut_size=DEFAULTS["lut_size"]):
+        check_options(layers_per_stage, adder_levels_per_stage, lut_size, target_mhz, delays)
+        if target_mhz is None:
+            layers_per_stage = _default(layers_per_stage, "layers_per_stage")
+            adder_levels_per_stage = _default(adder_levels_per_stage, "adder_levels_per_stage")
+        self.netlist, self.delays, self.target_mhz = netlist, delays, target_mhz
+        self.options = {"target_mhz": target_mhz, "layers_per_stage": layers_per_stage,
+                        "adder_levels_per_stage": adder_levels_per_stage,
                         "lut_size": int(lut_size)}
         self.n_inputs, self.n_classes = netlist.n_inputs, netlist.n_classes
-        self.logic = plan_logic(netlist, layers_per_stage, lut_size)
-
-        on_vector = np.full(self.logic.signals.count, -1, dtype=np.int64)
-        on_vector[self.logic.boundaries[-1]] = np.arange(len(self.logic.boundaries[-1]))
-        groups = [on_vector[g] for g in self.logic.signals.groups()]
-        self.popcount = Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
+        self.levels = levels = gate_levels(netlist, lut_size)
+        self.popcount = _popcount(netlist, levels)
         self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
-
-        depth = self.popcount.depth + argmax_depth(self.n_classes)
-        cuts = reduction_cuts(depth, adder_levels_per_stage)
-        self.popcount_cuts = tuple(c for c in cuts if c < self.popcount.depth)
-        self.register_scores = self.popcount.depth in cuts
-        self.argmax_cuts = [c - self.popcount.depth for c in cuts if c > self.popcount.depth]
         self.class_width = max(1, argmax_depth(self.n_classes))
-        self.latency = 2 + len(self.logic.stages) * self.logic.registered + len(cuts)
+        # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
+        self._size = (gate_luts(levels, None, lut_size)
+                      + 2 * sum(len(g) for g in self.popcount.groups))
+        if target_mhz is None or adder_levels_per_stage is not None:
+            self._fixed(netlist, levels, lut_size)
+        else:
+            self._timed(netlist, levels, lut_size)
+        self.latency = (2 + sum(stage.registered for stage in self.logic.stages)
+                        + sum(m.registered for m in self.popcount_modules())
+                        + len(self.argmax_cuts) + len(self.argmax_split))
         if max(self.n_inputs, self.n_classes * self.score_width) > _MAX_PORT_BITS:
             raise LgcError(f"the core's ports would be wider than {_MAX_PORT_BITS} bits "
                            f"({self.n_inputs} inputs, {self.n_classes} classes x "
                            f"{self.score_width} bits), more than Amaranth can build")
 
+    def _fixed(self, netlist, levels, lut_size):
+        """Registers every N gate levels and every M reduction levels (a stage of M popcount
+        levels adds 2**M operands per sum); the gates' part may also come from the target."""
+        layers, adders = self.options["layers_per_stage"], self.options["adder_levels_per_stage"]
+        self.logic = (plan_logic(netlist, layers, lut_size, levels=levels) if layers is not None
+                      else self._timed_logic(netlist, levels, lut_size)[-1][0])
+        depth = self.popcount.depth + argmax_depth(self.n_classes)
+        cuts = reduction_cuts(depth, adders)
+        self.schedule = self.popcount.binary_schedule([c for c in cuts if c < self.popcount.depth])
+        self.register_scores = self.popcount.depth in cuts
+        self.argmax_cuts = [c - self.popcount.depth for c in cuts if c > self.popcount.depth]
+        self.argmax_split = []
+
+    def _timed(self, netlist, levels, lut_size):
+        """Registers only where a path would exceed the period: the gate stages hold as many LUT
+        levels as fit, the popcount's sums are as wide as fit, the argmax compares as many
+        levels per stage as fit; of the ways to share the last gate stage with the first sums,
+        the one with the fewest registers."""
+        budget = self.delays.budget(self.target_mhz)
+        k, w = self.n_classes, self.score_width
+        best = None
+        for logic, first_budget in self._timed_logic(netlist, levels, lut_size):
+            schedule = timed_schedule(self.popcount, self.delays, budget, first_budget)
+            if schedule is None:
+                continue
+            sums = schedule_sums(self.popcount, schedule)
+            scores, cuts, split = self._argmax_plan(budget, self._popcount_paths(sums)[-1])
+            registers = (logic.stage_bits + logic.delay_bits + sum(bits for _, bits in sums[:-1])
+                         + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
+            key = (registers, len(schedule) + scores + len(cuts) + len(split))
+            if best is None or key < best[0]:
+                best = key, logic, schedule, (scores, cuts, split)
+        if best is None:
+            raise LgcError(self._beyond())
+        _, self.logic, self.schedule, (scores, self.argmax_cuts, self.argmax_split) = best
+        self.register_scores = bool(scores)
+
+    def _timed_logic(self, netlist, levels, lut_size):
+        """Gate plans for the target: (plan, ns its last stage leaves for the first sums when
+        they share it, else the whole budget), for every way to share it."""
+        budget = self.delays.budget(self.target_mhz)
+        per_stage = math.floor(budget / self.gate_level)
+        if per_stage < 1:
+            raise LgcError(self._beyond())
+        fixed = self.options["layers_per_stage"]
+        if fixed is not None:
+            return [(plan_logic(netlist, fixed, lut_size, levels=levels), budget)]
+        crossing = crossings(levels)
+        plans = []
+        for last in range(per_stage, -1, -1):
+            if last == 0 and levels.depth:   # the gates end in a register
+                cuts = fewest_bits_cuts(crossing, levels.depth, per_stage)
+                plans.append((plan_logic(netlist, None, lut_size, cuts, True, levels), budget))
+                break
+            cuts = fewest_bits_cuts(crossing, levels.depth, per_stage, last)
+            logic = plan_logic(netlist, None, lut_size, cuts, False, levels)
+            held = logic.stages[-1].levels if logic.stages else 0
+            plans.append((logic, budget - held * self.gate_level))
+            if not levels.depth:
+                break
+        return plans
+
+    def _argmax_plan(self, budget, used):
+        """(register the scores first: 0/1, levels after which a register sits, levels with a
+        register between compare and select), placed greedily after `used` ns of the last
+        popcount stage: a level joins the stage it fits in, else the next one; a level longer
+        than a stage is split."""
+        depth, c, s = argmax_depth(self.n_classes), self._compare, self.delays.select_path
+        if depth and max(c, s) > budget:
+            raise LgcError(self._beyond())
+        scores, cuts, split = 0, [], []
+        for level in range(1, depth + 1):
+            if used + c + s <= budget:
+                used += c + s
+                continue
+            if c + s <= budget or used + c > budget:   # a register before this level
+                scores, cuts = (1, cuts) if level == 1 else (scores, cuts + [level - 1])
+                used = 0
+            if used + c + s <= budget:
+                used += c + s
+            else:
+                split.append(level)
+                used = s
+        return scores, cuts, split
+
+    def _argmax_paths(self, used):
+        """ns of the stage the argmax starts in (`used` ns by the popcount before), then of
+        every argmax stage after a register."""
+        paths, c, s = [], self._compare, self.delays.select_path
+        if self.register_scores:
+            paths.append(used)
+            used = 0
+        for level in range(1, argmax_depth(self.n_classes) + 1):
+            if level in self.argmax_split:
+                paths.append(used + c)
+                used = s
+            else:
+                used += c + s
+            if level in self.argmax_cuts:
+                paths.append(used)
+                used = 0
+        return paths + [used]
+
+    @property
+    def _compare(self):
+        return self.delays.compare_path(self.score_width)
+
+    def _popcount_paths(self, sums):
+        paths = [max([0.0] + [self.delays.sum_path(*x) for x in made]) for made, _ in sums]
+        if self.score_signed and paths:   # base joins the last sum: one more add
+            paths[-1] += self.delays.sum_path(2, self.score_width, self.score_width)
+        return paths
+
+    @property
+    def gate_level(self):
+        """Predicted ns of one LUT level of this core's gates."""
+        return self.delays.gate_level(self._size)
+
+    def _beyond(self):
+        d = self.delays
+        fastest = 1e3 / d.period(max(self.gate_level, d.sum_path(2, 1, 2),
+                                     self._compare if self.n_classes > 1 else 0))
+        return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "
+                f"(at most about {fastest:.0f} MHz: a stage holds at least one LUT level of "
+                "gates, a comparison, a two-operand sum); choose a lower --target-mhz")
+
+    def stage_paths(self):
+        """Predicted ns of every stage's logic and routing (register to register), in order:
+        gate stages (a last one without register shares its clock with the first sums),
+        popcount stages, argmax stages; None without a delay model."""
+        d = self.delays
+        if d is None:
+            return None
+        gates = [stage.levels * self.gate_level for stage in self.logic.stages]
+        pops = self._popcount_paths(schedule_sums(self.popcount, self.schedule))
+        if self.logic.stages and not self.logic.stages[-1].registered:
+            pops[0] += gates.pop()
+        argmax = self._argmax_paths(pops[-1])
+        pops[-1] = argmax.pop(0)
+        return {"gates": gates, "popcount": pops, "argmax": argmax}
+
+    def timing(self):
+        """report.json's rtl "timing": the target, the predicted path of every stage and the
+        critical one (None without a delay model)."""
+        paths = self.stage_paths()
+        if paths is None:
+            return None
+        d = self.delays
+        worst = max((p, kind, i) for kind, ps in paths.items() for i, p in enumerate(ps, 1))
+        critical = d.period(worst[0])
+        return {"target_mhz": self.target_mhz,
+                "predicted_critical_ns": round(critical, 3),
+                "predicted_mhz": round(1e3 / critical, 1),
+                "critical_stage": f"{worst[1]} stage {worst[2]}",
+                "stage_ns": {k: [round(d.period(p), 3) for p in ps] for k, ps in paths.items()},
+                "delays": dataclasses.asdict(d)}
+
     @property
     def clocked_datapath(self):
-        return bool(self.logic.registered and self.logic.stages or self.popcount_cuts
-                    or self.register_scores)
+        return bool(self.logic.registered or any(m.registered for m in self.popcount_modules()))
 
     def popcount_modules(self):
-        return self.popcount.modules(self.popcount_cuts, len(self.logic.boundaries[-1]),
+        return self.popcount.modules(self.schedule, len(self.logic.boundaries[-1]),
                                      self.register_scores)
+
+    @property
+    def popcount_levels(self):
+        """Levels of a binary adder tree each popcount stage stands for (its widest sum's)."""
+        return [max([1] + [math.ceil(math.log2(n)) for sizes in stage for n in sizes if n > 1])
+                for stage in self.schedule]
+
+    def estimated_luts(self):
+        """LUT4-equivalents by block, estimated from the structure (estimate.py)."""
+        adder_bits = self.delays.lut_adder_bits if self.delays else Delays.lut_adder_bits
+        return {"gate layers": gate_luts(self.levels, self.logic, self.options["lut_size"]),
+                "popcount": popcount_luts(self.popcount, self.schedule, adder_bits),
+                "argmax": argmax_luts(self.n_classes, self.score_width, self.class_width)}
+
+    def estimate_luts(self):
+        return sum(self.estimated_luts().values())
+
+    def gate_arities(self):
+        """{inputs: live gates that read that many} (synthesis options are chosen by it)."""
+        reads = [(layer.inputs >= 0).sum(axis=1) for stage in self.logic.stages
+                 for layer in stage.gates]
+        arity, count = np.unique(np.concatenate(reads + [np.zeros(0, np.int64)]),
+                                 return_counts=True)
+        return {str(a): int(n) for a, n in zip(arity.tolist(), count.tolist())}
 
     def registers(self):
         """Flip-flop counts: data (computed values), delay (values carried over stages), valid;
@@ -78,7 +276,7 @@ class Plan:
         popcount's, the argmax's, and the core's own (input, output, valid chain)."""
         k, w = self.n_classes, self.score_width
         registered = [m for m in self.popcount_modules() if m.registered]
-        arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts)
+        arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts, self.argmax_split)
         logic = self.logic
         inputs, outputs = len(logic.boundaries[0]), k * w + self.class_width
         data = (inputs + logic.stage_bits + sum(m.fresh_bits for m in registered) + arg_fresh
@@ -90,6 +288,20 @@ class Plan:
                   "core (other)": inputs + outputs + self.latency}
         return {"data": data, "delay": delay, "valid": self.latency,
                 "total": data + delay + self.latency, "blocks": blocks}
+
+
+def _popcount(netlist, levels):
+    """The popcount over the GroupSum's input vector (the last gate boundary: the bits the
+    groups read, in id order)."""
+    last = np.flatnonzero(levels.alive & (levels.read == levels.depth + 1))
+    on_vector = np.full(levels.signals.count, -1, dtype=np.int64)
+    on_vector[last] = np.arange(len(last))
+    groups = [on_vector[g] for g in levels.signals.groups()]
+    return Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
+
+
+def _default(value, name):
+    return FIXED_DEFAULTS[name] if value is None else value
 
 
 class Core(wiring.Component):
@@ -142,7 +354,8 @@ class Core(wiring.Component):
         # submodules get no reset port they would not use.
         m.domains.data = data = ClockDomain("data", reset_less=True, local=True)
         m.d.comb += data.clk.eq(ClockSignal("sync"))
-        argmax = Argmax(plan.n_classes, plan.score_width, plan.argmax_cuts, plan.score_signed)
+        argmax = Argmax(plan.n_classes, plan.score_width, plan.argmax_cuts, plan.score_signed,
+                        plan.argmax_split)
         m.submodules.argmax = DomainRenamer("data")(argmax)
         m.d.comb += argmax.scores.eq(scores)
 
@@ -165,11 +378,22 @@ def _runs(indices):
     return runs
 
 
-def check_options(layers_per_stage, adder_levels_per_stage, lut_size):
+def check_options(layers_per_stage, adder_levels_per_stage, lut_size, target_mhz=None,
+                  delays=None):
     for name, value, low in (("layers per stage", layers_per_stage, 0),
                              ("adder levels per stage", adder_levels_per_stage, 0),
                              ("LUT size", lut_size, 2)):
+        if value is None and name != "LUT size":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise LgcError(f"{name} must be an integer >= {low}, got {value!r}")
     if lut_size > MAX_ARITY:
         raise LgcError(f"LUT size must be at most {MAX_ARITY}, got {lut_size}")
+    if target_mhz is not None:
+        if isinstance(target_mhz, bool) or not isinstance(target_mhz, (int, float, np.number)) \
+                or not target_mhz > 0 or not math.isfinite(target_mhz):
+            raise LgcError(f"the target clock must be a positive number of MHz, got "
+                           f"{target_mhz!r}")
+        if delays is None:
+            raise LgcError("a target clock needs the family's delay model (delays=, e.g. "
+                           "lgc.synth.devices.FAMILIES['ecp5'].delays)")

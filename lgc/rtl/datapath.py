@@ -23,8 +23,8 @@ def datapath_files(logic, popcount_modules, model_name):
         files[f"{name}.v"] = stage_module(
             name, stage, logic.signals.count,
             f"{model_name}: gates of stage {s} of {len(logic.stages)}, by layer: {layers}",
-            logic.registered)
-        steps.append(_step(name, previous, f"gates_s{s}_o", len(stage.outputs), logic.registered))
+            stage.registered)
+        steps.append(_step(name, previous, f"gates_s{s}_o", len(stage.outputs), stage.registered))
         previous = steps[-1]["out"]
     for j, module in enumerate(popcount_modules, start=1):
         files[f"{module.name}.v"] = module.text

@@ -1,21 +1,25 @@
-"""The GroupSum in hardware: per class a balanced adder tree over its group's bits, written as text.
+"""The GroupSum in hardware: per class a compressor tree over its group's bits, written as text.
 
-Level 1 adds pairs of bits, level 2 pairs of those sums, and so on; an odd operand out passes to
-the next level unchanged, so a class of n bits is ceil(log2 n) levels deep. Every sum is exactly as
-wide as its largest value. The class's constant (its offset) joins the first sum of level 1, where
-it costs no extra level: that node is still a function of two bits. A bit that appears twice in a
-group is added twice (repeats are paired with other bits first, so they rarely meet in one sum).
-Classes whose tree is shallower pass their score on to the deepest level.
+The reduction runs in stages, one module each (`lgc_popcount_sJ`), with a register after every
+stage but the last (whose output is the scores vector, registered only when `register_last`).
+A schedule says, per stage and class, how many of the class's operands each sum of that stage
+adds: the first stage's operands are the group's bits, later ones the sums of the stage before.
+Each sum is one multi-operand `+` of bits and words, from which yosys builds a 3:2 compressor
+tree and a final adder; the proof (lgc.formal.rtl_structure) reads such sums as exact integer
+sums. Every sum is exactly as wide as its largest value. A schedule comes from stages.py: for a
+clock target (the widest sums the delay model lets into each stage) or from fixed cuts in a
+binary adder tree (`binary_schedule`: a stage of d tree levels adds 2**d operands).
 
-Registers sit after the levels listed in `cuts`; each stretch between cuts is one module
-(`lgc_popcount_sJ`) whose output is that register (the last one's only when `register_last`). A register holds only the bits of a
-sum that can change (the constant puts fixed high bits into the first sums): every value keeps its
-range, lo..top a step apart, and the next module writes its fixed bits as constants. The last
-module's output is the scores vector: k fields of `width` bits, class 0 in the low bits.
+The class's constant (its offset) joins its sum in the last stage (earlier, it would make the
+first sums wider and slower, and the registers after them hold its fixed bits). A bit that appears twice in a group is
+added twice (repeats are spread over different sums first). A register holds only the bits of a
+sum that can change (a bit added to itself has a fixed low bit): every value keeps its range,
+lo..top a step apart, and the next module writes its fixed bits as constants. The
+last module's output is the scores vector: k fields of `width` bits, class 0 in the low bits.
 
-Offsets may be negative. The trees then count from `base` (the lowest offset) up, with non-negative
-constants, and the scores come out in two's complement: `base` is added at the end, modulo
-2**width, in the same level as the last sum.
+Offsets may be negative. The trees then count from `base` (the lowest offset) up, with
+non-negative constants, and the scores come out in two's complement: `base` is added at the end,
+modulo 2**width, in the same stage as the last sum.
 """
 
 import dataclasses
@@ -23,6 +27,7 @@ import math
 
 import numpy as np
 
+from .stages import even_sizes
 from .text import concat, render, slices
 
 
@@ -96,25 +101,38 @@ class Popcount:
             self.width = max(self.width, max(top.bit_length(), (-self.base - 1).bit_length()) + 1)
         self._modules = {}
 
-    def modules(self, cuts, n_in, register_last=False, prefix="lgc_popcount"):
-        """The modules between the registers after the levels in `cuts`, each ending in its
-        register (the last one in a register only when `register_last`)."""
-        key = (tuple(cuts), n_in, register_last, prefix)
+    def binary_schedule(self, cuts):
+        """The schedule of a binary adder tree with registers after the levels in `cuts`: a stage
+        of d levels adds 2**d operands at a time (d = 1 is the tree itself)."""
+        bounds = [0] + sorted(c for c in cuts if 0 < c < self.depth) + [self.depth]
+        counts = [len(g) for g in self.groups]
+        schedule = []
+        for lo, hi in zip(bounds, bounds[1:]):
+            stage = [even_sizes(n, -(-n // (1 << (hi - lo)))) for n in counts]
+            schedule.append(stage)
+            counts = [len(sizes) for sizes in stage]
+        return schedule
+
+    def modules(self, stages, n_in, register_last=False, prefix="lgc_popcount"):
+        """The modules of a schedule (or of `binary_schedule(stages)` when given cut levels),
+        each ending in its register (the last one in a register only when `register_last`)."""
+        schedule = self.binary_schedule(stages) if all(
+            isinstance(c, (int, np.integer)) for c in stages) else stages
+        key = (repr(schedule), n_in, register_last, prefix)
         if key not in self._modules:
-            self._modules[key] = self._write(*key)
+            self._modules[key] = self._write(schedule, n_in, register_last, prefix)
         return self._modules[key]
 
-    def _write(self, cuts, n_in, register_last, prefix):
+    def _write(self, schedule, n_in, register_last, prefix):
         ops = [[Operand(1, 0, 1, 1, False, at=p) for p in g] for g in self.groups]
-        bounds = [0] + sorted(c for c in cuts if 0 < c < self.depth) + [self.depth]
         modules = []
-        for j, (lo, hi) in enumerate(zip(bounds, bounds[1:]), start=1):
+        for j, stage in enumerate(schedule, start=1):
             lines = []
-            for level in range(lo + 1, hi + 1):
-                for c, class_ops in enumerate(ops):
-                    ops[c] = _level(class_ops, self.consts[c] if level == 1 else 0,
-                                    f"c{c}_{level}", lines)
-            last = hi == self.depth
+            for c, sizes in enumerate(stage):
+                ops[c] = _stage(ops[c], sizes, self.consts[c] if j == len(schedule) else 0,
+                                f"c{c}_{j}",
+                                lines)
+            last = j == len(schedule)
             if last:
                 outputs = [self._score(c, class_ops) for c, class_ops in enumerate(ops)]
                 fields = widths = [self.width] * len(ops)
@@ -134,8 +152,7 @@ class Popcount:
             text = render("popcount.v.j2", name=name, registered=registered,
                           body="\n".join(lines), in_width=n_in,
                           out_width=sum(fields), outputs=slices(outputs, widths),
-                          comment=f"GroupSum popcount, tree levels {lo + 1} to {hi} of "
-                                  f"{self.depth}" if hi > lo else "GroupSum scores")
+                          comment=f"GroupSum popcount, stage {j} of {len(schedule)}")
             carried = sum(f for f, new in zip(fields, fresh) if not new)
             modules.append(Module(name, text, n_in, sum(fields), sum(fields) - carried, carried,
                                   registered))
@@ -153,29 +170,29 @@ class Popcount:
         return f"{_extend(op, w)} + {w}'d{self.base % (1 << w)}"
 
 
-def _level(ops, const, prefix, lines):
-    """One tree level over a class's operands; appends the new sums' wire lines."""
-    out = []
+def _stage(ops, sizes, const, prefix, lines):
+    """One stage over a class's operands: a sum of each run of `sizes` operands (the constant
+    joins the first); appends the sums' wire lines, returns the operands after it."""
+    assert sum(sizes) == len(ops), (sizes, len(ops))
+    out, at = [], 0
     exprs = [op.expr for op in ops]
-    for j in range(0, len(ops), 2):
-        a = ops[j]
+    for j, size in enumerate(sizes):
+        chunk, chunk_exprs = ops[at:at + size], exprs[at:at + size]
+        at += size
         add = const if j == 0 else 0
-        if j + 1 == len(ops):
-            if not add:
-                out.append(a)
-                continue
-            lo, top, step, pair = a.lo + add, a.top + add, a.step, ((a, exprs[j]),)
-        else:
-            b = ops[j + 1]
-            lo, top = a.lo + b.lo + add, a.top + b.top + add
-            # the same value added twice: an even sum
-            step = 2 * a.step if exprs[j] == exprs[j + 1] else math.gcd(a.step, b.step)
-            pair = ((a, exprs[j]), (b, exprs[j + 1]))
+        if size == 1 and not add:
+            out.append(chunk[0])
+            continue
+        lo, top = sum(op.lo for op in chunk) + add, sum(op.top for op in chunk) + add
+        # the same value added n times: a multiple of n steps
+        step = (size * chunk[0].step if len(set(chunk_exprs)) == 1
+                else math.gcd(*(op.step for op in chunk)))
         width = top.bit_length()
-        terms = [e if op.width == width else f"{{{width - op.width}'d0, {e}}}" for op, e in pair]
+        terms = [e if op.width == width else f"{{{width - op.width}'d0, {e}}}"
+                 for op, e in zip(chunk, chunk_exprs)]
         if add:
             terms.append(f"{width}'d{add}")
-        name = f"{prefix}_{j // 2}"
+        name = f"{prefix}_{j}"
         lines.append(f"    wire [{width - 1}:0] {name} = {' + '.join(terms)};")
         out.append(Operand(width, lo, top, step, True, wire=name))
     return out

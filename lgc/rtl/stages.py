@@ -1,16 +1,23 @@
-"""Where the registers go: gate stages, the vectors that cross each stage register, and the cuts
-in the GroupSum/argmax reduction.
+"""Where the registers go: gate stages, the vectors that cross each stage register, and the stages
+of the GroupSum/argmax reduction.
 
-Time runs from the core's input register (the live input bits are boundary 0). With N LUT levels
-per stage (cones.py), a gate at LUT level L is computed in stage ceil(L / N) and its output is
-registered at the end of that stage; a bit read in a later stage rides along in every register
-between (a delay register, counted apart). Boundary s is the vector after stage s: every bit made by then and read
-later. The last boundary is what the GroupSum reads. N = 0 puts every gate in one unregistered
-stage.
+Time runs from the core's input register (the live input bits are boundary 0). Gates sit at LUT
+levels (cones.py); registers cut between levels, at the `cuts` (levels after which a register
+sits): a gate at LUT level L is computed in the stage after the last cut below L and its output
+is registered at the end of that stage; a bit read in a later stage rides along in every register
+between (a delay register, counted apart). Boundary s is the vector after stage s: every bit made
+by then and read later. The last boundary is what the GroupSum reads; the last stage's register
+may be left out (`register_last`: the popcount's first sums then share its clock).
 
-The reduction after the gates is one sequence of levels: the popcount tree's levels, then the
-argmax comparator levels. With M levels per stage a register follows every M-th level; the last
-level feeds the core's output register.
+Where the cuts go:
+- `asap_cuts`: every N levels (the fixed `--layers-per-stage N`);
+- `fewest_bits_cuts` (timing-driven): the stages of at most N levels each, as few as the depth
+  needs, with the cuts at the level boundaries where the fewest bits cross in total (skip edges
+  and wide layers make some boundaries far cheaper than others). A dynamic programme over the
+  levels; `crossings` counts the bits at every boundary.
+
+The reduction after the gates (reduction_schedule): the popcount's stages (how many operands each
+sum adds, per class) and the argmax levels after which a register sits.
 """
 
 import dataclasses
@@ -26,6 +33,20 @@ class Stage:
     gates: list          # [signals.Layer]: the gates this stage computes, per netlist layer
     inputs: np.ndarray   # ids on the stage's input vector (the previous boundary)
     outputs: np.ndarray  # ids on its output vector (the next boundary)
+    registered: bool     # its output is a pipeline register
+    levels: int          # LUT levels it holds
+
+
+@dataclasses.dataclass
+class Levels:
+    """The live gates of a netlist by LUT level, and the levels where each bit is made and read."""
+    signals: Signals
+    layers: list         # [signals.Layer], live gates only
+    alive: np.ndarray    # bool [count]
+    level: np.ndarray    # int32 [count]: a gate's LUT level (input bits: 0)
+    cone: np.ndarray     # int32 [count, K]: the leaves of each gate's cone (cones.py)
+    depth: int           # the deepest live gate's level
+    read: np.ndarray     # int64 [count]: the deepest level that reads a bit (GroupSum: depth + 1)
 
 
 @dataclasses.dataclass
@@ -33,51 +54,126 @@ class LogicPlan:
     signals: Signals
     stages: list         # [Stage]
     boundaries: list     # ids on boundary 0 (the live input bits) ... boundary S (the GroupSum's)
-    registered: bool     # a register after every stage
     lut_levels: int      # depth of the deepest live gate in LUTs
     live_gates: int
     stage_bits: int      # register bits holding a value computed in the stage just before
     delay_bits: int      # register bits carrying an older value on to a later stage
+    cuts: list           # levels after which a stage ends
+
+    @property
+    def registered(self):
+        """Some gate stage ends in a register."""
+        return any(stage.registered for stage in self.stages)
 
 
-def plan_logic(netlist, layers_per_stage, lut_size):
-    """Assign every live gate to a stage and work out the vector crossing every stage boundary."""
+def gate_levels(netlist, lut_size):
     signals = Signals(netlist)
     layers = signals.layers()
     alive = live(signals, layers)
     layers = [layer.subset(alive[layer.ids]) for layer in layers]
-    level = cones.lut_levels(signals, layers, lut_size)
+    level, cone = cones.lut_levels(signals, layers, lut_size)
+    depth = max((int(level[layer.ids].max()) for layer in layers if len(layer.ids)), default=0)
+    read = np.full(signals.count, -1, dtype=np.int64)
+    for layer in layers:
+        reads = layer.inputs >= 0
+        np.maximum.at(read, layer.inputs[reads],
+                      np.broadcast_to(level[layer.ids][:, None].astype(np.int64),
+                                      layer.inputs.shape)[reads])
+    groupsum_bits = np.unique(np.concatenate(signals.groups() + [np.zeros(0, np.int64)]))
+    read[groupsum_bits] = depth + 1
+    return Levels(signals, layers, alive, level, cone, depth, read)
+
+
+def crossings(levels):
+    """int64 [depth + 1]: the live bits crossing the boundary after each level (made at or before
+    it, read after it); boundary `depth` is the GroupSum's input."""
+    made = levels.level[levels.alive].astype(np.int64)
+    read = levels.read[levels.alive]
+    used = read > made
+    count = np.zeros(levels.depth + 2, dtype=np.int64)
+    np.add.at(count, made[used], 1)
+    np.add.at(count, read[used], -1)
+    return np.cumsum(count)[:levels.depth + 1]
+
+
+def asap_cuts(depth, levels_per_stage):
+    """A cut every N levels (none with N = 0)."""
+    if not levels_per_stage:
+        return []
+    return list(range(levels_per_stage, depth, levels_per_stage))
+
+
+def fewest_bits_cuts(crossing, depth, levels_per_stage, last_stage_levels=None):
+    """The cuts of the fewest stages of at most `levels_per_stage` levels (the last one at most
+    `last_stage_levels`), where the fewest bits cross in total."""
+    n, last = levels_per_stage, levels_per_stage if last_stage_levels is None else last_stage_levels
+    if depth <= last:
+        return []
+    stages = 1 + -(-(depth - last) // n)
+    # cost[s][c]: least bits crossing s cuts, the s-th after level c (cut 0 at level 0, free)
+    inf = np.iinfo(np.int64).max // 2
+    cost = np.full((stages, depth + 1), inf, dtype=np.int64)
+    back = np.zeros((stages, depth + 1), dtype=np.int64)
+    cost[0, 0] = 0
+    for s in range(1, stages):
+        for c in range(1, depth):
+            lo = max(0, c - n)
+            prev = cost[s - 1, lo:c]
+            j = int(np.argmin(prev))
+            if prev[j] < inf:
+                cost[s, c] = prev[j] + crossing[c]
+                back[s, c] = lo + j
+    ends = [c for c in range(max(0, depth - last), depth) if cost[stages - 1, c] < inf]
+    c = min(ends, key=lambda c: (cost[stages - 1, c], c))
+    cuts = []
+    for s in range(stages - 1, 0, -1):
+        cuts.append(c)
+        c = int(back[s, c])
+    return sorted(cuts)
+
+
+def plan_logic(netlist, layers_per_stage, lut_size, cuts=None, register_last=True, levels=None):
+    """Assign every live gate to a stage and work out the vector crossing every stage boundary:
+    stages of `layers_per_stage` LUT levels (0: one unregistered stage), or ending at `cuts`."""
+    levels = levels or gate_levels(netlist, lut_size)
+    signals, layers, alive = levels.signals, levels.layers, levels.alive
+    if cuts is None:
+        cuts = asap_cuts(levels.depth, layers_per_stage)
+        register_last = register_last and bool(layers_per_stage)
+    cuts = sorted(int(c) for c in cuts if 0 < c < levels.depth)
 
     # Producer stage of every bit (inputs: 0) and the last stage that reads it (GroupSum: S + 1).
     made = np.zeros(signals.count, dtype=np.int64)
     for layer in layers:
-        lv = level[layer.ids].astype(np.int64)
-        made[layer.ids] = np.maximum(1, -(-lv // layers_per_stage)) if layers_per_stage else 1
+        made[layer.ids] = np.searchsorted(cuts, levels.level[layer.ids], side="left") + 1
     n_stages = int(max((made[layer.ids].max() for layer in layers if len(layer.ids)), default=0))
     last_read = np.full(signals.count, -1, dtype=np.int64)
     for layer in layers:
         reads = layer.inputs >= 0
         np.maximum.at(last_read, layer.inputs[reads],
                       np.broadcast_to(made[layer.ids][:, None], layer.inputs.shape)[reads])
-    groupsum_bits = np.unique(np.concatenate(signals.groups() + [np.zeros(0, np.int64)]))
-    last_read[groupsum_bits] = n_stages + 1
+    last_read[levels.read == levels.depth + 1] = n_stages + 1
 
     def boundary(b):
         return np.flatnonzero(alive & (made <= b) & (last_read > b))
 
     stages, stage_bits, delay_bits = [], 0, 0
     bounds = [boundary(b) for b in range(n_stages + 1)]
+    edges = [0] + cuts + [levels.depth]
     for s in range(1, n_stages + 1):
         gates = [layer.subset(made[layer.ids] == s) for layer in layers]
-        stages.append(Stage([g for g in gates if len(g.ids)], bounds[s - 1], bounds[s]))
-        if layers_per_stage:
+        registered = s < n_stages or register_last
+        stages.append(Stage([g for g in gates if len(g.ids)], bounds[s - 1], bounds[s],
+                            registered, edges[s] - edges[s - 1]))
+        if registered:
             fresh = int((made[bounds[s]] == s).sum())
             stage_bits += fresh
             delay_bits += len(bounds[s]) - fresh
-    max_level = max((int(level[layer.ids].max()) for layer in layers if len(layer.ids)), default=0)
-    return LogicPlan(signals, stages, bounds, bool(layers_per_stage), max_level,
-                     sum(len(layer.ids) for layer in layers), stage_bits, delay_bits)
+    return LogicPlan(signals, stages, bounds, levels.depth,
+                     sum(len(layer.ids) for layer in layers), stage_bits, delay_bits, cuts)
 
+
+# --- the reduction: popcount stages and argmax levels ------------------------------------------
 
 def reduction_cuts(levels, levels_per_stage):
     """Levels (1-based) of the popcount + argmax reduction after which a register sits; the
@@ -85,3 +181,95 @@ def reduction_cuts(levels, levels_per_stage):
     if not levels_per_stage:
         return []
     return list(range(levels_per_stage, levels, levels_per_stage))
+
+
+def timed_schedule(popcount, delays, budget, first_budget):
+    """The popcount's schedule for a clock: each stage adds, per class, as many operands per sum
+    as the delay model lets into its budget (the first stage's is `first_budget`), over single
+    bits 2**k - 1 of them (a sum that fills its bits: 7 bits make 3). Every class takes the same
+    number of stages; a smaller one adds fewer operands early, so that every later stage still
+    has two to add (a stage only copies a value on where a class is down to a single bit).
+    None when a stage cannot even add two operands within its budget."""
+    tops = [[1] * len(g) for g in popcount.groups]
+    stages = 1
+    for class_tops in tops:   # the fewest stages the largest class needs, with the widest sums
+        current, need = class_tops, 0
+        while len(current) > 1:
+            rows = _widest(delays, current, first_budget if need == 0 else budget)
+            if rows < 2:
+                return None
+            current, _ = _sums(current, even_sizes(len(current), -(-len(current) // rows)), 0)
+            need += 1
+        stages = max(stages, need)
+    while True:
+        schedule, current = [], [list(t) for t in tops]
+        for s in range(stages):
+            available, stage, left = first_budget if s == 0 else budget, [], stages - s - 1
+            for c, class_tops in enumerate(current):
+                n, rows = len(class_tops), 1
+                if n > 1:
+                    rows = _widest(delays, class_tops, available)
+                    if rows < 2:
+                        return None
+                    if left:   # leave at least 2 ** (left - 1) + 1 operands for the stages left
+                        rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
+                    if s == 0 and rows >= 3:
+                        rows = (1 << ((rows + 1).bit_length() - 1)) - 1
+                stage.append(even_sizes(n, -(-n // rows)))
+                current[c], _ = _sums(class_tops, stage[-1],
+                                      popcount.consts[c] if s == stages - 1 else 0)
+            schedule.append(stage)
+        if all(len(t) <= 1 for t in current):
+            return schedule
+        stages += 1
+
+
+def schedule_sums(popcount, schedule):
+    """Per stage: the sums it makes, (operands, widest operand's bits, result bits) each, and
+    the bits of every value after it (its register, if it has one)."""
+    tops = [[1] * len(g) for g in popcount.groups]
+    out = []
+    for s, stage in enumerate(schedule):
+        sums = []
+        for c, sizes in enumerate(stage):
+            tops[c], made = _sums(tops[c], sizes,
+                                   popcount.consts[c] if s == len(schedule) - 1 else 0)
+            sums += made
+        out.append((sums, sum(t.bit_length() for class_tops in tops for t in class_tops)))
+    return out
+
+
+def _sums(tops, sizes, const):
+    """A stage's sums over one class's operands (their largest values): the largest values after
+    it, and (operands, widest operand's bits, result bits) of each sum it makes."""
+    out, sums, at = [], [], 0
+    for j, size in enumerate(sizes):
+        part, at = tops[at:at + size], at + size
+        extra = const if j == 0 else 0
+        total = sum(part) + extra
+        if size + bool(extra) > 1:
+            sums.append((size + bool(extra), max(t.bit_length() for t in part),
+                         total.bit_length()))
+        out.append(total)
+    return out, sums
+
+
+def _widest(delays, tops, available):
+    """The most operands (of these largest values) one sum may add within `available` ns."""
+    width = max(t.bit_length() for t in tops)
+    ordered = sorted(tops, reverse=True)
+    best, total = 1, ordered[0]
+    for rows in range(2, len(ordered) + 1):
+        total += ordered[rows - 1]
+        if delays.sum_path(rows, width, total.bit_length()) > available:
+            break
+        best = rows
+    return best
+
+
+def even_sizes(n, parts):
+    """n items in `parts` runs whose lengths differ by at most one (the longer first)."""
+    if not n:
+        return []
+    q, r = divmod(n, parts)
+    return [q + 1] * r + [q] * (parts - r)

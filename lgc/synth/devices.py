@@ -1,13 +1,18 @@
-"""The FPGAs lgc synthesizes for: family, how nextpnr names them, and their capacity.
+"""The FPGAs lgc synthesizes for: family, how nextpnr names them, their capacity and delays.
 
 Capacities are the `available` counts nextpnr reports for each device (tests check them against
-real runs); LUTs means 4-input LUTs, the logic cell of all three families.
+real runs); LUTs means 4-input LUTs, the logic cell of all three families. A family's `delays`
+(lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
+calibrated from nextpnr's reports on lgc's own cores (`python -m bench.qor --calibrate FAMILY`);
+a family without one gets the fixed pipelining options. `target_mhz` is the clock a core is
+compiled for and constrained at when none is given: one the family reaches on the example.
 """
 
 import dataclasses
 import re
 
 from ..errors import LgcError
+from ..rtl.timing import Delays
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,12 +29,17 @@ class Family:
     carry_luts: int         # LUTs a carry cell occupies besides the LUT cells
     logic_bel: str          # nextpnr utilization entries for logic and flip-flops
     ff_bel: str
-    target_mhz: float       # clock constraint of a bare core when none is given
+    target_mhz: float       # clock target of a core (compile) and constraint (synth) by default
+    delays: Delays = None   # the delay model of --target-mhz (None: fixed pipelining options)
+    wide_lut_opts: str = None  # synth options for cores whose gates mostly read 5-6 inputs
 
 
 FAMILIES = {f.name: f for f in (
     Family("ecp5", "synth_ecp5", "-nowidelut", "nextpnr-ecp5", "ecppack", "bit",
-           r"LUT4$", r"TRELLIS_FF$", r"CCU2C$", 2, "TRELLIS_COMB", "TRELLIS_FF", 200),
+           r"LUT4$", r"TRELLIS_FF$", r"CCU2C$", 2, "TRELLIS_COMB", "TRELLIS_FF", 200,
+           Delays(clock_to_out=0.525, setup=0.13, lut=0.236, net=1.2, net_spread=0.71,
+                  carry_in=0.447, carry_bit=0.0355, carry_out=0.443),
+           wide_lut_opts=""),
     Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",
            r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100),
     Family("gowin", "synth_gowin", "", "nextpnr-himbaechel", "gowin_pack", "fs",

@@ -36,7 +36,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         target, top, target_mhz = find_device(board["device"]), board["top"], board["clock_mhz"]
     else:
         target = find_device(device)
-        top, target_mhz = rtl["top"], float(freq or FAMILIES[target.family].target_mhz)
+        top, target_mhz = rtl["top"], float(freq or compiled_target(rtl, target.family)
+                                            or FAMILIES[target.family].target_mhz)
         _check_pins(target, rtl)
     family = FAMILIES[target.family]
     engine = yosys.choose(engine, "synth")
@@ -47,7 +48,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
         synth = yosys.Yosys(work, engine)
-        opts = family.synth_opts if synth_opts is None else synth_opts
+        opts, opts_why = ((synth_opts, "given") if synth_opts is not None
+                          else default_synth_opts(family, rtl))
         sources = [os.path.join("..", RTL_DIR, f) for f in rtl["files"]]
         if board:
             sources += [os.path.join("..", f) for f in board["files"] if f.endswith(".il")]
@@ -87,7 +89,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
                        "family": target.family,
                        "out_of_context": board is None and target.out_of_context},
             "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": pnr_opts or "",
-                        "seed": seed, "target_mhz": round(target_mhz, 6)},
+                        "seed": seed, "target_mhz": round(target_mhz, 6),
+                        "synth_opts_chosen": opts_why},
             "board": board,
             "cells_by_type": cells,
             **used,
@@ -102,6 +105,23 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             "times": times,
         })
     return section
+
+
+def compiled_target(rtl, family):
+    """The clock the core was compiled for, when it was compiled for this family."""
+    timing = rtl.get("timing") or {}
+    return timing.get("target_mhz") if timing.get("family") == family else None
+
+
+def default_synth_opts(family, rtl):
+    """The family's synthesis options for this core and why: on ECP5 `-nowidelut` maps 2- to
+    4-input gates better but spreads 5- and 6-input ones over plain LUT4s (bench/README.md,
+    "Synthesis options by gate arity"), so cores whose gates are mostly that wide go without."""
+    arities = {int(a): n for a, n in (rtl.get("gate_arities") or {}).items()}
+    wide = sum(n for a, n in arities.items() if a > 4)
+    if family.wide_lut_opts is not None and wide * 2 > sum(arities.values()):
+        return family.wide_lut_opts, f"{wide} of {sum(arities.values())} gates read 5-6 inputs"
+    return family.synth_opts, "the family's default"
 
 
 def check_frequency(freq):

@@ -31,8 +31,10 @@ def quick_or_full(names, quick):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    # a register after every gate level (the tests below edit it); the popcount as the default
+    # clock target places its sums
     path = tmp_path_factory.mktemp("build") / "ties"
-    compile_model(str(fixture_path(MODEL)), str(path))
+    compile_model(str(fixture_path(MODEL)), str(path), layers_per_stage=1)
     return path
 
 
@@ -59,6 +61,9 @@ def edit(path, name, pattern, replace):
 # holds the register the popcount reads, `o <= {...}`: every bit of it is a group bit.
 GATES = "lgc_gates_s1.v"
 GROUP_BITS = r"^    always @\(posedge clk\) o <= \{([^;]*)\};$"
+# The popcount's first stage: per class, sums of group bits, `wire [W:0] cC_1_J = a + b + ...;`
+POPCOUNT = "lgc_popcount_s1.v"
+FIRST_SUM = r"^    wire \[\d+:0\] c\d+_1_\d+ = (.*) \+ (\{\d+'d0, i\[\d+\]\}|i\[\d+\]);$"  # a bit last
 
 
 @pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, QUICK))
@@ -95,6 +100,28 @@ def test_one_gate_of_the_rtl_edited_by_hand(build):
     x = np.load(build / "verify" / "counterexample.npz")["x"]
     assert "".join(map(str, x[0])) == cex["bits"] and f"in_bits = {cex['bits']}" in result.stdout
     assert lgc.load(fixture_path(MODEL)).evaluate(x)[0][0].tolist() == cex["reference_scores"]
+
+
+@pytest.mark.parametrize("change", ["an operand left out", "an operand inverted"])
+def test_a_compressor_sum_edited_by_hand(build, change):
+    # one sum of the popcount's first stage (yosys builds it as a compressor tree)
+    if change == "an operand left out":
+        edit(build, POPCOUNT, FIRST_SUM, lambda m: m.group(0).replace(f" + {m.group(2)};", ";"))
+    else:
+        edit(build, POPCOUNT, FIRST_SUM, lambda m: m.group(0).replace(
+            f" + {m.group(2)};", " + " + re.sub(r"(i\[\d+\])", r"~\1", m.group(2)) + ";"))
+    result = run_lgc("-q", "verify", build)
+    assert "not proven equivalent" in error_line(result)
+    cex = verify_section(build)["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+
+
+def test_a_compressor_sum_too_wide_for_its_bits(build):
+    # an operand added twice: the sum no longer fits the bits the next stage reads of it
+    edit(build, POPCOUNT, FIRST_SUM, lambda m: m.group(0).replace(
+        f" + {m.group(2)};", f" + {m.group(2)} + {m.group(2)};"))
+    line = error_line(run_lgc("-q", "verify", build))
+    assert "not proven equivalent" in line and "they do not spell" in line
 
 
 def test_a_copy_of_the_model_with_one_gate_changed(build, tmp_path):

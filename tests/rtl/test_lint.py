@@ -7,13 +7,16 @@ import lgc
 from lgc.ir import Netlist
 from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.rtl import ENCODED_TOP, TOP, generate
+from lgc.synth.devices import FAMILIES
 from lgc.tools.verilator import lint
 from tests.support.fixtures import fixture_path
 from tests.support.netlists import random_dag_netlist
 
+ECP5 = FAMILIES["ecp5"].delays
 OPTIONS = [{}, {"layers_per_stage": 0, "adder_levels_per_stage": 0},
            {"layers_per_stage": 1, "adder_levels_per_stage": 1},
-           {"layers_per_stage": 2, "adder_levels_per_stage": 3}]
+           {"layers_per_stage": 2, "adder_levels_per_stage": 3},
+           {"target_mhz": 100, "delays": ECP5}, {"target_mhz": 250, "delays": ECP5}]
 
 
 def assert_lint_clean(netlist, tmp_path, **options):

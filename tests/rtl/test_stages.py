@@ -102,18 +102,27 @@ def test_popcount_widths_and_depth_are_exact():
     pop = Popcount([[0, 1, 2], [3], [], [4, 4, 5, 6, 7]], [0, 5, 2, 0])
     # class sizes 3, 1 (+5), 0 (+2), 5 (a repeat): depths 2, 1, 0, 3; largest score 6 -> 3 bits
     assert pop.depth == 3 and pop.width == 3
-    [module] = pop.modules((), 8)
+    [module] = pop.modules((), 8)         # no registers: one sum per class
     assert module.out_width == 4 * 3
     assert "3'd2" in module.text          # the empty class is its constant
-    assert "+ 3'd5" in module.text        # the offset joins the first sum of level 1
-    assert "c3_1_0 = {1'd0, i[4]} + {1'd0, i[5]}" in module.text   # the repeat is spread
+    assert "+ 3'd5" in module.text        # the offset joins the first sum
+    assert "c3_1_0 = {2'd0, i[4]} + {2'd0, i[5]} + {2'd0, i[6]} + {2'd0, i[7]} + {2'd0, i[4]}" \
+        in module.text
+    first = pop.modules((1, 2), 8)[0]     # the binary tree: pairs, the repeat spread
+    assert "c3_1_0 = {1'd0, i[4]} + {1'd0, i[5]}" in first.text
 
 
 def test_registers_hold_only_bits_that_change():
-    # level 1: b0 + b1 + 5 is 5..7, whose bit 2 is always 1; b2 + b3 is 0..2
+    # level 1: b0 + b0 is 0 or 2, whose bit 0 is always 0: one register bit per sum
+    first, second = Popcount([[0, 0, 0, 0]], [0]).modules((1,), 1)
+    assert first.out_width == 2
+    assert "{i[0], 1'b0}" in second.text and "{i[1], 1'b0}" in second.text
+
+
+def test_offsets_join_the_last_stage():
     first, second = Popcount([[0, 1, 2, 3]], [5]).modules((1,), 4)
-    assert first.out_width == 2 + 2
-    assert "{1'b1, i[1:0]}" in second.text
+    assert "'d5" not in first.text and first.out_width == 4
+    assert "c0_2_0 = {2'd0, i[1:0]} + {2'd0, i[3:2]} + 4'd5;" in second.text
 
 
 def test_reduction_cuts():

@@ -13,6 +13,7 @@ from lgc.build import BuildDir
 from lgc.compile import compile_model
 from lgc.rtl import generate
 from lgc.sim.simulate import run_rtl, simulate
+from lgc.synth.devices import FAMILIES
 from tests.support.cli import run_lgc
 from tests.support.fixtures import (
     DIFFLOGIC_FIXTURES,
@@ -24,6 +25,7 @@ from tests.support.fixtures import (
 from tests.support.netlists import random_dag_netlist
 
 SMALLEST = "difflogic_untrained_ties"
+ECP5 = FAMILIES["ecp5"]
 MATRIX = [(0, 0), (1, 1), (2, 3)]
 # State_dict + arch spec fixtures compile to the same netlist as the whole pickles: one of them
 # runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
@@ -113,6 +115,10 @@ def test_unoptimized_netlist(tmp_path):
     (0, {"layers_per_stage": 1, "adder_levels_per_stage": 1, "lut_size": 2}),
     (1, {"layers_per_stage": 0, "adder_levels_per_stage": 2, "lut_size": 6}),
     (2, {"layers_per_stage": 2, "adder_levels_per_stage": 3, "lut_size": 4}),
+    # timing-driven: many stages, compare and select split (250); few, gates and sums sharing
+    # stages (100, with negative offsets)
+    (4, {"target_mhz": 250, "delays": ECP5.delays, "lut_size": 4}),
+    (5, {"target_mhz": 100, "delays": ECP5.delays, "lut_size": 4}),
 ])
 def test_any_netlist_is_bit_exact(tmp_path, seed, options):
     """Skip edges, several layers per depth, arities 1-6, constant gates, repeated / empty /
@@ -125,7 +131,7 @@ def test_any_netlist_is_bit_exact(tmp_path, seed, options):
     scores, pred = netlist.evaluate(x)
     result = run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", x, scores, pred)
     assert result.report["bit_exact"], result.report["first_mismatches"]
-    assert rtl["registers"]["delay"] > 0 or not options["layers_per_stage"]
+    assert rtl["registers"]["delay"] > 0 or not options.get("layers_per_stage", 1)
 
 
 def test_two_thousand_classes(tmp_path):

@@ -1,0 +1,98 @@
+"""The delay model behind `--target-mhz`: what one register, LUT level, routed net and carry chain
+cost on a family (`Delays`, the data each family in lgc.synth.devices holds), and the delay of the
+paths lgc's cores are made of.
+
+A stage is the logic between two registers. Its delay is the register's clock-to-out, then for
+every LUT level a routed net into the LUT and the LUT itself, and for a carry chain a net into it,
+its entry, a step per bit and its exit; the last hop into the next register counts in `setup`.
+The gates' nets are longer than the popcount's and argmax's: trained networks wire each gate to
+inputs anywhere in the previous layer (and the input bits fan out to the whole first layer), so
+their nets span the core, and grow with it: `net + net_spread * sqrt(core LUTs / 1000)`.
+The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
+sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
+when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
+(a carry chain) and selects (a LUT level).
+"""
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Delays:
+    """A family's delay model, in ns (calibrated from nextpnr's timing reports on lgc's own
+    designs by `python -m bench.qor --calibrate`)."""
+    clock_to_out: float   # register clock to output
+    setup: float          # register setup, with the last hop into it
+    lut: float            # one LUT
+    net: float            # one routed connection into a LUT or a carry chain
+    net_spread: float     # more per gate net, per sqrt(1000 LUTs) of the core
+    carry_in: float       # entering a carry chain
+    carry_bit: float      # one bit along it
+    carry_out: float      # leaving it
+    lut_adder_bits: int = 4   # sums this wide or narrower are LUT logic (yosys' arith map)
+
+    @property
+    def lut_level(self):
+        return self.net + self.lut
+
+    def gate_level(self, core_luts):
+        """One LUT level of gates in a core of about `core_luts` LUTs."""
+        return self.lut_level + self.net_spread * (max(core_luts, 0) / 1000) ** 0.5
+
+    def budget(self, target_mhz):
+        """ns of logic and routing a stage may hold at this clock."""
+        return 1e3 / target_mhz - self.clock_to_out - self.setup
+
+    def period(self, path):
+        """The clock period a stage of `path` ns needs."""
+        return self.clock_to_out + path + self.setup
+
+    def lut_path(self, levels):
+        return levels * self.lut_level
+
+    def carry_path(self, bits):
+        return self.net + self.carry_in + bits * self.carry_bit + self.carry_out
+
+    def sum_path(self, rows, width, result_width):
+        """A sum of `rows` operands of at most `width` bits into `result_width` bits."""
+        if rows < 2:
+            return 0.0
+        if result_width <= self.lut_adder_bits:
+            return self.lut_path(lut_sum_levels(rows, width))
+        return self.lut_path(compressor_rounds(rows)) + self.carry_path(result_width)
+
+    def compare_path(self, width):
+        """a > b of two `width`-bit scores: a carry chain, or LUTs when narrow."""
+        return (self.lut_path(1 + (width > 2)) if width <= self.lut_adder_bits
+                else self.carry_path(width))
+
+    @property
+    def select_path(self):
+        """The select after a comparison: a LUT level (its net fans out to every bit selected)."""
+        return self.lut_level
+
+
+def compressor_rounds(rows):
+    """3:2 rounds yosys's maccmap spends bringing `rows` summands down to two (three at a time,
+    the rest passed on)."""
+    rounds = 0
+    while rows > 2:
+        rows = 2 * (rows // 3) + rows % 3
+        rounds += 1
+    return rounds
+
+
+# LUT4 levels of a sum that yosys maps entirely to LUT logic (its result at most 4 bits), by
+# (operands, operand width): read off `ltp` after synth_ecp5 (python -m bench.qor --calibrate).
+_LUT_SUM_LEVELS = {
+    1: {2: 1, 3: 1, 4: 1, 5: 2, 6: 3, 7: 3, 8: 4, 9: 4, 10: 4, 11: 4, 12: 5, 13: 6, 14: 5, 15: 6},
+    2: {2: 1, 3: 2, 4: 3, 5: 4},
+    3: {2: 2},
+}
+
+
+def lut_sum_levels(rows, width):
+    known = _LUT_SUM_LEVELS.get(width, {})
+    if rows in known:
+        return known[rows]
+    return compressor_rounds(rows) + 2   # not measured: the rounds and a 2-level adder

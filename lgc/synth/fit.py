@@ -1,0 +1,77 @@
+"""Before any synthesis: the clock a core is compiled for, and whether it fits its FPGA.
+
+`clock_target` picks the family's delay model and the target (the one asked for, else the board's
+clock, else the family's default). `check_fit` holds the core against the device: flip-flops
+exactly (the generator places every one), LUTs as the core's estimate (lgc.rtl.Plan.estimate);
+a core that does not fit is an error that names the resource that runs out and the clock target
+at which it would fit, when there is one (fewer registers at a lower clock), else a larger device.
+"""
+
+from ..errors import LgcError
+from ..rtl import Plan
+from .devices import FAMILIES
+
+DEFAULT_FAMILY = "ecp5"   # a core compiled for no board or device: the largest parts lgc knows
+# Clock targets tried, from the highest, for a core that does not fit at the one asked for.
+_FALLBACK_MHZ = (400, 300, 250, 225, 200, 175, 150, 125, 100, 75, 50, 25, 10)
+
+
+def clock_target(device, board, target_mhz, rtl_options):
+    """The clock a core meant for `device` (None: the default family) on `board` (or none) is
+    compiled for: {"target_mhz", "delays", "family"} (empty for a family without a delay
+    model); generate() takes the first two."""
+    family = FAMILIES[device.family if device else DEFAULT_FAMILY]
+    if family.delays is None:
+        if target_mhz is not None:
+            raise LgcError(f"--target-mhz: lgc has no delay model of {family.name} devices yet; "
+                           "pipeline with --layers-per-stage and --adder-levels-per-stage")
+        return {}
+    if target_mhz is None:
+        target_mhz = float(board.frequency) if board else family.target_mhz
+    if not target_mhz > 0:
+        raise LgcError(f"the target clock must be positive, not {target_mhz:g} MHz")
+    return {"target_mhz": float(target_mhz), "delays": family.delays, "family": family.name}
+
+
+def needs(plan):
+    """What a core takes of a device: {"ffs": exact, "luts": estimate}."""
+    return {"ffs": plan.registers()["total"], "luts": plan.estimate_luts()}
+
+
+def check_fit(core, device, board, netlist, target, rtl_options):
+    """report.json's rtl "fit" section for `device`; LgcError when the core does not fit it."""
+    need = needs(core.plan)
+    have = {"ffs": device.ffs, "luts": device.luts}
+    section = {"device": device.name, "ffs": need["ffs"], "ffs_available": have["ffs"],
+               "luts_estimate": need["luts"], "luts_available": have["luts"],
+               "board_top": "not counted (a few hundred cells)" if board else None}
+    over = [r for r in ("ffs", "luts") if need[r] > have[r]]
+    if not over:
+        return section
+    where = f"the {board.name} board's {device.name}" if board else device.name
+    names = {"ffs": "flip-flops", "luts": "LUTs (estimated)"}
+    short = ", ".join(f"{need[r]:,} {names[r]} ({100 * need[r] / have[r]:.0f}% of its {have[r]:,})"
+                      for r in over)
+    raise LgcError(f"the core does not fit {where}: it needs {short}; "
+                   + _what_fits(netlist, device, target, rtl_options, need, have))
+
+
+def _what_fits(netlist, device, target, rtl_options, need, have):
+    """The advice of the does-not-fit error: the highest clock target that fits, if any."""
+    fixed = {k: v for k, v in rtl_options.items() if v is not None}
+    if target and not fixed:
+        asked = target["target_mhz"]
+        for mhz in (f for f in _FALLBACK_MHZ if f < asked):
+            try:
+                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], **fixed)
+            except LgcError:
+                continue
+            fits = needs(plan)
+            if all(fits[r] <= have[r] for r in fits):
+                return (f"at --target-mhz {mhz:g} it would fit ({fits['ffs']:,} flip-flops, "
+                        f"about {fits['luts']:,} LUTs): fewer pipeline registers at a lower clock")
+    if need["ffs"] > have["ffs"] and need["luts"] <= have["luts"]:
+        return ("fewer pipeline registers would help: a lower --target-mhz, or larger "
+                "--layers-per-stage/--adder-levels-per-stage; or a larger device (lgc boards)")
+    return ("no clock target makes it fit: use a larger device (lgc boards lists them) or a "
+            "smaller model")

@@ -1,0 +1,58 @@
+"""The fit check of `lgc compile --device/--board`: flip-flops exact, LUTs estimated, and a core
+that does not fit names the resource and the clock target at which it would."""
+
+import dataclasses
+
+import pytest
+
+import lgc
+from lgc.errors import LgcError
+from lgc.rtl import Core
+from lgc.synth.devices import DEVICES, FAMILIES
+from lgc.synth.fit import check_fit, clock_target
+from tests.support.fixtures import fixture_path
+
+ECP5 = FAMILIES["ecp5"]
+
+
+@pytest.fixture(scope="module")
+def netlist():
+    return lgc.optimize(lgc.load(fixture_path("difflogic_digits_cuda_3x1000")))
+
+
+def core_at(netlist, mhz):
+    return Core(netlist, target_mhz=mhz, delays=ECP5.delays)
+
+
+def test_a_core_that_fits(netlist):
+    core = core_at(netlist, 150)
+    target = clock_target(DEVICES["LFE5U-25F"], None, 150, {})
+    fit = check_fit(core, DEVICES["LFE5U-25F"], None, netlist, target, {})
+    assert fit["ffs"] == core.registers()["total"] and fit["ffs_available"] == 24288
+    assert 0 < fit["luts_estimate"] == core.plan.estimate_luts() < 24288
+
+
+def test_too_many_flip_flops_at_this_target_names_the_one_that_fits(netlist):
+    fast, slow = core_at(netlist, 250), core_at(netlist, 100)
+    assert slow.registers()["total"] < fast.registers()["total"]
+    # a part with room for the slow core's flip-flops, not the fast one's
+    part = dataclasses.replace(DEVICES["LFE5U-25F"], name="small",
+                               ffs=slow.registers()["total"] + 10)
+    target = clock_target(part, None, 250, {})
+    with pytest.raises(LgcError, match=r"does not fit small: it needs [\d,]+ flip-flops \(\d+% of "
+                       r"its [\d,]+\); at --target-mhz \d+ it would fit"):
+        check_fit(fast, part, None, netlist, target, {})
+
+
+def test_too_many_luts_at_any_target(netlist):
+    part = dataclasses.replace(DEVICES["LFE5U-25F"], name="tiny", luts=100)
+    target = clock_target(part, None, 150, {})
+    with pytest.raises(LgcError, match=r"LUTs \(estimated\).*no clock target makes it fit: "
+                       r"use a larger device"):
+        check_fit(core_at(netlist, 150), part, None, netlist, target, {})
+
+
+def test_the_clock_target_by_default():
+    assert clock_target(None, None, None, {})["target_mhz"] == ECP5.target_mhz
+    assert clock_target(DEVICES["LFE5U-85F"], None, 120, {})["target_mhz"] == 120
+    assert clock_target(DEVICES["iCE40HX8K"], None, None, {}) == {}   # no delay model: fixed
