@@ -4,7 +4,7 @@ This is what every verification compares against. It shares no code with lgc's f
 file is read by torch's own `weights_only` unpickler (module classes mapped to plain attribute
 holders, so nothing from the file runs), and each layer is computed with its library's own float
 arithmetic (difflogic: argmax of the weights, one-hot, the 16 real-valued gates; torchlogix:
-torchlogix_layers.py; GroupSum: float sum). A bug in lgc's truth-table decoding therefore cannot
+torchlogix_layers.py; torch-dwn: dwn_layers.py, its CUDA kernel's steps; GroupSum: float sum). A bug in lgc's truth-table decoding therefore cannot
 hide behind it. A state_dict is bound to its architecture spec by `archspec`, which only places
 the tensors in module holders (the same tree a whole pickle has) and decodes nothing.
 """
@@ -18,7 +18,7 @@ import torch
 from ..errors import LgcError
 from ..frontend import archspec
 from ..nn import bin_op_s
-from . import torchlogix_layers
+from . import dwn_layers, torchlogix_layers
 
 
 class _Attrs:
@@ -54,6 +54,10 @@ def _group_sum(m, x):
     return _GroupSumOutput(sums, (sums + beta) / m.__dict__["tau"])
 
 
+def _dwn_group_sum(m, x):
+    return _GroupSumOutput(*dwn_layers.group_sum(m, x))
+
+
 def _flatten(m, x):
     return x.flatten(m.__dict__.get("start_dim", 1), m.__dict__.get("end_dim", -1))
 
@@ -79,13 +83,15 @@ FORWARDS = {
     "lgc.nn.Thermometer": _thermometer,
     "torchlogix.layers.groupsum.GroupSum": _group_sum,
     **torchlogix_layers.FORWARDS,
+    dwn_layers.LUT_LAYER: dwn_layers.lut_layer,
+    dwn_layers.GROUP_SUM: _dwn_group_sum,
 }
 ENCODERS = {"lgc.nn.Thermometer", *torchlogix_layers.ENCODERS}
 # Classes whose forward runs their children in order (Sequential, torchlogix's model zoo).
 CONTAINERS = ("torch.nn.modules.container.Sequential", "torchlogix.models.")
 # Classes that only hold parts of a layer (its parametrization, connections, weight lists).
 HOLDERS = ("torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ModuleList",
-           "torchlogix.")
+           "torchlogix.", "torch_dwn.")
 
 
 @dataclasses.dataclass
@@ -126,7 +132,7 @@ def load_model(path, arch=None, parametrization=None):
         state_dict = nested[0] if len(nested) == 1 else model
         spec = archspec.read(arch, parametrization)
         return archspec.modules(spec, state_dict, lambda q: _holder_class(q)(),
-                                lambda values: torch.tensor(values, dtype=torch.float32))
+                                lambda values, dtype: torch.tensor(values, dtype=getattr(torch, dtype)))
     if isinstance(model, dict):
         found = [v for v in model.values() if isinstance(v, _Attrs)]
         if len(found) != 1:
