@@ -105,6 +105,7 @@ class Reference:
     counts: np.ndarray  # int64 [N, k]: popcount of each class's group (what lgc calls scores)
     scores: np.ndarray  # float32 [N, k]: the model's own output, (counts + beta) / tau
     pred: np.ndarray    # int64 [N]: torch.argmax of the float output (lowest index wins ties)
+    bits: np.ndarray    # uint8 [N, n_inputs]: the input bits (the encoder's output, for raw features)
 
 
 def forward(module, x):
@@ -150,8 +151,10 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
     has) or on raw features (through its encoder, or, for a model without one, through
     `encoding`, the netlist's record of the one the user gave). Exactly one of `bits`, `raw` is
     given; flat inputs of image models are reshaped to [N, C, H, W] in torch's flatten order (raw
-    features to the netlist encoding's `shape` when given). `arch`, `parametrization`: as
-    lgc.load, for a state_dict (the netlist records the spec in source["arch"])."""
+    features to the netlist encoding's `shape` when given). Raw features are compared in float64,
+    exactly (float32 values compare as in float32; wider fixed-point ones are not rounded).
+    `arch`, `parametrization`: as lgc.load, for a state_dict (the netlist records the spec in
+    source["arch"])."""
     if (bits is None) == (raw is None):
         raise ValueError("give exactly one of bits, raw")
     layers = load_model(path, arch, parametrization)
@@ -160,11 +163,11 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
         layers = [m for m in layers if _qualname(m) not in ENCODERS]
         x = torch.as_tensor(np.asarray(bits), dtype=torch.float32)
     elif encoded:  # the model's own encoder; `encoding` (its record) only gives the raw shape
-        x = torch.as_tensor(np.asarray(raw), dtype=torch.float32)
+        x = torch.as_tensor(np.asarray(raw), dtype=torch.float64)
         if x.ndim == 2 and encoding is not None and len(encoding.get("shape", ())) > 1:
             x = x.reshape(len(x), *encoding["shape"])
     elif encoding is not None:  # bit i = raw[feature[i]] > threshold[i], float32, strict
-        x = torch.as_tensor(np.asarray(raw), dtype=torch.float32).flatten(1)
+        x = torch.as_tensor(np.asarray(raw), dtype=torch.float64).flatten(1)
         threshold = torch.tensor(encoding["threshold"], dtype=torch.float32)
         x = (x[:, torch.tensor(encoding["feature"])] > threshold).to(torch.float32)
         encoded = False
@@ -174,12 +177,15 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
     if shape is not None and x.ndim == 2:
         x = x.reshape(len(x), *shape)
     with torch.no_grad():
+        if encoded and raw is not None:
+            x, layers = forward(layers[0], x), layers[1:]
+        in_bits = x.flatten(1).to(torch.uint8).numpy()
         for m in layers:
             x = forward(m, x)
     if not isinstance(x, _GroupSumOutput):
         raise LgcError("the model does not end in a GroupSum")
     return Reference(counts=torch.round(x.counts).long().numpy(), scores=x.scores.numpy(),
-                     pred=x.scores.argmax(-1).long().numpy())
+                     pred=x.scores.argmax(-1).long().numpy(), bits=in_bits)
 
 
 def _flat_layers(model):
