@@ -39,9 +39,11 @@ def compile_model(model, out_dir=None, *, board=None, load_options=None, optimiz
     from .deploy.board_build import write_board_top
     from .deploy.boards import load_board
     from .passes import run_pipeline
-    from .rtl import generate
+    from .rtl import generate, input_format
 
     board = load_board(board) if board is not None else None   # before any work: a typo is cheap
+    if rtl_options.get("input_format") is not None:
+        input_format.parse(rtl_options["input_format"])
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"
