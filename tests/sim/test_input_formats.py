@@ -18,7 +18,7 @@ from lgc.ir import Netlist
 from lgc.rtl import generate, input_format
 from lgc.sim.simulate import run_rtl, simulate
 from tests.support.cli import error_line, run_lgc
-from tests.support.fixtures import EDGE_THRESHOLDS, fixture_path, fixture_vectors
+from tests.support.fixtures import DWN_DIGITS, EDGE_THRESHOLDS, fixture_path, fixture_vectors
 
 F32 = np.float32
 # Thresholds at and around the steps, signs and ends of the fixed-point formats below, and of float32.
@@ -209,3 +209,18 @@ def test_an_input_format_needs_an_encoding(tmp_path):
                               "--encoding", fixture_path("dwn_mixed", ".thermometer.pt"),
                               "--input-format", "q8"))
     assert "unknown input format 'q8'" in line
+
+
+@pytest.mark.full
+@pytest.mark.skipif(not DWN_DIGITS, reason="LGC_DWN_DIGITS names the 15 MB digits fixture")
+def test_the_digits_model_from_its_pixels(tmp_path):
+    """dwn_digits_n6_learnable (trained with torch-dwn's CUDA kernel): u8 pixels through the
+    encoder bit-exact in Verilator, and proven by lgc verify."""
+    v = dict(np.load(DWN_DIGITS.removesuffix(".pt") + ".vectors.npz"))
+    np.save(tmp_path / "thresholds.npy", v["thresholds"])
+    compile_model(DWN_DIGITS, tmp_path / "build", load_options={"encoding": tmp_path / "thresholds.npy"})
+    result = simulate(tmp_path / "build", raw=v["raw"].astype(np.uint8), random=1000)
+    assert result.report["bit_exact"] and result.report["input_format"] == "u8"
+    n = len(v["raw"])
+    assert np.array_equal(result.scores[:n], np.rint(v["scores"].astype(np.float64) / 0.3))
+    assert run_lgc("-q", "verify", tmp_path / "build").returncode == 0
