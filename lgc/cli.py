@@ -139,6 +139,9 @@ def _echo_passes(stats):
 @click.option("--lut-size", type=click.IntRange(2, 6), default=RTL_DEFAULTS["lut_size"],
               show_default=True,
               help="Inputs per LUT of the target: gates are packed into cones this wide.")
+@click.option("--input-format", metavar="FMT", help="Numeric format of the encoder's raw features "
+              "(models with an input encoding): uW[.F] unsigned, sW[.F] signed fixed point (W "
+              "bits, F fraction bits), or f32; default u8.")
 @click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @click.option("--passes", metavar="A,B,C", help="Run only these passes (in this order).")
 @click.option("--no-verify", is_flag=True, help="Do not check the scores after every pass.")
@@ -146,7 +149,7 @@ def _echo_passes(stats):
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
 def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_levels_per_stage,
-             lut_size, no_opt, passes, no_verify, vectors_path, load_options):
+             lut_size, input_format, no_opt, passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
@@ -156,7 +159,7 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
         load_options=load_options, optimize=not no_opt, passes=passes, verify=not no_verify,
         vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
-        lut_size=lut_size)
+        lut_size=lut_size, input_format=input_format)
     rtl, regs = report["rtl"], report["rtl"]["registers"]
     stages, registered = len(rtl["gate_stage_levels"]), rtl["gate_stages"]
     click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
@@ -178,7 +181,8 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
     if "encoder" in rtl:
         enc = rtl["encoder"]
         click.echo(f"input encoder: {enc['top']} takes {enc['n_features']} raw features of "
-                   f"{enc['feature_bits']} bits ({enc['comparators']} comparators), latency "
+                   f"{enc['feature_bits']} bits, {enc['input_format']['name']} "
+                   f"({enc['comparators']} comparators), latency "
                    f"{enc['latency']} clocks, {enc['registers']['total']} flip-flops")
     if board:
         b = report["board"]
@@ -195,6 +199,9 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
 @click.option("--raw", "use_raw", is_flag=True, help="Simulate the encoded top on raw features "
               "(`raw` of the file; random ones are raw features too), also when the file holds "
               "`x`. A file with `raw` only needs no flag.")
+@click.option("--quantize", is_flag=True, help="Round raw features the build's input format "
+              "does not hold (refused otherwise) and report how many input bits and classes "
+              "that changes.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False),
               help="Write the RTL's `scores` and `pred` (and `match`) to this .npz.")
 @click.option("--random", "n_random", type=click.IntRange(min=0), default=0,
@@ -204,7 +211,7 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
 @click.option("--opt", type=click.Choice(["auto", "O0", "Os", "O2"]), default="auto",
               show_default=True, help="C++ optimization of the Verilator build (O0 builds "
               "fastest, Os simulates ~4x faster; auto: O0 below 20k gates).")
-def simulate(build_dir, vectors_path, use_raw, out_path, n_random, seed, opt):
+def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, seed, opt):
     """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference: input bits
     into the core, or raw features into the encoded top (input encoder + core)."""
     import numpy as np
@@ -216,8 +223,12 @@ def simulate(build_dir, vectors_path, use_raw, out_path, n_random, seed, opt):
     if use_raw and vectors_path and "raw" not in arrays:
         raise LgcError(f"--raw: {vectors_path} holds no `raw` features")
     encoded = use_raw or "x" not in arrays and "raw" in arrays
+    if quantize and not encoded:
+        raise LgcError("--quantize rounds raw features: give them (`raw`, with --raw when the "
+                       "file also holds `x`)")
     result = run(build_dir, None if encoded else arrays.get("x"), random=n_random, seed=seed,
-                 opt=opt, raw=arrays.get("raw") if encoded else None, encoded=encoded)
+                 opt=opt, raw=arrays.get("raw") if encoded else None, encoded=encoded,
+                 quantize=quantize)
     if out_path:
         np.savez(out_path, scores=result.scores, pred=result.pred, match=result.match)
     rep = result.report
@@ -225,6 +236,12 @@ def simulate(build_dir, vectors_path, use_raw, out_path, n_random, seed, opt):
                f"{rep['given_vectors']} given, {rep['random_vectors']} random; {rep['ties']} with "
                f"tied top scores), latency {rep['latency']} clocks, "
                f"{rep['vectors_per_second']:,.0f} vectors/s simulated")
+    if "quantization" in rep:
+        q = rep["quantization"]
+        click.echo(f"quantized to {rep['input_format']}: {q['features_rounded']} features rounded in "
+                   f"{q['vectors_with_rounded_features']} of {q['vectors']} vectors; against the "
+                   f"values as given {q['input_bits_changed']} input bits changed (in "
+                   f"{q['vectors_with_changed_bits']} vectors) and {q['classes_changed']} classes")
     for m in rep["first_mismatches"]:
         click.echo(f"  vector {m['index']}: expected class {m['expected']['class']} scores "
                    f"{m['expected']['scores']}, got class {m['got']['class']} scores "
@@ -287,14 +304,22 @@ def boards(as_json):
 @click.option("--baud", type=int, help="Baud rate (default: the board's).")
 @click.option("--timeout", type=float, default=2.0, show_default=True,
               help="Seconds to wait for the board's answers.")
-def stream(build_dir, port, vectors, baud, timeout):
+@click.option("--quantize", is_flag=True, help="Round raw features the build's input format "
+              "does not hold (refused otherwise) and report what that changes.")
+def stream(build_dir, port, vectors, baud, timeout, quantize):
     """Send VECTORS to the board at PORT; compare its classes with the PyTorch reference."""
     from .deploy.stream import stream as run_stream
 
-    result, _, _ = run_stream(build_dir, port, vectors, baud=baud, timeout=timeout)
+    result, _, _ = run_stream(build_dir, port, vectors, baud=baud, timeout=timeout,
+                              quantize=quantize)
     n, agree = result["vectors"], result["agree"]
     click.echo(f"{result['board']} on {port}: {n} vectors, {agree} classes == PyTorch, "
                f"{n - agree} differ; {result['vectors_per_second']:g} vectors/s at {result['baud']} baud")
+    if "quantization" in result:
+        q = result["quantization"]
+        click.echo(f"quantized: {q['features_rounded']} features rounded; against the values as "
+                   f"given {q['input_bits_changed']} input bits and {q['classes_changed']} "
+                   "classes changed")
     if agree != n:
         raise LgcError(f"the board disagrees with PyTorch on {n - agree} of {n} vectors "
                        f"(first: {result['differ'][:5]})")

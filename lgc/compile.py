@@ -46,7 +46,7 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     from .deploy.board_build import write_board_top
     from .deploy.boards import load_board
     from .passes import run_pipeline
-    from .rtl import generate
+    from .rtl import generate, input_format
     from .synth.devices import find_device
     from .synth.fit import check_fit, clock_target
 
@@ -55,6 +55,8 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     board = load_board(board) if board is not None else None   # before any work: a typo is cheap
     part = board.device() if board else find_device(device) if device else None
     target = clock_target(part, board, target_mhz, rtl_options)
+    if rtl_options.get("input_format") is not None:
+        input_format.parse(rtl_options["input_format"])
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"

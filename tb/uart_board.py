@@ -4,8 +4,10 @@ The bytes are framed by lgc.deploy.framing, the code `lgc stream` sends to a rea
 line runs at the board's real baud divisor (the waits use timers of whole clock periods, which
 cost one simulator callback each instead of one per clock edge). Configuration through the
 environment:
-    LGC_TB_VECTORS  .npz with `x` (0/1 [N, n_inputs]) or `raw` (byte features [N, n_features],
-                    for a board top around the encoded top) and `pred` (the expected classes [N])
+    LGC_TB_VECTORS  .npz with `x` (0/1 [N, n_inputs]) or `raw` (features [N, n_features] as codes
+                    of the input format, for a board top around the encoded top) and `pred` (the
+                    expected classes [N])
+    LGC_TB_FORMAT   the encoded top's input format (default u8)
     LGC_TB_DIVISOR  clock cycles per UART bit
     LGC_TB_LEDS     number of LED outputs (they show the last class)
 """
@@ -18,12 +20,14 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge, Timer, with_timeout
 
 from lgc.deploy.framing import RESYNC_BIT_TIMES, decode_classes, encode_features, encode_vectors
+from lgc.rtl import input_format
 
 
 def _config():
     """(the bytes of each vector [N, bytes per vector], expected classes, divisor, LEDs)"""
     with np.load(os.environ["LGC_TB_VECTORS"]) as v:
-        data = encode_features(v["raw"]) if "raw" in v.files else encode_vectors(v["x"])
+        fmt = input_format.parse(os.environ.get("LGC_TB_FORMAT", input_format.DEFAULT))
+        data = encode_features(v["raw"], fmt) if "raw" in v.files else encode_vectors(v["x"])
         pred = v["pred"]
     frames = np.frombuffer(data, dtype=np.uint8).reshape(len(pred), -1)
     return frames, pred, int(os.environ["LGC_TB_DIVISOR"]), int(os.environ["LGC_TB_LEDS"])

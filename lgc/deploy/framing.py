@@ -6,9 +6,11 @@ the LSB of each byte first, so the input bits cross the wire in index order 0, 1
 The board answers each vector with one byte: the predicted class.
 
 A model with an input encoding runs on the board as the encoded top, whose input `in_raw` holds
-raw feature f in bits 8f .. 8f+7; the same rule then sends one byte per raw feature: byte f of a
-vector is feature f (an unsigned integer 0..255), in the encoding's feature order (torch's
-flatten order of one raw input, e.g. C, H, W for images).
+raw feature f in bits f*W .. f*W+W-1, in the build's input format of W bits (lgc.rtl.input_format);
+the same rule then sends the bits of `in_raw`: with the default u8 one byte per raw feature (byte
+f of a vector is feature f, an unsigned integer 0..255), with s16.8 two bytes per feature, f32
+four (little-endian), in the encoding's feature order (torch's flatten order of one raw input,
+e.g. C, H, W for images).
 
 Bytes of one vector must follow each other within `RESYNC_BIT_TIMES` bit times: after a longer
 pause the board drops a partial vector, so a host that lost count resynchronizes by pausing.
@@ -17,7 +19,7 @@ pause the board drops a partial vector, so a host that lost count resynchronizes
 import numpy as np
 
 from ..errors import LgcError
-from ..rtl.encoder import feature_bits
+from ..rtl import input_format
 
 RESYNC_BIT_TIMES = 1024  # ~9 ms at 115200 baud: far above any gap a USB UART leaves in a write
 
@@ -34,10 +36,11 @@ def encode_vectors(x):
     return np.packbits(x, axis=1, bitorder="little").tobytes()
 
 
-def encode_features(values):
-    """Raw features int [N, n_features], bytes as lgc.rtl.encoder.feature_values checks them ->
-    the bytes that carry them (the bits of the encoded top's `in_raw`, framed as above)."""
-    return encode_vectors(feature_bits(values, 8))
+def encode_features(codes, fmt):
+    """Raw features as codes of the input format `fmt` (lgc.rtl.input_format.to_codes), int
+    [N, n_features] -> the bytes that carry them (the bits of the encoded top's `in_raw`, framed
+    as above)."""
+    return encode_vectors(input_format.port_bits(fmt, codes))
 
 
 def decode_classes(data, n_classes):

@@ -9,12 +9,16 @@ gate's function is derived here from the raw weights, in the training library's 
   is id in binary, f(0,0) f(0,1) f(1,0) f(1,1);
 - torchlogix light: row r is weight[r] > 0;
 - torchlogix warp: row r is the sign of the Walsh sum as the library's eval forward adds it up in
-  float32 (`torchlogix_layers.lut_rows`, the reference's own arithmetic).
+  float32 (`torchlogix_layers.lut_rows`, the reference's own arithmetic);
+- torch-dwn LUTLayer: address a (input l is bit l of a, LSB first) gives `luts[j, a] > 0`; the
+  inputs are `mapping[j, l]`, or for a learnable mapping the column weights.argmax(0) picked for
+  slot `_LUTLayer__dummy_mapping[j, l]`.
 A gate is written as nested conditionals on its inputs, input 0 outermost, so its leaves read
 right to left are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
 row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv trees are unrolled from the `_indices_L*` buffers here, OR pooling
-from its window geometry; the GroupSum is a sum of each class's bits and the argmax a loop in which a
-later class wins only when strictly larger (torch.argmax: the lowest index among ties).
+from its window geometry; the GroupSum is a sum of each class's bits (torch-dwn's: after its randperm, with
+zero bits padding the columns to a multiple of k) and the argmax a loop in which a later class
+wins only when strictly larger (torch.argmax: the lowest index among ties).
 
 Ports of the module: in_bits [n_inputs] (after any input encoder: the core's in_bits), groups (the
 GroupSum's input vector; class c owns bits [c*m, (c+1)*m)), out_scores (k fields of score_width
@@ -29,7 +33,7 @@ import numpy as np
 import torch
 
 from ..errors import LgcError
-from ..reference import torchlogix_layers
+from ..reference import dwn_layers, torchlogix_layers
 from ..reference.forward import ENCODERS, load_model
 
 MAX_RANK = 6
@@ -107,6 +111,7 @@ class _Writer:
         self.n_inputs = None
         self.vector, self.width, self.shape = "in_bits", None, None  # shape: (C, H, W) or None
         self.count, self.gates, self.done = 0, 0, None
+        self.ste = True  # the last LUT layer's outputs are bits (torch-dwn: its STE)
 
     def layer(self, i, m):
         kind = m.qualname
@@ -131,6 +136,11 @@ class _Writer:
             self._conv(m, what)
         elif kind == POOL:
             self._pool(m, what)
+        elif kind == dwn_layers.LUT_LAYER:
+            self._enter(int(m.__dict__["input_size"]), None, what)
+            self._dwn_luts(m, what)
+        elif kind == dwn_layers.GROUP_SUM:
+            self._dwn_group_sum(m)
         elif kind in GROUP_SUMS:
             self.done = int(m.__dict__["k"])
         else:
@@ -168,6 +178,42 @@ class _Writer:
         self.f.writelines(f"  assign {name}[{g}] = {template.format(*ops, *t)};\n"
                           for g, (t, *ops) in enumerate(zip(_literals(rows), *inputs)))
         self.gates += n
+
+    def _dwn_luts(self, m, what):
+        """A LUTLayer: its address is LSB-first in its inputs, the template's row MSB-first, so
+        the template's input j is the layer's input n-1-j."""
+        luts = _array(m.param("luts"), what)
+        n = luts.shape[1].bit_length() - 1
+        if luts.shape[1] != 1 << n or not 1 <= n <= MAX_RANK:
+            raise LgcError(f"{what}: LUTs of {luts.shape[1]} entries (lgc takes n = 1..{MAX_RANK})")
+        learnable = m.__dict__["_modules"].get("mapping")
+        if learnable is not None:
+            selected = _numpy(learnable.param("weights")).argmax(axis=0)
+            mapping = selected[_numpy(m.param(dwn_layers.DUMMY_MAPPING)).astype(np.int64)]
+        else:
+            mapping = _numpy(m.param("mapping")).astype(np.int64)
+        self.ste = m.__dict__.get("ste", True)
+        self._luts(luts > 0, mapping.T[::-1], what)
+
+    def _dwn_group_sum(self, m):
+        """torch-dwn's GroupSum input: the columns in randperm's order, zero bits up to a
+        multiple of k; class c then owns its contiguous run as in the other libraries."""
+        if not self.ste:
+            raise LgcError("the last LUTLayer has ste=False: the GroupSum would sum LUT values")
+        k = int(m.__dict__["k"])
+        randperm = m.__dict__.get("randperm")
+        columns = list(range(self.width)) if randperm is None else \
+            [int(c) + (self.width if c < 0 else 0) for c in _numpy(randperm).tolist()]
+        if any(not 0 <= c < self.width for c in columns):
+            raise LgcError(f"GroupSum: randperm reaches outside 0..{self.width - 1}")
+        padded = -(-len(columns) // k) * k
+        source = self.vector
+        self._next(padded)
+        self.f.writelines(f"  assign {self.vector}[{g}] = {source}[{c}];\n" for g, c in enumerate(columns))
+        if padded > len(columns):
+            self.f.write(f"  assign {self.vector}[{padded - 1}:{len(columns)}] = "
+                         f"{padded - len(columns)}'b0;\n")
+        self.done = k
 
     def _conv(self, m, what):
         height, width = _pair(m.__dict__["in_dim"])

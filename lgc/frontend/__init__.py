@@ -4,7 +4,8 @@ The file is read by `torchfile` (no code from it runs); the object found in it d
 One module per source format; each offers `claims(modules)` and `to_netlist(modules, name, options)`.
 
 Options (plain keyword arguments; the CLI's --arch, --parametrization, --encoding, --input-shape):
-- `arch`: the architecture spec of a torchlogix state_dict (file, inline JSON or dict; archspec.py);
+- `arch`: the architecture spec of a torchlogix or torch-dwn state_dict (file, inline JSON or
+  dict; archspec.py, dwn_arch.py);
 - `parametrization`: "raw", "light" or "warp" for a state_dict's logic layers the spec leaves open;
 - `encoding`: how raw features become the input bits, for a model that does not carry it
   (encoding.py); recorded in the netlist's `encoding`;
@@ -16,10 +17,10 @@ import os
 import numpy as np
 
 from ..errors import LgcError
-from . import archspec, difflogic, encoding, torchfile, torchlogix
+from . import archspec, difflogic, dwn, dwn_arch, encoding, torchfile, torchlogix
 from .torchfile import Stub, children, qualname
 
-FORMATS = (difflogic, torchlogix)
+FORMATS = (difflogic, torchlogix, dwn)
 OPTIONS = ("arch", "parametrization", "encoding", "input_shape")
 SEQUENTIAL = "torch.nn.modules.container.Sequential"
 # Model classes whose forward runs their children in order: flattened into the layer list.
@@ -49,7 +50,7 @@ def _load(path, obj, name, options):
             raise LgcError(state_dict_message(state_dict))
         spec = archspec.read(options.pop("arch"), options.pop("parametrization", None))
         modules = archspec.modules(spec, state_dict, lambda q: torchfile.stub_class(q)(),
-                                   lambda values: np.asarray(values, dtype=np.float32))
+                                   lambda values, dtype: np.asarray(values, dtype=dtype))
         source = {"state_dict": True, "arch": spec}
     else:
         for option in ("arch", "parametrization"):
@@ -89,6 +90,10 @@ def state_dict_message(obj):
         return ("this is a state_dict of a torchlogix model, which holds no architecture: give its "
                 "layer stack with arch=SPEC (--arch spec.json; see docs/frontends.md), or save the whole model "
                 "with torch.save(model, PATH)")
+    if any(dwn_arch.is_dwn_key(k) for k in keys):
+        return ("this is a state_dict of a torch-dwn model, which holds no layer sizes and no "
+                "GroupSum randperm: give them with arch=SPEC (--arch spec.json, \"format\": \"dwn\"; "
+                "see docs/frontends.md), or save the whole model with torch.save(model, PATH)")
     return "this is a state_dict, which holds no architecture; save the whole model with torch.save(model, PATH)"
 
 

@@ -20,6 +20,7 @@ The i-th LogicDense/LogicConv2d of the spec takes the i-th such layer's tensors 
 import re
 
 from ..errors import LgcError
+from . import dwn_arch
 from .encoding import numbers, read_table
 from .unroll import pair
 
@@ -73,13 +74,17 @@ def is_torchlogix_key(key):
 def read(arch, parametrization=None):
     """The spec as a checked, JSON-ready dict (from a dict, inline JSON or a .json/.toml file)."""
     spec, _ = read_table(arch, "arch")
+    if spec.get("format") == "dwn":
+        if parametrization is not None:
+            raise LgcError("arch: a parametrization is for torchlogix specs, not dwn ones")
+        return dwn_arch.read(spec)
     spec = dict(spec)
     unknown = sorted(set(spec) - {"format", "parametrization", "layers"})
     if unknown:
         raise LgcError(f"arch: unknown key(s) {', '.join(unknown)}; a spec has `layers` and "
                        "optionally `parametrization`")
     if spec.get("format", "torchlogix") != "torchlogix":
-        raise LgcError(f"arch: specs describe torchlogix models, not {spec['format']!r}")
+        raise LgcError(f"arch: specs describe torchlogix or dwn models, not {spec['format']!r}")
     if parametrization is not None:
         spec["parametrization"] = parametrization
     if spec.get("parametrization") not in (None, *PARAMETRIZATIONS):
@@ -121,7 +126,9 @@ def _check_layer(i, layer):
 
 def modules(spec, state_dict, make, as_tensor):
     """The model's layers as module holders built by `make(qualname)`, holding the state_dict's
-    tensors; `as_tensor(list)` turns thresholds given in the spec into a float32 tensor."""
+    tensors; `as_tensor(list, dtype)` turns numbers given in the spec into a tensor."""
+    if spec.get("format") == "dwn":
+        return dwn_arch.modules(spec, state_dict, make, as_tensor)
     groups = _groups(state_dict)
     logic = [g for g in groups if g.kind in ("LogicDense", "LogicConv2d")]
     binarizations = [g for g in groups if g.kind == "binarization"]
@@ -249,8 +256,8 @@ def _binarization(layer, group, make, as_tensor, what):
     elif "thresholds" not in buffers:
         if given is None:
             raise LgcError(f"{what}: give its thresholds (the state_dict holds none)")
-        buffers["thresholds"] = as_tensor(given)
-    elif given is not None and list(as_tensor(given).shape) != list(buffers["thresholds"].shape):
+        buffers["thresholds"] = as_tensor(given, "float32")
+    elif given is not None and list(as_tensor(given, "float32").shape) != list(buffers["thresholds"].shape):
         raise LgcError(f"{what}: the spec's thresholds disagree with the state_dict's")
     return _module(make, QUALNAMES[layer["type"]], settings, parameters=parameters, buffers=buffers)
 

@@ -22,6 +22,7 @@ import os
 import numpy as np
 
 from ..errors import LgcError
+from .torchfile import qualname, read, tensor
 
 
 def binarization(thresholds, feature_dim, bits_shape, flattened, source, input_shape=None):
@@ -52,8 +53,13 @@ def from_option(value, bits_shape, input_shape=None):
 
     `value` is a dict, inline JSON, or a .json/.toml file holding either
     {"thresholds": [...], "feature_dim": -2} (torchlogix's FixedBinarization arguments) or
-    {"feature": [...], "threshold": [...], "n_features": F} (one entry per input bit).
+    {"feature": [...], "threshold": [...], "n_features": F} (one entry per input bit); or the
+    thresholds alone (thermometer_thresholds).
     """
+    thresholds, source = thermometer_thresholds(value)
+    if thresholds is not None:
+        return binarization(thresholds, -2, bits_shape, len(bits_shape) == 1,
+                            f"encoding option ({source})", input_shape)
     spec, source = read_table(value, "encoding")
     known = {"thresholds", "feature_dim", "feature", "threshold", "n_features", "shape", "kind", "source"}
     unknown = sorted(set(spec) - known)
@@ -78,6 +84,66 @@ def from_option(value, bits_shape, input_shape=None):
     if feature.min() < 0 or feature.max() >= math.prod(shape):
         raise LgcError(f"encoding: feature numbers must lie in 0..{math.prod(shape) - 1}")
     return _record(feature, threshold.astype(np.float32), shape, f"encoding option ({source})")
+
+
+def thermometer_thresholds(value):
+    """(thresholds, source) when `value` gives a thermometer's thresholds alone, else (None, None).
+
+    Thresholds [*shape, T] make bit f*T + t = raw[f] > thresholds[f, t] (torch-dwn's
+    `(x.unsqueeze(-1) > thresholds).flatten(1)`); [T] or [1, T] compare every feature with the same
+    T levels. Given as an array or nested list, a JSON array (inline or a .json file), a .npy
+    file, a tensor saved with torch.save, or a fitted torch-dwn thermometer saved with torch.save
+    (read without running anything from the file). float64 thresholds are rounded down to float32:
+    for a float32 feature x, x > t exactly when x > (the largest float32 <= t).
+    """
+    if isinstance(value, (list, np.ndarray)):
+        found, source = value, "given"
+    elif isinstance(value, (str, os.PathLike)) and not os.fspath(value).lstrip().startswith("{"):
+        text = os.fspath(value)
+        source = os.path.basename(text)
+        if text.lstrip().startswith("["):
+            found, source = _json(text), "inline"
+        elif text.endswith(".npy"):
+            found = _npy(text)
+        elif text.endswith((".pt", ".pth")):
+            found = read(text)
+            if (qualname(found) or "").startswith("torch_dwn.binarization."):
+                source = f"{source}: {qualname(found)}"
+                found = tensor(found, "thresholds")
+                if found is None:
+                    raise LgcError(f"encoding: {text} holds a thermometer that was never fitted")
+        elif text.endswith(".json"):
+            found = _read_file(text, "encoding")
+            if isinstance(found, dict):
+                return None, None  # a table: read_table reads it
+        else:
+            return None, None
+    else:
+        return None, None
+    if not isinstance(found, (list, np.ndarray)):
+        raise LgcError(f"encoding: {source} holds no thresholds (a [features, levels] or [levels] "
+                       f"array, or a fitted torch-dwn thermometer), but {type(found).__name__}")
+    array = numbers(found, f"encoding: the thresholds of {source}")
+    if array.ndim > 1 and all(d == 1 for d in array.shape[:-1]):
+        array = array.reshape(-1)  # a global thermometer's [1, T]
+    if np.asarray(found).dtype != np.float32:
+        rounded = array.astype(np.float32)
+        array = np.where(rounded > array, np.nextafter(rounded, np.float32(-np.inf)), rounded)
+    return array.astype(np.float32), source
+
+
+def _json(text):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LgcError(f"encoding: inline JSON is malformed ({e})") from None
+
+
+def _npy(path):
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise LgcError(f"encoding: cannot read {path} as a .npy array ({e})") from None
 
 
 def numbers(values, what, dtype=np.float64):

@@ -3,7 +3,8 @@
 A torch file is a zip archive holding `data.pkl` (the object tree) and one record per tensor
 storage. The pickle is read by an unpickler that resolves only a fixed list of globals:
 - tensor rebuild functions, mapped to lgc functions that build numpy arrays from the records;
-- module classes of torch.nn, difflogic, torchlogix and lgc.nn, mapped to `Stub`, an inert
+- module classes of torch.nn, difflogic, torchlogix, torch-dwn and lgc.nn (and torch-dwn's
+  thermometers, plain classes), mapped to `Stub`, an inert
   record of the attributes the pickle sets (nothing of the original class runs);
 - a few harmless builtins (set, OrderedDict, ...).
 Every other global (os.system, eval, builtins via reduce, ...) is refused before it is looked up.
@@ -18,7 +19,7 @@ import numpy as np
 from ..errors import LgcError
 
 # Module prefixes whose classes become inert stand-ins: the libraries that train DLGNs.
-STUB_MODULES = ("torch.nn.modules.", "difflogic.", "torchlogix.", "lgc.nn")
+STUB_MODULES = ("torch.nn.modules.", "difflogic.", "torchlogix.", "torch_dwn.", "lgc.nn")
 # Limits against hostile archives: a tensor record may not inflate beyond these.
 MAX_INFLATION = 100
 MAX_RECORD_BYTES = 64 << 30

@@ -4,7 +4,7 @@ This is what every verification compares against. It shares no code with lgc's f
 file is read by torch's own `weights_only` unpickler (module classes mapped to plain attribute
 holders, so nothing from the file runs), and each layer is computed with its library's own float
 arithmetic (difflogic: argmax of the weights, one-hot, the 16 real-valued gates; torchlogix:
-torchlogix_layers.py; GroupSum: float sum). A bug in lgc's truth-table decoding therefore cannot
+torchlogix_layers.py; torch-dwn: dwn_layers.py, its CUDA kernel's steps; GroupSum: float sum). A bug in lgc's truth-table decoding therefore cannot
 hide behind it. A state_dict is bound to its architecture spec by `archspec`, which only places
 the tensors in module holders (the same tree a whole pickle has) and decodes nothing.
 """
@@ -18,7 +18,7 @@ import torch
 from ..errors import LgcError
 from ..frontend import archspec
 from ..nn import bin_op_s
-from . import torchlogix_layers
+from . import dwn_layers, torchlogix_layers
 
 
 class _Attrs:
@@ -54,6 +54,10 @@ def _group_sum(m, x):
     return _GroupSumOutput(sums, (sums + beta) / m.__dict__["tau"])
 
 
+def _dwn_group_sum(m, x):
+    return _GroupSumOutput(*dwn_layers.group_sum(m, x))
+
+
 def _flatten(m, x):
     return x.flatten(m.__dict__.get("start_dim", 1), m.__dict__.get("end_dim", -1))
 
@@ -79,13 +83,15 @@ FORWARDS = {
     "lgc.nn.Thermometer": _thermometer,
     "torchlogix.layers.groupsum.GroupSum": _group_sum,
     **torchlogix_layers.FORWARDS,
+    dwn_layers.LUT_LAYER: dwn_layers.lut_layer,
+    dwn_layers.GROUP_SUM: _dwn_group_sum,
 }
 ENCODERS = {"lgc.nn.Thermometer", *torchlogix_layers.ENCODERS}
 # Classes whose forward runs their children in order (Sequential, torchlogix's model zoo).
 CONTAINERS = ("torch.nn.modules.container.Sequential", "torchlogix.models.")
 # Classes that only hold parts of a layer (its parametrization, connections, weight lists).
 HOLDERS = ("torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ModuleList",
-           "torchlogix.")
+           "torchlogix.", "torch_dwn.")
 
 
 @dataclasses.dataclass
@@ -99,6 +105,7 @@ class Reference:
     counts: np.ndarray  # int64 [N, k]: popcount of each class's group (what lgc calls scores)
     scores: np.ndarray  # float32 [N, k]: the model's own output, (counts + beta) / tau
     pred: np.ndarray    # int64 [N]: torch.argmax of the float output (lowest index wins ties)
+    bits: np.ndarray    # uint8 [N, n_inputs]: the input bits (the encoder's output, for raw features)
 
 
 def forward(module, x):
@@ -126,7 +133,7 @@ def load_model(path, arch=None, parametrization=None):
         state_dict = nested[0] if len(nested) == 1 else model
         spec = archspec.read(arch, parametrization)
         return archspec.modules(spec, state_dict, lambda q: _holder_class(q)(),
-                                lambda values: torch.tensor(values, dtype=torch.float32))
+                                lambda values, dtype: torch.tensor(values, dtype=getattr(torch, dtype)))
     if isinstance(model, dict):
         found = [v for v in model.values() if isinstance(v, _Attrs)]
         if len(found) != 1:
@@ -144,8 +151,10 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
     has) or on raw features (through its encoder, or, for a model without one, through
     `encoding`, the netlist's record of the one the user gave). Exactly one of `bits`, `raw` is
     given; flat inputs of image models are reshaped to [N, C, H, W] in torch's flatten order (raw
-    features to the netlist encoding's `shape` when given). `arch`, `parametrization`: as
-    lgc.load, for a state_dict (the netlist records the spec in source["arch"])."""
+    features to the netlist encoding's `shape` when given). Raw features are compared in float64,
+    exactly (float32 values compare as in float32; wider fixed-point ones are not rounded).
+    `arch`, `parametrization`: as lgc.load, for a state_dict (the netlist records the spec in
+    source["arch"])."""
     if (bits is None) == (raw is None):
         raise ValueError("give exactly one of bits, raw")
     layers = load_model(path, arch, parametrization)
@@ -154,11 +163,11 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
         layers = [m for m in layers if _qualname(m) not in ENCODERS]
         x = torch.as_tensor(np.asarray(bits), dtype=torch.float32)
     elif encoded:  # the model's own encoder; `encoding` (its record) only gives the raw shape
-        x = torch.as_tensor(np.asarray(raw), dtype=torch.float32)
+        x = torch.as_tensor(np.asarray(raw), dtype=torch.float64)
         if x.ndim == 2 and encoding is not None and len(encoding.get("shape", ())) > 1:
             x = x.reshape(len(x), *encoding["shape"])
     elif encoding is not None:  # bit i = raw[feature[i]] > threshold[i], float32, strict
-        x = torch.as_tensor(np.asarray(raw), dtype=torch.float32).flatten(1)
+        x = torch.as_tensor(np.asarray(raw), dtype=torch.float64).flatten(1)
         threshold = torch.tensor(encoding["threshold"], dtype=torch.float32)
         x = (x[:, torch.tensor(encoding["feature"])] > threshold).to(torch.float32)
         encoded = False
@@ -168,12 +177,15 @@ def reference(path, bits=None, raw=None, encoding=None, arch=None, parametrizati
     if shape is not None and x.ndim == 2:
         x = x.reshape(len(x), *shape)
     with torch.no_grad():
+        if encoded and raw is not None:
+            x, layers = forward(layers[0], x), layers[1:]
+        in_bits = x.flatten(1).to(torch.uint8).numpy()
         for m in layers:
             x = forward(m, x)
     if not isinstance(x, _GroupSumOutput):
         raise LgcError("the model does not end in a GroupSum")
     return Reference(counts=torch.round(x.counts).long().numpy(), scores=x.scores.numpy(),
-                     pred=x.scores.argmax(-1).long().numpy())
+                     pred=x.scores.argmax(-1).long().numpy(), bits=in_bits)
 
 
 def _flat_layers(model):

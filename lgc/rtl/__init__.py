@@ -4,6 +4,8 @@ component that board tops instantiate (with `core.verilog_files()` added to the 
 import logging
 import os
 
+from ..errors import LgcError
+from . import input_format
 from .argmax import argmax_depth
 from .core import DEFAULTS, Core, Plan
 from .encoded import ENCODED_TOP, EncodedCore
@@ -17,11 +19,17 @@ def generate(netlist, out_dir, **options):
     """Write the core's Verilog into `out_dir` (top module `lgc_core`); returns (core, summary)
     with the summary as report.json's "rtl" section. Options: layers_per_stage,
     adder_levels_per_stage, lut_size (see Core). When the netlist has an input encoding, the
-    encoded top `lgc_encoded` (raw features in) is written too, described in rtl["encoder"]."""
+    encoded top `lgc_encoded` (raw features in, in `input_format`: a name as
+    lgc.rtl.input_format.parse takes, u8 by default) is written too, described in rtl["encoder"]."""
+    encoding = netlist.graph.graph.get("encoding")
+    fmt = options.pop("input_format", None)
+    if fmt is not None and not encoding:
+        raise LgcError("an input format is for models with an input encoding (the encoder's "
+                       "raw features); this one takes input bits: give --encoding too")
+    fmt = input_format.parse(fmt or input_format.DEFAULT)
     core = Core(netlist, **options)
     files = {**core.verilog_files(), **core_verilog(core)}
-    encoding = netlist.graph.graph.get("encoding")
-    encoded = EncodedCore(core, encoding) if encoding else None
+    encoded = EncodedCore(core, encoding, fmt) if encoding else None
     encoded_files = encoded.verilog() if encoded else {}
     files.update(encoded_files)
     os.makedirs(out_dir, exist_ok=True)
@@ -32,9 +40,8 @@ def generate(netlist, out_dir, **options):
     if encoded:
         report["encoder"] = encoded.summary(sorted(encoded_files))
         if report["encoder"]["constant_bits"]:
-            log.warning("%d input bits have thresholds outside the %d-bit features' range: the "
-                        "encoder makes them constant", report["encoder"]["constant_bits"],
-                        encoded.encoder.width)
+            log.warning("%d input bits have thresholds outside the range of %s: the encoder "
+                        "makes them constant", report["encoder"]["constant_bits"], fmt.describe())
     return core, report
 
 

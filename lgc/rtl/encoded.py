@@ -4,11 +4,12 @@
                                                                                out_scores, out_class
 
 Module `lgc_encoded`, written by `lgc compile` next to `lgc_core` when the netlist has an input
-encoding. Ports: `clk`, `rst`, `in_valid`, `in_raw[WIDTH * n_features]` (raw feature f, an
-unsigned integer, in bits [f*WIDTH, (f+1)*WIDTH), features in the encoding's order: torch's
-flatten order of the raw input), `out_valid`, `out_scores`, `out_class` exactly as the core's.
-Latency: the core's plus one clock. The core itself keeps docs/design.md's ports and can be used
-alone.
+encoding. Ports: `clk`, `rst`, `in_valid`, `in_raw[W * n_features]` (raw feature f in the build's
+input format, W bits wide (input_format.py; `u8` by default), in bits [f*W, (f+1)*W), features in
+the encoding's order: torch's flatten order of the raw input), `out_valid`, `out_scores`,
+`out_class` exactly as the core's. Latency: the core's plus one clock. The core itself keeps
+docs/design.md's ports and can be used alone. report.json's rtl["encoder"] records the format
+(`input_format`: name, kind, width, fraction_bits), which every later step reads.
 """
 
 import numpy as np
@@ -17,7 +18,8 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..errors import LgcError
-from .encoder import WIDTH, Encoder, comparator_constants, fixed_bits
+from . import input_format
+from .encoder import Encoder
 from .ports import CorePorts
 from .verilog import TOP, convert
 
@@ -27,23 +29,25 @@ ENCODED_TOP = "lgc_encoded"
 class EncodedCore(wiring.Component):
     """`core` (an lgc.rtl.Core, instantiated as the Verilog module lgc_core) behind an Encoder of
     `encoding` that compares only what the core reads: input bits the core ignores are 0, bits
-    whose threshold lies outside the features' range are constants."""
+    whose threshold lies outside the format's range are constants. `fmt`: the input format
+    (input_format.InputFormat; u8 by default)."""
 
-    def __init__(self, core, encoding, width=WIDTH):
+    def __init__(self, core, encoding, fmt=None):
         plan = core.plan
+        fmt = fmt or input_format.parse(input_format.DEFAULT)
         if len(encoding["feature"]) != plan.n_inputs:
             raise LgcError(f"the input encoding makes {len(encoding['feature'])} bits, but the "
                            f"core has {plan.n_inputs} inputs")
-        constant = comparator_constants(encoding["threshold"], width)
+        constant = input_format.constants(fmt, encoding["threshold"])
         live = plan.logic.boundaries[0]
-        fixed = live[fixed_bits(constant, width)[live]]
+        fixed = live[input_format.fixed(fmt, constant)[live]]
         self.constants = {int(i): int(constant[i] < 0) for i in fixed}
-        self.encoder = Encoder(encoding, width, live=np.setdiff1d(live, fixed))
+        self.encoder = Encoder(encoding, fmt, live=np.setdiff1d(live, fixed))
         self.core = CorePorts(plan.n_inputs, plan.n_classes, plan.score_width, plan.class_width,
                               module=TOP)
         self.latency = core.latency + 1
         self.core_registers = core.registers()
-        super().__init__({"in_valid": In(1), "in_raw": In(width * self.encoder.n_features),
+        super().__init__({"in_valid": In(1), "in_raw": In(fmt.width * self.encoder.n_features),
                           "out_valid": Out(1), "out_scores": Out(len(core.out_scores)),
                           "out_class": Out(len(core.out_class))})
 
@@ -78,6 +82,7 @@ class EncodedCore(wiring.Component):
         """report.json's rtl["encoder"]."""
         encoder = self.encoder
         return {"top": ENCODED_TOP, "files": files, "latency": self.latency,
+                "input_format": encoder.format.summary(),
                 "feature_bits": encoder.width, "n_features": encoder.n_features,
                 "ports": {"in_raw": len(self.in_raw), "out_scores": len(self.out_scores),
                           "out_class": len(self.out_class)},

@@ -15,7 +15,7 @@ from ..errors import LgcError
 from ..ir import Netlist
 from ..ir.evaluate import check_vectors
 from ..reference import of_build
-from ..rtl.encoder import feature_bits, feature_values, random_features
+from ..rtl import input_format
 from ..tools import verilator
 from . import stimulus
 
@@ -33,16 +33,18 @@ class SimResult:
 
 
 def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=None,
-             encoded=None):
+             encoded=None, quantize=False):
     """Simulate the build's RTL on the given vectors plus `random` random ones against the
     PyTorch reference; returns a SimResult and records its report in report.json.
 
     x: input bits [N, n_inputs], into the core (`lgc_core`). raw: raw features [N, n_features]
-    (or [N, *shape] of the encoding), unsigned integers of the encoder's width, into the encoded
-    top (`lgc_encoded`: the input encoder in front of the core); the reference then runs the
-    model's own binarization on them. `encoded` (default: whether raw is given) picks the
-    encoded top, also for random features alone. `latency` is the cycle count the testbench
-    expects (default: the design's; any other must fail the check)."""
+    (or [N, *shape] of the encoding), values of the build's input format, into the encoded top
+    (`lgc_encoded`: the input encoder in front of the core); the reference then runs the
+    model's own binarization on them. `quantize` rounds raw values the format does not hold
+    (refused otherwise) and reports in "quantization" how many input bits and classes that
+    changes against the reference on the values as given. `encoded` (default: whether raw is
+    given) picks the encoded top, also for random features alone. `latency` is the cycle count
+    the testbench expects (default: the design's; any other must fail the check)."""
     build = BuildDir(build_dir).check()
     rtl = build.rtl()
     if x is not None and raw is not None:
@@ -50,12 +52,17 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
     encoded = raw is not None if encoded is None else encoded
     rng = np.random.default_rng(seed)
     netlist = Netlist.load(build.netlist_path)
+    given = None
     if encoded:
         encoding = _encoding(build, rtl, netlist)
-        width = rtl["encoder"]["feature_bits"]
-        vectors = [feature_values(raw, encoding, width)] if raw is not None else []
+        fmt = input_format.recorded(rtl["encoder"])
+        vectors = []
+        if raw is not None:
+            given = input_format.feature_matrix(raw, encoding)
+            codes, rounded = input_format.to_codes(fmt, given, quantize)
+            vectors.append(codes)
         if random:
-            vectors.append(random_features(rng, int(random), encoding, width))
+            vectors.append(input_format.random_codes(fmt, rng, int(random), encoding))
     else:
         n_inputs = rtl["ports"]["in_bits"]
         vectors = [check_vectors(x, n_inputs)] if x is not None else []
@@ -66,8 +73,8 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
     vectors = np.concatenate(vectors)
     with build.recording("simulation", step="simulate") as report:
         if encoded:
-            expected = of_build(build, netlist, raw=vectors)
-            port_bits, sim_dir = feature_bits(vectors, width), build.file("sim-encoded")
+            expected = of_build(build, netlist, raw=input_format.values(fmt, vectors))
+            port_bits, sim_dir = input_format.port_bits(fmt, vectors), build.file("sim-encoded")
         else:
             expected = of_build(build, netlist, bits=vectors)
             port_bits, sim_dir = vectors, build.file("sim")
@@ -75,7 +82,25 @@ def simulate(build_dir, x=None, random=0, seed=0, latency=None, opt="auto", raw=
                          expected.pred, latency=latency, seed=seed, opt=opt, encoded=encoded)
         report.update({"vectors": len(vectors), "given_vectors": len(vectors) - int(random),
                        "random_vectors": int(random), **result.report})
+        if encoded:
+            report["input_format"] = fmt.name
+        if quantize and given is not None:
+            report["quantization"] = quantization(of_build(build, netlist, raw=given), expected,
+                                                  rounded)
     return dataclasses.replace(result, report=report)
+
+
+def quantization(exact, quantized, rounded):
+    """What rounding raw features into the input format changed, against the reference on the
+    values as given (`exact`; `quantized`: the reference on the rounded ones, whose first rows
+    are the same vectors; `rounded`: bool [N, F], the features rounding changed)."""
+    n = len(exact.pred)
+    bits = exact.bits != quantized.bits[:n]
+    return {"vectors": n, "features_rounded": int(rounded.sum()),
+            "vectors_with_rounded_features": int(rounded.any(axis=1).sum()),
+            "input_bits_changed": int(bits.sum()),
+            "vectors_with_changed_bits": int(bits.any(axis=1).sum()),
+            "classes_changed": int((exact.pred != quantized.pred[:n]).sum())}
 
 
 def _encoding(build, rtl, netlist):
@@ -92,7 +117,7 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     """Stream x through the core in `rtl_dir` (described by `rtl`, the summary lgc.rtl.generate
     returned) in Verilator, building it in `sim_dir` unless cached, and compare every result and
     the out_valid of every clock with the expected scores and classes. With `encoded`, x holds
-    the bits of the encoded top's `in_raw` (lgc.rtl.encoder.feature_bits) and the encoded top
+    the bits of the encoded top's `in_raw` (lgc.rtl.input_format.port_bits) and the encoded top
     is simulated."""
     rtl_dir, sim_dir = os.path.abspath(rtl_dir), os.path.abspath(sim_dir)  # the simulator runs in sim_dir
     sources = [os.path.join(rtl_dir, name) for name in rtl["files"]]

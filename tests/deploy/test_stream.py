@@ -133,7 +133,15 @@ def test_stream_sends_raw_bytes_for_a_model_with_an_input_encoding(tmp_path):
     # the board takes raw features only; bits, or floats the encoder cannot take, are refused
     np.savez(tmp_path / "bits.npz", x=v["x"][:3])
     np.savez(tmp_path / "floats.npz", raw=v["raw"][-3:])
-    for path, message in ((tmp_path / "bits.npz", "takes the model's raw features, one byte each"),
+    for path, message in ((tmp_path / "bits.npz", "takes the model's raw features (unsigned integer "
+                                                   "features of 8 bits (0..255)); give them as `raw`"),
                           (tmp_path / "floats.npz", "takes unsigned integer features of 8 bits")):
         out = run_lgc("stream", build.path, "--port", board.port, "--vectors", path)
         assert out.returncode == 1 and message in out.stderr.strip().splitlines()[-1]
+    # --quantize rounds them instead, and says what rounding changed against PyTorch on the floats
+    out = run_lgc("stream", build.path, "--port", board.port, "--vectors", tmp_path / "floats.npz",
+                  "--quantize")
+    assert out.returncode == 0, out.stderr
+    rounding = build.report()["stream"]["quantization"]
+    assert rounding["vectors"] == 3 and rounding["features_rounded"] > 0
+    assert f"{rounding['features_rounded']} features rounded" in out.stdout

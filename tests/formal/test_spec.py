@@ -12,7 +12,14 @@ import lgc
 from lgc.formal.proof import elaborate
 from lgc.formal.spec import write_spec
 from lgc.tools import yosys
-from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, EXAMPLE, fixture_path, fixture_vectors
+from tests.support.fixtures import (
+    DATA,
+    DIFFLOGIC_FIXTURES,
+    DWN_FIXTURES,
+    EXAMPLE,
+    fixture_path,
+    fixture_vectors,
+)
 
 TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
 SPEC_PY = pathlib.Path(lgc.__file__).parent / "formal" / "spec.py"
@@ -34,7 +41,7 @@ def upstream(path, v, **options):
     return np.rint(v["scores"].astype(np.float64) * netlist.tau - beta), v["scores"].argmax(axis=1)
 
 
-@pytest.mark.parametrize("name", DIFFLOGIC_FIXTURES + TORCHLOGIX)
+@pytest.mark.parametrize("name", DIFFLOGIC_FIXTURES + TORCHLOGIX + DWN_FIXTURES)
 def test_spec_equals_upstream(tmp_path, name):
     v = fixture_vectors(name)
     scores, classes = spec_outputs(tmp_path, fixture_path(name), v["x"])
@@ -43,8 +50,8 @@ def test_spec_equals_upstream(tmp_path, name):
     assert np.array_equal(classes, want_classes)
 
 
-@pytest.mark.full
-@pytest.mark.parametrize("name", TORCHLOGIX)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.full) for n in TORCHLOGIX]
+                         + DWN_FIXTURES)
 def test_spec_of_state_dict_equals_upstream(tmp_path, name):
     arch = next(DATA.glob(f"{name}.arch.*"))
     v = fixture_vectors(name)

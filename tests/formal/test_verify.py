@@ -9,6 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 import lgc
 from lgc.build import BuildDir
@@ -17,7 +18,7 @@ from lgc.formal.proof import prove
 from lgc.rtl import Plan
 from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
-from tests.support.torchfiles import change_gate
+from tests.support.torchfiles import change_gate, edit_dwn
 
 MODEL = "difflogic_untrained_ties"
 TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
@@ -181,3 +182,54 @@ def test_the_proof_as_a_function(built, tmp_path):
     assert proof.equivalent and proof.counterexample is None
     wrong = prove(files, fixture_path(MODEL), tmp_path / "work", latency=rtl["latency"] + 1)
     assert not wrong.equivalent and f"latency of {rtl['latency']} clocks" in wrong.reason
+
+
+DWN = ["dwn_mixed", "dwn_small_n123", "dwn_gaussian_global", "dwn_tabular_small"]
+
+
+@pytest.mark.parametrize("name", quick_or_full(DWN, ["dwn_mixed", "dwn_small_n123"]))
+def test_dwn_builds_are_proven(tmp_path, name):
+    compile_model(str(fixture_path(name)), str(tmp_path / "b"))
+    result = run_lgc("-q", "verify", tmp_path / "b")
+    assert result.returncode == 0, result.stderr
+    section = verify_section(tmp_path / "b")
+    assert section["equivalent"] and section["pairs"] > 0
+    # dwn_mixed's GroupSum pads 45 outputs to 48: its 3 zero columns are constants of the proof
+    assert name != "dwn_mixed" or section["constants"] >= 3
+
+
+def test_dwn_state_dict_build_is_proven_with_its_recorded_spec(tmp_path):
+    compile_model(str(fixture_path("dwn_mixed", ".state_dict.pt")), str(tmp_path / "b"),
+                  load_options={"arch": str(fixture_path("dwn_mixed", ".arch.json"))})
+    assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+
+
+@pytest.fixture(scope="module")
+def dwn_build(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dwn") / "mixed"
+    compile_model(str(fixture_path("dwn_mixed")), str(path))
+    return path
+
+
+def _swap_randperm(m):
+    """Two columns of different classes swapped in the GroupSum's randperm."""
+    perm = m[3].randperm.clone()
+    perm[0], perm[-1] = perm[-1].item(), perm[0].item()
+    m[3].randperm = perm
+
+
+def _flip_a_lut(m):
+    """Every entry of one LUT negated: its output inverted wherever it is not exactly 0."""
+    with torch.no_grad():
+        m[2].luts[7] = -m[2].luts[7]
+
+
+@pytest.mark.parametrize("change", [_swap_randperm, _flip_a_lut])
+def test_a_dwn_model_changed_is_caught(dwn_build, tmp_path, change):
+    other = edit_dwn(fixture_path("dwn_mixed"), tmp_path / "changed.pt", change)
+    result = run_lgc("-q", "verify", dwn_build, "--model", other)
+    assert "not proven equivalent" in error_line(result)
+    cex = verify_section(dwn_build)["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+    x = np.load(dwn_build / "verify" / "counterexample.npz")["x"]
+    assert lgc.load(other).evaluate(x)[0][0].tolist() == cex["reference_scores"]

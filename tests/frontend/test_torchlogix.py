@@ -276,7 +276,7 @@ def _with(changes, spec=DENSE_SPEC):
     ({"layers": DENSE_SPEC["layers"][:2] + DENSE_SPEC["layers"][3:]}, "logic layers"),
     ({"layers": [{"type": "LogicDense"}]}, "needs in_dim"),
     ({"layers": []}, "non-empty list"),
-    ({"format": "difflogic", "layers": DENSE_SPEC["layers"]}, "torchlogix models"),
+    ({"format": "difflogic", "layers": DENSE_SPEC["layers"]}, "torchlogix or dwn models"),
 ])
 def test_bad_specs(spec, message):
     with pytest.raises(LgcError) as e:

@@ -8,7 +8,8 @@ from amaranth.sim import Simulator
 import lgc
 from lgc.errors import LgcError
 from lgc.reference import forward, load_model
-from lgc.rtl.encoder import Encoder, comparator_constants
+from lgc.rtl import input_format
+from lgc.rtl.encoder import Encoder
 from tests.support.fixtures import EDGE_THRESHOLDS, fixture_path, fixture_vectors
 
 
@@ -62,6 +63,7 @@ def test_model_encoding_in_hardware_equals_the_librarys_binarization():
 
 
 def test_comparator_constants():
-    assert comparator_constants([2.5, 2.0, -0.5, -3.0, 300.0, 254.5], 8).tolist() == [2, 2, -1, -1, 255, 254]
+    u8 = input_format.parse("u8")
+    assert input_format.constants(u8, [2.5, 2.0, -0.5, -3.0, 300.0, 254.5]).tolist() == [2, 2, -1, -1, 255, 254]
     with pytest.raises(LgcError, match="finite"):
-        comparator_constants([float("nan")], 8)
+        input_format.constants(u8, [float("nan")])

@@ -13,7 +13,7 @@ from lgc.compile import compile_model
 from lgc.ir import Netlist
 from lgc.reference import forward, load_model
 from lgc.rtl import generate
-from lgc.rtl.encoder import feature_bits
+from lgc.rtl import input_format
 from lgc.sim.simulate import run_rtl, simulate
 from tests.support.cli import run_lgc
 from tests.support.fixtures import (
@@ -27,6 +27,7 @@ from tests.support.fixtures import (
 )
 
 BYTES = np.arange(256)[:, None]
+U8 = input_format.parse("u8")
 
 
 def thresholds_everyone():
@@ -54,7 +55,7 @@ def torch_bits(thresholds):
 
 def run_bytes(tmp_path, netlist, expected, latency=None, raw=BYTES):
     _, rtl = generate(netlist, tmp_path / "rtl")
-    return run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", feature_bits(raw), expected,
+    return run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", input_format.port_bits(U8, raw), expected,
                    expected.argmax(axis=1), latency=latency, encoded=True), rtl
 
 

@@ -18,6 +18,11 @@ TORCHLOGIX_FIXTURES = [
     "torchlogix_dense_rank4", "torchlogix_conv_tree", "torchlogix_conv_channels",
     "torchlogix_dense_learnable", "torchlogix_dense_rank6", "torchlogix_zoo_fixed",
     "torchlogix_zoo_learnable_thresholds", "torchlogix_conv_mixed"]
+# torch-dwn models: all saved whole and as state_dict (+ NAME.arch.json), with their thermometer's
+# thresholds in the vectors (`raw`, `thresholds`); dwn_tabular_small is trained (shared fixtures).
+DWN_FIXTURES = ["dwn_mixed", "dwn_small_n123", "dwn_gaussian_global", "dwn_tabular_small"]
+# The 15 MB trained digits model (not in tests/data): a path given by the user, for `full` tests.
+DWN_DIGITS = os.environ.get("LGC_DWN_DIGITS")
 ENCODED = ["torchlogix_zoo_fixed", "torchlogix_zoo_learnable_thresholds", "torchlogix_conv_mixed"]
 SAVED_AS = ["whole", "state_dict"]
 # Thresholds at and around the edges of a byte and of float32 (encoder tests).

@@ -148,3 +148,45 @@ def change_gate(src, dst, layer, gate):
             logic.weights[gate] = logic.weights[gate].flip(0)  # argmax i -> 15 - i: the complement
         torch.save(model, dst)
     return dst
+
+
+# torch-dwn 1.1.1's classes as far as a pickle names them: the modules are restored attribute by
+# attribute (no __init__ runs), the thermometers are plain classes.
+class LUTLayer(torch.nn.Module):
+    pass
+
+
+class LearnableMapping(torch.nn.Module):
+    pass
+
+
+class DwnGroupSum(torch.nn.Module):
+    pass
+
+
+DwnGroupSum.__name__ = DwnGroupSum.__qualname__ = "GroupSum"
+
+
+class Thermometer:
+    pass
+
+
+class DistributiveThermometer(Thermometer):
+    pass
+
+
+class GaussianThermometer(Thermometer):
+    pass
+
+
+def edit_dwn(src, dst, edit):
+    """Copy a torch-dwn file (a model or a thermometer) through `edit(obj)`, which changes it in
+    place (or returns a replacement)."""
+    with _registered({"torch_dwn.lut_layer": [LUTLayer], "torch_dwn.mapping": [LearnableMapping],
+                      "torch_dwn.utils": [DwnGroupSum],
+                      "torch_dwn.binarization": [Thermometer, DistributiveThermometer,
+                                                 GaussianThermometer]}):
+        obj = torch.load(src, weights_only=False)
+        obj = edit(obj) or obj
+        torch.save(obj, dst)
+    return dst
