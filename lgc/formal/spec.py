@@ -74,23 +74,46 @@ def write_spec(model, path, arch=None, parametrization=None, module="lgc_spec"):
     """Write the spec of the model file `model` to `path`; returns its Spec. `arch`,
     `parametrization`: as lgc.load, for a state_dict. Scores and class are as wide as they need;
     the argmax is also a module of its own, `MODULE_argmax #(K, W, CW)`."""
-    layers = load_model(model, arch, parametrization)
     body = f"{path}.body"
     try:
         with open(body, "w+") as f:  # the ports' widths are known only at the end
-            writer = _Writer(f)
-            for i, layer in enumerate(layers):
-                writer.layer(i, layer)
-            spec, tail = writer.finish(module)
+            writer = _Verilog(f)
+            reader = read_model(model, writer, arch, parametrization)
+            spec, tail = writer.finish(reader, module)
             f.seek(0)
             with open(path, "w") as out:
-                out.write(_header(spec, writer.width))
+                out.write(_header(spec, reader.width))
                 shutil.copyfileobj(f, out)
                 out.write(tail)
     finally:
         if os.path.exists(body):
             os.remove(body)
     return spec
+
+
+def read_model(model, sink, arch=None, parametrization=None):
+    """Read the model file's layers in order into `sink` (the spec's writer: Verilog here, an
+    and-inverter graph in spec_aig.py) as plain gates on the activation vector:
+
+    - `sink.inputs(n)`: the input width, once the first logic layer fixes it;
+    - `sink.luts(rows, fanin)`: one new vector of LUTs, rows bool [n, 2**k] (row {in0, in1, ...},
+      input 0 the most significant bit), input j of gate g = bit fanin[j, g] of the current
+      vector, or constant 0 where fanin is -1 (a conv's padding);
+    - `sink.ors(members)`: one new vector, bit g the OR of the current vector's bits members[g]
+      (0 when empty).
+
+    Returns the Reader: n_inputs, width (the GroupSum's input vector), n_classes, gates."""
+    reader = Reader(sink)
+    for i, layer in enumerate(load_model(model, arch, parametrization)):
+        reader.layer(i, layer)
+    if reader.n_classes is None:
+        raise LgcError("the model does not end in a GroupSum")
+    if reader.width is None:
+        raise LgcError("the model has no logic layer")
+    k, n = reader.n_classes, reader.width
+    if k < 1 or n % k:
+        raise LgcError(f"GroupSum cannot split {n} outputs into {k} equal groups")
+    return reader
 
 
 def _header(spec, n_groups):
@@ -103,20 +126,20 @@ def _header(spec, n_groups):
             f");\n")
 
 
-class _Writer:
-    """The layers' Verilog, written as they come; the activations so far are one vector wire."""
+class Reader:
+    """The layers' gates, decoded from their tensors as they come and handed to the sink; the
+    activations so far are one vector (its width and, for images, shape)."""
 
-    def __init__(self, f):
-        self.f = f
-        self.n_inputs = None
-        self.vector, self.width, self.shape = "in_bits", None, None  # shape: (C, H, W) or None
-        self.count, self.gates, self.done = 0, 0, None
+    def __init__(self, sink):
+        self.sink = sink
+        self.n_inputs = self.width = self.shape = None  # shape: (C, H, W) or None
+        self.gates, self.n_classes = 0, None
         self.ste = True  # the last LUT layer's outputs are bits (torch-dwn: its STE)
 
     def layer(self, i, m):
         kind = m.qualname
         what = f"layer {i} ({kind.rsplit('.', 1)[-1]})"
-        if self.done is not None:
+        if self.n_classes is not None:
             raise LgcError(f"{what} follows the GroupSum")
         if kind in ENCODERS or kind in PASS_THROUGH:
             if kind in ENCODERS and self.width is not None:
@@ -142,7 +165,7 @@ class _Writer:
         elif kind == dwn_layers.GROUP_SUM:
             self._dwn_group_sum(m)
         elif kind in GROUP_SUMS:
-            self.done = int(m.__dict__["k"])
+            self.n_classes = int(m.__dict__["k"])
         else:
             raise LgcError(f"{what}: the spec writer does not know this layer")
 
@@ -150,33 +173,24 @@ class _Writer:
         if self.width is None:  # the first logic layer fixes the input
             self.n_inputs = self.width = in_dim
             self.shape = shape
+            self.sink.inputs(in_dim)
         elif in_dim != self.width or (shape is not None and self.shape != shape):
             raise LgcError(f"{what} reads {shape or in_dim} but gets {self.shape or self.width}")
         elif shape is None and self.shape is not None:
             raise LgcError(f"{what}: a dense layer needs a Flatten before it")
 
-    def _next(self, width, shape=None):
-        self.count += 1
-        name = f"x{self.count}"
-        self.f.write(f"\n  wire [{width - 1}:0] {name};\n")
-        self.vector, self.width, self.shape = name, width, shape
-
-    def _luts(self, rows, fanin, what, inputs=None):
-        """One gate per row of `rows` (bool [n, 2**k]); input j of gate n is input bit fanin[j, n]
-        of the previous vector, or `inputs[j][n]` (Verilog operands) when given."""
+    def _luts(self, rows, fanin, what, padded=False):
+        """One gate per row of `rows` (bool [n, 2**k]); input j of gate g is bit fanin[j, g] of
+        the current vector (-1: constant 0, where `padded`)."""
         n, size = rows.shape
         k = size.bit_length() - 1
-        if inputs is None:
-            fanin = np.asarray(fanin)
-            if fanin.shape != (k, n) or fanin.dtype.kind not in "iu":
-                raise LgcError(f"{what}: connections {list(fanin.shape)} do not fit {n} gates of {k} inputs")
-            if fanin.size and (fanin.min() < 0 or fanin.max() >= self.width):
-                raise LgcError(f"{what}: a connection reaches outside 0..{self.width - 1}")
-            inputs = [[f"{self.vector}[{j}]" for j in port.tolist()] for port in fanin]
-        self._next(n, None)
-        template, name = TEMPLATES[k], self.vector
-        self.f.writelines(f"  assign {name}[{g}] = {template.format(*ops, *t)};\n"
-                          for g, (t, *ops) in enumerate(zip(_literals(rows), *inputs)))
+        fanin = np.asarray(fanin)
+        if fanin.shape != (k, n) or fanin.dtype.kind not in "iu":
+            raise LgcError(f"{what}: connections {list(fanin.shape)} do not fit {n} gates of {k} inputs")
+        if fanin.size and (fanin.min() < (-1 if padded else 0) or fanin.max() >= self.width):
+            raise LgcError(f"{what}: a connection reaches outside 0..{self.width - 1}")
+        self.sink.luts(rows, fanin.astype(np.int64))
+        self.width, self.shape = n, None
         self.gates += n
 
     def _dwn_luts(self, m, what):
@@ -206,14 +220,11 @@ class _Writer:
             [int(c) + (self.width if c < 0 else 0) for c in _numpy(randperm).tolist()]
         if any(not 0 <= c < self.width for c in columns):
             raise LgcError(f"GroupSum: randperm reaches outside 0..{self.width - 1}")
-        padded = -(-len(columns) // k) * k
-        source = self.vector
-        self._next(padded)
-        self.f.writelines(f"  assign {self.vector}[{g}] = {source}[{c}];\n" for g, c in enumerate(columns))
-        if padded > len(columns):
-            self.f.write(f"  assign {self.vector}[{padded - 1}:{len(columns)}] = "
-                         f"{padded - len(columns)}'b0;\n")
-        self.done = k
+        # Each column through an identity gate (rows 0, 1); -1 reads the padding's constant 0.
+        columns += [-1] * (-len(columns) % k)
+        identity = np.tile([False, True], (len(columns), 1))
+        self._luts(identity, np.array([columns], dtype=np.int64), "GroupSum", padded=True)
+        self.n_classes = k
 
     def _conv(self, m, what):
         height, width = _pair(m.__dict__["in_dim"])
@@ -230,10 +241,8 @@ class _Writer:
                 or w.min() < -pad or w.max() >= width + pad:
             raise LgcError(f"{what}: _indices_L0 reaches outside the padded input")
         inside = (h >= 0) & (h < height) & (w >= 0) & (w < width)
-        flat = c * height * width + h * width + w
-        # [rank, kernel, position, node] -> operands [rank, gate], gates in (kernel, position, node) order
-        operands = np.where(inside, np.char.add(f"{self.vector}[", np.char.add(
-            flat.astype(str), "]")), "1'b0").reshape(rank, -1)
+        # [rank, kernel, position, node] -> fanin [rank, gate], gates in (kernel, position, node) order
+        fanin = np.where(inside, c * height * width + h * width + w, -1).reshape(rank, -1)
         below = None
         for level, weight in enumerate(weights):
             rows = _torchlogix_rows(param, weight, what)  # [nodes, kernels, 2**rank]
@@ -242,16 +251,13 @@ class _Writer:
                 if children.min() < 0 or children.max() >= below:
                     raise LgcError(f"{what}: _indices_L{level} names nodes outside 0..{below - 1}")
                 base = np.arange(kernels * positions)[:, None] * below  # gate (k, p, s) reads node s' of (k, p)
-                operands = (base[None] + children[:, None, :]).reshape(rank, -1)
-                operands = [[f"{self.vector}[{j}]" for j in port.tolist()] for port in operands]
+                fanin = (base[None] + children[:, None, :]).reshape(rank, -1)
                 nodes = children.shape[1]
-            else:
-                operands = operands.tolist()
             if rows.shape[:2] != (nodes, kernels):
                 raise LgcError(f"{what}: tree level {level} has weights for {list(rows.shape[:2])} "
                                f"(nodes, kernels), its connections {[nodes, kernels]}")
             per_gate = np.broadcast_to(rows.transpose(1, 0, 2)[:, None], (kernels, positions, nodes, rows.shape[2]))
-            self._luts(per_gate.reshape(-1, rows.shape[2]), None, what, operands)
+            self._luts(per_gate.reshape(-1, rows.shape[2]), fanin, what, padded=level == 0)
             below = nodes
         if nodes != 1:
             raise LgcError(f"{what}: the tree ends in {nodes} nodes per kernel, not 1")
@@ -267,24 +273,52 @@ class _Writer:
         (kh, kw), (sh, sw), (ph, pw) = (_pair(m.__dict__.get(key, 0)) for key in
                                         ("kernel_size", "stride", "padding"))
         out_h, out_w = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
-        lines = []
+        members = []
         for ch in range(channels):  # max_pool2d of 0/1 values: the OR of the window's real pixels
             for i in range(out_h):
                 for j in range(out_w):
-                    members = [f"{self.vector}[{ch * height * width + r * width + q}]"
-                               for r in range(i * sh - ph, i * sh - ph + kh) if 0 <= r < height
-                               for q in range(j * sw - pw, j * sw - pw + kw) if 0 <= q < width]
-                    lines.append(f"|{{{', '.join(members)}}}" if members else "1'b0")
-        self._next(len(lines), (channels, out_h, out_w))
-        self.f.writelines(f"  assign {self.vector}[{g}] = {e};\n" for g, e in enumerate(lines))
-        self.gates += len(lines)
+                    members.append(np.array([ch * height * width + r * width + q
+                                             for r in range(i * sh - ph, i * sh - ph + kh) if 0 <= r < height
+                                             for q in range(j * sw - pw, j * sw - pw + kw) if 0 <= q < width],
+                                            dtype=np.int64))
+        self.sink.ors(members)
+        self.width, self.shape = len(members), (channels, out_h, out_w)
+        self.gates += len(members)
 
-    def finish(self, module):
-        if self.done is None:
-            raise LgcError("the model does not end in a GroupSum")
-        k, n = self.done, self.width
-        if k < 1 or n % k:
-            raise LgcError(f"GroupSum cannot split {n} outputs into {k} equal groups")
+
+class _Verilog:
+    """The sink that writes the gates as Verilog, one vector wire per layer."""
+
+    def __init__(self, f):
+        self.f = f
+        self.vector, self.count = "in_bits", 0
+
+    def inputs(self, n_inputs):
+        pass  # the header, written last, declares in_bits
+
+    def _next(self, width):
+        self.count += 1
+        previous, self.vector = self.vector, f"x{self.count}"
+        self.f.write(f"\n  wire [{width - 1}:0] {self.vector};\n")
+        return previous
+
+    def luts(self, rows, fanin):
+        n, size = rows.shape
+        k = size.bit_length() - 1
+        previous = self._next(n)
+        inputs = [[f"{previous}[{j}]" if j >= 0 else "1'b0" for j in port.tolist()] for port in fanin]
+        template, name = TEMPLATES[k], self.vector
+        self.f.writelines(f"  assign {name}[{g}] = {template.format(*ops, *t)};\n"
+                          for g, (t, *ops) in enumerate(zip(_literals(rows), *inputs)))
+
+    def ors(self, members):
+        previous = self._next(len(members))
+        self.f.writelines(f"  assign {self.vector}[{g}] = "
+                          + (f"|{{{', '.join(f'{previous}[{j}]' for j in m.tolist())}}}" if len(m) else "1'b0")
+                          + ";\n" for g, m in enumerate(members))
+
+    def finish(self, reader, module):
+        k, n = reader.n_classes, reader.width
         m = n // k
         w, cw = max(1, m.bit_length()), max(1, (k - 1).bit_length())
         tail = f"""
@@ -296,7 +330,7 @@ class _Writer:
 endmodule
 
 """ + argmax_module(module)
-        return Spec(module, self.n_inputs, k, m, w, cw, self.gates), tail
+        return Spec(module, reader.n_inputs, k, m, w, cw, reader.gates), tail
 
 
 def argmax_module(module):
