@@ -58,12 +58,13 @@ def check_fit(core, device, board, netlist, target, rtl_options):
 
 def _what_fits(netlist, device, target, rtl_options, need, have):
     """The advice of the does-not-fit error: the highest clock target that fits, if any."""
-    fixed = {k: v for k, v in rtl_options.items() if v is not None}
-    if target and not fixed:
+    pinned = any(rtl_options.get(k) is not None for k in ("layers_per_stage", "adder_levels_per_stage"))
+    if target and not pinned:  # registers placed by the clock: a lower clock needs fewer
         asked = target["target_mhz"]
+        luts = {"lut_size": rtl_options["lut_size"]} if rtl_options.get("lut_size") else {}
         for mhz in (f for f in _FALLBACK_MHZ if f < asked):
             try:
-                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], **fixed)
+                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], **luts)
             except LgcError:
                 continue
             fits = needs(plan)

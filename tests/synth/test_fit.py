@@ -42,6 +42,11 @@ def test_too_many_flip_flops_at_this_target_names_the_one_that_fits(netlist):
     with pytest.raises(LgcError, match=r"does not fit small: it needs [\d,]+ flip-flops \(\d+% of "
                        r"its [\d,]+\); at --target-mhz \d+ it would fit"):
         check_fit(fast, part, None, netlist, target, {})
+    # as `lgc compile` passes them: the LUT size given, an input format, nothing pinned
+    cli_options = {"lut_size": 4, "input_format": None, "layers_per_stage": None,
+                   "adder_levels_per_stage": None}
+    with pytest.raises(LgcError, match=r"at --target-mhz \d+ it would fit"):
+        check_fit(fast, part, None, netlist, target, cli_options)
 
 
 def test_too_many_luts_at_any_target(netlist):
