@@ -4,7 +4,8 @@ Same gate order and eval semantics as difflogic 0.1.0 (`LogicLayer`, `GroupSum`)
 gate is the softmax-weighted mix of the 16 real-valued relaxations, in eval the argmax gate.
 Unlike difflogic, the connections are a registered buffer, so they survive a state_dict and
 need no CUDA extension. `Thermometer` binarizes raw features inside the model, so lgc records it
-as the input encoding.
+as the input encoding. `RecurrentLogic` is a recurrent logic network over sequences of bits
+(docs/recurrent.md).
 """
 
 import torch
@@ -64,6 +65,49 @@ class Thermometer(torch.nn.Module):
 
     def forward(self, raw):
         return (raw[..., :, None] > self.thresholds).flatten(-2).float()
+
+
+class RecurrentLogic(torch.nn.Module):
+    """A recurrent logic network, one step per element of a sequence.
+
+    Per step t: the next-state net (LogicLayers of widths `next_state`) reads cat([x_t, h]) and
+    its last layer's output is the new state h (`next_state[-1]` bits, `initial_state` (0 or 1)
+    in every bit at the start of a sequence); the output net (widths `output`) reads
+    cat([x_t, h]), h the new state (`output_reads="new"`) or the old one ("old"), and its last
+    layer feeds GroupSum(k, tau). forward(x [N, T, n_inputs]) -> scores [N, T, k].
+    """
+
+    def __init__(self, n_inputs, next_state, output, k, tau=1.0, output_reads="new",
+                 initial_state=0, connections="random", generator=None):
+        super().__init__()
+        if output_reads not in ("new", "old"):
+            raise ValueError(f"output_reads must be 'new' or 'old', got {output_reads!r}")
+        if initial_state not in (0, 1):
+            raise ValueError(f"initial_state must be 0 or 1, got {initial_state!r}")
+        self.n_inputs, self.state_bits = int(n_inputs), int(next_state[-1])
+        self.output_reads, self.initial_state = output_reads, int(initial_state)
+        self.next_state = _stack(n_inputs + self.state_bits, next_state, connections, generator)
+        self.output = _stack(n_inputs + self.state_bits, output, connections, generator)
+        self.group_sum = GroupSum(k, tau)
+
+    def forward(self, x):
+        h = x.new_full((*x.shape[:-2], self.state_bits), float(self.initial_state))
+        scores = []
+        for t in range(x.shape[-2]):
+            x_t = x[..., t, :]
+            new = self.next_state(torch.cat([x_t, h], -1))
+            read = new if self.output_reads == "new" else h
+            scores.append(self.group_sum(self.output(torch.cat([x_t, read], -1))))
+            h = new
+        return torch.stack(scores, -2)
+
+
+def _stack(in_dim, widths, connections, generator):
+    layers = []
+    for width in widths:
+        layers.append(LogicLayer(in_dim, width, connections, generator=generator))
+        in_dim = width
+    return torch.nn.Sequential(*layers)
 
 
 def _connections(in_dim, out_dim, kind, generator):

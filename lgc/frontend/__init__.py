@@ -17,10 +17,10 @@ import os
 import numpy as np
 
 from ..errors import LgcError
-from . import archspec, difflogic, dwn, dwn_arch, encoding, torchfile, torchlogix
+from . import archspec, difflogic, dwn, dwn_arch, encoding, recurrent, torchfile, torchlogix
 from .torchfile import Stub, children, qualname
 
-FORMATS = (difflogic, torchlogix, dwn)
+FORMATS = (recurrent, difflogic, torchlogix, dwn)
 OPTIONS = ("arch", "parametrization", "encoding", "input_shape")
 SEQUENTIAL = "torch.nn.modules.container.Sequential"
 # Model classes whose forward runs their children in order: flattened into the layer list.

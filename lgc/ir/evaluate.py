@@ -15,6 +15,8 @@ _WORD_BUDGET = 1 << 22  # uint64 words per temporary array (32 MiB): bounds memo
 
 def evaluate(netlist, x):
     """Integer scores (popcount + offset) int64 [N, k] and classes int64 [N] for 0/1 inputs x."""
+    if netlist.is_recurrent:
+        raise LgcError("a recurrent netlist is evaluated over sequences (lgc.ir.sequence)")
     x = check_vectors(x, netlist.n_inputs)
     n = len(x)
     k = netlist.n_classes
@@ -86,11 +88,12 @@ def _eval_tables(tt, fanin, inputs):
     return cofactors[0]
 
 
-def layer_values(netlist, words):
+def layer_values(netlist, words, state=None):
     """Yield (node, output words) per logic layer in topological order, then (groupsum node, the
-    words of its input vector), for input words uint64 [n_inputs, W]. A layer's words are dropped
-    once its last reader has run, so memory follows the widest cut, not the whole network."""
-    values = {netlist.input_node: words}
+    words of its input vector), for input words uint64 [n_inputs, W] (and, in a recurrent
+    netlist, `state`: {state node: its current words}). A layer's words are dropped once its
+    last reader has run, so memory follows the widest cut, not the whole network."""
+    values = {netlist.input_node: words, **(state or {})}
     readers_left = {u: netlist.graph.out_degree(u) for u in netlist.graph.nodes}
     for node in netlist.logic_layers() + [netlist.output_node]:
         vector = input_vector(netlist, node, values)
@@ -115,7 +118,12 @@ def input_vector(netlist, node, values):
 def _scores(netlist, words, n_samples):
     for node, vector in layer_values(netlist, words):
         pass  # only the groupsum's input vector, yielded last, is needed here
-    attrs = netlist.graph.nodes[node]
+    return group_scores(netlist, vector, n_samples)
+
+
+def group_scores(netlist, vector, n_samples):
+    """int64 [n_samples, k]: each class's popcount of the groupsum's input words, plus offset."""
+    attrs = netlist.graph.nodes[netlist.output_node]
     counts = np.stack([popcounts(np.take(vector, grp, axis=0), n_samples)
                        for grp in attrs["groups"]], axis=1)
     return counts + attrs["offset"][None, :]

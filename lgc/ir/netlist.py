@@ -5,6 +5,12 @@ Node attribute `op` (docs/design.md):
 - "logic":    `tt` uint64 [n] truth tables, `fanin` int32 [n, k] indices into the layer's input vector
 - "groupsum": `groups` list of int arrays (indices into its input vector), `offset` int64 [k],
               `tau` float, `beta` float (torchlogix's additive constant; never changes the class)
+- "state":    `width`, `reset` uint8 [width] (0/1), `next`: the logic layer whose output is the
+              state's value for the next step. A recurrent netlist's state node is read like the
+              input (its value during a step is the current state); the loop closes through
+              `next`, not an edge, so the graph stays a DAG and its combinational part is the
+              whole graph with the state nodes as extra inputs and their `next` layers as extra
+              outputs (docs/recurrent.md).
 A node's input vector is the concatenation of its predecessors' outputs in the order of the edge
 attribute `slot`. Graph attributes: `name`, `source`, `encoding` (optional).
 """
@@ -52,6 +58,31 @@ class Netlist:
         g.add_edge(prev, "groupsum", slot=0)
         return cls(g)
 
+    @classmethod
+    def from_recurrent_layers(cls, n_inputs, next_layers, output_layers, groups, reset,
+                              output_reads="new", tau=1.0, name="netlist", source=None):
+        """A recurrent netlist of one state vector: the next-state layers read cat([input,
+        state]), the last one is the next state; the output layers read cat([input, state]) (the
+        new state with output_reads="new", the current one with "old"); groups as in from_layers.
+        """
+        if output_reads not in ("new", "old"):
+            raise LgcError(f"output_reads must be 'new' or 'old', got {output_reads!r}")
+        g = nx.DiGraph(name=name, source=dict(source or {}))
+        g.add_node("input", op="input", width=int(n_inputs))
+        reset = np.asarray(reset, dtype=np.uint8)
+        last_next = f"next{len(next_layers)}"
+        g.add_node("state", op="state", width=len(reset), reset=reset, next=last_next)
+        _chain(g, "next", next_layers, ["input", "state"])
+        prev = _chain(g, "layer", output_layers,
+                      ["input", last_next if output_reads == "new" else "state"])
+        width = len(g.nodes[prev]["tt"])
+        if isinstance(groups, (int, np.integer)):
+            groups = contiguous_groups(width, int(groups))
+        g.add_node("groupsum", op="groupsum", groups=[np.asarray(grp, np.int64) for grp in groups],
+                   offset=np.zeros(len(groups), np.int64), tau=float(tau), beta=0.0)
+        g.add_edge(prev, "groupsum", slot=0)
+        return cls(g)
+
     def copy(self):
         """A copy whose arrays can be changed without touching this netlist."""
         g = nx.DiGraph()
@@ -71,6 +102,20 @@ class Netlist:
     @property
     def output_node(self):
         return self._only("groupsum")
+
+    def state_nodes(self):
+        """Names of the state nodes (none in a feed-forward netlist), in insertion order."""
+        return [n for n, a in self.graph.nodes(data=True) if a.get("op") == "state"]
+
+    @property
+    def is_recurrent(self):
+        return bool(self.state_nodes())
+
+    def require_feed_forward(self, what):
+        """LgcError unless the netlist has no state: for the steps that do not handle state yet."""
+        if self.is_recurrent:
+            raise LgcError(f"{what} does not handle recurrent netlists (state: "
+                           f"{', '.join(self.state_nodes())}) yet")
 
     def _only(self, op):
         found = [n for n, a in self.graph.nodes(data=True) if a.get("op") == op]
@@ -102,7 +147,7 @@ class Netlist:
     def width(self, node):
         """Number of output bits of a node (a groupsum outputs its k scores)."""
         attrs = self.graph.nodes[node]
-        if attrs["op"] == "input":
+        if attrs["op"] in ("input", "state"):
             return int(attrs["width"])
         if attrs["op"] == "logic":
             return len(attrs["tt"])
@@ -158,7 +203,7 @@ class Netlist:
         self.input_node, self.output_node  # noqa: B018 - each raises unless exactly one
         for node, attrs in g.nodes(data=True):
             op = attrs.get("op")
-            if op not in ("input", "logic", "groupsum"):
+            if op not in ("input", "logic", "groupsum", "state"):
                 raise LgcError(f"node {node!r} has unknown op {op!r}")
             slots = sorted(s for _, _, s in g.in_edges(node, data="slot"))
             if slots != list(range(len(slots))):
@@ -168,15 +213,19 @@ class Netlist:
                     raise LgcError("the input node cannot have predecessors")
                 if int(attrs["width"]) < 1:
                     raise LgcError("the input node has no bits")
+            elif op == "state":
+                _validate_state(self, node, attrs, slots)
             elif op == "logic":
                 _validate_logic(node, attrs, self.input_width(node))
             else:
                 if g.out_degree(node):
                     raise LgcError("the groupsum node cannot feed other nodes")
                 _validate_groupsum(node, attrs, self.input_width(node))
+        # Outputs of the combinational part: the scores and every state's next value.
+        ends = {self.output_node} | {g.nodes[s]["next"] for s in self.state_nodes()}
         for node in g.nodes:
-            if node != self.output_node and not nx.has_path(g, node, self.output_node):
-                raise LgcError(f"node {node!r} does not lead to the groupsum")
+            if node not in ends and not any(nx.has_path(g, node, end) for end in ends):
+                raise LgcError(f"node {node!r} leads neither to the groupsum nor to a next state")
         return self
 
     # --- evaluation ---------------------------------------------------------------------------
@@ -230,6 +279,36 @@ def contiguous_groups(n, k):
     if k < 1 or n % k:
         raise LgcError(f"GroupSum cannot split {n} outputs into {k} equal groups")
     return [np.arange(c * (n // k), (c + 1) * (n // k), dtype=np.int64) for c in range(k)]
+
+
+def _chain(g, prefix, layers, first_sources):
+    """Logic layers prefix1, prefix2, ... each reading the one before, the first reading the
+    concatenation of `first_sources`; returns the last layer's name."""
+    sources = first_sources
+    for i, (tt, fanin) in enumerate(layers):
+        node = f"{prefix}{i + 1}"
+        g.add_node(node, op="logic", tt=np.asarray(tt, dtype=np.uint64),
+                   fanin=np.asarray(fanin, dtype=np.int32).reshape(len(tt), -1))
+        for slot, src in enumerate(sources):
+            g.add_edge(src, node, slot=slot)
+        sources = [node]
+    return sources[0]
+
+
+def _validate_state(netlist, node, attrs, slots):
+    if slots:
+        raise LgcError(f"state {node!r} cannot have predecessors (its next value is {attrs.get('next')!r})")
+    width, reset, nxt = int(attrs["width"]), attrs["reset"], attrs["next"]
+    if width < 1:
+        raise LgcError(f"state {node!r} has no bits")
+    if not (isinstance(reset, np.ndarray) and reset.dtype == np.uint8 and reset.shape == (width,)
+            and np.isin(reset, (0, 1)).all()):
+        raise LgcError(f"state {node!r}: reset must be {width} bits of 0/1 (uint8)")
+    if nxt not in netlist.graph or netlist.graph.nodes[nxt].get("op") != "logic":
+        raise LgcError(f"state {node!r}: its next value {nxt!r} is not a logic layer")
+    if netlist.width(nxt) != width:
+        raise LgcError(f"state {node!r} has {width} bits but its next value {nxt!r} "
+                       f"{netlist.width(nxt)}")
 
 
 def _validate_logic(node, attrs, in_width):

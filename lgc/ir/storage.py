@@ -24,6 +24,9 @@ def save(netlist, path):
         entry = {"name": node, "op": attrs["op"]}
         if attrs["op"] == "input":
             entry["width"] = int(attrs["width"])
+        elif attrs["op"] == "state":
+            entry.update(width=int(attrs["width"]), next=attrs["next"])
+            arrays[f"n{i}_reset"] = attrs["reset"]
         elif attrs["op"] == "logic":
             arrays[f"n{i}_tt"] = attrs["tt"]
             arrays[f"n{i}_fanin"] = attrs["fanin"]
@@ -62,6 +65,8 @@ def load(path):
                 if entry["op"] == "logic":
                     attrs["tt"] = data[f"n{i}_tt"]
                     attrs["fanin"] = data[f"n{i}_fanin"]
+                elif entry["op"] == "state":
+                    attrs["reset"] = data[f"n{i}_reset"]
                 elif entry["op"] == "groupsum":
                     index, sizes = data[f"n{i}_group_index"], data[f"n{i}_group_size"]
                     attrs["groups"] = np.split(index, np.cumsum(sizes)[:-1])

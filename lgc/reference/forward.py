@@ -90,7 +90,7 @@ ENCODERS = {"lgc.nn.Thermometer", *torchlogix_layers.ENCODERS}
 # Classes whose forward runs their children in order (Sequential, torchlogix's model zoo).
 CONTAINERS = ("torch.nn.modules.container.Sequential", "torchlogix.models.")
 # Classes that only hold parts of a layer (its parametrization, connections, weight lists).
-HOLDERS = ("torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ModuleList",
+HOLDERS = ("lgc.nn.RecurrentLogic", "torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ModuleList",
            "torchlogix.", "torch_dwn.")
 
 

@@ -136,3 +136,17 @@ def save_lgc_nn_model(path, n_inputs, width, depth, k=10, seed=0):
     layers = [LogicLayer(a, b, generator=gen) for a, b in zip(dims, dims[1:])]
     torch.save(torch.nn.Sequential(*layers, GroupSum(k)).eval(), path)
     return path
+
+
+def random_recurrent_model(path, n_inputs=6, next_state=(16, 8), output=(20, 10), k=5, tau=2.0,
+                           output_reads="new", initial_state=0, seed=0):
+    """A random lgc.nn.RecurrentLogic in eval mode, saved whole with torch.save at `path`."""
+    import torch
+
+    from lgc.nn import RecurrentLogic
+
+    gen = torch.Generator().manual_seed(seed)
+    model = RecurrentLogic(n_inputs, next_state, output, k=k, tau=tau, output_reads=output_reads,
+                           initial_state=initial_state, generator=gen).eval()
+    torch.save(model, path)
+    return model
