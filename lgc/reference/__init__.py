@@ -2,7 +2,7 @@
 computed here in torch from the raw weights of the file, sharing no code with the frontends."""
 
 from .forward import Reference, forward, load_model, of_build, reference
-from .recurrent import SequenceReference, sequence_reference
+from .recurrent_forward import SequenceReference, sequence_reference
 
 __all__ = ["Reference", "SequenceReference", "forward", "load_model", "of_build", "reference",
            "sequence_reference"]
