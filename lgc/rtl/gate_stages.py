@@ -44,7 +44,7 @@ def stage_module(name, stage, n_signals, comment, registered):
             args = [a if isinstance(a, str) else f"i[{a[1]}]" for a in refs(ins[ins >= 0])]
             if r >= 3:
                 arities.add(r)
-            lines += [f"    wire {w} = {_expression(t, args[g * r:(g + 1) * r])};"
+            lines += [f"    wire {w} = {expression(t, args[g * r:(g + 1) * r])};"
                       for g, (w, t) in enumerate(zip(wires, layer.tables[sel].tolist()))]
     return render("gates.v.j2", name=name, comment=comment, registered=registered,
                   in_width=len(stage.inputs),
@@ -52,7 +52,7 @@ def stage_module(name, stage, n_signals, comment, registered):
                   body="\n".join(lines), outputs=slices(refs(stage.outputs)))
 
 
-def _expression(table, ins):
+def expression(table, ins):
     r = len(ins)
     if r == 0:
         return "1'b1" if table else "1'b0"

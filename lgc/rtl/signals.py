@@ -62,7 +62,7 @@ class Signals:
             inputs = np.where(sup, self.vector(node)[attrs["fanin"]], -1)
             start = self.start[node]
             ids = np.arange(start, start + len(tables), dtype=np.int64)
-            out.append(Layer(node, _verilog_name(node, taken), start, ids, inputs, tables))
+            out.append(Layer(node, verilog_name(node, taken), start, ids, inputs, tables))
         return out
 
 
@@ -77,7 +77,7 @@ def live(signals, layers):
     return alive
 
 
-def _verilog_name(node, taken):
+def verilog_name(node, taken):
     """A plain Verilog identifier from a node name, unique among those already taken."""
     name = re.sub(r"\W", "_", str(node)) or "layer"
     if not re.match(r"[A-Za-z_]", name):

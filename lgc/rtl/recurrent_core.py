@@ -1,0 +1,168 @@
+"""Verilog of a recurrent netlist (state nodes, lgc.ir): one step per accepted input, the state
+in registers, written as text (`write_recurrent(netlist, out_dir, cslow, last_only)`).
+
+Stages: every logic layer the next states depend on runs inside the state loop, spread over
+`cslow` stages by its depth (the loop then holds `cslow` registers: the stage registers and the
+state register, so `cslow` independent sequences take turns in fixed round-robin slots). The
+layers only the scores read (the output net), the group sums and the argmax form one stage after
+the loop, whose results go to the output registers. Values a later stage reads are carried in a
+register chain. A clock without a valid input leaves its slot's state as it was; `in_first` reads
+the reset value instead of the state register. Ports: clk, rst (the valid chain only), in_valid,
+in_first, in_last, in_bits, out_valid, out_scores (class 0 in the low bits, score_width bits each,
+two's complement when score_signed), out_class (lowest index among ties).
+"""
+
+import math
+import os
+
+import networkx as nx
+import numpy as np
+
+from ..errors import LgcError
+from ..ir.truthtable import reduce_to_support
+from .gate_stages import expression
+from .signals import verilog_name
+from .text import concat, render
+
+TOP = "lgc_recurrent"
+
+
+def write_recurrent(netlist, out_dir, cslow=1, last_only=False):
+    """Write `lgc_recurrent.v` into out_dir; returns report.json's "rtl" section."""
+    netlist.validate()
+    cslow = int(cslow)
+    stage, loop_depth = loop_stages(netlist, cslow)
+    text, report = RecurrentWriter(netlist, stage, cslow, last_only).verilog()
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, f"{TOP}.v"), "w") as f:
+        f.write(text)
+    return {"top": TOP, "files": [f"{TOP}.v"], "recurrent": True, "cslow": cslow,
+            "emit_last_only": bool(last_only), "loop_depth": loop_depth, **report}
+
+
+def loop_stages(netlist, cslow):
+    """({logic layer: its stage, 1..cslow in the loop, cslow + 1 after it}, the loop's depth in
+    layers): a loop layer of depth d goes to stage ceil(d * cslow / depth of the loop)."""
+    g, depth = netlist.graph, netlist.depths()
+    nexts = [g.nodes[s]["next"] for s in netlist.state_nodes()]
+    loop = set(nexts).union(*(nx.ancestors(g, n) for n in nexts))
+    loop_depth = max(depth[n] for n in nexts)
+    if cslow < 1:
+        raise LgcError(f"--cslow must be at least 1, got {cslow}")
+    if cslow > loop_depth:
+        raise LgcError(f"--cslow {cslow} needs a next-state logic at least {cslow} layers deep; "
+                       f"this one has {loop_depth}")
+    stage = {n: (math.ceil(depth[n] * cslow / loop_depth) if n in loop else cslow + 1)
+             for n in netlist.logic_layers()}
+    return stage, loop_depth
+
+
+class RecurrentWriter:
+    def __init__(self, netlist, stage, cslow, last_only):
+        self.netlist, self.cslow, self.last_only = netlist, cslow, last_only
+        g = netlist.graph
+        self.out_stage = cslow + 1
+        self.stage = {netlist.input_node: 1, **{s: 1 for s in netlist.state_nodes()}, **stage,
+                      netlist.output_node: self.out_stage}
+        taken = set()
+        self.name = {n: verilog_name(n, taken) for n in g.nodes}
+        # the last stage each node's value is read in (the state write reads at stage cslow)
+        self.needed = {n: self.stage[n] for n in g.nodes}
+        for u, v in g.edges:
+            self.needed[u] = max(self.needed[u], self.stage[v])
+        for s in netlist.state_nodes():
+            for n in (s, g.nodes[s]["next"]):
+                self.needed[n] = max(self.needed[n], cslow)
+
+    def at(self, node, stage):
+        return f"{self.name[node]}_s{stage}"
+
+    def vector(self, node):
+        """A node's input vector as (Verilog vector, bit) pairs at the node's stage."""
+        t = self.stage[node]
+        return [(self.at(u, t), i) for u in self.netlist.sources(node)
+                for i in range(self.netlist.width(u))]
+
+    def verilog(self):
+        netlist, g, c = self.netlist, self.netlist.graph, self.cslow
+        decls, body, regs, arities = [], [], [], set()
+        decls.append(f"    wire [{netlist.n_inputs - 1}:0] {self.at(netlist.input_node, 1)} = in_bits;")
+        for s in netlist.state_nodes():
+            width, reset = netlist.width(s), g.nodes[s]["reset"]
+            literal = f"{width}'b" + "".join(str(int(b)) for b in reset[::-1])
+            decls.append(f"    reg [{width - 1}:0] {self.name[s]}_q;  // the state register")
+            decls.append(f"    wire [{width - 1}:0] {self.at(s, 1)} = (in_valid & in_first) ? "
+                         f"{literal} : {self.name[s]}_q;")
+            # the loop closes: a valid step writes the next state, an empty slot its own again
+            regs.append(f"        {self.name[s]}_q <= valid_s{c} ? {self.at(g.nodes[s]['next'], c)}"
+                        f" : {self.at(s, c)};")
+        for node in netlist.logic_layers():
+            attrs, t = g.nodes[node], self.stage[node]
+            decls.append(f"    wire [{netlist.width(node) - 1}:0] {self.at(node, t)};")
+            support, tables = reduce_to_support(attrs["tt"], attrs["fanin"].shape[1])
+            vector = self.vector(node)
+            for j, (fanin, used, table) in enumerate(zip(attrs["fanin"].tolist(), support,
+                                                         tables.tolist())):
+                args = [f"{vector[i][0]}[{vector[i][1]}]" for i, u in zip(fanin, used) if u]
+                if len(args) >= 3:
+                    arities.add(len(args))
+                body.append(f"    assign {self.at(node, t)}[{j}] = {expression(table, args)};")
+        for node in g.nodes:  # carry values to the later stages that read them
+            for t in range(self.stage[node] + 1, self.needed[node] + 1):
+                decls.append(f"    reg [{netlist.width(node) - 1}:0] {self.at(node, t)};")
+                regs.append(f"        {self.at(node, t)} <= {self.at(node, t - 1)};")
+        report = self._outputs(decls, body, regs)
+        chain = ["valid"] + (["last"] if self.last_only else [])
+        decls += [f"    wire {name}_s1 = in_{name};" for name in chain]
+        decls += [f"    reg {name}_s{t};" for name in chain for t in range(2, c + 2)]
+        valid_chain = [f"            {name}_s{t} <= {name}_s{t - 1};" for name in chain
+                       for t in range(2, c + 2)]
+        emit = f"valid_s{c + 1}" + (f" & last_s{c + 1}" if self.last_only else "")
+        valid_chain.append(f"            out_valid <= {emit};")
+        valid_reset = [f"            valid_s{t} <= 1'b0;" for t in range(2, c + 2)]
+        valid_reset.append("            out_valid <= 1'b0;")
+        text = render("recurrent.v.j2", name=TOP, comment=f"{g.graph.get('name')}: "
+                      f"{netlist.gate_count()} gates, cslow {c}", cslow=c,
+                      last_only=self.last_only, n_inputs=netlist.n_inputs,
+                      score_bits=report["ports"]["out_scores"],
+                      class_bits=report["ports"]["out_class"], lut_arities=sorted(arities),
+                      declarations="\n".join(decls), body="\n".join(body),
+                      registers="\n".join(regs), valid_reset="\n".join(valid_reset),
+                      valid_chain="\n".join(valid_chain))
+        report.update(latency=c + 1, gates=netlist.gate_count(), live_gates=netlist.gate_count(),
+                      state_bits=sum(netlist.width(s) for s in netlist.state_nodes()),
+                      stages={n: self.stage[n] for n in netlist.logic_layers()})
+        return text, report
+
+    def _outputs(self, decls, body, regs):
+        """The group sums and the argmax at the output stage; returns the summary's part."""
+        netlist = self.netlist
+        attrs = netlist.graph.nodes[netlist.output_node]
+        groups, offset = attrs["groups"], attrs["offset"].tolist()
+        k = len(groups)
+        lo = min(0, *offset)
+        hi = max(len(grp) + off for grp, off in zip(groups, offset))
+        signed = lo < 0
+        width = max(hi.bit_length(), (-lo - 1).bit_length()) + 1 if signed else max(1, hi.bit_length())
+        class_bits = max(1, (k - 1).bit_length())
+        vector = self.vector(netlist.output_node)
+        kind = "wire signed" if signed else "wire"
+        for c, (grp, off) in enumerate(zip(groups, offset)):
+            bits = [f"{vector[i][0]}[{vector[i][1]}]" for i in np.asarray(grp).tolist()]
+            terms = [f"{{{width - 1}'d0, {b}}}" if width > 1 else b for b in bits]
+            terms.append(f"{width}'d{off % (1 << width)}")
+            decls.append(f"    {kind} [{width - 1}:0] score_{c};")
+            body.append(f"    assign score_{c} = {' + '.join(terms)};")
+        decls.append(f"    reg {'signed ' if signed else ''}[{width - 1}:0] best_score;")
+        decls.append(f"    reg [{class_bits - 1}:0] best_class;")
+        body.append("    always @(*) begin  // the first maximum wins")
+        body.append(f"        best_class = {class_bits}'d0;\n        best_score = score_0;")
+        for c in range(1, k):
+            body.append(f"        if (score_{c} > best_score) begin best_class = {class_bits}'d{c}; "
+                        f"best_score = score_{c}; end")
+        body.append("    end")
+        regs.append(f"        out_scores <= {concat([f'score_{c}' for c in range(k)])};")
+        regs.append("        out_class <= best_class;")
+        return {"ports": {"in_bits": netlist.n_inputs, "out_scores": k * width,
+                          "out_class": class_bits},
+                "score_width": width, "score_signed": signed}
