@@ -63,6 +63,11 @@ def frontend_options(command):
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--cslow", type=click.IntRange(min=1), help="Recurrent models: pipeline the "
+              "next-state logic into C stages with C sequences interleaved in round-robin slots "
+              "(default 1: one step per clock, the whole loop in one stage).")
+@click.option("--emit-last", is_flag=True, help="Recurrent models: out_valid only for a "
+              "sequence's last step (in_last), not for every step.")
 @click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @frontend_options
 def inspect(model, as_json, no_opt, load_options):
@@ -142,6 +147,11 @@ def _echo_passes(stats):
 @click.option("--input-format", metavar="FMT", help="Numeric format of the encoder's raw features "
               "(models with an input encoding): uW[.F] unsigned, sW[.F] signed fixed point (W "
               "bits, F fraction bits), or f32; default u8.")
+@click.option("--cslow", type=click.IntRange(min=1), help="Recurrent models: pipeline the "
+              "next-state logic into C stages with C sequences interleaved in round-robin slots "
+              "(default 1: one step per clock, the whole loop in one stage).")
+@click.option("--emit-last", is_flag=True, help="Recurrent models: out_valid only for a "
+              "sequence's last step (in_last), not for every step.")
 @click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @click.option("--passes", metavar="A,B,C", help="Run only these passes (in this order).")
 @click.option("--no-verify", is_flag=True, help="Do not check the scores after every pass.")
@@ -149,17 +159,28 @@ def _echo_passes(stats):
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
 def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_levels_per_stage,
-             lut_size, input_format, no_opt, passes, no_verify, vectors_path, load_options):
+             lut_size, input_format, cslow, emit_last, no_opt, passes, no_verify, vectors_path,
+             load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
 
+    recurrent = {"cslow": cslow, "emit_last": emit_last or None}
     report = compile_model(
         model, out_dir, board=board, device=device, target_mhz=target_mhz,
         load_options=load_options, optimize=not no_opt, passes=passes, verify=not no_verify,
         vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
-        lut_size=lut_size, input_format=input_format)
+        lut_size=lut_size, input_format=input_format,
+        **{k: v for k, v in recurrent.items() if v is not None})
+    if report["rtl"].get("recurrent"):
+        rtl = report["rtl"]
+        click.echo(f"{report['model']['name']}: recurrent, {rtl['gates']} gates, "
+                   f"{rtl['state_bits']} state bits; next-state logic {rtl['loop_depth']} layers "
+                   f"in {rtl['cslow']} loop stage{'s' * (rtl['cslow'] != 1)} ({rtl['cslow']} "
+                   f"sequence{'s' * (rtl['cslow'] != 1)} interleaved); latency {rtl['latency']} "
+                   "clocks per step")
+        return
     rtl, regs = report["rtl"], report["rtl"]["registers"]
     stages, registered = len(rtl["gate_stage_levels"]), rtl["gate_stages"]
     click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
@@ -216,10 +237,13 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
     into the core, or raw features into the encoded top (input encoder + core)."""
     import numpy as np
 
+    from .build import BuildDir
     from .sim.simulate import simulate as run
     from .sim.vectors import read_vectors
 
     arrays = read_vectors(vectors_path) if vectors_path else {}
+    if BuildDir(build_dir).check().rtl().get("recurrent"):
+        return _simulate_sequences(build_dir, arrays, out_path, n_random, seed, opt)
     if use_raw and vectors_path and "raw" not in arrays:
         raise LgcError(f"--raw: {vectors_path} holds no `raw` features")
     encoded = use_raw or "x" not in arrays and "raw" in arrays
@@ -252,6 +276,34 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
                        f"{rep['stray_out_valid']} other clocks")
     click.echo(f"bit-exact: scores and classes equal the PyTorch reference on all "
                f"{rep['vectors']} vectors")
+
+
+def _simulate_sequences(build_dir, arrays, out_path, n_random, seed, opt):
+    import numpy as np
+
+    from .sim.sequences import simulate_sequences
+
+    if "raw" in arrays:
+        raise LgcError("recurrent builds take input bits: give sequences as `x` [N, T, n_inputs]")
+    scores, pred, match, rep = simulate_sequences(build_dir, arrays.get("x"), arrays.get("lengths"),
+                                                  random=n_random, seed=seed, opt=opt)
+    if out_path:
+        np.savez(out_path, scores=scores, pred=pred, match=match)
+    click.echo(f"{rep['sequences']} sequences ({rep['given_sequences']} given, "
+               f"{rep['random_sequences']} random), {rep['steps']} steps into {rep['top']} "
+               f"(cslow {rep['cslow']}), latency {rep['latency']} clocks, "
+               f"{rep['steps_per_second']:,.0f} steps/s simulated")
+    for m in rep["first_mismatches"]:
+        click.echo(f"  sequence {m['sequence']} step {m['step']}: expected class "
+                   f"{m['expected']['class']} scores {m['expected']['scores']}, got class "
+                   f"{m['got']['class']} scores {m['got']['scores']}"
+                   f"{'' if m['out_valid'] else ' (out_valid low)'}")
+    if not rep["bit_exact"]:
+        raise LgcError(f"RTL differs from the PyTorch reference: {rep['mismatches']} of "
+                       f"{rep['checked_steps']} steps mismatch, out_valid wrong at "
+                       f"{rep['stray_out_valid']} other clocks")
+    click.echo(f"bit-exact: scores and classes equal the PyTorch reference at all "
+               f"{rep['checked_steps']} checked steps")
 
 
 # --- synthesis, boards, streaming to a board -------------------------------------------------

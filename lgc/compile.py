@@ -67,6 +67,14 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         with step(times, "load"):
             netlist = load(model, **(load_options or {}))
         model_summary = summary(netlist)
+        if netlist.is_recurrent:
+            rtl_options.update(board=board, device=device, target_mhz=target_mhz)
+            report = _compile_recurrent(build, times, model, netlist, model_summary, rtl_options)
+            _replace(tmp, out_dir)
+            log.info("wrote %s", out_dir)
+            return report
+        if rtl_options.pop("cslow", None) is not None or rtl_options.pop("emit_last", None):
+            raise LgcError("cslow and emit_last are for recurrent models (lgc.nn.RecurrentLogic)")
         if optimize:
             with step(times, "optimize"):
                 netlist, pass_stats = run_pipeline(netlist, passes=passes, verify=verify,
@@ -95,6 +103,26 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         raise
     log.info("wrote %s", out_dir)
     return report
+
+
+def _compile_recurrent(build, times, model, netlist, model_summary, options):
+    """A recurrent netlist: the state loop's Verilog (lgc.rtl.recurrent_core), one step per clock
+    or, with `cslow` C, C interleaved sequences."""
+    from .rtl import write_recurrent
+
+    unsupported = sorted(k for k, v in options.items()
+                         if v is not None and k not in ("cslow", "emit_last", "lut_size"))
+    if unsupported:
+        raise LgcError(f"{', '.join(unsupported)} not supported for recurrent models yet")
+    with step(times, "rtl"):
+        rtl = write_recurrent(netlist, build.file("rtl"), options.get("cslow") or 1,
+                              bool(options.get("emit_last")))
+    with step(times, "save"):
+        netlist.save(build.netlist_path)
+        shutil.copyfile(model, build.model_path)
+    passes = {"passes": [], "skipped": "recurrent models are compiled as loaded"}
+    build.update_report(model=model_summary, passes=passes, rtl=rtl)
+    return build.update_report(steps=times)
 
 
 def _check_replaceable(out_dir):

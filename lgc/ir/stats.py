@@ -43,4 +43,7 @@ def summary(netlist):
         "offsets": sorted({int(o) for o in out["offset"]}),
         "gates": netlist.gate_count(),
         "layers": layers,
+        **({"state": [{"name": s, "bits": netlist.width(s), "next": netlist.graph.nodes[s]["next"],
+                       "reset": netlist.graph.nodes[s]["reset"].tolist()}
+                      for s in netlist.state_nodes()]} if netlist.is_recurrent else {}),
     }

@@ -9,9 +9,11 @@ from . import input_format
 from .argmax import argmax_depth
 from .core import DEFAULTS, Core, Plan
 from .encoded import ENCODED_TOP, EncodedCore
+from .recurrent_core import write_recurrent
 from .verilog import TOP, core_verilog
 
-__all__ = ["Core", "DEFAULTS", "ENCODED_TOP", "EncodedCore", "Plan", "TOP", "generate"]
+__all__ = ["Core", "DEFAULTS", "ENCODED_TOP", "EncodedCore", "Plan", "TOP", "generate",
+           "write_recurrent"]
 log = logging.getLogger("lgc")
 
 
@@ -21,6 +23,7 @@ def generate(netlist, out_dir, **options):
     adder_levels_per_stage, lut_size (see Core). When the netlist has an input encoding, the
     encoded top `lgc_encoded` (raw features in, in `input_format`: a name as
     lgc.rtl.input_format.parse takes, u8 by default) is written too, described in rtl["encoder"]."""
+    netlist.require_feed_forward("lgc.rtl.generate (recurrent ones: write_recurrent)")
     encoding = netlist.graph.graph.get("encoding")
     fmt = options.pop("input_format", None)
     if fmt is not None and not encoding:

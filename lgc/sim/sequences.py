@@ -16,7 +16,10 @@ from importlib import resources
 
 import numpy as np
 
+from ..build import RTL_DIR, BuildDir
 from ..errors import LgcError
+from ..ir.sequence import check_sequences
+from ..reference import sequence_reference
 from ..tools import verilator
 from . import stimulus
 
@@ -138,4 +141,34 @@ def run_sequences(rtl_dir, rtl, sim_dir, x, lengths, expected_counts, expected_p
         "verilator_build_seconds": round(build_seconds, 3), "verilator_build_cached": cached,
         "cxx_opt": opt, "tools": {"verilator": importlib.metadata.version("verilator")},
     }
+    return scores, pred, match, report
+
+
+def simulate_sequences(build_dir, x=None, lengths=None, random=0, seed=0, opt="auto",
+                       latency=None):
+    """`lgc simulate` of a recurrent build: the sequences x [N, T, n_inputs] (each `lengths[i]`
+    steps long, all T by default) plus `random` random sequences of random lengths (up to T, or
+    8 steps), every step against the PyTorch reference; records report.json's "simulation".
+    Returns (scores [N, T, k], pred [N, T], match [N, T], report), zero past a sequence's end."""
+    build = BuildDir(build_dir).check()
+    rtl = build.rtl()
+    if not rtl.get("recurrent"):
+        raise LgcError(f"{build.path}: not a recurrent build; sequences are for recurrent models")
+    n_inputs, rng = rtl["ports"]["in_bits"], np.random.default_rng(seed)
+    steps = x.shape[1] if x is not None and np.ndim(x) == 3 else 8
+    parts = [check_sequences(x, n_inputs, lengths)] if x is not None else []
+    if random:
+        parts.append((rng.integers(0, 2, (int(random), steps, n_inputs), dtype=np.uint8),
+                      rng.integers(1, steps + 1, int(random))))
+    if not parts:
+        raise LgcError("no sequences to simulate: give --vectors and/or --random N")
+    x = np.concatenate([p[0] for p in parts])
+    lengths = np.concatenate([p[1] for p in parts])
+    with build.recording("simulation", step="simulate") as report:
+        expected = sequence_reference(build.model_path, x, lengths)
+        scores, pred, match, result = run_sequences(
+            build.file(RTL_DIR), rtl, build.file("sim-sequences"), x, lengths, expected.counts,
+            expected.pred, seed=seed, latency=latency, opt=opt)
+        report.update({"given_sequences": len(x) - int(random), "random_sequences": int(random),
+                       **result})
     return scores, pred, match, report

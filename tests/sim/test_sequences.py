@@ -2,6 +2,8 @@
 against the independent PyTorch reference; and proof that the check fails when one gate, the
 latency or the C-slow ring is wrong."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ import lgc
 from lgc.reference import sequence_reference
 from lgc.rtl.recurrent_core import write_recurrent
 from lgc.sim.sequences import run_sequences
+from tests.support.cli import error_line, run_lgc
 from tests.support.models import random_recurrent_model
 
 
@@ -76,3 +79,28 @@ def test_empty_slots_must_carry_their_state(tmp_path, model):
     report = simulate(tmp_path, model, cslow=3,
                       edit=lambda text: text.replace("state_q <= valid_s3 ?", "state_q <= 1'b1 ?"))
     assert not report["bit_exact"]
+
+
+def test_compile_and_simulate_sequences_through_the_cli(tmp_path):
+    random_recurrent_model(tmp_path / "m.pt", next_state=(16, 12, 8), seed=2)
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "seq.npz", x=rng.integers(0, 2, (20, 7, 6)),
+             lengths=rng.integers(1, 8, 20))
+    result = run_lgc("compile", tmp_path / "m.pt", "-o", tmp_path / "b", "--cslow", 3)
+    assert result.returncode == 0, result.stderr
+    assert "8 state bits" in result.stdout and "3 loop stages" in result.stdout
+    result = run_lgc("simulate", tmp_path / "b", "--vectors", tmp_path / "seq.npz",
+                     "--random", 10, "--out", tmp_path / "out.npz")
+    assert result.returncode == 0, result.stderr
+    assert "bit-exact" in result.stdout
+    out = np.load(tmp_path / "out.npz")
+    assert out["scores"].shape == (30, 7, 5) and out["pred"].shape == (30, 7) and out["match"].all()
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["simulation"]["bit_exact"] and report["rtl"]["cslow"] == 3
+
+
+def test_cslow_deeper_than_the_loop_is_refused(tmp_path):
+    random_recurrent_model(tmp_path / "m.pt")
+    result = run_lgc("-q", "compile", tmp_path / "m.pt", "-o", tmp_path / "b", "--cslow", 3)
+    assert error_line(result) == ("lgc: error: --cslow 3 needs a next-state logic at least 3 "
+                                  "layers deep; this one has 2")
