@@ -176,7 +176,7 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
     if report["rtl"].get("recurrent"):
         rtl = report["rtl"]
         click.echo(f"{report['model']['name']}: recurrent, {rtl['gates']} gates, "
-                   f"{rtl['state_bits']} state bits; next-state logic {rtl['loop_depth']} layers "
+                   f"{rtl['state_bits']} state bits; next-state logic {rtl['loop_depth']} gate levels "
                    f"in {rtl['cslow']} loop stage{'s' * (rtl['cslow'] != 1)} ({rtl['cslow']} "
                    f"sequence{'s' * (rtl['cslow'] != 1)} interleaved); latency {rtl['latency']} "
                    "clocks per step")

@@ -69,6 +69,7 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         model_summary = summary(netlist)
         if netlist.is_recurrent:
             rtl_options.update(board=board, device=device, target_mhz=target_mhz)
+            rtl_options.update(optimize=optimize, passes=passes, verify=verify, vectors=vectors)
             report = _compile_recurrent(build, times, model, netlist, model_summary, rtl_options)
             _replace(tmp, out_dir)
             log.info("wrote %s", out_dir)
@@ -108,20 +109,24 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
 def _compile_recurrent(build, times, model, netlist, model_summary, options):
     """A recurrent netlist: the state loop's Verilog (lgc.rtl.recurrent_core), one step per clock
     or, with `cslow` C, C interleaved sequences."""
+    from .passes.recurrent_passes import optimize_recurrent
     from .rtl import write_recurrent
 
-    unsupported = sorted(k for k, v in options.items()
-                         if v is not None and k not in ("cslow", "emit_last", "lut_size"))
+    settings = ("cslow", "emit_last", "lut_size", "optimize", "passes", "verify")
+    unsupported = sorted(k for k, v in options.items() if v is not None and k not in settings)
     if unsupported:
         raise LgcError(f"{', '.join(unsupported)} not supported for recurrent models yet")
+    pass_stats = {"passes": [], "skipped": "--no-opt"}
+    if options["optimize"]:
+        with step(times, "optimize"):
+            netlist, pass_stats = optimize_recurrent(netlist, options["passes"], options["verify"])
     with step(times, "rtl"):
         rtl = write_recurrent(netlist, build.file("rtl"), options.get("cslow") or 1,
                               bool(options.get("emit_last")))
     with step(times, "save"):
         netlist.save(build.netlist_path)
         shutil.copyfile(model, build.model_path)
-    passes = {"passes": [], "skipped": "recurrent models are compiled as loaded"}
-    build.update_report(model=model_summary, passes=passes, rtl=rtl)
+    build.update_report(model=model_summary, passes=pass_stats, rtl=rtl)
     return build.update_report(steps=times)
 
 

@@ -42,19 +42,30 @@ def write_recurrent(netlist, out_dir, cslow=1, last_only=False):
 
 def loop_stages(netlist, cslow):
     """({logic layer: its stage, 1..cslow in the loop, cslow + 1 after it}, the loop's depth in
-    layers): a loop layer of depth d goes to stage ceil(d * cslow / depth of the loop)."""
-    g, depth = netlist.graph, netlist.depths()
+    gate levels): a loop layer at level d goes to stage ceil(d * cslow / depth of the loop)."""
+    g, depth = netlist.graph, gate_levels(netlist)
     nexts = [g.nodes[s]["next"] for s in netlist.state_nodes()]
     loop = set(nexts).union(*(nx.ancestors(g, n) for n in nexts))
     loop_depth = max(depth[n] for n in nexts)
     if cslow < 1:
         raise LgcError(f"--cslow must be at least 1, got {cslow}")
     if cslow > loop_depth:
-        raise LgcError(f"--cslow {cslow} needs a next-state logic at least {cslow} layers deep; "
+        raise LgcError(f"--cslow {cslow} needs a next-state logic at least {cslow} gate levels deep; "
                        f"this one has {loop_depth}")
-    stage = {n: (math.ceil(depth[n] * cslow / loop_depth) if n in loop else cslow + 1)
+    stage = {n: (max(1, math.ceil(depth[n] * cslow / loop_depth)) if n in loop else cslow + 1)
              for n in netlist.logic_layers()}
     return stage, loop_depth
+
+
+def gate_levels(netlist):
+    """{node: gate levels from the inputs}: like Netlist.depths, but a layer of one-input gates
+    (wires, inverters, constants, as the passes leave them) adds no level."""
+    level = {}
+    for v in nx.topological_sort(netlist.graph):
+        attrs = netlist.graph.nodes[v]
+        step = int(attrs["op"] == "logic" and attrs["fanin"].shape[1] > 1)
+        level[v] = max((level[u] for u in netlist.graph.predecessors(v)), default=0) + step
+    return level
 
 
 class RecurrentWriter:
