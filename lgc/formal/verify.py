@@ -29,6 +29,10 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None)
     `engine`: the yosys engine (lgc.tools.yosys.choose)."""
     build = BuildDir(path).check()
     rtl = build.rtl()
+    if rtl.get("recurrent"):
+        raise LgcError(f"{build.path}: lgc verify does not prove recurrent cores yet (the proof "
+                       "cut at the state registers is still to come); lgc simulate checks them "
+                       "over sequences")
     model = model or build.model_path
     if not os.path.isfile(model):
         raise LgcError(f"{model}: no such model file")
