@@ -1,0 +1,64 @@
+"""Recurrent cores on ECP5: LUTs, flip-flops, Fmax and steps per second, side by side in one run.
+
+The trained digits model (tests/data/recurrent_digits.pt, rows as steps) and a random model with
+output_reads="old" and a 3-level next-state logic, each compiled with --cslow 1 and 3 (passes on),
+simulated bit-exact over their sequences, then synthesized out of context for an LFE5U-25F with
+the build's default clock target. Steps per second: Fmax, one step per clock overall (with C
+slots, C sequences each get Fmax / C).
+
+    python -m bench.recurrent [--device LFE5U-25F] [--keep DIR]
+"""
+
+import argparse
+import pathlib
+import tempfile
+
+import numpy as np
+
+from lgc.compile import compile_model
+from lgc.sim.sequences import simulate_sequences
+from lgc.synth.flow import synthesize
+from tests.support.fixtures import fixture_path
+from tests.support.models import random_recurrent_model
+
+
+def models(folder):
+    random_path = pathlib.Path(folder) / "random_old.pt"
+    random_recurrent_model(random_path, n_inputs=16, next_state=(128, 96, 64), output=(400, 100),
+                           k=10, output_reads="old", seed=7)
+    rng = np.random.default_rng(0)
+    random_vectors = {"x": rng.integers(0, 2, (200, 12, 16)), "lengths": rng.integers(1, 13, 200)}
+    with np.load(fixture_path("recurrent_digits", ".vectors.npz")) as data:
+        digits_vectors = {"x": data["x"], "lengths": data["lengths"]}
+    return [("recurrent_digits", fixture_path("recurrent_digits"), digits_vectors),
+            ("random_old", str(random_path), random_vectors)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="LFE5U-25F")
+    parser.add_argument("--keep", help="keep the builds in this folder")
+    args = parser.parse_args()
+    folder = args.keep or tempfile.mkdtemp(prefix="lgc-bench-recurrent-")
+    rows = []
+    for name, path, vectors in models(folder):
+        for cslow in (1, 3):
+            out = pathlib.Path(folder) / f"{name}_c{cslow}"
+            report = compile_model(path, str(out), cslow=cslow)
+            *_, sim = simulate_sequences(str(out), vectors["x"], vectors["lengths"])
+            syn = synthesize(str(out), device=args.device)
+            mhz = min(f["achieved_mhz"] for f in syn["fmax"].values())
+            rtl = report["rtl"]
+            rows.append((name, cslow, report["model"]["gates"], rtl["gates"], rtl["state_bits"],
+                         rtl["loop_depth"], sim["bit_exact"], sim["checked_steps"], syn["luts"],
+                         syn["ffs"], mhz, mhz * 1e6))
+    print(f"| model | --cslow | gates | after passes | state bits | loop levels | bit-exact "
+          f"(steps) | LUTs | FFs | Fmax MHz | steps/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6]} ({r[7]}) | {r[8]} "
+              f"| {r[9]} | {r[10]:.1f} | {r[11]:.3g} |")
+
+
+if __name__ == "__main__":
+    main()
