@@ -63,11 +63,6 @@ def frontend_options(command):
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--cslow", type=click.IntRange(min=1), help="Recurrent models: pipeline the "
-              "next-state logic into C stages with C sequences interleaved in round-robin slots "
-              "(default 1: one step per clock, the whole loop in one stage).")
-@click.option("--emit-last", is_flag=True, help="Recurrent models: out_valid only for a "
-              "sequence's last step (in_last), not for every step.")
 @click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @frontend_options
 def inspect(model, as_json, no_opt, load_options):
@@ -80,7 +75,8 @@ def inspect(model, as_json, no_opt, load_options):
     info = summary(netlist)
     if not no_opt:
         from .passes import run_pipeline
-        info["passes"] = run_pipeline(netlist)[1]
+        from .passes.recurrent_passes import optimize_recurrent
+        info["passes"] = (optimize_recurrent if netlist.is_recurrent else run_pipeline)(netlist)[1]
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -99,8 +95,14 @@ def inspect(model, as_json, no_opt, load_options):
     for layer in info["layers"]:
         top = ", ".join(f"{name} {count}" for name, count in list(layer["functions"].items())[:8])
         click.echo(f"  {layer['name']}: {layer['gates']} gates of {layer['arity']} inputs: {top}")
+    for state in info.get("state", []):
+        click.echo(f"state {state['name']}: {state['bits']} bits, next value {state['next']}")
     if "passes" in info:
         _echo_passes(info["passes"])
+        if "state" in info["passes"]:
+            st = info["passes"]["state"]
+            click.echo(f"  state bits {st['bits_before']} -> {st['bits_after']}: "
+                       f"{st['constant_by_induction']} constant by induction, {st['unread']} unread")
 
 
 def _echo_passes(stats):

@@ -40,7 +40,7 @@ def optimize_recurrent(netlist, passes=None, verify=True, n_random=N_RANDOM, see
     while fixed.any():
         rounds += 1
         view, _ = run_pipeline(to_view(netlist, fixed, ~fixed), passes, verify=False)
-        groups, offset = _state_groups(view, netlist, ~fixed)
+        groups, offset = _state_groups(view, netlist)
         proven = np.zeros_like(fixed)
         candidates = np.flatnonzero(fixed)
         proven[candidates] = [len(groups[i]) == 0 and offset[i] == reset[b]
@@ -110,9 +110,9 @@ def _vector(netlist, node, start):
     return np.concatenate([start[u] + np.arange(netlist.width(u)) for u in netlist.sources(node)])
 
 
-def _state_groups(view, netlist, dropped):
-    """(the view's next-state classes as global view ids, their offsets), one per state bit that
-    is not dropped."""
+def _state_groups(view, netlist):
+    """(the view's next-state classes as global view ids, their offsets), one per state bit it
+    has a class for."""
     gates = Gates.of(view)
     k = netlist.n_classes
     order = np.argsort(gates.klass, kind="stable")

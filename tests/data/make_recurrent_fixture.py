@@ -19,6 +19,7 @@ from lgc.nn import RecurrentLogic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 THRESHOLDS = np.array([2, 6, 10, 14])
+EPOCHS = 80
 
 
 def sequences(images):
@@ -29,14 +30,15 @@ def sequences(images):
 
 def main():
     torch.manual_seed(0)
+    torch.set_num_threads(1)  # many small ops: more threads only spin on a busy machine
     digits = load_digits()
     x, y = sequences(digits.data), digits.target
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, random_state=42)
-    model = RecurrentLogic(32, next_state=(256, 64), output=(600,), k=10, tau=8,
+    model = RecurrentLogic(32, next_state=(192, 64), output=(400,), k=10, tau=8,
                            output_reads="new", initial_state=0)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
     xt, yt = torch.tensor(x_train), torch.tensor(y_train)
-    for epoch in range(60):
+    for epoch in range(EPOCHS):
         model.train()
         order = torch.randperm(len(xt))
         for i in range(0, len(xt), 128):
@@ -45,6 +47,7 @@ def main():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        print(f"epoch {epoch + 1}/{EPOCHS}: loss {loss.item():.3f}", flush=True)
     model.eval()
     with torch.no_grad():
         pred = model(torch.tensor(x_test))[:, -1].argmax(-1).numpy()
