@@ -56,13 +56,13 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
         log.info("Dask dashboard: %s", client.dashboard_link)
     workers = len(client.scheduler_info().get("workers", {}))
     log.info("%d points on %d workers (%s)", len(todo), workers, client.scheduler.address)
-    model_data = {name: client.scatter(data, hash=False) for name, data in models.items()
-                  if any(p["model"] == name for p in todo)}
     compiles, futures = {}, {}
     for p in todo:
         key = p["compile_key"]
         if key not in compiles:
-            compiles[key] = client.submit(compile_build, p["model"], model_data[p["model"]],
+            # The model's bytes travel inside the compile task, not scattered: data scattered to
+            # a worker dies with it, a task's arguments stay with the scheduler for a re-run.
+            compiles[key] = client.submit(compile_build, p["model"], models[p["model"]],
                                           p["compile"], p["compile_device"], max_bytes,
                                           key=f"lgc-compile-{key}")
         futures[client.submit(synth_point, p, compiles[key], builds, max_bytes,
@@ -74,6 +74,7 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
             result = future.result()
         except Exception as e:      # a lost worker (KilledWorker) or a bug: the point failed
             result = row(point, {}, failed=f"{type(e).__name__}: {e}")
+            result["retry"] = True      # not the point's own failure: a re-run tries it again
         done += 1
         failed += result["status"] == "failed"
         elapsed = time.perf_counter() - start

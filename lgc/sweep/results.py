@@ -25,7 +25,8 @@ def columns(axes):
 
 
 def finished(out_dir):
-    """{point id: row} of the points an earlier run of this sweep finished successfully."""
+    """{point id: row} of the points an earlier run of this sweep finished: those that succeeded
+    and those that failed on their own (not the lost worker's or the crashed task's)."""
     path = os.path.join(out_dir, SWEEP_JSON)
     if not os.path.exists(path):
         return {}
@@ -34,7 +35,7 @@ def finished(out_dir):
             rows = json.load(f)["rows"]
     except (OSError, ValueError, KeyError) as e:
         raise LgcError(f"{path}: not a sweep's results ({e}); choose another -o") from None
-    return {r["id"]: r for r in rows if r["status"] == "ok"}
+    return {r["id"]: r for r in rows if not r.get("retry")}
 
 
 def mark_pareto(rows):
