@@ -1,7 +1,11 @@
 """Wall time of one lgc sweep on local Dask clusters of 1 and of 2 worker processes, side by side,
 and what one point costs (the figures a plan for a large sweep rests on).
 
-    python -m bench.sweep [MODEL] [--targets 150,200,250] [--seeds 4] [--device LFE5U-12F]
+    python -m bench.sweep [MODEL | --random INPUTS,WIDTH,DEPTH] [--targets 150,200,250]
+                          [--seeds 4] [--device LFE5U-12F] [--workers 1,2]
+
+MODEL defaults to the example; --random sweeps a random lgc.nn model of that shape instead
+(tests.support.models), for a shorter run.
 
 Each run starts from an empty sweep directory (nothing resumed); the rows of the runs must be
 the same (the same compiles, seeds and tools), which the script checks.
@@ -16,6 +20,7 @@ import time
 from lgc.sweep.explore import run_sweep
 from lgc.sweep.grid import parse_axis
 from tests.support.fixtures import EXAMPLE
+from tests.support.models import save_lgc_nn_model
 
 RESULTS = ("luts", "ffs", "fmax_mhz", "latency_clocks")
 
@@ -27,7 +32,18 @@ def main():
     parser.add_argument("--seeds", type=int, default=4, help="placement seeds 1..N")
     parser.add_argument("--device", default="LFE5U-12F")
     parser.add_argument("--workers", default="1,2", help="cluster sizes to compare")
+    parser.add_argument("--random", metavar="INPUTS,WIDTH,DEPTH",
+                        help="a random lgc.nn model of this shape instead of MODEL")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.random:
+            n_inputs, width, depth = map(int, args.random.split(","))
+            args.model = save_lgc_nn_model(os.path.join(tmp, f"random_{depth}x{width}.pt"),
+                                           n_inputs, width, depth)
+        measure(args)
+
+
+def measure(args):
     axes = dict([parse_axis(f"target_mhz={args.targets}"), parse_axis(f"seed=1..{args.seeds}")])
     points = len(axes["target_mhz"]) * args.seeds
     print(f"{args.model}: {points} points ({len(axes['target_mhz'])} compiles) on {args.device}, "

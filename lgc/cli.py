@@ -298,7 +298,10 @@ def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json, e
               "directory every worker sees, to keep the points' builds in (default: none kept).")
 @click.option("--memory-limit", "memory_gib", type=click.FloatRange(min=0.1), default=8,
               show_default=True, help="GiB of memory each tool process of a point may use.")
-def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, memory_gib):
+@click.option("--retry-failed", is_flag=True, help="Run again the points an earlier run of this "
+              "sweep recorded as failed (a re-run keeps them by default).")
+def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, memory_gib,
+          retry_failed):
     """Compile and synthesize MODELS over a grid of options, devices and seeds on Dask: one row
     per point in DIR/sweep.csv and sweep.json, the Pareto front on DIR/index.html."""
     import pathlib
@@ -317,7 +320,8 @@ def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, 
     devices = [d.strip() for item in devices for d in item.split(",") if d.strip()]
     out_dir = out_dir or str(pathlib.Path("sweeps") / pathlib.Path(models[0]).stem)
     rows = run_sweep(list(models), axes, devices, out_dir, scheduler=scheduler, workers=workers,
-                     shared_dir=shared_dir, max_bytes=int(memory_gib * 2**30))
+                     shared_dir=shared_dir, max_bytes=int(memory_gib * 2**30),
+                     retry_failed=retry_failed)
     ok = [r for r in rows if r["status"] == "ok"]
     click.echo(f"{len(rows)} points: {len(ok)} synthesized, {len(rows) - len(ok)} failed; "
                f"{out_dir}/sweep.csv, {out_dir}/index.html")

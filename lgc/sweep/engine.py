@@ -67,6 +67,7 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
                                           key=f"lgc-compile-{key}")
         futures[client.submit(synth_point, p, compiles[key], builds, max_bytes,
                               key=f"lgc-point-{p['id']}")] = p
+    compiles.clear()    # each compiled build is freed once its last point has it
     start, done, failed = time.perf_counter(), 0, 0
     for future in as_completed(futures):
         point = futures[future]
@@ -79,8 +80,10 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
         failed += result["status"] == "failed"
         elapsed = time.perf_counter() - start
         eta = elapsed / done * (len(todo) - done)
-        log.info("%d/%d points done (%d failed), %s: %s%s", done, len(todo), failed,
-                 point["id"], "ok" if result["status"] == "ok" else result["reason"],
+        running = sum(str(k).startswith("lgc-point-")
+                      for keys in client.processing().values() for k in keys)
+        log.info("%d/%d points done (%d failed, %d running), %s: %s%s", done, len(todo), failed,
+                 running, point["id"], "ok" if result["status"] == "ok" else result["reason"],
                  f", about {eta:.0f} s to go" if done < len(todo) else "")
         on_row(result)
 

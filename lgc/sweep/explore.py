@@ -16,9 +16,10 @@ DEFAULT_MEMORY = 8 * 2**30      # per tool process of a point
 
 
 def run_sweep(models, axes, devices, out_dir, *, scheduler=None, workers=None, shared_dir=None,
-              max_bytes=DEFAULT_MEMORY):
+              max_bytes=DEFAULT_MEMORY, retry_failed=False):
     """Sweep `models` (paths) over `axes` ({name: values}, grid.parse_axis) and `devices`;
-    results into out_dir. Returns the rows (grid order), each with "status" ok or failed."""
+    results into out_dir. Points an earlier run finished are kept (failed ones run again with
+    `retry_failed`). Returns the rows (grid order), each with "status" ok or failed."""
     contents = {}
     for path in models:
         try:
@@ -29,7 +30,7 @@ def run_sweep(models, axes, devices, out_dir, *, scheduler=None, workers=None, s
     digests = {path: hashlib.sha256(data).hexdigest() for path, data in contents.items()}
     todo_all = grid.points(digests, axes, devices)
     os.makedirs(out_dir, exist_ok=True)
-    done = results.finished(out_dir)
+    done = results.finished(out_dir, retry_failed)
     rows = {p["id"]: done[p["id"]] for p in todo_all if p["id"] in done}
     todo = [p for p in todo_all if p["id"] not in done]
     sweep = {"models": digests, "axes": axes, "devices": list(devices)}

@@ -24,18 +24,20 @@ def columns(axes):
             "seed", *RESULTS]
 
 
-def finished(out_dir):
+def finished(out_dir, retry_failed=False):
     """{point id: row} of the points an earlier run of this sweep finished: those that succeeded
-    and those that failed on their own (not the lost worker's or the crashed task's)."""
+    and those that failed on their own (not the lost worker's or the crashed task's), unless
+    `retry_failed`."""
     path = os.path.join(out_dir, SWEEP_JSON)
     if not os.path.exists(path):
         return {}
     try:
         with open(path) as f:
             rows = json.load(f)["rows"]
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, TypeError) as e:
         raise LgcError(f"{path}: not a sweep's results ({e}); choose another -o") from None
-    return {r["id"]: r for r in rows if not r.get("retry")}
+    return {r["id"]: r for r in rows
+            if r["status"] == "ok" or not (retry_failed or r.get("retry"))}
 
 
 def mark_pareto(rows):
