@@ -1,6 +1,6 @@
 """run_sweep: the whole of `lgc sweep` from Python. The points of the grid, minus those an
 earlier run finished, run on the cluster; each row is saved as it arrives (sweep.json,
-sweep.csv), the page at the end. Builds stay on the workers unless they share a directory:
+sweep.csv, index.html). Builds stay on the workers unless they share a directory:
 with a local cluster that is DIR/builds, with a remote one `shared_dir` if given."""
 
 import hashlib
@@ -28,21 +28,21 @@ def run_sweep(models, axes, devices, out_dir, *, scheduler=None, workers=None, s
         except OSError as e:
             raise LgcError(f"cannot read {path}: {e.strerror}") from None
     digests = {path: hashlib.sha256(data).hexdigest() for path, data in contents.items()}
-    todo_all = grid.points(digests, axes, devices)
+    grid_points = grid.points(digests, axes, devices)
     os.makedirs(out_dir, exist_ok=True)
     done = results.finished(out_dir, retry_failed)
-    rows = {p["id"]: done[p["id"]] for p in todo_all if p["id"] in done}
-    todo = [p for p in todo_all if p["id"] not in done]
+    rows = {p["id"]: done[p["id"]] for p in grid_points if p["id"] in done}
+    todo = [p for p in grid_points if p["id"] not in done]
     sweep = {"models": digests, "axes": axes, "devices": list(devices)}
     if rows:
-        log.info("%d of %d points done in an earlier run", len(rows), len(todo_all))
+        log.info("%d of %d points done in an earlier run", len(rows), len(grid_points))
 
     def in_grid_order():
-        return [rows[p["id"]] for p in todo_all if p["id"] in rows]
+        return [rows[p["id"]] for p in grid_points if p["id"] in rows]
 
-    def save(row):
+    def save(row):      # after every point: an interrupted sweep leaves its results so far
         rows[row["id"]] = row
-        results.write(out_dir, sweep, in_grid_order())
+        write_page(out_dir, sweep, results.write(out_dir, sweep, in_grid_order()))
 
     if todo:
         builds = (os.path.abspath(os.path.join(out_dir, "builds")) if not scheduler

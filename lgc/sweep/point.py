@@ -30,7 +30,9 @@ def compile_build(model_name, model_bytes, options, device, max_bytes):
             with process.memory_limit(max_bytes):
                 compile_model(model, os.path.join(tmp, "build"), device=device, **options)
         except LgcError as e:
-            return {"failed": f"compile: {e}", "worker": socket.gethostname()}
+            # the model's name, not where the worker wrote it
+            return {"failed": f"compile: {str(e).replace(model, model_name)}",
+                    "worker": socket.gethostname()}
         archive = io.BytesIO()
         with tarfile.open(fileobj=archive, mode="w:gz") as tar:
             tar.add(os.path.join(tmp, "build"), arcname=".")
