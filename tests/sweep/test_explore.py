@@ -3,7 +3,6 @@ two workers started as separate processes and reached by address; real compiles 
 yosys/nextpnr runs of a small random lgc.nn model on the smallest ECP5."""
 
 import csv
-import html.parser
 import json
 import os
 import subprocess
@@ -22,6 +21,7 @@ from lgc.sweep.grid import parse_axis
 from lgc.synth.flow import synthesize
 from tests.support.cli import error_line, run_lgc
 from tests.support.models import save_lgc_nn_model
+from tests.support.page import Dom
 from tests.support.processes import gone
 
 DEVICE = "LFE5U-12F"
@@ -94,35 +94,12 @@ def test_a_rerun_does_no_work(local, model, monkeypatch):
     assert again == rows
 
 
-class Table(html.parser.HTMLParser):
-    """The page's table as text: its header and its rows of cells."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cell = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self.cell = ""
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self.rows[-1].append(self.cell)
-            self.cell = None
-
-
 def test_the_page_shows_every_point_of_the_csv(local):
     out, rows = local
     page = (out / "index.html").read_text()
     with open(out / "sweep.csv") as f:
         table = list(csv.reader(f))
-    shown = Table()
+    shown = Dom()
     shown.feed(page)
     build = table[0].index("build")
     for row in (*table[1:], *shown.rows[1:]):

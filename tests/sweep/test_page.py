@@ -3,7 +3,6 @@ DOM holds both plots and a table whose cells are sweep.csv's. Rows made by hand 
 does not care where they came from (test_explore.py checks it on a real sweep)."""
 
 import csv
-import html.parser
 import shutil
 import subprocess
 
@@ -11,6 +10,7 @@ import pytest
 
 from lgc.sweep.page import _axis, write_page
 from lgc.sweep.results import write
+from tests.support.page import Dom
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SWEEP = {"models": {"a&b.pt": "1", "<c>.pt": "2"}, "axes": {"target_mhz": [150.0, 250.0]},
@@ -27,33 +27,6 @@ def _row(i, model, target, luts, ffs, fmax, status="ok"):
 ROWS = [_row(0, "a&b.pt", 150.0, 75, 93, 285.9), _row(1, "a&b.pt", 250.0, 75, 132, 341.3),
         _row(2, "a&b.pt", 250.0, 80, 140, 300.0), _row(3, "<c>.pt", 150.0, 1200, 900, 120.5),
         _row(4, "<c>.pt", 250.0, None, None, None, status="failed")]
-
-
-class Dom(html.parser.HTMLParser):
-    """The rendered page: the table's rows of cell texts, the plots' circles."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cell, self.circles, self.plots = [], None, 0, 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag in ("td", "th"):
-            self.cell = ""
-        elif tag == "circle":
-            self.circles += 1
-        elif tag == "svg" and ("class", "plot") in attrs:
-            self.plots += 1
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self.rows[-1].append(self.cell)
-            self.cell = None
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (.ci/run installs Debian's)")
