@@ -142,6 +142,9 @@ def _echo_passes(stats):
 @click.option("--input-format", metavar="FMT", help="Numeric format of the encoder's raw features "
               "(models with an input encoding): uW[.F] unsigned, sW[.F] signed fixed point (W "
               "bits, F fraction bits), or f32; default u8.")
+@click.option("--axis-width", type=int, metavar="W", help="TDATA bits of the AXI4-Stream top "
+              "lgc_axis' input, a multiple of 8: a vector arrives in ceil(bits / W) beats "
+              "(default: one vector per beat).")
 @click.option("--no-opt", is_flag=True, help="Do not run the optimization passes.")
 @click.option("--passes", metavar="A,B,C", help="Run only these passes (in this order).")
 @click.option("--no-verify", is_flag=True, help="Do not check the scores after every pass.")
@@ -149,7 +152,7 @@ def _echo_passes(stats):
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
 def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_levels_per_stage,
-             lut_size, input_format, no_opt, passes, no_verify, vectors_path, load_options):
+             lut_size, input_format, axis_width, no_opt, passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
@@ -159,7 +162,7 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
         load_options=load_options, optimize=not no_opt, passes=passes, verify=not no_verify,
         vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
-        lut_size=lut_size, input_format=input_format)
+        lut_size=lut_size, input_format=input_format, axis_width=axis_width)
     rtl, regs = report["rtl"], report["rtl"]["registers"]
     stages, registered = len(rtl["gate_stage_levels"]), rtl["gate_stages"]
     click.echo(f"{report['model']['name']}: {report['model']['gates']} gates, {rtl['gates']} "
