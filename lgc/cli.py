@@ -367,6 +367,25 @@ def verify(build_dir, model, arch, parametrization, as_json, engine):
                        f"(after {summary['total_seconds']:.1f} s)")
 
 
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", default="aiger", show_default=True, metavar="aiger|blif",
+              help="Binary AIGER with a symbol table, or BLIF.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="The file to write (default: BUILD_DIR/export/lgc_comb.aig or .blif); its "
+              "interface goes beside it as STEM.interface.json.")
+@click.option("--gates", is_flag=True, help="The gates alone: outputs are the bits the GroupSum "
+              "counts, and the interface says which class counts which (default: the whole "
+              "function, scores and class).")
+@yosys_option
+def export(build_dir, fmt, out, gates, engine):
+    """Write BUILD_DIR's combinational function as AIGER or BLIF, with its interface."""
+    from .export import export as export_build
+
+    path = export_build(build_dir, fmt, out, scope="gates" if gates else "scores", engine=engine)
+    click.echo(f"wrote {path} and {path.rsplit('.', 1)[0]}.interface.json")
+
+
 def main():
     try:
         cli(standalone_mode=False)
