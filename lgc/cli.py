@@ -214,7 +214,14 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
 @click.option("--opt", type=click.Choice(["auto", "O0", "Os", "O2"]), default="auto",
               show_default=True, help="C++ optimization of the Verilator build (O0 builds "
               "fastest, Os simulates ~4x faster; auto: O0 below 20k gates).")
-def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, seed, opt):
+@click.option("--axis", is_flag=True, help="Stream the vectors through the AXI4-Stream top "
+              "lgc_axis (cocotbext-axi source and sink) instead, and check every result arrives "
+              "once, in order.")
+@click.option("--pause", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              show_default=True, help="With --axis: the probability that the source, and the "
+              "sink, pauses on a clock (backpressure).")
+def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, seed, opt, axis,
+             pause):
     """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference: input bits
     into the core, or raw features into the encoded top (input encoder + core)."""
     import numpy as np
@@ -226,6 +233,8 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
     if use_raw and vectors_path and "raw" not in arrays:
         raise LgcError(f"--raw: {vectors_path} holds no `raw` features")
     encoded = use_raw or "x" not in arrays and "raw" in arrays
+    if axis:
+        return _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause)
     if quantize and not encoded:
         raise LgcError("--quantize rounds raw features: give them (`raw`, with --raw when the "
                        "file also holds `x`)")
@@ -255,6 +264,28 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
                        f"{rep['stray_out_valid']} other clocks")
     click.echo(f"bit-exact: scores and classes equal the PyTorch reference on all "
                f"{rep['vectors']} vectors")
+
+
+def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
+    import numpy as np
+
+    from .sim.simulate_axis import simulate_axis
+
+    result = simulate_axis(build_dir, x=None if encoded else arrays.get("x"),
+                           raw=arrays.get("raw") if encoded else None, random=n_random,
+                           seed=seed, pause=(pause, pause), opt=opt)
+    n, got = len(result.expected_pred), len(result.pred)
+    click.echo(f"{n} vectors through lgc_axis, pauses {pause:g} on both sides: {got} results in "
+               f"{len(result.frames)} frames, {result.clocks} clocks from the first beat in to "
+               "the last result out")
+    if not result.bit_exact:
+        why = (f"{got} results for {n} vectors (lost or duplicated)" if got != n else
+               f"{int((result.scores != result.expected_scores).any(axis=1).sum())} of {n} "
+               "results differ" if not np.array_equal(result.scores, result.expected_scores) else
+               "classes differ" if not np.array_equal(result.pred, result.expected_pred) else
+               "TLAST in the wrong places")
+        raise LgcError(f"lgc_axis differs from the PyTorch reference: {why}")
+    click.echo("bit-exact: every result equals the PyTorch reference, in order, once")
 
 
 # --- synthesis, boards, streaming to a board -------------------------------------------------

@@ -52,6 +52,8 @@ def simulate_axis(build_dir, x=None, raw=None, random=0, seed=0, pause=(0.0, 0.0
     """Stream vectors (input bits x, or raw features for a build with an encoding, plus
     `random` random ones) through the build's lgc_axis; returns an AxisResult. `pause`: the
     probabilities that the source, and the sink, holds back on a clock."""
+    if len(pause) != 2 or not all(0 <= p < 1 for p in pause):
+        raise LgcError(f"pause probabilities must be at least 0 and below 1, got {pause}")
     build = BuildDir(build_dir).check()
     rtl = build.rtl()
     axis = rtl.get("axis")
@@ -84,6 +86,20 @@ def simulate_axis(build_dir, x=None, raw=None, random=0, seed=0, pause=(0.0, 0.0
     frames, expected_frames, keep = _frames(bits, beats, lanes, frame_vectors, malformed, rng)
     expected = reference(keep)
 
+    with build.recording("axis_simulation", step="simulate axis") as report:
+        result = _run(build, rtl, axis, frames, expected, expected_frames, pause, seed, opt,
+                      frame_vectors)
+        report.update({"top": AXIS_TOP, "wraps": axis["wraps"], "vectors": len(bits),
+                       "malformed": len(malformed), "expected_results": len(expected.pred),
+                       "results": len(result.pred), "bit_exact": result.bit_exact,
+                       "error": result.error, "pause": list(map(float, pause)),
+                       "beats_per_vector": beats, "clocks": result.clocks,
+                       "latency": axis["latency"], "seed": seed})
+    return result
+
+
+def _run(build, rtl, axis, frames, expected, expected_frames, pause, seed, opt, frame_vectors):
+    beats, lanes = axis["beats_per_vector"], axis["beat_width"] // 8
     sim_dir = build.file(SIM_DIR)
     os.makedirs(sim_dir, exist_ok=True)
     rtl_dir = os.path.abspath(build.file(RTL_DIR))
@@ -95,8 +111,7 @@ def simulate_axis(build_dir, x=None, raw=None, random=0, seed=0, pause=(0.0, 0.0
     with open(paths["frames.hex"], "w") as f:
         f.writelines(frame.hex() + "\n" for frame in frames)
     env = {"LGC_AXIS_FRAMES": paths["frames.hex"], "LGC_AXIS_OUT": paths["received.json"],
-           "LGC_AXIS_RESULTS": str(len(expected.pred)), "LGC_AXIS_PAUSE": ",".join(map(str, map(float, pause))),
-           "LGC_AXIS_SEED": str(seed),
+           "LGC_AXIS_RESULTS": str(len(expected.pred)), "LGC_AXIS_PAUSE": ",".join(map(str, map(float, pause))), "LGC_AXIS_SEED": str(seed),
            # clocks without a result after which one counts as lost: far beyond any pause
            "LGC_AXIS_IDLE": str(int((axis["latency"] + beats * frame_vectors + 100)
                                     / (1 - max(pause)) ** 2))}

@@ -12,6 +12,7 @@ import pytest
 from lgc.build import BuildDir
 from lgc.compile import compile_model
 from lgc.sim.simulate_axis import simulate_axis
+from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import fixture_path, fixture_vectors
 
 CORE = "difflogic_untrained_ties"           # input bits in
@@ -79,6 +80,17 @@ def test_a_credit_one_too_generous_loses_results(builds, tmp_path):
     assert ok.bit_exact
     result = simulate_axis(build, **inputs(CORE), random=300, pause=(0.0, 0.8), seed=1)
     assert not result.bit_exact and len(result.pred) < len(result.expected_pred)
+    assert not BuildDir(build).report()["axis_simulation"]["bit_exact"]
+    failed = run_lgc("simulate", build, "--axis", "--random", 300, "--pause", 0.7)
+    assert "(lost or duplicated)" in error_line(failed)
+
+
+def test_cli(builds):
+    result = run_lgc("simulate", builds[CORE], "--axis", "--random", 100, "--pause", 0.3)
+    assert result.returncode == 0, result.stderr
+    assert "bit-exact: every result equals the PyTorch reference, in order, once" in result.stdout
+    section = BuildDir(builds[CORE]).report()["axis_simulation"]
+    assert section["bit_exact"] and section["results"] == 100 and section["pause"] == [0.3, 0.3]
 
 
 def test_a_duplicated_result_is_not_bit_exact(builds):
