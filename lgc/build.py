@@ -15,6 +15,7 @@ report.json's sections and the module that writes each:
     interface                   lgc.compile (the same as DIR/interface.json; lgc.rtl.interface)
     board                       lgc.compile or lgc.deploy.board_build (--board)
     simulation                  lgc.sim.simulate
+    axis_simulation             lgc.sim.simulate_axis (lgc simulate --axis)
     synthesis                   lgc.synth.flow
     verify                      lgc.formal.verify
     stream                      lgc.deploy.stream

@@ -299,15 +299,17 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
 @click.option("--synth-opts", help="Options of yosys' synth_* command (default: -nowidelut on ECP5).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
+@click.option("--axis", is_flag=True, help="With --device: the AXI4-Stream top lgc_axis "
+              "around the core (the wrapper's own resources are its block).")
 @click.option("--json", "as_json", is_flag=True, help="Print the synthesis report as JSON.")
 @yosys_option
-def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json, engine):
+def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, axis, as_json, engine):
     """Run yosys and nextpnr on BUILD_DIR: LUTs, FFs, Fmax into report.json, and a bitstream."""
     from .deploy.board_build import synthesize
     from .synth.flow import summary_lines
 
     section = synthesize(build_dir, board=board, device=device, freq=freq, seed=seed,
-                         synth_opts=synth_opts, pnr_opts=pnr_opts, engine=engine)
+                         synth_opts=synth_opts, pnr_opts=pnr_opts, engine=engine, axis=axis)
     if as_json:
         click.echo(json.dumps(section, indent=2))
     else:
