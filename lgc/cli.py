@@ -317,6 +317,17 @@ def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, axis, as_j
 
 
 @cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--flash", is_flag=True, help="Write the board's configuration flash (kept at "
+              "power-off) instead of loading the FPGA's SRAM.")
+def program(build_dir, flash):
+    """Load BUILD_DIR's bitstream (from lgc synth) onto its board with openFPGALoader."""
+    from .deploy.program import program as load
+
+    click.echo(load(build_dir, flash))
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def boards(as_json):
     """List the boards lgc builds for, with their FPGA and its capacity."""
