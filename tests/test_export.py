@@ -33,14 +33,14 @@ def build(request, tmp_path_factory):
 def read_back(path, how):
     """{port: 0/1 [N, width]} evaluator of an exported file, read by lgc or by yosys."""
     if how == "lgc":
-        return aig.registers_as_wires(*aig.read_binary(path), ["in_bits"])[0]
+        return aig.read_combinational(path)
     folder = path.parent
     read = (f"read_aiger -module_name back {path.name}" if path.suffix == ".aig"
             else f"read_blif -wideports {path.name}")
     yosys.in_folder(folder, job="verify").run(
         f"back_{path.suffix[1:]}", [read, "hierarchy -auto-top", "flatten", "techmap",
                                     "aigmap", "opt_clean", "write_aiger -symbols back.aig"])
-    return aig.registers_as_wires(*aig.read_binary(folder / "back.aig"), ["in_bits"])[0]
+    return aig.read_combinational(folder / "back.aig")
 
 
 def decode(bits, interface):
