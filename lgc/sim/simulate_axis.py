@@ -11,7 +11,6 @@ or one beat late (alternately): they must be dropped and the error output set.
 import dataclasses
 import json
 import os
-from importlib import resources
 
 import numpy as np
 
@@ -61,21 +60,7 @@ def simulate_axis(build_dir, x=None, raw=None, random=0, seed=0, pause=(0.0, 0.0
         raise LgcError(f"{build.path}: the build has no AXI4-Stream top; recompile it")
     netlist = Netlist.load(build.netlist_path)
     rng = np.random.default_rng(seed)
-    encoded = axis["wraps"] != rtl["top"]
-    if encoded:
-        fmt = input_format.recorded(rtl["encoder"])
-        encoding = netlist.graph.graph["encoding"]
-        codes = [input_format.to_codes(fmt, input_format.feature_matrix(raw, encoding))[0]] \
-            if raw is not None else []
-        codes.append(input_format.random_codes(fmt, rng, int(random), encoding))
-        codes = np.concatenate(codes)
-        bits = input_format.port_bits(fmt, codes)
-        reference = lambda keep: of_build(build, netlist, raw=input_format.values(fmt, codes[keep]))
-    else:
-        x = [check_vectors(x, rtl["ports"]["in_bits"])] if x is not None else []
-        x.append(rng.integers(0, 2, (int(random), rtl["ports"]["in_bits"]), dtype=np.uint8))
-        bits = np.concatenate(x)
-        reference = lambda keep: of_build(build, netlist, bits=bits[keep])
+    bits, reference_input = _vectors(rtl, axis, netlist, x, raw, random, rng)
     if not len(bits):
         raise LgcError("no vectors to stream: give vectors and/or random ones")
     beats, lanes = axis["beats_per_vector"], axis["beat_width"] // 8
@@ -84,7 +69,7 @@ def simulate_axis(build_dir, x=None, raw=None, random=0, seed=0, pause=(0.0, 0.0
         raise LgcError("with one beat per vector TLAST cannot be early or late (compile with "
                        "--axis-width)")
     frames, expected_frames, keep = _frames(bits, beats, lanes, frame_vectors, malformed, rng)
-    expected = reference(keep)
+    expected = of_build(build, netlist, **{k: v[keep] for k, v in reference_input.items()})
 
     with build.recording("axis_simulation", step="simulate axis") as report:
         result = _run(build, rtl, axis, frames, expected, expected_frames, pause, seed, opt,
@@ -98,8 +83,25 @@ def simulate_axis(build_dir, x=None, raw=None, random=0, seed=0, pause=(0.0, 0.0
     return result
 
 
+def _vectors(rtl, axis, netlist, x, raw, random, rng):
+    """(the wrapped top's input bits [N, n], {the reference's keyword: its input [N, ...]}):
+    raw features in the build's input format when lgc_axis wraps the encoded top, else bits."""
+    if axis["wraps"] != rtl["top"]:
+        fmt = input_format.recorded(rtl["encoder"])
+        encoding = netlist.graph.graph["encoding"]
+        codes = [input_format.to_codes(fmt, input_format.feature_matrix(raw, encoding))[0]] \
+            if raw is not None else []
+        codes.append(input_format.random_codes(fmt, rng, int(random), encoding))
+        codes = np.concatenate(codes)
+        return input_format.port_bits(fmt, codes), {"raw": input_format.values(fmt, codes)}
+    n = rtl["ports"]["in_bits"]
+    x = [check_vectors(x, n)] if x is not None else []
+    bits = np.concatenate(x + [rng.integers(0, 2, (int(random), n), dtype=np.uint8)])
+    return bits, {"bits": bits}
+
+
 def _run(build, rtl, axis, frames, expected, expected_frames, pause, seed, opt, frame_vectors):
-    beats, lanes = axis["beats_per_vector"], axis["beat_width"] // 8
+    beats = axis["beats_per_vector"]
     sim_dir = build.file(SIM_DIR)
     os.makedirs(sim_dir, exist_ok=True)
     rtl_dir = os.path.abspath(build.file(RTL_DIR))
