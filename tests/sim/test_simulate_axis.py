@@ -23,8 +23,9 @@ ENCODED = "torchlogix_zoo_learnable_thresholds"   # raw features in, through the
 def builds(request, tmp_path_factory):
     """Both fixtures compiled with the given --axis-width."""
     out = tmp_path_factory.mktemp("axis")
-    return {name: compile_model(fixture_path(name), out / name, axis_width=request.param)
-            and out / name for name in (CORE, ENCODED)}
+    for name in (CORE, ENCODED):
+        compile_model(fixture_path(name), out / name, axis_width=request.param)
+    return {name: out / name for name in (CORE, ENCODED)}
 
 
 def inputs(name):
