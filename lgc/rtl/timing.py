@@ -62,9 +62,10 @@ class Delays:
         return self.lut_path(compressor_rounds(rows)) + self.carry_path(result_width)
 
     def compare_path(self, width):
-        """a > b of two `width`-bit scores: a carry chain, or LUTs when narrow."""
+        """a > b of two `width`-bit scores: LUTs when narrow, else a carry chain whose result
+        leaves through a LUT level (nextpnr's paths through yosys's ECP5 comparators)."""
         return (self.lut_path(1 + (width > 2)) if width <= self.lut_adder_bits
-                else self.carry_path(width))
+                else self.carry_path(width) + self.lut_level)
 
     @property
     def select_path(self):
