@@ -281,6 +281,64 @@ def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json, e
 
 
 @cli.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--grid", "grid_specs", multiple=True, metavar="NAME=VALUES",
+              help="An axis of the grid, repeatable: NAME=V1,V2,... or NAME=FIRST..LAST; NAME: "
+              "target_mhz, layers_per_stage, adder_levels_per_stage, lut_size (compile), seed, "
+              "freq (synthesis).")
+@click.option("--device", "devices", multiple=True, required=True, metavar="A,B",
+              help="FPGAs to synthesize every point for (repeatable or comma separated).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
+              help="Sweep directory (default: sweeps/<first model's stem>); a re-run resumes it.")
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler (tcp://HOST:8786) whose "
+              "workers have this lgc installed; default: a local cluster.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the local "
+              "cluster (default: one per core).")
+@click.option("--shared-dir", type=click.Path(file_okay=False), help="With --scheduler: a "
+              "directory every worker sees, to keep the points' builds in (default: none kept).")
+@click.option("--memory-limit", "memory_gib", type=click.FloatRange(min=0.1), default=8,
+              show_default=True, help="GiB of memory each tool process of a point may use.")
+@click.option("--retry-failed", is_flag=True, help="Run again the points an earlier run of this "
+              "sweep recorded as failed (a re-run keeps them by default).")
+def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, memory_gib,
+          retry_failed):
+    """Compile and synthesize MODELS over a grid of options, devices and seeds on Dask: one row
+    per point in DIR/sweep.csv and sweep.json, the Pareto front on DIR/index.html."""
+    import pathlib
+
+    from .sweep.explore import run_sweep
+    from .sweep.grid import parse_axis
+
+    if scheduler and workers:
+        raise LgcError("--workers sizes the local cluster; give it or --scheduler, not both")
+    if shared_dir and not scheduler:
+        raise LgcError("--shared-dir is for --scheduler (a local sweep keeps its builds in "
+                       "DIR/builds)")
+    axes = dict(parse_axis(spec) for spec in grid_specs)
+    if len(axes) != len(grid_specs):
+        raise LgcError("--grid: an axis is given twice")
+    devices = [d.strip() for item in devices for d in item.split(",") if d.strip()]
+    out_dir = out_dir or str(pathlib.Path("sweeps") / pathlib.Path(models[0]).stem)
+    rows = run_sweep(list(models), axes, devices, out_dir, scheduler=scheduler, workers=workers,
+                     shared_dir=shared_dir, max_bytes=int(memory_gib * 2**30),
+                     retry_failed=retry_failed)
+    ok = [r for r in rows if r["status"] == "ok"]
+    click.echo(f"{len(rows)} points: {len(ok)} synthesized, {len(rows) - len(ok)} failed; "
+               f"{out_dir}/sweep.csv, {out_dir}/index.html")
+    for r in rows:
+        if r["status"] == "failed":
+            click.echo(f"  failed {r['model']} {r['device']} seed {r['seed']}: {r['reason']}")
+    for r in ok:
+        if r["pareto"]:
+            options = ", ".join(f"{a} {r[a]}" for a in axes if a != "seed")
+            click.echo(f"  front: {r['model']} {r['device']} seed {r['seed']}"
+                       f"{', ' + options if options else ''}: {r['luts']} LUTs, {r['ffs']} FFs, "
+                       f"{r['fmax_mhz']:g} MHz")
+    if not ok:
+        raise LgcError("no point of the sweep succeeded")
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def boards(as_json):
     """List the boards lgc builds for, with their FPGA and its capacity."""

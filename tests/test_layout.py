@@ -17,6 +17,7 @@ ORDER = [
     {"sim", "formal", "synth"},
     {"deploy"},
     {"compile", "__init__"},      # __init__: the Python API (lgc.load, lgc.optimize)
+    {"sweep"},                    # compile and synthesize over a grid, on Dask
     {"cli"}, {"__main__"},
 ]
 ROW = {part: row for row, parts in enumerate(ORDER) for part in parts}
