@@ -12,6 +12,7 @@ report.json's sections and the module that writes each:
 
     lgc_version                 every write (a build of another version is refused)
     model, passes, rtl, steps   lgc.compile (steps: seconds per step; later steps add theirs)
+                                (rtl's timing: lgc.rtl's Plan; rtl's fit: lgc.synth.fit)
     interface                   lgc.compile (the same as DIR/interface.json; lgc.rtl.interface)
     board                       lgc.compile or lgc.deploy.board_build (--board)
     simulation                  lgc.sim.simulate

@@ -33,12 +33,12 @@ def test_a_core_that_fits(netlist):
 
 
 def test_too_many_flip_flops_at_this_target_names_the_one_that_fits(netlist):
-    fast, slow = core_at(netlist, 250), core_at(netlist, 100)
+    fast, slow = core_at(netlist, 200), core_at(netlist, 100)
     assert slow.registers()["total"] < fast.registers()["total"]
     # a part with room for the slow core's flip-flops, not the fast one's
     part = dataclasses.replace(DEVICES["LFE5U-25F"], name="small",
                                ffs=slow.registers()["total"] + 10)
-    target = clock_target(part, None, 250, {})
+    target = clock_target(part, None, 200, {})
     with pytest.raises(LgcError, match=r"does not fit small: it needs [\d,]+ flip-flops \(\d+% of "
                        r"its [\d,]+\); at --target-mhz \d+ it would fit"):
         check_fit(fast, part, None, netlist, target, {})
