@@ -25,6 +25,7 @@ import concurrent.futures
 import dataclasses
 import os
 import re
+import time
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
     arguments and Proof as proof.prove."""
     os.makedirs(work, exist_ok=True)
     ys = yosys.in_folder(work, engine, "verify")
-    proof = Proof(False, yosys=ys.version)
+    proof = Proof(False, yosys=ys.version, method="stages")
     seconds = proof.seconds
     with step(seconds, "spec"):
         spec = build_spec_aig(model, arch, parametrization)
@@ -118,6 +119,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
                 return proof
             with step(seconds, "prove_group_bits"):
                 refuted = graph.prove_groups(ys)
+        proof.parts = sorted(graph.parts, key=lambda part: part["stage"])
         if refuted is None:
             break
         x = np.concatenate([x, refuted[None]])  # it tells apart nodes matched wrongly
@@ -349,6 +351,7 @@ class _Graph:
     spec: object
     duplicates: np.ndarray  # [D, 2]: spec literals (a node, the first node of the same values)
     group_pairs: list = None
+    parts: list = dataclasses.field(default_factory=list)  # one dict per stage proven
 
     def prove_duplicates(self, ys):
         """The spec's nodes of the same values proven equal (in the spec alone): None, or an
@@ -372,6 +375,14 @@ class _Graph:
         return None
 
     def _prove_stage(self, ys, stage, matched, windowed, plain, todo, stop):
+        start, bits = time.perf_counter(), len(todo)
+        refuted = self._decide_stage(ys, stage, matched, windowed, plain, todo, stop)
+        self.parts.append({"stage": stage.number, "bits": int(bits), "unmatched": int((matched < 0).sum()),
+                           "seconds": round(time.perf_counter() - start, 3),
+                           "verdict": "proven" if refuted is None else "refuted"})
+        return refuted
+
+    def _decide_stage(self, ys, stage, matched, windowed, plain, todo, stop):
         name = f"stage{stage.number}_miter"
         for attempt in range(8):
             if not len(todo):
