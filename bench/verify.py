@@ -22,7 +22,7 @@ import tempfile
 import time
 
 TARGET_MHZ = 150
-STEPS = ("spec", "read_rtl", "structure", "elaborate", "prove_argmax", "simulate", "match",
+STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate", "match",
          "prove_stages", "prove_group_bits")
 
 

@@ -42,6 +42,7 @@ GATES = re.compile(r"^module (lgc_gates_s(\d+)) \(", re.M)
 PORTS = re.compile(r"input wire \[(\d+):0\] i,\s*output (reg|wire) \[(\d+):0\] o\b")
 STUB = "lgc_stub"
 MAX_REFINEMENTS = 16
+MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexample refutes
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
@@ -73,9 +74,9 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         ys.run("read_rest", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
                              "proc", "flatten", "opt_clean", "write_json rest.json"])
         rtl = Module(_read_json(os.path.join(work, "rest.json"))["modules"][top])
-        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
     try:
+        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
         with step(seconds, "structure"):
             ports = _check_ports(rtl, spec)
             proof.latency = pipeline_latency(rtl)
@@ -107,22 +108,20 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
             proof.reason = "the RTL and the model disagree on an input vector"
             return proof
         with step(seconds, "match"):
-            graph = checker.join(run)
+            graph, refuting = checker.join(run, ys)
         with step(seconds, "prove_stages"):
-            refuted = graph.prove_duplicates(ys)
-            if refuted is None:
-                refuted = graph.prove_stages(ys)
-        if refuted is None:
+            refuting += graph.prove_stages(ys)
+        if not refuting:
             proof.pairs, proof.constants, why = graph.pair_groups(run)
             if why:
                 proof.reason = f"the group bits cannot be paired with the RTL's: {why}"
                 return proof
             with step(seconds, "prove_group_bits"):
-                refuted = graph.prove_groups(ys)
+                refuting = graph.prove_groups(ys)
         proof.parts = sorted(graph.parts, key=lambda part: part["stage"])
-        if refuted is None:
+        if not refuting:
             break
-        x = np.concatenate([x, refuted[None]])  # it tells apart nodes matched wrongly
+        x = np.concatenate([x, np.stack(refuting)])  # they tell apart nodes matched wrongly
     else:
         proof.reason = f"no matching of the stages held after {MAX_REFINEMENTS} refinements"
         return proof
@@ -221,7 +220,9 @@ class _Run:
     spec: np.ndarray       # uint64 [spec variables, W]: every spec node's values
     stages: list           # [uint64 [outputs, W]]: each stage's output bits
     n: int
-    disagreement: int      # a vector whose scores or class differ, or None
+    disagreement: int      # a vector whose scores differ, or None
+    spec_scores: np.ndarray  # int [N, k]
+    rtl_scores: np.ndarray   # int [N, k]: the leaves' sums
 
 
 class _Checker:
@@ -237,7 +238,7 @@ class _Checker:
             outs.append(current)
         spec_scores, rtl_scores = self._scores(spec, outs[-1], len(x))
         bad = np.flatnonzero((spec_scores != rtl_scores).any(axis=1))
-        return _Run(spec, outs, len(x), int(bad[0]) if len(bad) else None)
+        return _Run(spec, outs, len(x), int(bad[0]) if len(bad) else None, spec_scores, rtl_scores)
 
     def _scores(self, spec_values, last, n):
         m, k = self.spec.group_size, self.spec.n_classes
@@ -250,21 +251,16 @@ class _Checker:
         return spec_scores, rtl_scores
 
     def counterexample(self, bits):
-        run_x = bits[None].astype(np.uint8)
-        words = np.stack([aig.pack(run_x[:, j]) for j in range(run_x.shape[1])])
-        spec = self.spec.aig.simulate(words)
-        current = words[self.first_in]
-        for s in self.stages:
-            current = aig.literal_values(s.aig.simulate(_order(s, current)), s.aig.outputs["o"])
-        spec_scores, rtl_scores = self._scores(spec, current, 1)
-        # the class the RTL's argmax (proven before) picks: the first of the largest scores
-        return Counterexample(bits.astype(np.uint8), spec_scores[0], int(spec_scores[0].argmax()),
-                              rtl_scores[0], int(rtl_scores[0].argmax()))
+        run = self.simulate(bits[None].astype(np.uint8))
+        spec, rtl = run.spec_scores[0], run.rtl_scores[0]
+        # the RTL's class is its argmax (proven before) of its scores: the first of the largest
+        return Counterexample(bits.astype(np.uint8), spec, int(spec.argmax()), rtl, int(rtl.argmax()))
 
-    def join(self, run):
+    def join(self, run, ys):
         """The spec and every stage in one Aig (a _Graph), each stage reading the spec nodes its
         inputs matched (or, where one matched none, the previous stage's own logic), and once
-        more as a plain chain from the input bits."""
+        more as a plain chain from the input bits; and the input vectors that refuted a pair of
+        spec nodes of the same values (those stay apart)."""
         spec = self.spec.aig
         key, flip = _keys(run.spec, run.n)
         order = np.argsort(key, kind="stable")
@@ -273,6 +269,11 @@ class _Checker:
         first = order[np.searchsorted(key[order], key)]
         same = 2 * first + (flip ^ flip[first])
         duplicates = np.flatnonzero(first != np.arange(spec.variables))
+        held, refuting = _prove_in_spec(ys, spec, np.stack([2 * duplicates, same[duplicates]], axis=1),
+                                        "spec_nodes")
+        apart = duplicates[~held]
+        same[apart], first[apart] = 2 * apart, apart
+        order = order[first[order] == order]  # only the first of each proven class is matched
         redirect = lambda lits: same[lits >> 1] ^ (lits & 1)
         fanins, top = [redirect(spec.fanins)], spec.variables
         matched, windowed, plain = [], [], []
@@ -302,8 +303,7 @@ class _Checker:
         spec_of[joined.outputs["spec"] >> 1] = np.arange(spec.variables)
         return _Graph(joined, self.stages, [np.where(m >= 0, get("m", i), -1) for i, m in enumerate(matched)],
                       [get("w", i) for i in range(n)], [get("p", i) for i in range(n)],
-                      spec_of, self.sums, self.leaf_of, self.spec,
-                      np.stack([2 * duplicates, same[duplicates]], axis=1))
+                      spec_of, self.sums, self.leaf_of, self.spec), refuting
 
 
 def _order(stage, current):
@@ -349,18 +349,12 @@ class _Graph:
     sums: list
     leaf_of: dict
     spec: object
-    duplicates: np.ndarray  # [D, 2]: spec literals (a node, the first node of the same values)
     group_pairs: list = None
     parts: list = dataclasses.field(default_factory=list)  # one dict per stage proven
 
-    def prove_duplicates(self, ys):
-        """The spec's nodes of the same values proven equal (in the spec alone): None, or an
-        input vector on which two differ."""
-        return _prove_in_spec(ys, self.spec.aig, self.duplicates, "spec_nodes")
-
     def prove_stages(self, ys):
-        """Every matched bit of every stage equal to its node (module docstring, 5); None when
-        proven, else an input vector on which a bit and its node differ."""
+        """Every matched bit of every stage equal to its node (module docstring, 5): the input
+        vectors on which a bit and its node differ (none when proven)."""
         stop = np.zeros(self.aig.variables, bool)
         stop[:self.spec.n_inputs + 1] = True
         jobs = []
@@ -369,43 +363,36 @@ class _Graph:
             jobs.append((s, matched, windowed, plain, todo, stop.copy()))
             stop[matched[matched >= 0] >> 1] = True
         with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
-            for refuted in pool.map(lambda job: self._prove_stage(ys, *job), jobs):
-                if refuted is not None:
-                    return refuted
-        return None
+            return [x for found in pool.map(lambda job: self._prove_stage(ys, *job), jobs) for x in found]
 
     def _prove_stage(self, ys, stage, matched, windowed, plain, todo, stop):
         start, bits = time.perf_counter(), len(todo)
-        refuted = self._decide_stage(ys, stage, matched, windowed, plain, todo, stop)
+        refuting = self._decide_stage(ys, stage, matched, windowed, plain, todo, stop)
         self.parts.append({"stage": stage.number, "bits": int(bits), "unmatched": int((matched < 0).sum()),
                            "seconds": round(time.perf_counter() - start, 3),
-                           "verdict": "proven" if refuted is None else "refuted"})
-        return refuted
+                           "verdict": "refuted" if refuting else "proven"})
+        return refuting
 
     def _decide_stage(self, ys, stage, matched, windowed, plain, todo, stop):
-        name = f"stage{stage.number}_miter"
-        for attempt in range(8):
+        """The input vectors that refute matched bits of the stage (none: all proven)."""
+        name, refuting = f"stage{stage.number}_miter", []
+        inputs_only = np.arange(self.aig.variables) <= self.spec.n_inputs
+        for _ in range(MAX_ROUNDS):
             if not len(todo):
-                return None
+                return refuting
             free, outputs, fanins = aig.window(self.aig, np.stack([windowed[todo], matched[todo]], 1), stop)
             aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
             values = _miter_check(ys, name)
             if values is None:
-                return None
+                return refuting
             failing = todo[_failing(len(free), outputs, fanins, values)]
-            # the whole cone from the input bits decides those bits
-            inputs_only = np.zeros(self.aig.variables, bool)
-            inputs_only[:self.spec.n_inputs + 1] = True
-            free, outputs, fanins = aig.window(self.aig, np.stack([plain[failing], matched[failing]], 1),
-                                               inputs_only)
-            aig.write_binary(os.path.join(ys.folder, f"{name}_cone.aig"), len(free), outputs, fanins)
-            values = _miter_check(ys, f"{name}_cone")
-            if values is not None:
-                x = np.zeros(self.spec.n_inputs, np.uint8)
-                x[free - 1] = values
-                return x
             todo = np.setdiff1d(todo, failing)
-        raise LgcError(f"stage {stage.number}: too many bits proven only on their whole cone")
+            # the whole cones from the input bits decide those bits
+            held, found = _prove_in_spec(ys, self.aig, np.stack([plain[failing], matched[failing]], 1),
+                                         f"{name}_cone", inputs_only)
+            refuting += found
+        raise LgcError(f"stage {stage.number}: more than {MAX_ROUNDS} rounds of bits refuted in "
+                       "their window")
 
     def pair_groups(self, run):
         """Pairs (group bit literal, leaf's node literal) such that equal pairs make every
@@ -452,23 +439,30 @@ class _Graph:
         return len(pairs), constants, ""
 
     def prove_groups(self, ys):
-        """The paired group bits equal (in the spec alone): None, or an input vector on which
-        a pair differs."""
-        return _prove_in_spec(ys, self.spec.aig, self.group_pairs, "group_bits")
+        """The paired group bits equal (in the spec alone): the input vectors on which a pair
+        differs (none when proven)."""
+        return _prove_in_spec(ys, self.spec.aig, self.group_pairs, "group_bits")[1]
 
 
-def _prove_in_spec(ys, graph, pairs, name):
-    """ABC: every pair of spec literals equal for all inputs. None, or a refuting input vector."""
-    if not len(pairs):
-        return None
-    free, outputs, fanins = aig.window(graph, pairs, np.arange(graph.variables) <= graph.n_inputs)
-    aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
-    values = _miter_check(ys, name)
-    if values is None:
-        return None
-    x = np.zeros(graph.n_inputs, np.uint8)
-    x[free - 1] = values
-    return x
+def _prove_in_spec(ys, graph, pairs, name, stop=None):
+    """ABC: each pair of literals of `graph` equal for all inputs, from the input bits (or cut
+    at `stop`, whose variables are inputs of the graph). Returns (bool [pairs]: proven, the
+    input vectors that refuted the others): a refuted pair is left out and ABC runs again."""
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    held, refuting = np.ones(len(pairs), bool), []
+    stop = np.arange(graph.variables) <= graph.n_inputs if stop is None else stop
+    while held.any():
+        todo = np.flatnonzero(held)
+        free, outputs, fanins = aig.window(graph, pairs[todo], stop)
+        aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
+        values = _miter_check(ys, name)
+        if values is None:
+            break
+        held[todo[_failing(len(free), outputs, fanins, values)]] = False
+        x = np.zeros(graph.n_inputs, np.uint8)
+        x[free - 1] = values
+        refuting.append(x)
+    return held, refuting
 
 
 def _failing(n_inputs, outputs, fanins, values):
