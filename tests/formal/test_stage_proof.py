@@ -92,3 +92,14 @@ def test_a_difference_on_one_vector_in_2_to_the_20_in_the_middle_stage(build):
     edit(build, REGISTER, rare)
     section = refuted(build)
     assert section["refinements"] >= 1  # the random vectors missed it: ABC found it
+
+
+def test_a_register_bit_of_the_middle_stage_a_clock_late(build):
+    def late(m):
+        items = [t.strip() for t in m.group(3).split(",")]
+        items[0], first = "late", items[0]
+        return (f"    reg late;\n    always @(posedge clk) late <= {first};\n"
+                + m.group(0).replace(m.group(3), ", ".join(items)))
+    edit(build, REGISTER, late)
+    line = error_line(run_lgc("-q", "verify", build, "--method", "stages"))
+    assert "not proven equivalent" in line and "leave after different numbers of registers: [1, 2]" in line
