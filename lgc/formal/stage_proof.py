@@ -109,8 +109,9 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
             return proof
         with step(seconds, "match"):
             graph, refuting = checker.join(run, ys)
-        with step(seconds, "prove_stages"):
-            refuting += graph.prove_stages(ys)
+        if not refuting:  # spec nodes told apart change the matching: simulate them first
+            with step(seconds, "prove_stages"):
+                refuting = graph.prove_stages(ys)
         if not refuting:
             proof.pairs, proof.constants, why = graph.pair_groups(run)
             if why:
@@ -118,7 +119,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
                 return proof
             with step(seconds, "prove_group_bits"):
                 refuting = graph.prove_groups(ys)
-        proof.parts = sorted(graph.parts, key=lambda part: part["stage"])
+        proof.parts = sorted(graph.parts, key=lambda part: part["stage"]) or proof.parts
         if not refuting:
             break
         x = np.concatenate([x, np.stack(refuting)])  # they tell apart nodes matched wrongly
@@ -387,6 +388,11 @@ class _Graph:
                 return refuting
             failing = todo[_failing(len(free), outputs, fanins, values)]
             todo = np.setdiff1d(todo, failing)
+            if free.max(initial=0) <= self.spec.n_inputs:  # cut at the input bits only: a real vector
+                x = np.zeros(self.spec.n_inputs, np.uint8)
+                x[free - 1] = values
+                refuting.append(x)
+                continue
             # the whole cones from the input bits decide those bits
             held, found = _prove_in_spec(ys, self.aig, np.stack([plain[failing], matched[failing]], 1),
                                          f"{name}_cone", inputs_only)
