@@ -41,7 +41,8 @@ from .spec_aig import build_spec_aig
 GATES = re.compile(r"^module (lgc_gates_s(\d+)) \(", re.M)
 PORTS = re.compile(r"input wire \[(\d+):0\] i,\s*output (reg|wire) \[(\d+):0\] o\b")
 STUB = "lgc_stub"
-MAX_REFINEMENTS = 16
+MAX_REFINEMENTS = 64
+VECTORS_PER_ROUND = 4  # refuting vectors a stage collects before the vectors are simulated again
 MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexample refutes
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 
@@ -122,12 +123,20 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         proof.parts = sorted(graph.parts, key=lambda part: part["stage"]) or proof.parts
         if not refuting:
             break
-        x = np.concatenate([x, np.stack(refuting)])  # they tell apart nodes matched wrongly
+        x = np.concatenate([x, _near(np.stack(refuting), seed + proof.refinements + 1)])
     else:
         proof.reason = f"no matching of the stages held after {MAX_REFINEMENTS} refinements"
         return proof
     proof.equivalent = True
     return proof
+
+
+def _near(vectors, seed, copies=63, flip=0.02):
+    """The refuting vectors and `copies` neighbours of each (a few bits flipped): they tell apart
+    the nodes a refuting vector did (near-constant ones, alike on random vectors) wholesale."""
+    rng = np.random.default_rng(seed)
+    near = np.repeat(vectors, copies, axis=0) ^ (rng.random((len(vectors) * copies, vectors.shape[1])) < flip)
+    return np.concatenate([vectors, near.astype(np.uint8)])
 
 
 def _relative(path, work):
@@ -392,11 +401,15 @@ class _Graph:
                 x = np.zeros(self.spec.n_inputs, np.uint8)
                 x[free - 1] = values
                 refuting.append(x)
+                if len(refuting) >= VECTORS_PER_ROUND:
+                    return refuting
                 continue
             # the whole cones from the input bits decide those bits
             held, found = _prove_in_spec(ys, self.aig, np.stack([plain[failing], matched[failing]], 1),
                                          f"{name}_cone", inputs_only)
             refuting += found
+            if len(refuting) >= VECTORS_PER_ROUND:  # new vectors first: they change the matching
+                return refuting
         raise LgcError(f"stage {stage.number}: more than {MAX_ROUNDS} rounds of bits refuted in "
                        "their window")
 
