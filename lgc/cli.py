@@ -442,12 +442,15 @@ def stream(build_dir, port, vectors, baud, timeout, quantize):
 @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
               help="LUT parametrization of a state_dict MODEL's layers the spec leaves open.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report section as JSON.")
+@click.option("--method", type=click.Choice(["auto", "whole", "stages"]), default="auto",
+              show_default=True, help="Prove the whole design at once, or gate stage by gate "
+              "stage (auto: by stages from 10,000 gates in the RTL).")
 @yosys_option
-def verify(build_dir, model, arch, parametrization, as_json, engine):
+def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     """Prove that BUILD_DIR's RTL computes the model's scores and class for every input."""
     from .formal.verify import verify_build
 
-    proof, ref = verify_build(build_dir, model, arch, parametrization, engine)
+    proof, ref = verify_build(build_dir, model, arch, parametrization, engine, method)
     summary = proof.summary()
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -457,6 +460,9 @@ def verify(build_dir, model, arch, parametrization, as_json, engine):
         click.echo(f"  pipeline: {proof.latency} registers on every path; scores: exact sums of "
                    f"{proof.leaves} leaf bits; group bits: {proof.pairs} pairs and {proof.constants} "
                    f"constants proven by SAT ({proof.refinements} refinements); argmax proven")
+        if proof.method == "stages":
+            click.echo(f"  gate stages: {len(proof.parts)} proven one by one against the model's "
+                       f"nodes ({sum(p['bits'] for p in proof.parts)} register bits)")
     else:
         cex = proof.counterexample
         if cex is not None:
