@@ -174,6 +174,9 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
                f"data, {regs['delay']} delay, {regs['valid']} valid)")
     timing = rtl.get("timing")
     if timing:
+        if "lowered_from_mhz" in timing:
+            click.echo(f"the default clock target {timing['lowered_from_mhz']:g} MHz is beyond "
+                       f"this core: pipelined for the fastest the delay model allows")
         click.echo(f"clock target {timing['target_mhz']:g} MHz: predicted critical path "
                    f"{timing['predicted_critical_ns']:g} ns ({timing['predicted_mhz']:g} MHz, "
                    f"{timing['critical_stage']})")

@@ -77,7 +77,8 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         else:
             pass_stats = {"passes": [], "skipped": "--no-opt"}
         with step(times, "rtl"):
-            clock = {k: target[k] for k in ("target_mhz", "delays") if k in target}
+            clock = {k: target[k] for k in ("target_mhz", "delays", "target_is_ceiling")
+                     if k in target}
             core, rtl = generate(netlist, build.file("rtl"), **clock, **rtl_options)
         if rtl["timing"]:
             rtl["timing"]["family"] = target["family"]

@@ -61,3 +61,17 @@ def test_the_clock_target_by_default():
     assert clock_target(None, None, None, {})["target_mhz"] == ECP5.target_mhz
     assert clock_target(DEVICES["LFE5U-85F"], None, 120, {})["target_mhz"] == 120
     assert clock_target(DEVICES["iCE40HX8K"], None, None, {}) == {}   # no delay model: fixed
+    assert clock_target(None, None, None, {})["target_is_ceiling"]          # nobody asked for it
+    assert not clock_target(None, None, 120, {})["target_is_ceiling"]
+
+
+def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist):
+    with pytest.raises(LgcError, match="beyond what the delay model allows"):
+        Core(netlist, target_mhz=1000, delays=ECP5.delays)
+    core = Core(netlist, target_mhz=1000, delays=ECP5.delays, target_is_ceiling=True)
+    timing = core.plan.timing()
+    assert timing["lowered_from_mhz"] == 1000
+    assert timing["target_mhz"] == int(core.plan.fastest_mhz) < 1000
+    assert timing["predicted_mhz"] >= timing["target_mhz"]
+    assert "lowered_from_mhz" not in core_at(netlist, 150).plan.timing()
+
