@@ -155,7 +155,7 @@ class Reader:
             self._enter(int(m.__dict__["in_dim"]), None, what)
             rows = _torchlogix_rows(m.child("parametrization"), m.param("weight"), what)
             self._luts(rows, _dense_indices(m.child("connections")), what)
-        elif kind == torchlogix_layers.CONV:
+        elif kind == torchlogix_layers.CONVS[0]:
             self._conv(m, what)
         elif kind == POOL:
             self._pool(m, what)

@@ -22,7 +22,7 @@ import re
 from ..errors import LgcError
 from . import dwn_arch
 from .encoding import numbers, read_table
-from .unroll import pair
+from .unroll import ntuple
 
 PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
                     "light": "torchlogix.parametrization.LightLUTParametrization",
@@ -30,7 +30,12 @@ PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
 QUALNAMES = {
     "LogicDense": "torchlogix.layers.dense.LogicDense",
     "LogicConv2d": "torchlogix.layers.conv.LogicConv2d",
+    "LogicConv3d": "torchlogix.layers.conv.LogicConv3d",
+    "LogicConvTranspose2d": "torchlogix.layers.conv.LogicConvTranspose2d",
+    "LogicConvTranspose3d": "torchlogix.layers.conv.LogicConvTranspose3d",
     "OrPooling2d": "torchlogix.layers.pool.OrPooling2d",
+    "OrPooling3d": "torchlogix.layers.pool.OrPooling3d",
+    "ResidualLogicBlock": "torchlogix.modules.resblock.ResidualLogicBlock",
     "GroupSum": "torchlogix.layers.groupsum.GroupSum",
     "Flatten": "torch.nn.modules.flatten.Flatten",
     "FixedBinarization": "torchlogix.layers.binarization.FixedBinarization",
@@ -232,8 +237,8 @@ def _conv(layer, group, default, make, what):
                     lut_rank=_agree(layer, "lut_rank", rank, what), conv_dimension=2)
     _agree(layer, "connections", "fixed", what)
     parametrization = _parametrization(layer, default, levels[0].shape[-1], rank, what)
-    in_dim = pair(settings["in_dim"], "in_dim", what)
-    rfs = pair(settings["receptive_field_size"], "receptive_field_size", what)
+    in_dim = ntuple(settings["in_dim"], 2, "in_dim", what)
+    rfs = ntuple(settings["receptive_field_size"], 2, "receptive_field_size", what)
     settings.update(in_dim=in_dim, receptive_field_size=rfs, kernel_positions=[
         (d + 2 * settings["padding"] - r) // settings["stride"] + 1 for d, r in zip(in_dim, rfs)])
     for key in ("parametrization", "connections"):
