@@ -23,8 +23,7 @@ import sys
 import numpy as np
 import torch
 from sklearn.datasets import make_classification
-from torch_dwn import (DistributiveThermometer, GaussianThermometer, GroupSum, LUTLayer,
-                       Thermometer)
+from torch_dwn import DistributiveThermometer, GaussianThermometer, GroupSum, LUTLayer, Thermometer
 from torch_dwn.mapping import LearnableMapping
 
 

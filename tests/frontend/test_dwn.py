@@ -13,7 +13,14 @@ from lgc.frontend.dwn import group_columns
 from lgc.frontend.torchfile import read
 from lgc.reference import reference
 from tests.support.cli import error_line, run_lgc
-from tests.support.fixtures import DWN_DIGITS, DWN_FIXTURES, SAVED_AS, fixture_path, fixture_vectors, model
+from tests.support.fixtures import (
+    DWN_DIGITS,
+    DWN_FIXTURES,
+    SAVED_AS,
+    fixture_path,
+    fixture_vectors,
+    model,
+)
 from tests.support.torchfiles import edit_dwn
 
 THERMOMETERS = ["dwn_mixed", "dwn_small_n123", "dwn_gaussian_global"]  # NAME.thermometer.pt

@@ -12,8 +12,7 @@ import lgc
 from lgc.compile import compile_model
 from lgc.ir import Netlist
 from lgc.reference import forward, load_model
-from lgc.rtl import generate
-from lgc.rtl import input_format
+from lgc.rtl import generate, input_format
 from lgc.sim.simulate import run_rtl, simulate
 from tests.support.cli import run_lgc
 from tests.support.fixtures import (

@@ -62,7 +62,7 @@ def test_synth_options_pass_through(build):
     section = synthesize(build.path, device="LFE5U-25F", synth_opts="", pnr_opts="--placer sa",
                          seed=7)
     assert section["options"] == {"synth": "synth_ecp5", "pnr": "--placer sa", "seed": 7,
-                                  "target_mhz": 200}
+                                  "target_mhz": 200, "synth_opts_chosen": "given"}
     commands = open(build.file("synth", "commands.sh")).read()
     assert "--seed 7" in commands and "--placer sa" in commands
     with open(build.file("synth", "synth.ys")) as f:
