@@ -204,6 +204,8 @@ class _Stack:
             self.ranks |= branch.ranks
             branches.append(branch)
         main, shortcut = branches
+        if not main.layers:
+            raise LgcError(f"{what}: the main path has no logic layer")
         if main.shape != shortcut.shape:
             raise LgcError(f"{what}: the main path gives {list(main.shape)}, the shortcut "
                            f"{list(shortcut.shape)}")
