@@ -270,6 +270,74 @@ def registers_as_wires(aig, latches, inputs):
     return result, latency
 
 
+def read_combinational(path):
+    """A binary AIGER file without latches (`write_aiger -symbols` of a combinational module)
+    as a levelled Aig."""
+    aig, latches = read_binary(path)
+    if len(latches):
+        raise LgcError(f"{path}: the logic has registers")
+    return canonical(aig.n_inputs, aig.fanins, aig.outputs, aig.inputs)
+
+
+def miter(a, b, pairs, ties=None):
+    """One AIG of `a` and `b` side by side, for ABC: inputs of the same port and bit are shared
+    (the ports in `ties`, {port: 0 or 1}, are constants instead), and output i is the XOR of
+    pairs[i] = (literal in a, literal in b); a "literal" 0 or 1 there is a constant. Returns
+    (inputs [(port, bit)] in variable order, output literals, fanins [A, 2]) with the inputs as
+    variables 1..I and the and gates after them, in order."""
+    ties = ties or {}
+    inputs = []
+    for aig in (a, b):
+        inputs += [(port, bit) for port, bits in aig.inputs.items() if port not in ties
+                   for bit in sorted(bits) if (port, bit) not in inputs]
+    number = {key: i + 1 for i, key in enumerate(inputs)}
+    fanins, maps, top = [], [], len(inputs) + 1   # top: the next free variable
+    for aig in (a, b):
+        to = np.zeros(aig.variables, np.int64)  # old variable -> new literal
+        for port, bits in aig.inputs.items():
+            for bit, var in bits.items():
+                to[var] = ties[port] if port in ties else 2 * number[port, bit]
+        first = aig.n_inputs + 1
+        to[first:] = 2 * (top + np.arange(len(aig.fanins)))
+        top += len(aig.fanins)
+        fanins.append(to[aig.fanins >> 1] ^ (aig.fanins & 1))
+        maps.append(to)
+    sides = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
+    p, q = (np.where(side > 1, m[side >> 1] ^ (side & 1), side) for m, side in zip(maps, sides))
+    gates, outputs = xors(p, q, top)
+    return inputs, outputs, np.concatenate(fanins + [gates])
+
+
+def xors(p, q, top):
+    """AND gates for p[i] XOR q[i] as variables top, top + 1, ...: (fanins [3n, 2], literals)."""
+    n = len(p)
+    first = 2 * (top + np.arange(n))  # p and not q
+    second = first + 2 * n            # not p and q
+    gates = np.concatenate([np.stack([p, q ^ 1], axis=1), np.stack([p ^ 1, q], axis=1),
+                            np.stack([first ^ 1, second ^ 1], axis=1)]).reshape(-1, 2)
+    return gates, (second + 2 * n) ^ 1  # not (neither)
+
+
+def window(aig, pairs, stop):
+    """A miter of literal pairs of one Aig, cut at the variables where `stop` (bool [variables])
+    is set: those and the inputs it reaches become free inputs. Returns (free variables of `aig`
+    in input order, output literals, fanins [A, 2]) as for write_binary."""
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    needed = aig.cone(pairs.reshape(-1), stop)
+    first = aig.n_inputs + 1
+    free = np.flatnonzero(needed & (stop | (np.arange(aig.variables) < first)))
+    free = free[free > 0]
+    gates = np.flatnonzero(needed[first:] & ~stop[first:])
+    to = np.zeros(aig.variables, np.int64)
+    to[free] = 2 * (1 + np.arange(len(free)))
+    to[first + gates] = 2 * (1 + len(free) + np.arange(len(gates)))
+    remap = lambda lits: to[lits >> 1] ^ (lits & 1)
+    fanins = remap(aig.fanins[gates])
+    top = 1 + len(free) + len(gates)
+    more, outputs = xors(remap(pairs[:, 0]), remap(pairs[:, 1]), top)
+    return free, outputs, np.concatenate([fanins.reshape(-1, 2), more])
+
+
 def write_binary(path, n_inputs, outputs, ands):
     """Write a combinational AIG in binary AIGER (ABC's &r reads only that): inputs are
     variables 1..n_inputs, ands [A, 2] (fanin literals) define the next variables in order."""

@@ -156,10 +156,10 @@ def _random_vectors(n, n_inputs, seed):
 
 def elaborate(ys, name, read, top):
     """The module `top` (read by the yosys command `read`) as yosys (an lgc.tools.yosys.Yosys)
-    elaborates it, in and-inverter gates (NAME.aag in its folder)."""
+    elaborates it, in and-inverter gates (NAME.aig in its folder)."""
     ys.run(name, [read, f"hierarchy -top {top}", "proc", "flatten", *AIG_FLOW,
-                  f"write_aiger -ascii -symbols {name}.aag"])
-    return aig.read(os.path.join(ys.folder, f"{name}.aag"))
+                  f"write_aiger -symbols {name}.aig"])
+    return aig.read_combinational(os.path.join(ys.folder, f"{name}.aig"))
 
 
 def _read_json(path):
