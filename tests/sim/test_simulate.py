@@ -29,7 +29,8 @@ ECP5 = FAMILIES["ecp5"]
 MATRIX = [(0, 0), (1, 1), (2, 3)]
 # State_dict + arch spec fixtures compile to the same netlist as the whole pickles: one of them
 # runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
-STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels"]
+STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels",
+                                                 "torchlogix_residual_projection"]
 # The option matrix: on the smallest fixture by default, on every fixture with make test-full.
 MATRIX_FIXTURES = DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES if FULL else [SMALLEST]
 
