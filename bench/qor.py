@@ -1,20 +1,16 @@
 """Quality of results: lgc's cores per clock target on ECP5 (out of context), today's fixed
 pipelining measured in the same run, and the peers on the same torchlogix model.
 
-    python -m bench.qor [--model PATH ...] [--targets default 100 150 200] [--seeds 1 2 3]
-                        [--no-baseline] [--peer-model PATH --alkaid-python PY] [--out FILE.json]
+    python -m bench.qor [--model PATH ...] [--targets fixed default 100 150 200]
+                        [--seeds 1 2 3] [--out FILE.json] [--work DIR]
 
 Per model and target: `lgc compile --device LFE5U-85F --target-mhz F` (`default`: the family's
 default target; `fixed`: today's `--layers-per-stage 1 --adder-levels-per-stage 1`), then
 `lgc synth` per seed with nextpnr's detailed timing report. It prints the predicted critical
 path and the achieved one (median over the seeds), Fmax per seed, LUT4, CCU2C and FFs by block,
 the popcount's LUT4-equivalents (a CCU2C holds two LUT4s) and FFs per group bit, the LUT estimate
-against yosys, and per kind of stage the predicted path against nextpnr's worst arrival (what
-`--calibrate`s the family's delay model). Every figure goes to `--out` as JSON too.
-
-Peers (`--peer-model`, a torchlogix model file): alkaid's pipelined Verilog (alkaid 0.8.2 in a
-separate Python, `--alkaid-python`: bench/alkaid_verilog.py runs there) and lgc's core of the
-same model, through the same yosys/nextpnr flow and constraint.
+against yosys, and per kind of stage the predicted path against nextpnr's worst arrival (the
+figures the family's delay model is fitted to). Every figure goes to `--out` as JSON too.
 """
 
 import argparse

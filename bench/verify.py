@@ -1,85 +1,95 @@
-"""`lgc verify` proof time vs model size: random lgc.nn models (256 inputs, `depth` layers of
-`width` gates, 10 classes) compiled by `lgc compile`, then proven equivalent to their model file.
-Each size runs in its own process with a time limit (default 10 minutes), widths doubling until
-one does not finish.
+"""`lgc verify` proof time vs model size, both proof methods side by side on the same builds:
+random difflogic models (784 inputs, `depth` LogicLayers of gates/depth each, GroupSum(10), as
+bench/scale.py makes them) compiled by `lgc compile --target-mhz 50`, then proven against their
+model file by each method in its own process with a time limit.
 
-    python -m bench.verify [--start 500] [--depth 4] [--limit 600] [--keep DIR]
+    python -m bench.verify [--gates 64000 256000 1000000] [--depth 5] [--methods stages whole]
+                           [--limit 1800] [--keep DIR]
+
+Each line gives the method, the gates (the model's, the RTL's after the passes), the compile
+time, the proof's steps (seconds), its total, its peak memory (the proving process's VmHWM and
+its tools', which run as child processes: ru_maxrss of the children) and the load average.
 """
 
 import argparse
 import json
+import os
 import pathlib
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 
-STEPS = ("spec", "read_rtl", "structure", "elaborate", "simulate", "prove_group_bits", "prove_argmax")
+TARGET_MHZ = 50
+STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate", "match",
+         "prove_stages", "prove_group_bits")
 
 
-def one(width, depth, folder):
-    """Make, compile and verify one model in `folder`; prints one JSON line."""
-    import torch
-
-    from lgc.compile import compile_model
+def prove_one(folder, method):
+    """Prove the build in `folder`; prints one JSON line."""
     from lgc.formal.verify import verify_build
-    from lgc.nn import GroupSum, LogicLayer
 
-    gen = torch.Generator().manual_seed(width)
-    layers, dim = [], 256
-    for _ in range(depth):
-        layers.append(LogicLayer(dim, width, generator=gen))
-        dim = width
-    model = torch.nn.Sequential(*layers, GroupSum(10)).eval()
-    path = pathlib.Path(folder) / f"random_{depth}x{width}.pt"
-    torch.save(model, path)
-    start = time.perf_counter()
-    report = compile_model(str(path), str(pathlib.Path(folder) / "build"))
-    compiled = time.perf_counter() - start
-    proof, _ = verify_build(str(pathlib.Path(folder) / "build"))
-    print(json.dumps({"width": width, "gates": depth * width, "optimized": report["rtl"]["gates"],
-                      "latency": proof.latency, "compile": round(compiled, 1),
-                      "equivalent": proof.equivalent, "refinements": proof.refinements,
+    proof, _ = verify_build(str(pathlib.Path(folder) / "build"), method=method)
+    with open("/proc/self/status") as f:
+        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+    tools = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"equivalent": proof.equivalent, "reason": proof.reason,
+                      "refinements": proof.refinements, "peak_mb": round(peak / 1024),
+                      "tools_mb": round(tools / 1024),
                       **{k: round(v, 1) for k, v in proof.seconds.items()}}), flush=True)
+
+
+def build_one(gates, depth, folder):
+    """Write and compile one model in `folder`; returns (RTL gates, compile seconds)."""
+    from lgc.compile import compile_model
+    from tests.support.models import save_difflogic_model
+
+    model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
+    start = time.perf_counter()
+    # one clock target for every size (the default 200 MHz fits only the small ones)
+    report = compile_model(str(model), str(pathlib.Path(folder) / "build"), target_mhz=TARGET_MHZ)
+    return report["rtl"]["gates"], time.perf_counter() - start
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--start", type=int, default=500, help="first layer width")
-    parser.add_argument("--depth", type=int, default=4)
-    parser.add_argument("--limit", type=float, default=600, help="seconds per size")
+    parser.add_argument("--gates", type=int, nargs="+", default=[64000, 256000, 1000000])
+    parser.add_argument("--depth", type=int, default=5)
+    parser.add_argument("--methods", nargs="+", default=["stages", "whole"], choices=["stages", "whole"])
+    parser.add_argument("--limit", type=float, default=1800, help="seconds per proof")
     parser.add_argument("--keep", help="keep each size's model and build under this folder")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--prove", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        return one(args.one, args.depth, args.folder)
-    print(f"{'gates':>8} {'after':>7} {'compile':>8} " + " ".join(f"{s:>10}" for s in STEPS)
-          + f" {'proof':>7}  result")
-    width = args.start
-    while True:
+    if args.prove:
+        return prove_one(args.folder, args.prove)
+    print(f"{'method':>7} {'gates':>8} {'after':>7} {'compile':>8} " + " ".join(f"{s:>10}" for s in STEPS)
+          + f" {'proof':>7} {'peak MB':>8} {'tools MB':>8}  result  (load)")
+    for gates in args.gates:
         with tempfile.TemporaryDirectory(prefix="lgc-bench-") as scratch:
-            folder = pathlib.Path(args.keep) / f"w{width}" if args.keep else pathlib.Path(scratch)
+            folder = pathlib.Path(args.keep) / f"g{gates}" if args.keep else pathlib.Path(scratch)
             folder.mkdir(parents=True, exist_ok=True)
-            command = [sys.executable, "-m", __spec__.name, "--one", str(width),
-                       "--depth", str(args.depth), "--folder", str(folder)]
-            start = time.perf_counter()
-            try:
-                out = subprocess.run(command, capture_output=True, text=True, timeout=args.limit)
-            except subprocess.TimeoutExpired:
-                print(f"{args.depth * width:>8} did not finish in {args.limit:.0f} s")
-                break
-        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-        if out.returncode or not lines:
-            print(f"{args.depth * width:>8} failed: {out.stderr.strip().splitlines()[-1:]}")
-            break
-        r = json.loads(lines[-1])
-        proof = sum(r.get(s, 0) for s in STEPS)
-        print(f"{r['gates']:>8} {r['optimized']:>7} {r['compile']:>8.1f} "
-              + " ".join(f"{r.get(s, 0):>10.1f}" for s in STEPS)
-              + f" {proof:>7.1f}  {'proven' if r['equivalent'] else 'NOT proven'}"
-              f" ({time.perf_counter() - start:.0f} s wall)", flush=True)
-        width *= 2
+            after, compiled = build_one(gates, args.depth, folder)
+            for method in args.methods:
+                command = [sys.executable, "-m", __spec__.name, "--prove", method, "--folder", str(folder)]
+                head = f"{method:>7} {gates:>8} {after:>7} {compiled:>8.1f} "
+                load = os.getloadavg()[0]
+                try:
+                    out = subprocess.run(command, capture_output=True, text=True, timeout=args.limit)
+                except subprocess.TimeoutExpired:
+                    print(f"{head}did not finish in {args.limit:.0f} s (load {load:.1f})", flush=True)
+                    continue
+                lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+                if out.returncode or not lines:
+                    print(f"{head}failed: {out.stderr.strip().splitlines()[-1:]}", flush=True)
+                    continue
+                r = json.loads(lines[-1])
+                proof = sum(r.get(s, 0) for s in STEPS)
+                print(head + " ".join(f"{r.get(s, 0):>10.1f}" for s in STEPS)
+                      + f" {proof:>7.1f} {r['peak_mb']:>8} {r['tools_mb']:>8}  "
+                      f"{'proven' if r['equivalent'] else 'NOT proven: ' + r['reason']}"
+                      f"  ({load:.1f}-{os.getloadavg()[0]:.1f})", flush=True)
 
 
 if __name__ == "__main__":

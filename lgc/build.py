@@ -3,6 +3,7 @@
     DIR/report.json     what every step did (each step writes its own section; atomic writes)
     DIR/netlist.npz     the optimized netlist
     DIR/model.pt        a copy of the model file (the reference and `lgc verify` read it)
+    DIR/interface.json  the tops' ports, score fields, latency, input order (lgc.rtl.interface)
     DIR/rtl/            Verilog (lgc compile)
     DIR/board/          the board top and its constraints (lgc compile/synth --board)
     DIR/sim/, sim-encoded/, synth/, verify/   the work folders of simulate, synth and verify
@@ -11,8 +12,11 @@ report.json's sections and the module that writes each:
 
     lgc_version                 every write (a build of another version is refused)
     model, passes, rtl, steps   lgc.compile (steps: seconds per step; later steps add theirs)
+                                (rtl's timing: lgc.rtl's Plan; rtl's fit: lgc.synth.fit)
+    interface                   lgc.compile (the same as DIR/interface.json; lgc.rtl.interface)
     board                       lgc.compile or lgc.deploy.board_build (--board)
     simulation                  lgc.sim.simulate
+    axis_simulation             lgc.sim.simulate_axis (lgc simulate --axis)
     synthesis                   lgc.synth.flow
     verify                      lgc.formal.verify
     stream                      lgc.deploy.stream
@@ -37,6 +41,7 @@ REPORT = "report.json"
 NETLIST = "netlist.npz"
 MODEL_COPY = "model.pt"
 RTL_DIR = "rtl"
+INTERFACE = "interface.json"
 
 
 class BuildDir:

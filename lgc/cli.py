@@ -149,6 +149,9 @@ def _echo_passes(stats):
 @click.option("--input-format", metavar="FMT", help="Numeric format of the encoder's raw features "
               "(models with an input encoding): uW[.F] unsigned, sW[.F] signed fixed point (W "
               "bits, F fraction bits), or f32; default u8.")
+@click.option("--axis-width", type=int, metavar="W", help="TDATA bits of the AXI4-Stream top "
+              "lgc_axis' input, a multiple of 8: a vector arrives in ceil(bits / W) beats "
+              "(default: one vector per beat).")
 @click.option("--cslow", type=click.IntRange(min=1), help="Recurrent models: pipeline the "
               "next-state logic into C stages with C sequences interleaved in round-robin slots "
               "(default 1: one step per clock, the whole loop in one stage).")
@@ -161,8 +164,8 @@ def _echo_passes(stats):
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
 def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_levels_per_stage,
-             lut_size, input_format, cslow, emit_last, no_opt, passes, no_verify, vectors_path,
-             load_options):
+             lut_size, input_format, axis_width, cslow, emit_last, no_opt, passes, no_verify,
+             vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
@@ -173,7 +176,7 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
         load_options=load_options, optimize=not no_opt, passes=passes, verify=not no_verify,
         vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
-        lut_size=lut_size, input_format=input_format,
+        lut_size=lut_size, input_format=input_format, axis_width=axis_width,
         **{k: v for k, v in recurrent.items() if v is not None})
     if report["rtl"].get("recurrent"):
         rtl = report["rtl"]
@@ -194,6 +197,9 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
                f"data, {regs['delay']} delay, {regs['valid']} valid)")
     timing = rtl.get("timing")
     if timing:
+        if "lowered_from_mhz" in timing:
+            click.echo(f"the default clock target {timing['lowered_from_mhz']:g} MHz is beyond "
+                       f"this core: pipelined for the fastest the delay model allows")
         click.echo(f"clock target {timing['target_mhz']:g} MHz: predicted critical path "
                    f"{timing['predicted_critical_ns']:g} ns ({timing['predicted_mhz']:g} MHz, "
                    f"{timing['critical_stage']})")
@@ -234,7 +240,14 @@ def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_
 @click.option("--opt", type=click.Choice(["auto", "O0", "Os", "O2"]), default="auto",
               show_default=True, help="C++ optimization of the Verilator build (O0 builds "
               "fastest, Os simulates ~4x faster; auto: O0 below 20k gates).")
-def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, seed, opt):
+@click.option("--axis", is_flag=True, help="Stream the vectors through the AXI4-Stream top "
+              "lgc_axis (cocotbext-axi source and sink) instead, and check every result arrives "
+              "once, in order.")
+@click.option("--pause", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              show_default=True, help="With --axis: the probability that the source, and the "
+              "sink, pauses on a clock (backpressure).")
+def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, seed, opt, axis,
+             pause):
     """Run BUILD_DIR's RTL in Verilator and check it against the PyTorch reference: input bits
     into the core, or raw features into the encoded top (input encoder + core)."""
     import numpy as np
@@ -249,6 +262,8 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
     if use_raw and vectors_path and "raw" not in arrays:
         raise LgcError(f"--raw: {vectors_path} holds no `raw` features")
     encoded = use_raw or "x" not in arrays and "raw" in arrays
+    if axis:
+        return _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause)
     if quantize and not encoded:
         raise LgcError("--quantize rounds raw features: give them (`raw`, with --raw when the "
                        "file also holds `x`)")
@@ -308,6 +323,28 @@ def _simulate_sequences(build_dir, arrays, out_path, n_random, seed, opt):
                f"{rep['checked_steps']} checked steps")
 
 
+def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
+    import numpy as np
+
+    from .sim.simulate_axis import simulate_axis
+
+    result = simulate_axis(build_dir, x=None if encoded else arrays.get("x"),
+                           raw=arrays.get("raw") if encoded else None, random=n_random,
+                           seed=seed, pause=(pause, pause), opt=opt)
+    n, got = len(result.expected_pred), len(result.pred)
+    click.echo(f"{n} vectors through lgc_axis, pauses {pause:g} on both sides: {got} results in "
+               f"{len(result.frames)} frames, {result.clocks} clocks from the first beat in to "
+               "the last result out")
+    if not result.bit_exact:
+        why = (f"{got} results for {n} vectors (lost or duplicated)" if got != n else
+               f"{int((result.scores != result.expected_scores).any(axis=1).sum())} of {n} "
+               "results differ" if not np.array_equal(result.scores, result.expected_scores) else
+               "classes differ" if not np.array_equal(result.pred, result.expected_pred) else
+               "TLAST in the wrong places")
+        raise LgcError(f"lgc_axis differs from the PyTorch reference: {why}")
+    click.echo("bit-exact: every result equals the PyTorch reference, in order, once")
+
+
 # --- synthesis, boards, streaming to a board -------------------------------------------------
 
 
@@ -319,19 +356,90 @@ def _simulate_sequences(build_dir, arrays, out_path, n_random, seed, opt):
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
 @click.option("--synth-opts", help="Options of yosys' synth_* command (default: -nowidelut on ECP5).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
+@click.option("--axis", is_flag=True, help="With --device: the AXI4-Stream top lgc_axis "
+              "around the core (the wrapper's own resources are its block).")
 @click.option("--json", "as_json", is_flag=True, help="Print the synthesis report as JSON.")
 @yosys_option
-def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, as_json, engine):
+def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, axis, as_json, engine):
     """Run yosys and nextpnr on BUILD_DIR: LUTs, FFs, Fmax into report.json, and a bitstream."""
     from .deploy.board_build import synthesize
     from .synth.flow import summary_lines
 
     section = synthesize(build_dir, board=board, device=device, freq=freq, seed=seed,
-                         synth_opts=synth_opts, pnr_opts=pnr_opts, engine=engine)
+                         synth_opts=synth_opts, pnr_opts=pnr_opts, engine=engine, axis=axis)
     if as_json:
         click.echo(json.dumps(section, indent=2))
     else:
         click.echo("\n".join(summary_lines(section)))
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--grid", "grid_specs", multiple=True, metavar="NAME=VALUES",
+              help="An axis of the grid, repeatable: NAME=V1,V2,... or NAME=FIRST..LAST; NAME: "
+              "target_mhz, layers_per_stage, adder_levels_per_stage, lut_size (compile), seed, "
+              "freq (synthesis).")
+@click.option("--device", "devices", multiple=True, required=True, metavar="A,B",
+              help="FPGAs to synthesize every point for (repeatable or comma separated).")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False),
+              help="Sweep directory (default: sweeps/<first model's stem>); a re-run resumes it.")
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler (tcp://HOST:8786) whose "
+              "workers have this lgc installed; default: a local cluster.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the local "
+              "cluster (default: one per core).")
+@click.option("--shared-dir", type=click.Path(file_okay=False), help="With --scheduler: a "
+              "directory every worker sees, to keep the points' builds in (default: none kept).")
+@click.option("--memory-limit", "memory_gib", type=click.FloatRange(min=0.1), default=8,
+              show_default=True, help="GiB of memory each tool process of a point may use.")
+@click.option("--retry-failed", is_flag=True, help="Run again the points an earlier run of this "
+              "sweep recorded as failed (a re-run keeps them by default).")
+def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, memory_gib,
+          retry_failed):
+    """Compile and synthesize MODELS over a grid of options, devices and seeds on Dask: one row
+    per point in DIR/sweep.csv and sweep.json, the Pareto front on DIR/index.html."""
+    import pathlib
+
+    from .sweep.explore import run_sweep
+    from .sweep.grid import parse_axis
+
+    if scheduler and workers:
+        raise LgcError("--workers sizes the local cluster; give it or --scheduler, not both")
+    if shared_dir and not scheduler:
+        raise LgcError("--shared-dir is for --scheduler (a local sweep keeps its builds in "
+                       "DIR/builds)")
+    axes = dict(parse_axis(spec) for spec in grid_specs)
+    if len(axes) != len(grid_specs):
+        raise LgcError("--grid: an axis is given twice")
+    devices = [d.strip() for item in devices for d in item.split(",") if d.strip()]
+    out_dir = out_dir or str(pathlib.Path("sweeps") / pathlib.Path(models[0]).stem)
+    rows = run_sweep(list(models), axes, devices, out_dir, scheduler=scheduler, workers=workers,
+                     shared_dir=shared_dir, max_bytes=int(memory_gib * 2**30),
+                     retry_failed=retry_failed)
+    ok = [r for r in rows if r["status"] == "ok"]
+    click.echo(f"{len(rows)} points: {len(ok)} synthesized, {len(rows) - len(ok)} failed; "
+               f"{out_dir}/sweep.csv, {out_dir}/index.html")
+    for r in rows:
+        if r["status"] == "failed":
+            click.echo(f"  failed {r['model']} {r['device']} seed {r['seed']}: {r['reason']}")
+    for r in ok:
+        if r["pareto"]:
+            options = ", ".join(f"{a} {r[a]}" for a in axes if a != "seed")
+            click.echo(f"  front: {r['model']} {r['device']} seed {r['seed']}"
+                       f"{', ' + options if options else ''}: {r['luts']} LUTs, {r['ffs']} FFs, "
+                       f"{r['fmax_mhz']:g} MHz")
+    if not ok:
+        raise LgcError("no point of the sweep succeeded")
+
+
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--flash", is_flag=True, help="Write the board's configuration flash (kept at "
+              "power-off) instead of loading the FPGA's SRAM.")
+def program(build_dir, flash):
+    """Load BUILD_DIR's bitstream (from lgc synth) onto its board with openFPGALoader."""
+    from .deploy.program import program as load
+
+    click.echo(load(build_dir, flash))
 
 
 @cli.command()
@@ -391,12 +499,15 @@ def stream(build_dir, port, vectors, baud, timeout, quantize):
 @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
               help="LUT parametrization of a state_dict MODEL's layers the spec leaves open.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report section as JSON.")
+@click.option("--method", type=click.Choice(["auto", "whole", "stages"]), default="auto",
+              show_default=True, help="Prove the whole design at once, or gate stage by gate "
+              "stage (auto: by stages from 10,000 gates in the RTL).")
 @yosys_option
-def verify(build_dir, model, arch, parametrization, as_json, engine):
+def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     """Prove that BUILD_DIR's RTL computes the model's scores and class for every input."""
     from .formal.verify import verify_build
 
-    proof, ref = verify_build(build_dir, model, arch, parametrization, engine)
+    proof, ref = verify_build(build_dir, model, arch, parametrization, engine, method)
     summary = proof.summary()
     if as_json:
         click.echo(json.dumps(summary, indent=2))
@@ -406,6 +517,9 @@ def verify(build_dir, model, arch, parametrization, as_json, engine):
         click.echo(f"  pipeline: {proof.latency} registers on every path; scores: exact sums of "
                    f"{proof.leaves} leaf bits; group bits: {proof.pairs} pairs and {proof.constants} "
                    f"constants proven by SAT ({proof.refinements} refinements); argmax proven")
+        if proof.method == "stages":
+            click.echo(f"  gate stages: {len(proof.parts)} proven one by one against the model's "
+                       f"nodes ({sum(p['bits'] for p in proof.parts)} register bits)")
     else:
         cex = proof.counterexample
         if cex is not None:
@@ -416,6 +530,25 @@ def verify(build_dir, model, arch, parametrization, as_json, engine):
     if not proof.equivalent:
         raise LgcError(f"{build_dir}: the RTL is not proven equivalent to the model: {proof.reason} "
                        f"(after {summary['total_seconds']:.1f} s)")
+
+
+@cli.command()
+@click.argument("build_dir", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", default="aiger", show_default=True, metavar="aiger|blif",
+              help="Binary AIGER with a symbol table, or BLIF.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="The file to write (default: BUILD_DIR/export/lgc_comb.aig or .blif); its "
+              "interface goes beside it as STEM.interface.json.")
+@click.option("--gates", is_flag=True, help="The gates alone: outputs are the bits the GroupSum "
+              "counts, and the interface says which class counts which (default: the whole "
+              "function, scores and class).")
+@yosys_option
+def export(build_dir, fmt, out, gates, engine):
+    """Write BUILD_DIR's combinational function as AIGER or BLIF, with its interface."""
+    from .export import export as export_build
+
+    path = export_build(build_dir, fmt, out, scope="gates" if gates else "scores", engine=engine)
+    click.echo(f"wrote {path} and {path.rsplit('.', 1)[0]}.interface.json")
 
 
 def main():

@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 
-from .build import BuildDir, step
+from .build import INTERFACE, BuildDir, step, write_json
 from .errors import LgcError
 from .frontend import load
 from .ir.stats import summary
@@ -47,6 +47,7 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     from .deploy.boards import load_board
     from .passes import run_pipeline
     from .rtl import generate, input_format
+    from .rtl.axis import check_width
     from .synth.devices import find_device
     from .synth.fit import check_fit, clock_target
 
@@ -57,6 +58,8 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     target = clock_target(part, board, target_mhz, rtl_options)
     if rtl_options.get("input_format") is not None:
         input_format.parse(rtl_options["input_format"])
+    if rtl_options.get("axis_width") is not None:
+        check_width(rtl_options["axis_width"])
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"
@@ -83,7 +86,8 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         else:
             pass_stats = {"passes": [], "skipped": "--no-opt"}
         with step(times, "rtl"):
-            clock = {k: target[k] for k in ("target_mhz", "delays") if k in target}
+            clock = {k: target[k] for k in ("target_mhz", "delays", "target_is_ceiling")
+                     if k in target}
             core, rtl = generate(netlist, build.file("rtl"), **clock, **rtl_options)
         if rtl["timing"]:
             rtl["timing"]["family"] = target["family"]
@@ -93,7 +97,9 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         with step(times, "save"):
             netlist.save(build.netlist_path)
             shutil.copyfile(model, build.model_path)
-        build.update_report(model=model_summary, passes=pass_stats, rtl=rtl)
+            interface = rtl.pop("interface")
+            write_json(build.file(INTERFACE), interface)
+        build.update_report(model=model_summary, passes=pass_stats, rtl=rtl, interface=interface)
         if board:
             with step(times, "board top"):
                 build.update_report(board=write_board_top(build, board, target_mhz))

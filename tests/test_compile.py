@@ -26,7 +26,9 @@ def test_default_directory_and_contents(tmp_path):
     assert report["model"]["gates"] == 320 and report["rtl"]["gates"] == \
         Netlist.load(build.netlist_path).gate_count()
     assert os.path.getsize(build.model_path) == os.path.getsize(MODEL)
-    assert sorted(os.listdir(build.file("rtl"))) == report["rtl"]["files"]
+    assert sorted(os.listdir(build.file("rtl"))) == \
+        sorted(report["rtl"]["files"] + report["rtl"]["axis"]["files"])
+    assert json.loads(open(build.file("interface.json")).read()) == report["interface"]
     # one progress line per step on stderr, the summary on stdout
     assert [line.split()[1] for line in result.stderr.splitlines() if "done in" in line] == \
         ["load", "optimize", "rtl", "save"]

@@ -15,8 +15,9 @@ ORDER = [
     {"errors"}, {"version"}, {"nn"}, {"build"},
     {"tools"}, {"ir"}, {"frontend"}, {"passes"}, {"rtl"}, {"reference"},
     {"sim", "formal", "synth"},
-    {"deploy"},
+    {"deploy", "export"},
     {"compile", "__init__"},      # __init__: the Python API (lgc.load, lgc.optimize)
+    {"sweep"},                    # compile and synthesize over a grid, on Dask
     {"cli"}, {"__main__"},
 ]
 ROW = {part: row for row, parts in enumerate(ORDER) for part in parts}

@@ -35,6 +35,8 @@ def synthesize(path, *, board=None, device=None, freq=None, **options):
         raise LgcError("give a board or a device, not both")
     if device:
         return flow.synthesize(path, device=device, freq=freq, **options)
+    if options.get("axis"):
+        raise LgcError("the AXI4-Stream top is synthesized on a device (--device), not a board")
     board = board or (build.report().get("board") or {}).get("name")
     if not board:
         raise LgcError(f"{path} was compiled without a board: give --board NAME or --device NAME")

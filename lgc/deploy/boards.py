@@ -17,7 +17,7 @@ from ..errors import LgcError
 from ..synth.devices import find_device
 
 FIELDS = {"description": str, "platform": str, "clock": str, "uart": str, "leds": str,
-          "frequency": (int, float), "baud": int}
+          "frequency": (int, float), "baud": int, "programmer": str, "sram": bool}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Board:
     leds: str               # LED resource name (every number of it is used)
     frequency: float        # default design clock, MHz
     baud: int
+    programmer: str         # openFPGALoader's name of the board (-b): its cable and FPGA
+    sram: bool              # whether openFPGALoader can load its FPGA's SRAM (else flash only)
 
     def make_platform(self):
         module, _, cls = self.platform.partition(":")

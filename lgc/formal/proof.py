@@ -57,6 +57,7 @@ class Counterexample:
 class Proof:
     equivalent: bool
     reason: str = ""                 # why not, when not
+    method: str = "whole"            # "whole": both sides elaborated whole; "stages": stage_proof
     yosys: str = ""                  # the yosys engine and its version
     latency: int = None
     spec_gates: int = 0
@@ -64,6 +65,7 @@ class Proof:
     pairs: int = 0
     constants: int = 0
     refinements: int = 0
+    parts: list = dataclasses.field(default_factory=list)  # stage proofs: one dict per ABC run
     seconds: dict = dataclasses.field(default_factory=dict)
     counterexample: Counterexample = None
 

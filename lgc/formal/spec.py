@@ -15,8 +15,11 @@ gate's function is derived here from the raw weights, in the training library's 
   slot `_LUTLayer__dummy_mapping[j, l]`.
 A gate is written as nested conditionals on its inputs, input 0 outermost, so its leaves read
 right to left are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
-row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv trees are unrolled from the `_indices_L*` buffers here, OR pooling
-from its window geometry; the GroupSum is a sum of each class's bits (torch-dwn's: after its randperm, with
+row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv trees
+(2-d, 3-d, transposed: on the input their connections dilate by `orig_stride` and pad by
+`padding`) are unrolled from the `_indices_L*` buffers here, OR pooling from its window geometry,
+a ResidualLogicBlock as the OR of its two paths (the block's input carried along the main path,
+main's output along the shortcut, by identity gates); the GroupSum is a sum of each class's bits (torch-dwn's: after its randperm, with
 zero bits padding the columns to a multiple of k) and the argmax a loop in which a later class
 wins only when strictly larger (torch.argmax: the lowest index among ties).
 
@@ -26,6 +29,8 @@ bits, class 0 lowest), out_class.
 """
 
 import dataclasses
+import itertools
+import math
 import os
 import shutil
 
@@ -55,7 +60,8 @@ DIFFLOGIC_LAYERS = ("difflogic.difflogic.LogicLayer", "lgc.nn.LogicLayer")
 GROUP_SUMS = ("difflogic.difflogic.GroupSum", "lgc.nn.GroupSum", "torchlogix.layers.groupsum.GroupSum")
 PASS_THROUGH = ("torchlogix.layers.binarization.DummyBinarization", "torch.nn.modules.linear.Identity")
 FLATTEN = "torch.nn.modules.flatten.Flatten"
-POOL = "torchlogix.layers.pool.OrPooling2d"
+POOLS = {"torchlogix.layers.pool.OrPooling2d": 2, "torchlogix.layers.pool.OrPooling3d": 3}
+SEQUENTIAL = "torch.nn.modules.container.Sequential"
 LEARNABLE = "torchlogix.connections.LearnableDenseConnections"
 
 
@@ -135,6 +141,9 @@ class Reader:
         self.n_inputs = self.width = self.shape = None  # shape: (C, H, W) or None
         self.gates, self.n_classes = 0, None
         self.ste = True  # the last LUT layer's outputs are bits (torch-dwn: its STE)
+        # Inside a residual block the sink's vector is [the layer's input at `base`...] plus bits
+        # carried on for the block's other path, at positions `carry` (None outside a block).
+        self.base, self.carry = 0, None
 
     def layer(self, i, m):
         kind = m.qualname
@@ -155,10 +164,12 @@ class Reader:
             self._enter(int(m.__dict__["in_dim"]), None, what)
             rows = _torchlogix_rows(m.child("parametrization"), m.param("weight"), what)
             self._luts(rows, _dense_indices(m.child("connections")), what)
-        elif kind == torchlogix_layers.CONV:
+        elif kind in torchlogix_layers.CONVS:
             self._conv(m, what)
-        elif kind == POOL:
-            self._pool(m, what)
+        elif kind in POOLS:
+            self._pool(m, POOLS[kind], what)
+        elif kind == torchlogix_layers.RESIDUAL:
+            self._residual(i, m, what)
         elif kind == dwn_layers.LUT_LAYER:
             self._enter(int(m.__dict__["input_size"]), None, what)
             self._dwn_luts(m, what)
@@ -189,8 +200,28 @@ class Reader:
             raise LgcError(f"{what}: connections {list(fanin.shape)} do not fit {n} gates of {k} inputs")
         if fanin.size and (fanin.min() < (-1 if padded else 0) or fanin.max() >= self.width):
             raise LgcError(f"{what}: a connection reaches outside 0..{self.width - 1}")
-        self.sink.luts(rows, fanin.astype(np.int64))
-        self.width, self.shape = n, None
+        fanin = np.where(fanin >= 0, fanin.astype(np.int64) + self.base, -1)
+        if self.carry is not None:  # identity gates: each reads its bit on every input
+            identity = ((np.arange(size) >> (k - 1)) & 1).astype(bool)
+            rows = np.concatenate([rows, np.tile(identity, (len(self.carry), 1))])
+            fanin = np.concatenate([fanin, np.tile(self.carry, (k, 1))], axis=1)
+        self.sink.luts(rows, fanin)
+        self._emitted(n)
+
+    def _ors(self, members):
+        """One OR gate per member list (indices into the layer's input)."""
+        members = [np.asarray(m, dtype=np.int64) + self.base for m in members]
+        n = len(members)
+        if self.carry is not None:
+            members += [np.array([c]) for c in self.carry.tolist()]
+        self.sink.ors(members)
+        self._emitted(n)
+
+    def _emitted(self, n):
+        """n new gates (then any carried bits) make the new vector."""
+        self.width, self.shape, self.base = n, None, 0
+        if self.carry is not None:
+            self.carry = n + np.arange(len(self.carry))
         self.gates += n
 
     def _dwn_luts(self, m, what):
@@ -227,22 +258,35 @@ class Reader:
         self.n_classes = k
 
     def _conv(self, m, what):
-        height, width = _pair(m.__dict__["in_dim"])
-        channels, pad = int(m.__dict__["channels"]), int(m.__dict__["padding"])
-        self._enter(channels * height * width, (channels, height, width), what)
+        dims = int(m.__dict__.get("conv_dimension", 2))
+        size = _ntuple(m.__dict__["in_dim"], dims)
+        channels = int(m.__dict__["channels"])
+        self._enter(channels * math.prod(size), (channels, *size), what)
         connections, param = m.child("connections"), m.child("parametrization")
+        if m.qualname in torchlogix_layers.TRANSPOSED:  # its connections dilate, then pad
+            stride = int(connections.__dict__["orig_stride"])
+            extra = _ntuple(connections.__dict__["output_padding_t"], dims)
+            pad = int(connections.__dict__["padding"])
+        else:
+            stride, extra, pad = 1, (0,) * dims, int(m.__dict__["padding"])
         levels = m.child("tree_weights").__dict__["_parameters"]
         weights = [levels[key] for key in sorted(levels, key=int)]
-        leaf = _numpy(connections.param("_indices_L0"))
+        leaf = _numpy(connections.param("_indices_L0")).astype(np.int64)
         rank, kernels, positions, nodes, _ = leaf.shape
-        # Leaf inputs: (h, w, c) of the zero-padded input; padding reads a constant 0.
-        h, w, c = (leaf[..., i].astype(np.int64) - (pad if i < 2 else 0) for i in range(3))
-        if c.min() < 0 or c.max() >= channels or h.min() < -pad or h.max() >= height + pad \
-                or w.min() < -pad or w.max() >= width + pad:
-            raise LgcError(f"{what}: _indices_L0 reaches outside the padded input")
-        inside = (h >= 0) & (h < height) & (w >= 0) & (w < width)
+        # Leaf inputs: (spatial..., c) of the dilated, zero-padded input; zeros read a constant 0.
+        c = leaf[..., -1]
+        inside = (c >= 0) & (c < channels)
+        if not inside.all():
+            raise LgcError(f"{what}: _indices_L0 names channels outside 0..{channels - 1}")
+        flat = c * math.prod(size)
+        for axis, d in enumerate(size):
+            q = leaf[..., axis] - pad  # in the dilated input: pixel q / stride where it divides
+            if q.min() < -pad or q.max() >= (d - 1) * stride + 1 + extra[axis] + pad:
+                raise LgcError(f"{what}: _indices_L0 reaches outside the padded input")
+            inside &= (q >= 0) & (q % stride == 0) & (q // stride < d)
+            flat = flat + (q // stride) * math.prod(size[axis + 1:])
         # [rank, kernel, position, node] -> fanin [rank, gate], gates in (kernel, position, node) order
-        fanin = np.where(inside, c * height * width + h * width + w, -1).reshape(rank, -1)
+        fanin = np.where(inside, flat, -1).reshape(rank, -1)
         below = None
         for level, weight in enumerate(weights):
             rows = _torchlogix_rows(param, weight, what)  # [nodes, kernels, 2**rank]
@@ -262,28 +306,60 @@ class Reader:
         if nodes != 1:
             raise LgcError(f"{what}: the tree ends in {nodes} nodes per kernel, not 1")
         out = tuple(int(d) for d in m.__dict__["kernel_positions"])
-        if out[0] * out[1] != positions:
-            raise LgcError(f"{what}: {positions} kernel positions do not make {out[0]}x{out[1]}")
+        if math.prod(out) != positions:
+            raise LgcError(f"{what}: {positions} kernel positions do not make {'x'.join(map(str, out))}")
         self.shape = (kernels, *out)
 
-    def _pool(self, m, what):
-        if self.shape is None:
-            raise LgcError(f"{what}: OR pooling needs an image-shaped input")
-        channels, height, width = self.shape
-        (kh, kw), (sh, sw), (ph, pw) = (_pair(m.__dict__.get(key, 0)) for key in
-                                        ("kernel_size", "stride", "padding"))
-        out_h, out_w = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+    def _pool(self, m, dims, what):
+        if self.shape is None or len(self.shape) != dims + 1:
+            raise LgcError(f"{what}: OR pooling needs a {dims}-d image-shaped input")
+        channels, *size = self.shape
+        kernel, stride, pad = (_ntuple(m.__dict__.get(key, 0), dims) for key in
+                               ("kernel_size", "stride", "padding"))
+        out = [(d + 2 * p - k) // s + 1 for d, k, s, p in zip(size, kernel, stride, pad)]
+        strides = [math.prod(size[axis + 1:]) for axis in range(dims)]
         members = []
-        for ch in range(channels):  # max_pool2d of 0/1 values: the OR of the window's real pixels
-            for i in range(out_h):
-                for j in range(out_w):
-                    members.append(np.array([ch * height * width + r * width + q
-                                             for r in range(i * sh - ph, i * sh - ph + kh) if 0 <= r < height
-                                             for q in range(j * sw - pw, j * sw - pw + kw) if 0 <= q < width],
-                                            dtype=np.int64))
-        self.sink.ors(members)
-        self.width, self.shape = len(members), (channels, out_h, out_w)
-        self.gates += len(members)
+        for ch in range(channels):  # max pooling of 0/1 values: the OR of the window's real pixels
+            for corner in itertools.product(*(range(o) for o in out)):
+                windows = [[q for q in range(i * s - p, i * s - p + k) if 0 <= q < d]
+                           for i, s, p, k, d in zip(corner, stride, pad, kernel, size)]
+                members.append(np.array([ch * math.prod(size) + sum(q * t for q, t in zip(at, strides))
+                                         for at in itertools.product(*windows)], dtype=np.int64))
+        self._ors(members)
+        self.shape = (channels, *out)
+
+    def _residual(self, i, m, what):
+        """torchlogix's ResidualLogicBlock, main(x) + shortcut(x) - main(x) * shortcut(x): on bits
+        the OR. The main path runs with x carried along, the shortcut on that x with main's
+        output carried along, then 2-input ORs join them."""
+        if self.carry is not None:
+            raise LgcError(f"{what}: a residual block inside a residual block")
+        main, shortcut = (_path(m.child(name)) for name in ("main", "shortcut"))
+        if self.width is None:  # the block comes first: its first conv fixes the input
+            conv = next((layer for layer in main if layer.qualname in torchlogix_layers.CONVS), None)
+            if conv is None:
+                raise LgcError(f"{what}: the main path has no logic convolution")
+            dims = int(conv.__dict__.get("conv_dimension", 2))
+            size = _ntuple(conv.__dict__["in_dim"], dims)
+            channels = int(conv.__dict__["channels"])
+            self._enter(channels * math.prod(size), (channels, *size), what)
+        x_width, x_shape = self.width, self.shape
+        self.carry = np.arange(x_width)
+        for j, layer in enumerate(main):
+            self.layer(f"{i}.main.{j}", layer)
+        main_width, main_shape = self.width, self.shape
+        self.base, self.carry = main_width, np.arange(main_width)  # x follows main's output
+        self.width, self.shape = x_width, x_shape
+        for j, layer in enumerate(shortcut):
+            self.layer(f"{i}.shortcut.{j}", layer)
+        if (self.width, self.shape) != (main_width, main_shape):
+            raise LgcError(f"{what}: the main path gives {main_shape or main_width}, the shortcut "
+                           f"{self.shape or self.width}")
+        members = np.stack([self.carry, self.base + np.arange(self.width)], axis=1)
+        self.base, self.carry = 0, None
+        self.sink.ors(list(members))
+        self._emitted(len(members))
+        self.shape = main_shape
 
 
 class _Verilog:
@@ -421,5 +497,12 @@ def _literals(rows):
     return [text[i * size:(i + 1) * size] for i in range(n)]
 
 
-def _pair(value):
-    return tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else (int(value), int(value))
+def _ntuple(value, n):
+    return tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else (int(value),) * n
+
+
+def _path(module):
+    """A residual block path's layers: a Sequential's children in order; an Identity is one."""
+    if module.qualname == SEQUENTIAL:
+        return [layer for child in module.children() for layer in _path(child)]
+    return [module]

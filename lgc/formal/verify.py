@@ -17,16 +17,21 @@ from ..ir import Netlist
 from ..reference import reference
 from ..tools import yosys
 from .proof import prove
+from .stage_proof import prove_stages
 
 log = logging.getLogger("lgc")
 
 WORK_DIR = "verify"
+# "auto" proves stage by stage from this many gates in the RTL (the whole design below: both
+# are sound; the whole-design proof needs no gate stage modules and reads the behavioural spec)
+STAGES_FROM = 10_000
+METHODS = ("auto", "whole", "stages")
 
 
-def verify_build(path, model=None, arch=None, parametrization=None, engine=None):
+def verify_build(path, model=None, arch=None, parametrization=None, engine=None, method="auto"):
     """Prove the RTL of the build at `path` equivalent to its model; returns (Proof, reference
     output on the counterexample or None). Records the "verify" section of report.json.
-    `engine`: the yosys engine (lgc.tools.yosys.choose)."""
+    `engine`: the yosys engine (lgc.tools.yosys.choose); `method`: one of METHODS."""
     build = BuildDir(path).check()
     rtl = build.rtl()
     if rtl.get("recurrent"):
@@ -39,8 +44,12 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None)
     if arch is None and parametrization is None:
         arch = _recorded_arch(build)
     engine = yosys.choose(engine, "verify")
+    if method not in METHODS:
+        raise LgcError(f"unknown proof method {method!r} (one of {', '.join(METHODS)})")
+    if method == "auto":
+        method = "stages" if rtl.get("gates", 0) >= STAGES_FROM else "whole"
     with build.recording("verify") as section:
-        proof = prove(build.rtl_files(), model, build.file(WORK_DIR), top=rtl["top"],
+        proof = (prove_stages if method == "stages" else prove)(build.rtl_files(), model, build.file(WORK_DIR), top=rtl["top"],
                       latency=rtl["latency"], arch=arch, parametrization=parametrization,
                       engine=engine)
         ref = None

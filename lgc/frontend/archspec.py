@@ -12,9 +12,13 @@ learnable connections) may be left out; what they cannot show must be given.
        {"type": "LogicDense", "in_dim": 256, "out_dim": 300, "lut_rank": 4},
        {"type": "GroupSum", "k": 10, "tau": 4.0}]}
 
-The i-th LogicDense/LogicConv2d of the spec takes the i-th such layer's tensors of the state_dict
-(in the state_dict's order, whatever the module names); a binarization layer takes its
-`thresholds` from the state_dict when it holds them, else from the spec.
+The i-th logic layer (LogicDense or a logic convolution) of the spec takes the i-th such layer's
+tensors of the state_dict (in the state_dict's order, whatever the module names); a binarization
+layer takes its `thresholds` from the state_dict when it holds them, else from the spec. A
+ResidualLogicBlock is given by torchlogix's constructor arguments (in_dim, in_channels,
+out_channels, tree_depth, receptive_field_size, padding, downsample, parametrization, lut_rank),
+or by its two paths as layer lists, `main` and `shortcut` (empty: the identity), for a block
+assembled by hand; its layers take their tensors in that order (main, then shortcut).
 """
 
 import re
@@ -22,7 +26,7 @@ import re
 from ..errors import LgcError
 from . import dwn_arch
 from .encoding import numbers, read_table
-from .unroll import pair
+from .unroll import ntuple
 
 PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
                     "light": "torchlogix.parametrization.LightLUTParametrization",
@@ -30,7 +34,12 @@ PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
 QUALNAMES = {
     "LogicDense": "torchlogix.layers.dense.LogicDense",
     "LogicConv2d": "torchlogix.layers.conv.LogicConv2d",
+    "LogicConv3d": "torchlogix.layers.conv.LogicConv3d",
+    "LogicConvTranspose2d": "torchlogix.layers.conv.LogicConvTranspose2d",
+    "LogicConvTranspose3d": "torchlogix.layers.conv.LogicConvTranspose3d",
     "OrPooling2d": "torchlogix.layers.pool.OrPooling2d",
+    "OrPooling3d": "torchlogix.layers.pool.OrPooling3d",
+    "ResidualLogicBlock": "torchlogix.modules.resblock.ResidualLogicBlock",
     "GroupSum": "torchlogix.layers.groupsum.GroupSum",
     "Flatten": "torch.nn.modules.flatten.Flatten",
     "FixedBinarization": "torchlogix.layers.binarization.FixedBinarization",
@@ -38,19 +47,31 @@ QUALNAMES = {
     "LearnableBinarization": "torchlogix.layers.binarization.LearnableBinarization",
     "DummyBinarization": "torchlogix.layers.binarization.DummyBinarization",
 }
+CONVS = {"LogicConv2d": (2, False), "LogicConv3d": (3, False),
+         "LogicConvTranspose2d": (2, True), "LogicConvTranspose3d": (3, True)}
 PARAMETER_LIST = "torch.nn.modules.container.ParameterList"
+SEQUENTIAL = "torch.nn.modules.container.Sequential"
+IDENTITY = "torch.nn.modules.linear.Identity"
 FIXED_DENSE = "torchlogix.connections.FixedDenseConnections"
 LEARNABLE_DENSE = "torchlogix.connections.LearnableDenseConnections"
 FIXED_CONV = "torchlogix.connections.FixedConvConnections"
+FIXED_CONV_TRANSPOSE = "torchlogix.connections.FixedConvTransposeConnections"
 
 # type -> (required keys, optional keys with the constructor's defaults)
 LAYERS = {
     "LogicDense": (("in_dim",), {"out_dim": None, "lut_rank": None, "parametrization": None,
                                  "connections": None}),
-    "LogicConv2d": (("in_dim",), {"channels": 1, "num_kernels": None, "tree_depth": None,
-                                  "receptive_field_size": 2, "stride": 1, "padding": 0,
-                                  "lut_rank": None, "parametrization": None, "connections": None}),
+    **{conv: (("in_dim",), {"channels": 1, "num_kernels": None, "tree_depth": None,
+                            "receptive_field_size": 2, "stride": 1, "padding": 0,
+                            **({"output_padding": 0} if transposed else {}),
+                            "lut_rank": None, "parametrization": None, "connections": None})
+       for conv, (_, transposed) in CONVS.items()},
     "OrPooling2d": (("kernel_size", "stride"), {"padding": 0}),
+    "OrPooling3d": (("kernel_size", "stride"), {"padding": 0}),
+    "ResidualLogicBlock": ((), {"in_dim": None, "in_channels": None, "out_channels": None,
+                                "tree_depth": 3, "receptive_field_size": 3, "padding": 1,
+                                "downsample": False, "parametrization": None, "lut_rank": None,
+                                "main": None, "shortcut": None}),
     "Flatten": ((), {"start_dim": 1, "end_dim": -1}),
     "GroupSum": (("k",), {"tau": 1.0, "beta": 0.0}),
     "FixedBinarization": ((), {"thresholds": None, "feature_dim": -2}),
@@ -98,6 +119,12 @@ def read(arch, parametrization=None):
 
 
 def _check_layer(i, layer):
+    if isinstance(layer, dict) and layer.get("type") == "ResidualLogicBlock":
+        return _check_block(i, layer)
+    return _check_fields(i, layer)
+
+
+def _check_fields(i, layer):
     if not isinstance(layer, dict) or layer.get("type") not in LAYERS:
         kind = layer.get("type") if isinstance(layer, dict) else layer
         raise LgcError(f"arch: layer {i} has type {kind!r}; known types are {', '.join(LAYERS)}")
@@ -110,8 +137,10 @@ def _check_layer(i, layer):
         raise LgcError(f"arch: layer {i} ({layer['type']}) needs {', '.join(missing)}")
     if layer.get("thresholds") is not None:
         numbers(layer["thresholds"], f"arch: layer {i} ({layer['type']}): thresholds")
+    if not isinstance(layer.get("downsample", False), bool):
+        raise LgcError(f"arch: layer {i} ({layer['type']}): downsample must be true or false")
     for key, value in layer.items():
-        if key in ("type", "parametrization", "connections", "thresholds"):
+        if key in ("type", "parametrization", "connections", "thresholds", "downsample", "main", "shortcut"):
             continue
         values = value if isinstance(value, list) else [value]
         if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
@@ -124,33 +153,99 @@ def _check_layer(i, layer):
     return dict(layer)
 
 
+def _check_block(i, layer):
+    """A ResidualLogicBlock as its two paths: given, or built as torchlogix's constructor does."""
+    given = {key: value for key, value in layer.items() if key not in ("main", "shortcut", "type")}
+    if "main" in layer:
+        if given:
+            raise LgcError(f"arch: layer {i} (ResidualLogicBlock): give either its paths (main, "
+                           f"shortcut) or its constructor arguments, not both ({', '.join(given)})")
+        paths = {name: layer.get(name) or [] for name in ("main", "shortcut")}
+        if not isinstance(paths["main"], list) or not paths["main"] or not isinstance(paths["shortcut"], list):
+            raise LgcError(f"arch: layer {i} (ResidualLogicBlock): main must be a non-empty "
+                           "list of layers, shortcut a list")
+    else:
+        _check_fields(i, {"type": "ResidualLogicBlock", **given})  # its constructor arguments
+        missing = [key for key in ("in_dim", "in_channels", "out_channels") if key not in given]
+        if missing:
+            raise LgcError(f"arch: layer {i} (ResidualLogicBlock) needs {', '.join(missing)} "
+                           "(or its paths, main and shortcut)")
+        paths = _block_paths(_settings({"type": "ResidualLogicBlock", **given}))
+    return {"type": "ResidualLogicBlock",
+            **{name: [_check_layer(f"{i}.{name}.{j}", sub) for j, sub in enumerate(path)]
+               for name, path in paths.items()}}
+
+
+def _block_paths(a):
+    """ResidualLogicBlock.__init__ of torchlogix 0.2.2: two trees (OR-pooled when it
+    downsamples); a rank-1 1x1 projection shortcut (after OR pooling by 4) when it downsamples or
+    changes the channels (its tree depth, 0 in the library, comes from the tensors)."""
+    tree = {key: a[key] for key in ("tree_depth", "receptive_field_size", "padding",
+                                    "parametrization", "lut_rank") if a.get(key) is not None}
+    pool = [{"type": "OrPooling2d", "kernel_size": 2, "stride": 2}] if a["downsample"] else []
+    main = [{"type": "LogicConv2d", "in_dim": a["in_dim"], "channels": a["in_channels"],
+             "num_kernels": a["out_channels"], **tree}, *pool,
+            {"type": "LogicConv2d", "in_dim": a["in_dim"] // 2 if a["downsample"] else a["in_dim"],
+             "channels": a["out_channels"], "num_kernels": a["out_channels"], **tree}, *pool]
+    shortcut = []
+    if a["downsample"]:
+        shortcut.append({"type": "OrPooling2d", "kernel_size": 4, "stride": 4})
+    if a["downsample"] or a["in_channels"] != a["out_channels"]:
+        shortcut.append({"type": "LogicConv2d", "in_dim": a["in_dim"] // 4 if a["downsample"] else a["in_dim"],
+                         "channels": a["in_channels"], "num_kernels": a["out_channels"],
+                         "receptive_field_size": 1, "padding": 0, "lut_rank": 1,
+                         **{k: a[k] for k in ("parametrization",) if a.get(k) is not None}})
+    return {"main": main, "shortcut": shortcut}
+
+
+def _flat(layers):
+    """The spec's layers in the state_dict's order: a block's main path, then its shortcut."""
+    for layer in layers:
+        if layer["type"] == "ResidualLogicBlock":
+            yield from _flat(layer["main"] + layer["shortcut"])
+        else:
+            yield layer
+
+
 def modules(spec, state_dict, make, as_tensor):
     """The model's layers as module holders built by `make(qualname)`, holding the state_dict's
     tensors; `as_tensor(list, dtype)` turns numbers given in the spec into a tensor."""
     if spec.get("format") == "dwn":
         return dwn_arch.modules(spec, state_dict, make, as_tensor)
     groups = _groups(state_dict)
-    logic = [g for g in groups if g.kind in ("LogicDense", "LogicConv2d")]
+    logic = [g for g in groups if g.kind in ("LogicDense", "conv")]
     binarizations = [g for g in groups if g.kind == "binarization"]
-    spec_logic = [layer for layer in spec["layers"] if layer["type"] in ("LogicDense", "LogicConv2d")]
+    spec_logic = [layer["type"] for layer in _flat(spec["layers"]) if layer["type"] == "LogicDense"
+                  or layer["type"] in CONVS]
     spec_bin = [layer for layer in spec["layers"] if layer["type"] in BINARIZATIONS]
-    if [g.kind for g in logic] != [layer["type"] for layer in spec_logic]:
-        raise LgcError(f"arch: the spec's logic layers ({', '.join(l['type'] for l in spec_logic) or 'none'}) "
-                       f"do not match the state_dict's ({', '.join(g.kind for g in logic) or 'none'})")
+    if [g.kind for g in logic] != ["conv" if t in CONVS else t for t in spec_logic]:
+        raise LgcError(f"arch: the spec's logic layers ({', '.join(spec_logic) or 'none'}) do not "
+                       "match the state_dict's "
+                       f"({', '.join('logic convolution' if g.kind == 'conv' else g.kind for g in logic) or 'none'})")
     if binarizations and len(binarizations) != len(spec_bin):
         raise LgcError(f"arch: the state_dict holds {len(binarizations)} binarization layer(s), "
                        f"the spec {len(spec_bin)}")
-    logic, binarizations = iter(logic), iter(binarizations)
+    return _build(spec["layers"], iter(logic), iter(binarizations), spec.get("parametrization"),
+                  make, as_tensor)
+
+
+def _build(layers, logic, binarizations, default, make, as_tensor, where=""):
     built = []
-    for i, layer in enumerate(spec["layers"]):
+    for i, layer in enumerate(layers):
         kind = layer["type"]
-        what = f"arch layer {i} ({kind})"
+        what = f"arch layer {where}{i} ({kind})"
         if kind == "LogicDense":
-            built.append(_dense(layer, next(logic), spec.get("parametrization"), make, what))
-        elif kind == "LogicConv2d":
-            built.append(_conv(layer, next(logic), spec.get("parametrization"), make, what))
+            built.append(_dense(layer, next(logic), default, make, what))
+        elif kind in CONVS:
+            built.append(_conv(layer, next(logic), default, make, what))
         elif kind in BINARIZATIONS:
             built.append(_binarization(layer, next(binarizations, None), make, as_tensor, what))
+        elif kind == "ResidualLogicBlock":
+            paths = {name: _build(layer[name], logic, binarizations, default, make, as_tensor,
+                                  f"{where}{i}.{name}.") for name in ("main", "shortcut")}
+            built.append(_module(make, QUALNAMES[kind], {}, children={
+                name: _module(make, SEQUENTIAL, {}, children={str(j): m for j, m in enumerate(path)}) if path
+                else _module(make, IDENTITY, {}) for name, path in paths.items()}))
         else:
             built.append(_module(make, QUALNAMES[kind], _settings(layer)))
     return built
@@ -167,7 +262,7 @@ class _Group:
         if "weight" in self.tensors:
             return "LogicDense"
         if any(name.startswith("tree_weights.") for name in self.tensors):
-            return "LogicConv2d"
+            return "conv"
         if set(self.tensors) <= {"thresholds", "raw_diffs"}:
             return "binarization"
         return "unknown"
@@ -218,31 +313,41 @@ def _dense(layer, group, default, make, what):
 
 
 def _conv(layer, group, default, make, what):
+    dims, transposed = CONVS[layer["type"]]
     depth = sum(name.startswith("tree_weights.") for name in group.tensors)
     levels = [group.get(f"tree_weights.{level}", what) for level in range(depth)]
     indices = {f"_indices_L{level}": group.get(f"connections._indices_L{level}", what)
                for level in range(depth)}
     leaf = indices["_indices_L0"]
-    if len(leaf.shape) != 5 or any(len(w.shape) != 3 for w in levels):
-        raise LgcError(f"{what}: tree weights and _indices_L0 are not the shapes of a LogicConv2d")
+    if len(leaf.shape) != 5 or leaf.shape[-1] != dims + 1 or any(len(w.shape) != 3 for w in levels):
+        raise LgcError(f"{what}: tree weights and _indices_L0 are not the shapes of a {layer['type']}")
     rank = leaf.shape[0]
     settings = _settings(layer)
     settings.update(tree_depth=_agree(layer, "tree_depth", depth, what),
                     num_kernels=_agree(layer, "num_kernels", levels[0].shape[1], what),
-                    lut_rank=_agree(layer, "lut_rank", rank, what), conv_dimension=2)
+                    lut_rank=_agree(layer, "lut_rank", rank, what), conv_dimension=dims)
     _agree(layer, "connections", "fixed", what)
     parametrization = _parametrization(layer, default, levels[0].shape[-1], rank, what)
-    in_dim = pair(settings["in_dim"], "in_dim", what)
-    rfs = pair(settings["receptive_field_size"], "receptive_field_size", what)
-    settings.update(in_dim=in_dim, receptive_field_size=rfs, kernel_positions=[
-        (d + 2 * settings["padding"] - r) // settings["stride"] + 1 for d, r in zip(in_dim, rfs)])
+    in_dim = ntuple(settings["in_dim"], dims, "in_dim", what)
+    rfs = ntuple(settings["receptive_field_size"], dims, "receptive_field_size", what)
+    stride, padding = settings["stride"], settings["padding"]
+    settings.update(in_dim=in_dim, receptive_field_size=rfs)
+    connections = {"tree_depth": depth}
+    if transposed:  # as the library's constructor sets them (layers/conv.py, connections.py)
+        extra = ntuple(settings["output_padding"], dims, "output_padding", what)
+        settings.update(output_padding=extra, kernel_positions=[
+            (d - 1) * stride - 2 * padding + r + e for d, r, e in zip(in_dim, rfs, extra)])
+        connections.update(orig_stride=stride, output_padding_t=extra, padding=rfs[0] - 1 - padding)
+    else:
+        settings["kernel_positions"] = [(d + 2 * padding - r) // stride + 1 for d, r in zip(in_dim, rfs)]
     for key in ("parametrization", "connections"):
         settings.pop(key, None)
-    return _module(make, QUALNAMES["LogicConv2d"], settings, children={
+    return _module(make, QUALNAMES[layer["type"]], settings, children={
         "parametrization": _module(make, PARAMETRIZATIONS[parametrization], {"lut_rank": rank}),
         "tree_weights": _module(make, PARAMETER_LIST, {},
                                 parameters={str(i): w for i, w in enumerate(levels)}),
-        "connections": _module(make, FIXED_CONV, {"tree_depth": depth}, buffers=indices)})
+        "connections": _module(make, FIXED_CONV_TRANSPOSE if transposed else FIXED_CONV,
+                               connections, buffers=indices)})
 
 
 def _binarization(layer, group, make, as_tensor, what):

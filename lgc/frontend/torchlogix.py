@@ -1,14 +1,18 @@
 """torchlogix models (0.2.x), saved whole (`torch.save(model)`) or as a state_dict with a spec.
 
-Layers: LogicDense (raw/light/warp LUTs of rank 1-6, fixed or learnable connections), LogicConv2d
-tree kernels (unrolled over image positions), OrPooling2d (OR gates), Flatten, GroupSum(k, tau,
-beta), and a first binarization layer (the model zoo's Fixed/Soft/LearnableBinarization, recorded
+Layers: LogicDense (raw/light/warp LUTs of rank 1-6, fixed or learnable connections),
+LogicConv2d/3d and LogicConvTranspose2d/3d tree kernels (unrolled over image positions),
+OrPooling2d/3d (OR gates), ResidualLogicBlock (its two paths side by side, then an OR layer),
+Flatten, GroupSum(k, tau, beta), and a first binarization layer (the model zoo's Fixed/Soft/LearnableBinarization, recorded
 as the input encoding; DummyBinarization passes bits through). Eval-mode semantics, from the
 library's source:
 - a gate's input j is x[indices[j, n]]; learnable connections pick indices[weights.argmax(0), j, n];
 - LUT rows are MSB-first in the inputs (luts.py decodes each parametrization);
-- conv level 0 reads (h, w, c) of the zero-padded input, level l node s reads nodes
-  _indices_L{l}[j, s] of level l-1; outputs [N, kernels, H_out, W_out] (unroll.py);
+- conv level 0 reads ([d,] h, w, c) of the zero-padded input, level l node s reads nodes
+  _indices_L{l}[j, s] of level l-1; outputs [N, kernels, [D_out,] H_out, W_out] (unroll.py);
+- a transposed conv reads the input dilated by its stride (stride - 1 zeros between pixels,
+  output_padding zeros at the end), padded by receptive_field_size[0] - 1 - padding on each side;
+- ResidualLogicBlock: main(x) + shortcut(x) - main(x) * shortcut(x), which on bits is the OR;
 - GroupSum: scores = (popcount of each contiguous group + beta) / tau.
 """
 
@@ -21,10 +25,15 @@ from ..ir import Netlist, contiguous_groups
 from . import encoding, luts
 from .archspec import PARAMETRIZATIONS, QUALNAMES
 from .torchfile import children, float_attr, int_attr, qualname, tensor
-from .unroll import conv_tree, or_pool, pair
+from .unroll import conv_tree, ntuple, or_pool, or_tree, side_by_side
 
-DENSE, CONV, POOL, GROUP_SUM, FLATTEN = (QUALNAMES[k] for k in (
-    "LogicDense", "LogicConv2d", "OrPooling2d", "GroupSum", "Flatten"))
+DENSE, GROUP_SUM, FLATTEN, RESIDUAL = (QUALNAMES[k] for k in (
+    "LogicDense", "GroupSum", "Flatten", "ResidualLogicBlock"))
+# qualname -> (spatial dimensions, transposed)
+CONVS = {QUALNAMES["LogicConv2d"]: (2, False), QUALNAMES["LogicConv3d"]: (3, False),
+         QUALNAMES["LogicConvTranspose2d"]: (2, True), QUALNAMES["LogicConvTranspose3d"]: (3, True)}
+POOLS = {QUALNAMES["OrPooling2d"]: 2, QUALNAMES["OrPooling3d"]: 3}
+SEQUENTIAL = "torch.nn.modules.container.Sequential"
 DUMMY = QUALNAMES["DummyBinarization"]
 BINARIZATIONS = tuple(QUALNAMES[k] for k in (
     "FixedBinarization", "SoftBinarization", "LearnableBinarization"))
@@ -78,15 +87,18 @@ class _Stack:
             self._enter((in_dim,), what)
             self.layers.append(self._dense(module, in_dim, what))
             self.shape = (len(self.layers[-1][0]),)
-        elif kind == CONV:
+        elif kind in CONVS:
             self._conv(module, what)
-        elif kind == POOL:
-            if self.shape is None or len(self.shape) != 3:
-                raise LgcError(f"{what}: OrPooling2d needs the [C, H, W] output of a LogicConv2d")
+        elif kind in POOLS:
+            if self.shape is None or len(self.shape) != POOLS[kind] + 1:
+                raise LgcError(f"{what}: needs the [C, {'D, ' * (POOLS[kind] == 3)}H, W] output "
+                               "of a logic convolution")
             layers, self.shape = or_pool(self.shape, module.__dict__.get("kernel_size"),
                                          module.__dict__.get("stride"),
                                          module.__dict__.get("padding", 0), what)
             self.layers.extend(layers)
+        elif kind == RESIDUAL:
+            self._residual(i, module, what)
         elif kind == GROUP_SUM and self.layers:
             self.group_sum = module
         else:
@@ -130,31 +142,78 @@ class _Stack:
         return tt, indices.T.astype(np.int32)
 
     def _conv(self, module, what):
-        if module.__dict__.get("conv_dimension", 2) != 2:
-            raise LgcError(f"{what}: only 2-d logic convolutions are supported")
-        (height, width) = pair(module.__dict__.get("in_dim"), "in_dim", what)
-        channels, kernels = int_attr(module, "channels"), int_attr(module, "num_kernels")
-        depth, rank = int_attr(module, "tree_depth"), int_attr(module, "lut_rank")
+        dims, transposed = CONVS[qualname(module)]
+        channels, *size = _conv_input(module, what)
+        kernels, depth = int_attr(module, "num_kernels"), int_attr(module, "tree_depth")
+        rank = int_attr(module, "lut_rank")
         padding, stride = int_attr(module, "padding", minimum=0), int_attr(module, "stride")
-        rfs = pair(module.__dict__.get("receptive_field_size"), "receptive_field_size", what)
-        self._enter((channels, height, width), what)
+        rfs = ntuple(module.__dict__.get("receptive_field_size"), dims, "receptive_field_size", what)
+        self._enter((channels, *size), what)
         parametrization = self._parametrization(module, rank, what)
         sub = module.__dict__.get("_modules", {})
         weights = [getattr(sub.get("tree_weights"), "_parameters", {}).get(str(level))
                    for level in range(depth)]
         buffers = getattr(sub.get("connections"), "_buffers", None) or {}
         indices = [buffers.get(f"_indices_L{level}") for level in range(depth)]
-        if any(w is None or w.ndim != 3 for w in weights) or any(x is None for x in indices):
-            raise LgcError(f"{what}: needs {depth} tree levels of weights [nodes, kernels, entries] "
-                           "and of connections (_indices_L0...)")
+        if depth < 1 or any(w is None or w.ndim != 3 for w in weights) or any(x is None for x in indices):
+            raise LgcError(f"{what}: needs {depth} (at least 1) tree levels of weights [nodes, "
+                           "kernels, entries] and of connections (_indices_L0...)")
         tables = [luts.tables(w.reshape(-1, w.shape[-1]), parametrization, rank, what)
                   .reshape(w.shape[:2]) for w in weights]
-        out = [(d + 2 * padding - r) // stride + 1 for d, r in zip((height, width), rfs)]
+        if transposed:  # the connections read the dilated input, padded by rfs[0] - 1 - padding
+            extra = ntuple(module.__dict__.get("output_padding", 0), dims, "output_padding", what)
+            if rfs[0] - 1 - padding < 0 or not all(0 <= e < stride for e in extra):
+                raise LgcError(f"{what}: padding {padding} and output_padding {list(extra)} do not "
+                               f"fit a receptive field of {rfs[0]} and stride {stride}")
+            out = [(d - 1) * stride - 2 * padding + r + e for d, r, e in zip(size, rfs, extra)]
+            unrolled = dict(padding=rfs[0] - 1 - padding, dilation=stride, output_padding=extra)
+        else:
+            out = [(d + 2 * padding - r) // stride + 1 for d, r in zip(size, rfs)]
+            unrolled = dict(padding=padding)
         if min(out) < 1 or indices[0].ndim != 5 or indices[0].shape[:3] != (rank, kernels, math.prod(out)):
             raise LgcError(f"{what}: connections {list(indices[0].shape)} do not fit {kernels} "
-                           f"kernels at {out[0]}x{out[1]} positions")
-        self.layers.extend(conv_tree((channels, height, width), padding, indices, tables, what))
+                           f"kernels at {'x'.join(map(str, out))} positions")
+        self.layers.extend(conv_tree((channels, *size), indices=indices, level_tables=tables,
+                                     what=what, **unrolled))
         self.shape = (kernels, *out)
+
+    def _residual(self, i, module, what):
+        """ResidualLogicBlock: main(x) OR shortcut(x), the two paths side by side in the same
+        layers, then a layer of 2-input ORs."""
+        parts = module.__dict__.get("_modules", {})
+        if "main" not in parts or "shortcut" not in parts:
+            raise LgcError(f"{what}: the block has no main and shortcut paths")
+        paths = [_path(parts[name]) for name in ("main", "shortcut")]
+        if self.in_shape is None:  # the block is the first logic layer: its first conv's input
+            first = next((m for m in paths[0] if qualname(m) in CONVS), None)
+            if first is None:
+                raise LgcError(f"{what}: the main path has no logic convolution")
+            self._enter(_conv_input(first, what), what)
+        block_in = self.shape or self.in_shape
+        branches = []
+        for name, path in zip(("main", "shortcut"), paths):
+            branch = _Stack(None)
+            branch.in_shape = branch.shape = block_in
+            for j, m in enumerate(path):
+                if qualname(m) not in (*CONVS, *POOLS, RESIDUAL, IDENTITY):
+                    raise LgcError(f"module {i}.{name}.{j} "
+                                   f"({(qualname(m) or type(m).__name__).rsplit('.', 1)[-1]}) "
+                                   "is not a logic convolution, OR pooling or Identity")
+                branch.add(f"{i}.{name}.{j}", m)
+            self.parametrizations |= branch.parametrizations
+            self.ranks |= branch.ranks
+            branches.append(branch)
+        main, shortcut = branches
+        if not main.layers:
+            raise LgcError(f"{what}: the main path has no logic layer")
+        if main.shape != shortcut.shape:
+            raise LgcError(f"{what}: the main path gives {list(main.shape)}, the shortcut "
+                           f"{list(shortcut.shape)}")
+        self.layers.extend(side_by_side([main.layers, shortcut.layers], math.prod(block_in)))
+        width = math.prod(main.shape)
+        pairs = np.stack([np.arange(width), width + np.arange(width)], axis=1)
+        self.layers.extend(or_tree(pairs, np.ones(pairs.shape, dtype=bool)))
+        self.shape = main.shape
 
     def netlist(self, name):
         if self.group_sum is None:
@@ -168,6 +227,24 @@ class _Stack:
             math.prod(self.in_shape), self.layers, contiguous_groups(self.shape[0], int_attr(gs, "k")),
             tau=_positive(float_attr(gs, "tau", 1.0)), beta=float_attr(gs, "beta", 0.0), name=name,
             source=source, encoding=self.encoding).validate()
+
+
+def _conv_input(module, what):
+    """The (channels, *spatial) input a logic convolution reads."""
+    dims, _ = CONVS[qualname(module)]
+    if module.__dict__.get("conv_dimension", dims) != dims:
+        raise LgcError(f"{what}: conv_dimension {module.__dict__.get('conv_dimension')} in a "
+                       f"{dims}-d layer")
+    return (int_attr(module, "channels"), *ntuple(module.__dict__.get("in_dim"), dims, "in_dim", what))
+
+
+def _path(module):
+    """The layers of one path of a residual block: a Sequential's children in order, none for
+    an Identity."""
+    kind = qualname(module)
+    if kind == SEQUENTIAL:
+        return [layer for child in children(module) for layer in _path(child)]
+    return [] if kind == IDENTITY else [module]
 
 
 def _connections(module, rank, out_dim, what):

@@ -72,6 +72,12 @@ def _sequential(m, x):
     return x
 
 
+def _residual_block(m, x):
+    """torchlogix's ResidualLogicBlock: the relaxed OR of its two paths."""
+    out, identity = forward(m.child("main"), x), forward(m.child("shortcut"), x)
+    return out + identity - out * identity
+
+
 # qualified class name -> forward(module, x); encoders are listed in ENCODERS too.
 FORWARDS = {
     "torch.nn.modules.container.Sequential": _sequential,
@@ -82,6 +88,7 @@ FORWARDS = {
     "lgc.nn.GroupSum": _group_sum,
     "lgc.nn.Thermometer": _thermometer,
     "torchlogix.layers.groupsum.GroupSum": _group_sum,
+    torchlogix_layers.RESIDUAL: _residual_block,
     **torchlogix_layers.FORWARDS,
     dwn_layers.LUT_LAYER: dwn_layers.lut_layer,
     dwn_layers.GROUP_SUM: _dwn_group_sum,

@@ -1,8 +1,9 @@
 """torchlogix 0.2.x layers' eval-mode forward in torch, for the PyTorch reference.
 
 Each function follows the library's own code (layers/dense.py, conv.py, pool.py, binarization.py,
-parametrization.py, functional.py): gathers with the index tensors, the parametrizations' weighted
-basis sums in float32 with the library's term order, max_pool2d for OR pooling. Nothing here goes
+parametrization.py, functional.py, connections.py): gathers with the index tensors, the
+parametrizations' weighted basis sums in float32 with the library's term order, a transposed
+conv's input dilated and padded as its connections do, max pooling for OR pooling. Nothing here goes
 through lgc's truth tables. Modules are attribute holders with `param(name)` and `child(name)`.
 """
 
@@ -33,21 +34,43 @@ def _gather(connections, x):
     return x[:, indices]
 
 
-def logic_conv2d(m, x):
-    """LogicConv2d.forward: pad, gather the leaves at every position, reduce the tree level by level."""
-    padding = m.__dict__["padding"]
-    if padding > 0:
-        x = F.pad(x, (padding, padding, padding, padding), mode="constant", value=0)
+def logic_conv(m, x):
+    """_LogicConvNd.forward (2-d and 3-d): pad, gather the leaves at every position, reduce the
+    tree level by level; a transposed conv's connections dilate and pad the input themselves."""
     connections, param = m.child("connections"), m.child("parametrization")
+    dims = m.__dict__["conv_dimension"]
+    if m.qualname in TRANSPOSED:
+        x = _dilate(x, connections.__dict__["orig_stride"], connections.__dict__["output_padding_t"])
+        padding = connections.__dict__["padding"]
+    else:
+        padding = m.__dict__["padding"]
+    if padding > 0:
+        x = F.pad(x, (padding, padding) * dims, mode="constant", value=0)
     levels = list(m.child("tree_weights").__dict__["_parameters"].values())
-    h, w, c = connections.param("_indices_L0").unbind(-1)
-    x = x[:, c, h, w]  # (batch, rank, kernels, positions, nodes)
+    *spatial, c = connections.param("_indices_L0").unbind(-1)
+    x = x[(slice(None), c, *spatial)]  # (batch, rank, kernels, positions, nodes)
     for level, weight in enumerate(levels):
         if level:
             x = x[..., connections.param(f"_indices_L{level}")].movedim(-2, 1)
         # contraction 'fc,bcsf->bcsf': weight [nodes, kernels] against x [batch, kernels, positions, nodes]
         x = _luts(param, x, weight.permute(1, 0, 2).unsqueeze(1))
     return x.reshape(x.shape[0], x.shape[1], *m.__dict__["kernel_positions"])
+
+
+def _dilate(x, stride, output_padding):
+    """FixedConvTransposeConnections._make_dilated_input: stride - 1 zeros between the pixels of
+    each spatial axis, then output_padding zeros at its end."""
+    for axis, extra in enumerate(output_padding):
+        dim = 2 + axis
+        n = x.shape[dim]
+        x = x.movedim(dim, -1)
+        if stride > 1:
+            x = F.pad(x.reshape(*x.shape, 1), (0, stride - 1), mode="constant", value=0)
+            x = x.reshape(*x.shape[:-2], n * stride)[..., :(n - 1) * stride + 1]
+        if extra > 0:
+            x = F.pad(x, (0, extra), mode="constant", value=0)
+        x = x.movedim(-1, dim)
+    return x
 
 
 def _luts(param, x, weight):
@@ -103,6 +126,11 @@ def or_pooling2d(m, x):
                         padding=m.__dict__.get("padding", 0))
 
 
+def or_pooling3d(m, x):
+    return F.max_pool3d(x.float(), kernel_size=m.__dict__["kernel_size"], stride=m.__dict__["stride"],
+                        padding=m.__dict__.get("padding", 0))
+
+
 def binarization(m, x):
     """Fixed/Soft/LearnableBinarization in eval mode: x > thresholds, levels merged into feature_dim."""
     thresholds = _learned_thresholds(m) if m.qualname.endswith("LearnableBinarization") \
@@ -143,27 +171,44 @@ def identity(m, x):
 def input_shape(layers, encoded):
     """The per-sample shape the first logic layer reads ((C, H, W) for a conv), and for raw
     features with an encoder in front of a conv, the raw shape it needs; None when flat is fine."""
-    logic = [m for m in layers if m.qualname in (DENSE, CONV)]
-    if not logic or logic[0].qualname != CONV:
+    logic = [m for m in _unnested(layers) if m.qualname == DENSE or m.qualname in CONVS]
+    if not logic or logic[0].qualname not in CONVS:
         return None
     conv = logic[0]
     size = conv.__dict__["in_dim"]
-    shape = [conv.__dict__["channels"], *(size if isinstance(size, (tuple, list)) else (size, size))]
+    dims = conv.__dict__.get("conv_dimension", 2)
+    shape = [conv.__dict__["channels"], *(size if isinstance(size, (tuple, list)) else (size,) * dims)]
     if encoded:
         levels = _learned_thresholds(layers[0]) if layers[0].qualname.endswith("LearnableBinarization") \
             else layers[0].param("thresholds")
         k = layers[0].__dict__.get("feature_dim", -2)
-        axis = (k + 5 if k < 0 else k) - 1  # the axis of a [C, H, W] sample the levels merge into
+        axis = (k + 3 + len(shape) if k < 0 else k) - 1  # the axis of a sample the levels merge into
         shape[axis] //= levels.shape[-1]
     return shape
 
 
+def _unnested(layers):
+    """The layers in order, a residual block's main path in its place (it sees the input first)."""
+    for m in layers:
+        if m.qualname == RESIDUAL:
+            yield from _unnested(_children_in_order(m.child("main")))
+        else:
+            yield m
+
+
+def _children_in_order(m):
+    return list(m.__dict__.get("_modules", {}).values()) if m.qualname.endswith("Sequential") else [m]
+
+
 DENSE = "torchlogix.layers.dense.LogicDense"
-CONV = "torchlogix.layers.conv.LogicConv2d"
+TRANSPOSED = ("torchlogix.layers.conv.LogicConvTranspose2d", "torchlogix.layers.conv.LogicConvTranspose3d")
+CONVS = ("torchlogix.layers.conv.LogicConv2d", "torchlogix.layers.conv.LogicConv3d", *TRANSPOSED)
+RESIDUAL = "torchlogix.modules.resblock.ResidualLogicBlock"
 FORWARDS = {
     DENSE: logic_dense,
-    CONV: logic_conv2d,
+    **{conv: logic_conv for conv in CONVS},
     "torchlogix.layers.pool.OrPooling2d": or_pooling2d,
+    "torchlogix.layers.pool.OrPooling3d": or_pooling3d,
     "torchlogix.layers.binarization.FixedBinarization": binarization,
     "torchlogix.layers.binarization.SoftBinarization": binarization,
     "torchlogix.layers.binarization.LearnableBinarization": binarization,

@@ -5,15 +5,17 @@ import logging
 import os
 
 from ..errors import LgcError
-from . import input_format
+from . import input_format, interface
 from .argmax import argmax_depth
+from .axis import AXIS_TOP, AxisTop
 from .core import DEFAULTS, Core, Plan
 from .encoded import ENCODED_TOP, EncodedCore
+from .ports import CorePorts
 from .recurrent_core import write_recurrent
 from .verilog import TOP, core_verilog
 
-__all__ = ["Core", "DEFAULTS", "ENCODED_TOP", "EncodedCore", "Plan", "TOP", "generate",
-           "write_recurrent"]
+__all__ = ["AXIS_TOP", "AxisTop", "Core", "DEFAULTS", "ENCODED_TOP", "EncodedCore", "Plan", "TOP",
+           "generate", "write_recurrent"]
 log = logging.getLogger("lgc")
 
 
@@ -22,10 +24,14 @@ def generate(netlist, out_dir, **options):
     with the summary as report.json's "rtl" section. Options: layers_per_stage,
     adder_levels_per_stage, lut_size (see Core). When the netlist has an input encoding, the
     encoded top `lgc_encoded` (raw features in, in `input_format`: a name as
-    lgc.rtl.input_format.parse takes, u8 by default) is written too, described in rtl["encoder"]."""
+    lgc.rtl.input_format.parse takes, u8 by default) is written too, described in rtl["encoder"].
+    The AXI4-Stream top `lgc_axis` (axis.py; TDATA `axis_width` bits wide, by default one
+    vector per beat) wraps the encoded top, else the core; rtl["axis"] describes it (its files
+    are not in rtl["files"], which hold the core and the encoded top)."""
     netlist.require_feed_forward("lgc.rtl.generate (recurrent ones: write_recurrent)")
     encoding = netlist.graph.graph.get("encoding")
     fmt = options.pop("input_format", None)
+    axis_width = options.pop("axis_width", None)
     if fmt is not None and not encoding:
         raise LgcError("an input format is for models with an input encoding (the encoder's "
                        "raw features); this one takes input bits: give --encoding too")
@@ -35,16 +41,24 @@ def generate(netlist, out_dir, **options):
     encoded = EncodedCore(core, encoding, fmt) if encoding else None
     encoded_files = encoded.verilog() if encoded else {}
     files.update(encoded_files)
+    wrapped = (CorePorts(len(encoded.in_raw), core.plan.n_classes, core.score_width,
+                         core.plan.class_width, ENCODED_TOP, "in_raw") if encoded else
+               CorePorts(core.plan.n_inputs, core.plan.n_classes, core.score_width,
+                         core.plan.class_width))
+    axis = AxisTop(wrapped, encoded.latency if encoded else core.latency, axis_width)
+    axis_files = axis.verilog()
     os.makedirs(out_dir, exist_ok=True)
-    for name, text in files.items():
+    for name, text in {**files, **axis_files}.items():
         with open(os.path.join(out_dir, name), "w") as f:
             f.write(text)
     report = summary(core, sorted(files))
+    report["axis"] = axis.summary(sorted(axis_files))
     if encoded:
         report["encoder"] = encoded.summary(sorted(encoded_files))
         if report["encoder"]["constant_bits"]:
             log.warning("%d input bits have thresholds outside the range of %s: the encoder "
                         "makes them constant", report["encoder"]["constant_bits"], fmt.describe())
+    report["interface"] = interface.describe(netlist, core, report, encoded, axis)
     return core, report
 
 

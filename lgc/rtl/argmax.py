@@ -96,8 +96,9 @@ def argmax_registers(n_classes, width, cuts, split=()):
     # a node: the level that made it (its index bits); 0 for an untouched input score
     nodes, fresh = [0] * n_classes, 0
     for level in range(1, depth + 1):
-        if level in split:   # the comparisons' results and both candidates of each
-            fresh += len(nodes) // 2 + sum(width + made for made in nodes if made)
+        if level in split:   # the comparisons' results and both candidates of each (at the
+            # last level only their indices: the winner's score is not used, synthesis drops it)
+            fresh += len(nodes) // 2 + sum(width * (level < depth) + made for made in nodes if made)
         nodes = [nodes[j] if j + 1 == len(nodes) else level for j in range(0, len(nodes), 2)]
         if level in cuts:
             fresh += sum(width + made for made in nodes if made)

@@ -52,7 +52,10 @@ class Plan:
     with a delay model, the predicted path of every stage."""
 
     def __init__(self, netlist, target_mhz=None, delays=None, layers_per_stage=None,
-                 adder_levels_per_stage=None, lut_size=DEFAULTS["lut_size"]):
+                 adder_levels_per_stage=None, lut_size=DEFAULTS["lut_size"],
+                 target_is_ceiling=False):
+        """target_is_ceiling: the target is a default, not the user's: a core that cannot reach
+        it is pipelined for the fastest clock the delay model allows it instead of refused."""
         check_options(layers_per_stage, adder_levels_per_stage, lut_size, target_mhz, delays)
         if target_mhz is None:
             layers_per_stage = _default(layers_per_stage, "layers_per_stage")
@@ -69,6 +72,10 @@ class Plan:
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
+        self.lowered_from_mhz = None
+        if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
+            self.lowered_from_mhz = target_mhz
+            self.target_mhz = self.options["target_mhz"] = target_mhz = math.floor(self.fastest_mhz)
         if target_mhz is None or adder_levels_per_stage is not None:
             self._fixed(netlist, levels, lut_size)
         else:
@@ -199,12 +206,17 @@ class Plan:
         """Predicted ns of one LUT level of this core's gates."""
         return self.delays.gate_level(self._size)
 
-    def _beyond(self):
+    @property
+    def fastest_mhz(self):
+        """The fastest clock the delay model allows this core: a stage holds at least one LUT
+        level of gates, a comparison, a two-operand sum."""
         d = self.delays
-        fastest = 1e3 / d.period(max(self.gate_level, d.sum_path(2, 1, 2),
-                                     self._compare if self.n_classes > 1 else 0))
+        return 1e3 / d.period(max(self.gate_level, d.sum_path(2, 1, 2),
+                                  self._compare if self.n_classes > 1 else 0))
+
+    def _beyond(self):
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "
-                f"(at most about {fastest:.0f} MHz: a stage holds at least one LUT level of "
+                f"(at most about {self.fastest_mhz:.0f} MHz: a stage holds at least one LUT level of "
                 "gates, a comparison, a two-operand sum); choose a lower --target-mhz")
 
     def stage_paths(self):
@@ -232,6 +244,7 @@ class Plan:
         worst = max((p, kind, i) for kind, ps in paths.items() for i, p in enumerate(ps, 1))
         critical = d.period(worst[0])
         return {"target_mhz": self.target_mhz,
+                **({"lowered_from_mhz": self.lowered_from_mhz} if self.lowered_from_mhz else {}),
                 "predicted_critical_ns": round(critical, 3),
                 "predicted_mhz": round(1e3 / critical, 1),
                 "critical_stage": f"{worst[1]} stage {worst[2]}",

@@ -16,8 +16,8 @@ import numpy as np
 from .stages import schedule_sums
 from .timing import _LUT_SUM_LEVELS
 
-# LUT4s of the sums yosys maps to LUT logic, by operand width and operands (from `stat` after
-# synth_ecp5, as _LUT_SUM_LEVELS)
+# LUT4s of the sums yosys maps to LUT logic, by operand width and operands (`stat` after
+# synth_ecp5: python -m bench.lut_sums)
 _LUT_SUM_LUTS = {
     1: {2: 2, 3: 2, 4: 3, 5: 6, 6: 7, 7: 7, 8: 11, 9: 12, 10: 14, 11: 15, 12: 17, 13: 18, 14: 21,
         15: 21},

@@ -19,8 +19,8 @@ import dataclasses
 
 @dataclasses.dataclass(frozen=True)
 class Delays:
-    """A family's delay model, in ns (calibrated from nextpnr's timing reports on lgc's own
-    designs by `python -m bench.qor --calibrate`)."""
+    """A family's delay model, in ns, fitted to nextpnr's timing reports on lgc's own designs
+    (`python -m bench.qor` prints the predicted path of each kind of stage against nextpnr's)."""
     clock_to_out: float   # register clock to output
     setup: float          # register setup, with the last hop into it
     lut: float            # one LUT
@@ -62,9 +62,10 @@ class Delays:
         return self.lut_path(compressor_rounds(rows)) + self.carry_path(result_width)
 
     def compare_path(self, width):
-        """a > b of two `width`-bit scores: a carry chain, or LUTs when narrow."""
+        """a > b of two `width`-bit scores: LUTs when narrow, else a carry chain whose result
+        leaves through a LUT level (nextpnr's paths through yosys's ECP5 comparators)."""
         return (self.lut_path(1 + (width > 2)) if width <= self.lut_adder_bits
-                else self.carry_path(width))
+                else self.carry_path(width) + self.lut_level)
 
     @property
     def select_path(self):
@@ -83,7 +84,7 @@ def compressor_rounds(rows):
 
 
 # LUT4 levels of a sum that yosys maps entirely to LUT logic (its result at most 4 bits), by
-# (operands, operand width): read off `ltp` after synth_ecp5 (python -m bench.qor --calibrate).
+# (operands, operand width): yosys's `ltp` after synth_ecp5 (python -m bench.lut_sums).
 _LUT_SUM_LEVELS = {
     1: {2: 1, 3: 1, 4: 1, 5: 2, 6: 3, 7: 3, 8: 4, 9: 4, 10: 4, 11: 4, 12: 5, 13: 6, 14: 5, 15: 6},
     2: {2: 1, 3: 2, 4: 3, 5: 4},

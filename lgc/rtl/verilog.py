@@ -33,7 +33,10 @@ def convert(component, top, unused=None):
     """{file name: text} of an Amaranth component as module `top` and its submodules
     (`lgc_<name>`), clean under verilator -Wall; `unused` ({port: why}) names the input ports
     that are partly unread."""
-    il = rtlil.convert(component, name=top, emit_src=False).replace(f"\\{top}.", "\\lgc_")
+    # submodule top.a.b becomes the module lgc_a_b
+    il = re.sub(rf"\\{re.escape(top)}\.([\w.$]+)",
+                lambda m: "\\lgc_" + m.group(1).replace(".", "_"),
+                rtlil.convert(component, name=top, emit_src=False))
     with tempfile.TemporaryDirectory(prefix="lgc-yosys-") as tmp:
         with open(os.path.join(tmp, "core.il"), "w") as f:
             f.write(il)

@@ -3,7 +3,7 @@
 Capacities are the `available` counts nextpnr reports for each device (tests check them against
 real runs); LUTs means 4-input LUTs, the logic cell of all three families. A family's `delays`
 (lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
-calibrated from nextpnr's reports on lgc's own cores (`python -m bench.qor --calibrate FAMILY`);
+fitted to nextpnr's reports on lgc's own cores (`python -m bench.qor` compares them per stage);
 a family without one gets the fixed pipelining options. `target_mhz` is the clock a core is
 compiled for and constrained at when none is given: one the family reaches on the example.
 """

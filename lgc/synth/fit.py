@@ -18,19 +18,22 @@ _FALLBACK_MHZ = (400, 300, 250, 225, 200, 175, 150, 125, 100, 75, 50, 25, 10)
 
 def clock_target(device, board, target_mhz, rtl_options):
     """The clock a core meant for `device` (None: the default family) on `board` (or none) is
-    compiled for: {"target_mhz", "delays", "family"} (empty for a family without a delay
-    model); generate() takes the first two."""
+    compiled for: {"target_mhz", "delays", "target_is_ceiling", "family"} (empty for a family
+    without a delay model); generate() takes the first three. A target nobody asked for (neither
+    --target-mhz nor a board's clock) is a ceiling: a larger core gets the fastest clock it can."""
     family = FAMILIES[device.family if device else DEFAULT_FAMILY]
     if family.delays is None:
         if target_mhz is not None:
             raise LgcError(f"--target-mhz: lgc has no delay model of {family.name} devices yet; "
                            "pipeline with --layers-per-stage and --adder-levels-per-stage")
         return {}
+    ceiling = target_mhz is None and board is None
     if target_mhz is None:
         target_mhz = float(board.frequency) if board else family.target_mhz
     if not target_mhz > 0:
         raise LgcError(f"the target clock must be positive, not {target_mhz:g} MHz")
-    return {"target_mhz": float(target_mhz), "delays": family.delays, "family": family.name}
+    return {"target_mhz": float(target_mhz), "delays": family.delays,
+            "target_is_ceiling": ceiling, "family": family.name}
 
 
 def needs(plan):

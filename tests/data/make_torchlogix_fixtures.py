@@ -3,7 +3,10 @@
 Needs torchlogix 0.2.2 importable (`pip download torchlogix==0.2.2 --no-deps`, unzip, and on
 Python 3.11 skip its `circuit.py`, whose nested f-string needs 3.12: the layers never use it), so:
 
-    PYTHONPATH=/path/to/torchlogix-src python tests/data/make_torchlogix_fixtures.py tests/data
+    PYTHONPATH=/path/to/torchlogix-src python tests/data/make_torchlogix_fixtures.py tests/data [spatial]
+
+(`spatial` makes only the 3-d, transposed and residual models, added later: the others keep
+their files.)
 
 Each model is trained for a few Adam steps on scikit-learn's digits (so weights, learnable
 connections and learnable thresholds leave their initial values), saved whole and as a
@@ -19,8 +22,19 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from torchlogix.layers import FixedBinarization, GroupSum, LogicConv2d, LogicDense, OrPooling2d
+from torchlogix.layers import (
+    FixedBinarization,
+    GroupSum,
+    LogicConv2d,
+    LogicConv3d,
+    LogicConvTranspose2d,
+    LogicConvTranspose3d,
+    LogicDense,
+    OrPooling2d,
+    OrPooling3d,
+)
 from torchlogix.models.dense import Dlgn
+from torchlogix.modules.resblock import ResidualLogicBlock
 
 
 def digits():
@@ -126,5 +140,77 @@ def main(out):
          random_raw[:, None], bits_of=lambda r: conv[0](r))
 
 
+def spatial(out):
+    """3-d convolutions and pooling, transposed convolutions, residual blocks: digits as bits."""
+    torch.manual_seed(0)
+    gen = torch.Generator().manual_seed(2)
+    img_train, img_test, y_train, y_test = digits()
+    levels = torch.tensor([2., 6., 10., 14.])
+    # [N, 1, 4, 8, 8]: the thermometer level as depth; [N, 2, 8, 8]: two thresholds as channels
+    volume = [(torch.as_tensor(a)[:, None, None] > levels.view(1, 1, 4, 1, 1)).float()
+              for a in (img_train, img_test)]
+    planes = [(torch.as_tensor(a)[:, None] > torch.tensor([2., 8.]).view(1, 2, 1, 1)).float()
+              for a in (img_train, img_test)]
+    random_volume = torch.randint(0, 2, (256, 1, 4, 8, 8), generator=gen).float()
+    random_planes = torch.randint(0, 2, (256, 2, 8, 8), generator=gen).float()
+
+    # 3-d: a padded conv with a non-cubic window, padded 3-d OR pooling, a transposed 3-d conv
+    # with stride and output padding, pooling with a non-cubic window
+    save(out, "torchlogix_conv3d", torch.nn.Sequential(
+        LogicConv3d(in_dim=(4, 8, 8), channels=1, num_kernels=6, tree_depth=2,
+                    receptive_field_size=(2, 3, 3), padding=1, parametrization="light"),
+        OrPooling3d(kernel_size=3, stride=2, padding=1),
+        LogicConvTranspose3d(in_dim=(3, 4, 4), channels=6, num_kernels=4, tree_depth=2,
+                             receptive_field_size=2, stride=2, output_padding=1,
+                             parametrization="warp", parametrization_kwargs={"weight_init": "random"}),
+        OrPooling3d(kernel_size=(3, 3, 3), stride=(2, 3, 3)),
+        torch.nn.Flatten(),
+        LogicDense(4 * 3 * 3 * 3, 80, lut_rank=4, parametrization="light"),
+        GroupSum(k=10, tau=2.0)), volume[0], y_train, volume[1], y_test, random_volume)
+
+    # a transposed 2-d conv (stride 2, padding, output padding) over two channels
+    save(out, "torchlogix_conv_transpose", torch.nn.Sequential(
+        LogicConvTranspose2d(in_dim=8, channels=2, num_kernels=4, tree_depth=2,
+                             receptive_field_size=3, stride=2, padding=1, output_padding=1,
+                             parametrization="light"),
+        OrPooling2d(kernel_size=4, stride=4),
+        torch.nn.Flatten(),
+        LogicDense(64, 100, lut_rank=4, parametrization="warp"),
+        GroupSum(k=10, tau=2.0)), planes[0], y_train, planes[1], y_test, random_planes)
+
+    # the block as torchlogix 0.2.2 builds it: identity shortcut
+    save(out, "torchlogix_residual", torch.nn.Sequential(
+        LogicConv2d(in_dim=8, channels=2, num_kernels=4, tree_depth=2, receptive_field_size=3,
+                    padding=1, parametrization="light"),
+        ResidualLogicBlock(in_dim=8, in_channels=4, out_channels=4, tree_depth=2,
+                           parametrization="light"),
+        OrPooling2d(kernel_size=2, stride=2),
+        torch.nn.Flatten(),
+        LogicDense(64, 80, lut_rank=4, parametrization="light"),
+        GroupSum(k=10, tau=2.0)), planes[0], y_train, planes[1], y_test, random_planes)
+
+    # the downsampling block with a projection shortcut, which torchlogix 0.2.2 cannot construct
+    # (its depth-0 projection fails): assembled from the same parts, the projection a rank-1
+    # 1x1 conv of depth 1 (warp: light has no rank 1)
+    block = ResidualLogicBlock(in_dim=8, in_channels=2, out_channels=2, tree_depth=2,
+                               parametrization="warp")
+    block.main = torch.nn.Sequential(
+        LogicConv2d(in_dim=8, channels=2, num_kernels=4, tree_depth=2, receptive_field_size=3,
+                    padding=1, parametrization="warp"),
+        OrPooling2d(kernel_size=2, stride=2),
+        LogicConv2d(in_dim=4, channels=4, num_kernels=4, tree_depth=2, receptive_field_size=3,
+                    padding=1, parametrization="warp"),
+        OrPooling2d(kernel_size=2, stride=2))
+    block.shortcut = torch.nn.Sequential(
+        OrPooling2d(kernel_size=4, stride=4),
+        LogicConv2d(in_dim=2, channels=2, num_kernels=4, tree_depth=1, receptive_field_size=1,
+                    padding=0, parametrization="warp", lut_rank=1))
+    save(out, "torchlogix_residual_projection", torch.nn.Sequential(
+        block,
+        torch.nn.Flatten(),
+        LogicDense(16, 60, parametrization="raw"),
+        GroupSum(k=10, tau=1.0)), planes[0], y_train, planes[1], y_test, random_planes)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    spatial(sys.argv[1]) if sys.argv[2:] == ["spatial"] else main(sys.argv[1])

@@ -11,14 +11,17 @@ import pytest
 import lgc
 from lgc.formal.proof import elaborate
 from lgc.formal.spec import write_spec
+from lgc.formal.spec_aig import build_spec_aig
 from lgc.tools import yosys
 from tests.support.fixtures import (
     DATA,
     DIFFLOGIC_FIXTURES,
     DWN_FIXTURES,
     EXAMPLE,
+    SAVED_AS,
     fixture_path,
     fixture_vectors,
+    model,
 )
 
 TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
@@ -113,3 +116,17 @@ def test_spec_imports_nothing_it_checks():
     parts = {part for name in imported for part in name.split(".")}
     assert not parts & {"frontend", "passes", "rtl", "ir", "truthtable", "luts", "unroll"}
     assert {"reference", "torchlogix_layers", "load_model"} <= parts
+
+
+@pytest.mark.parametrize("saved_as", SAVED_AS)
+@pytest.mark.parametrize("name", ["torchlogix_conv3d", "torchlogix_conv_transpose",
+                                  "torchlogix_residual", "torchlogix_residual_projection"])
+def test_reader_of_3d_transposed_and_residual_layers(name, saved_as):
+    """The reader's 3-d and transposed convs, 3-d pooling and residual blocks, through the AIG
+    sink (no yosys): each class's count of group bits is torchlogix's score."""
+    path, options = model(name, saved_as)
+    v = fixture_vectors(name)
+    spec = build_spec_aig(path, **options)
+    groups = spec.aig.evaluate({"in_bits": v["x"]})["groups"].astype(np.int64)
+    counts = groups.reshape(len(v["x"]), spec.n_classes, spec.group_size).sum(-1)
+    assert np.array_equal(counts, upstream(path, v, **options)[0])

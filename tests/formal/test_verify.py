@@ -22,7 +22,10 @@ from tests.support.torchfiles import change_gate, edit_dwn
 
 MODEL = "difflogic_untrained_ties"
 TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
-QUICK = [MODEL, "torchlogix_conv_channels", "torchlogix_dense_warp"]
+# (3-d conv, 3-d pooling and transposed 3-d conv; transposed 2-d conv; a residual block with a
+# projection shortcut)
+QUICK = [MODEL, "torchlogix_conv_channels", "torchlogix_dense_warp", "torchlogix_conv3d",
+         "torchlogix_conv_transpose", "torchlogix_residual_projection"]
 
 
 def quick_or_full(names, quick):
@@ -79,12 +82,25 @@ def test_compiled_fixtures_are_proven(tmp_path, name):
     assert section["total_seconds"] > 0 and "prove_group_bits" in section["seconds"]
 
 
-@pytest.mark.parametrize("name", quick_or_full(TORCHLOGIX, ["torchlogix_conv_tree"]))
+@pytest.mark.parametrize("name", quick_or_full(TORCHLOGIX, ["torchlogix_conv_tree", "torchlogix_residual"]))
 def test_state_dict_builds_are_proven_with_their_recorded_spec(tmp_path, name):
     # verify reads the state_dict with the architecture spec the build recorded
     compile_model(str(fixture_path(name, ".state_dict.pt")), str(tmp_path / "b"),
                   load_options={"arch": str(next(DATA.glob(f"{name}.arch.*")))})
     assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+
+
+def test_a_changed_gate_inside_a_residual_block_is_refuted(tmp_path):
+    arch = str(DATA / "torchlogix_residual.arch.toml")
+    compile_model(str(fixture_path("torchlogix_residual", ".state_dict.pt")), str(tmp_path / "b"),
+                  load_options={"arch": arch})
+    state = torch.load(fixture_path("torchlogix_residual", ".state_dict.pt"))
+    state["1.main.2.tree_weights.1"][0, 1] *= -1  # the root gate of kernel 1 in the second tree, complemented
+    torch.save(state, tmp_path / "changed.pt")
+    result = run_lgc("-q", "verify", tmp_path / "b", "--model", tmp_path / "changed.pt", "--arch", arch)
+    assert "not proven equivalent" in error_line(result)
+    cex = verify_section(tmp_path / "b")["counterexample"]
+    assert cex["spec_scores"] != cex["rtl_scores"]
 
 
 def test_one_gate_of_the_rtl_edited_by_hand(build):

@@ -325,6 +325,52 @@ def test_conv_then_dense_needs_a_flatten(tmp_path):
         lgc.load(fixture_path("torchlogix_conv_channels", ".state_dict.pt"), arch=spec)
 
 
+def test_3d_or_pooling_equals_max_pool3d():
+    layers, shape = unroll.or_pool((2, 3, 4, 5), (2, 3, 2), (1, 2, 2), (1, 1, 0))
+    x = np.random.default_rng(1).integers(0, 2, (300, 120)).astype(np.uint8)
+    expected = torch.nn.functional.max_pool3d(torch.tensor(x, dtype=torch.float32).reshape(-1, 2, 3, 4, 5),
+                                              (2, 3, 2), (1, 2, 2), (1, 1, 0))
+    assert shape == tuple(expected.shape[1:])
+    netlist = Netlist.from_layers(120, layers, groups=[[i] for i in range(expected[0].numel())])
+    assert np.array_equal(netlist.evaluate(x)[0], expected.flatten(1).numpy())
+
+
+def test_transposed_conv_reads_its_dilated_input():
+    # 1 channel of 3 pixels, stride 2, output padding 1, padded by 1: the connections see
+    # [0, p0, 0, p1, 0, p2, 0, 0, 0]; one leaf reads positions q and q + 1 at each of 7 positions
+    positions = np.arange(7)
+    leaf = np.zeros((2, 1, 7, 1, 3), np.int64)
+    leaf[0, 0, :, 0, 1], leaf[1, 0, :, 0, 1] = positions, positions + 1
+    or_table = np.array([[DIFFLOGIC_TABLES[7]]], np.uint64)
+    [(tt, fanin)] = unroll.conv_tree((1, 1, 3), (0, 1), [leaf], [or_table], dilation=(1, 2),
+                                     output_padding=(0, 1))
+    x = np.array([[(j >> i) & 1 for i in range(3)] for j in range(8)], np.uint8)
+    netlist = Netlist.from_layers(3, [(tt, fanin)], groups=[[i] for i in range(7)])
+    seen = np.zeros((8, 9), np.uint8)
+    seen[:, 1:6:2] = x
+    assert np.array_equal(netlist.evaluate(x)[0], seen[:, :-2] | seen[:, 1:-1])
+
+
+def test_residual_paths_must_agree(tmp_path):
+    spec = json.loads(arch_of("torchlogix_residual_projection").read_text())
+    spec["layers"][0]["main"][3].update(kernel_size=1, stride=1)  # main no longer downsamples
+    with pytest.raises(LgcError, match=r"the main path gives \[4, 4, 4\], the shortcut \[4, 2, 2\]"):
+        lgc.load(fixture_path("torchlogix_residual_projection", ".state_dict.pt"), arch=spec)
+
+
+@pytest.mark.parametrize("block, message", [
+    ({"main": [], "shortcut": []}, "main must be a non-empty list"),
+    ({"main": [{"type": "Flatten"}], "in_dim": 8}, "not both"),
+    ({"in_dim": 8, "in_channels": 4}, "needs out_channels"),
+    ({"in_dim": 8, "in_channels": 4, "out_channels": 4, "downsample": 1}, "true or false"),
+    ({"main": [{"type": "Conv"}]}, "layer 0.main.0 has type 'Conv'"),
+])
+def test_bad_residual_block_specs(block, message):
+    spec = {"layers": [{"type": "ResidualLogicBlock", **block}, {"type": "GroupSum", "k": 2}]}
+    with pytest.raises(LgcError, match=message):
+        lgc.load(fixture_path("torchlogix_residual", ".state_dict.pt"), arch=spec)
+
+
 def test_pooling_padding_beyond_half_the_kernel():
     with pytest.raises(LgcError, match="at most half the kernel"):
         unroll.or_pool((1, 4, 4), 2, 2, 2)

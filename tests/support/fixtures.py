@@ -17,7 +17,8 @@ TORCHLOGIX_FIXTURES = [
     "torchlogix_dense_raw", "torchlogix_dense_light", "torchlogix_dense_warp",
     "torchlogix_dense_rank4", "torchlogix_conv_tree", "torchlogix_conv_channels",
     "torchlogix_dense_learnable", "torchlogix_dense_rank6", "torchlogix_zoo_fixed",
-    "torchlogix_zoo_learnable_thresholds", "torchlogix_conv_mixed"]
+    "torchlogix_zoo_learnable_thresholds", "torchlogix_conv_mixed", "torchlogix_conv3d",
+    "torchlogix_conv_transpose", "torchlogix_residual", "torchlogix_residual_projection"]
 # torch-dwn models: all saved whole and as state_dict (+ NAME.arch.json), with their thermometer's
 # thresholds in the vectors (`raw`, `thresholds`); dwn_tabular_small is trained (shared fixtures).
 DWN_FIXTURES = ["dwn_mixed", "dwn_small_n123", "dwn_gaussian_global", "dwn_tabular_small"]

@@ -33,12 +33,12 @@ def test_a_core_that_fits(netlist):
 
 
 def test_too_many_flip_flops_at_this_target_names_the_one_that_fits(netlist):
-    fast, slow = core_at(netlist, 250), core_at(netlist, 100)
+    fast, slow = core_at(netlist, 200), core_at(netlist, 100)
     assert slow.registers()["total"] < fast.registers()["total"]
     # a part with room for the slow core's flip-flops, not the fast one's
     part = dataclasses.replace(DEVICES["LFE5U-25F"], name="small",
                                ffs=slow.registers()["total"] + 10)
-    target = clock_target(part, None, 250, {})
+    target = clock_target(part, None, 200, {})
     with pytest.raises(LgcError, match=r"does not fit small: it needs [\d,]+ flip-flops \(\d+% of "
                        r"its [\d,]+\); at --target-mhz \d+ it would fit"):
         check_fit(fast, part, None, netlist, target, {})
@@ -61,3 +61,17 @@ def test_the_clock_target_by_default():
     assert clock_target(None, None, None, {})["target_mhz"] == ECP5.target_mhz
     assert clock_target(DEVICES["LFE5U-85F"], None, 120, {})["target_mhz"] == 120
     assert clock_target(DEVICES["iCE40HX8K"], None, None, {}) == {}   # no delay model: fixed
+    assert clock_target(None, None, None, {})["target_is_ceiling"]          # nobody asked for it
+    assert not clock_target(None, None, 120, {})["target_is_ceiling"]
+
+
+def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist):
+    with pytest.raises(LgcError, match="beyond what the delay model allows"):
+        Core(netlist, target_mhz=1000, delays=ECP5.delays)
+    core = Core(netlist, target_mhz=1000, delays=ECP5.delays, target_is_ceiling=True)
+    timing = core.plan.timing()
+    assert timing["lowered_from_mhz"] == 1000
+    assert timing["target_mhz"] == int(core.plan.fastest_mhz) < 1000
+    assert timing["predicted_mhz"] >= timing["target_mhz"]
+    assert "lowered_from_mhz" not in core_at(netlist, 150).plan.timing()
+

@@ -1,0 +1,63 @@
+"""ECP5 synthesis options by gate arity: `synth_ecp5 -nowidelut` (the family's default) against
+wide LUTs, on cores whose gates read 2 and 6 inputs (what lgc.synth.flow.default_synth_opts
+chooses by).
+
+    python -m bench.synth_options [--gates 300] [--engine native|wasm]
+
+Per arity, a random one-layer netlist of that many gates is compiled with the fixed pipelining
+(`--layers-per-stage 1 --adder-levels-per-stage 1`) and synthesized by yosys alone (no place and
+route) both ways: LUT4s, the wide-LUT muxes (PFUMX, L6MUX21), CCU2C and the gate block's LUT4s.
+"""
+
+import argparse
+import pathlib
+import tempfile
+
+import numpy as np
+
+from lgc.rtl import generate
+from lgc.synth import report
+from lgc.synth.devices import FAMILIES
+from lgc.synth.flow import yosys_script
+from lgc.tools import yosys
+from tests.support.netlists import random_netlist
+
+OPTIONS = ("-nowidelut", "")
+
+
+def synthesize(rtl_dir, files, opts, engine):
+    work = rtl_dir / f"synth{opts or '-widelut'}"
+    work.mkdir()
+    run = yosys.in_folder(work, engine)
+    run.run("synth", yosys_script([f"../{f}" for f in files], "lgc_core",
+                                  f"synth_ecp5 {opts} -top lgc_core"))
+    stat = report.read_json(str(work / "stat.json"), "yosys statistics")
+    cells = report.cell_counts(stat)
+    _, kinds = report.blocks(stat, "lgc_core", "lgc_core", FAMILIES["ecp5"])
+    gates = kinds.get("gate layers", {})
+    return {"luts": cells.get("LUT4", 0), "pfumx": cells.get("PFUMX", 0),
+            "l6mux": cells.get("L6MUX21", 0), "carry": cells.get("CCU2C", 0),
+            "gate_luts": gates.get("luts", 0)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gates", type=int, default=300)
+    parser.add_argument("--engine", choices=yosys.ENGINES)
+    args = parser.parse_args()
+    print(f"{'arity':>5} {'gates':>5} {'options':<11} {'LUT4':>5} {'PFUMX':>5} {'L6MUX21':>7} "
+          f"{'CCU2C':>5} {'gate LUT4':>9}")
+    for arity in (2, 6):
+        netlist = random_netlist(np.random.default_rng(arity), 64, [args.gates], [arity], 10)
+        with tempfile.TemporaryDirectory() as tmp:
+            rtl_dir = pathlib.Path(tmp) / "rtl"
+            _, rtl = generate(netlist, rtl_dir, layers_per_stage=1, adder_levels_per_stage=1)
+            for opts in OPTIONS:
+                r = synthesize(rtl_dir, rtl["files"], opts, args.engine)
+                print(f"{arity:>5} {args.gates:>5} {opts or '(wide LUTs)':<11} {r['luts']:>5} "
+                      f"{r['pfumx']:>5} {r['l6mux']:>7} {r['carry']:>5} {r['gate_luts']:>9}",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,492 @@
+"""The proof at the pipeline's stage registers, for models too large to elaborate whole
+(docs/formal.md, "Stage by stage").
+
+1. The spec as an and-inverter graph straight from the model file's tensors (spec_aig.py).
+2. Each gate stage `lgc_gates_sN` through yosys alone: an AIG from its input vector `i` to its
+   output `o`, one register on every path (or none, when no pipeline register follows it).
+3. The rest of the RTL (core, datapath, popcount, argmax) with every gate stage replaced by a
+   stub of the same ports and latency: its pipeline balance, its scores as exact sums of the
+   last stage's output bits (the leaves) and its argmax are proven as in proof.py.
+4. Random vectors run through the spec and the stages: each stage output bit is matched to a
+   spec node with the same values, up to complement (a bit with no such node is computed from
+   the previous matched cut: the window widens). A vector where the scores differ is a
+   counterexample at once.
+5. Stage N, by induction: assuming every matched bit of the stages before it equals its spec
+   node, ABC proves each matched bit of stage N equal to its node, with the matched nodes of
+   the earlier stages (and the input bits) as free inputs. A refuted bit is tried again on its
+   whole cone from the input bits: proven there, it stands; refuted there, the input vector
+   joins the random ones (a counterexample, or a better matching).
+6. The leaves' nodes are paired with the spec's group bits, class by class; the few pairs that
+   are different nodes are proven equal in the spec alone.
+"""
+
+import collections
+import concurrent.futures
+import dataclasses
+import os
+import re
+import time
+
+import numpy as np
+
+from ..build import step
+from ..errors import LgcError
+from ..tools import yosys
+from . import aig
+from .proof import (AIG_FLOW, CUT, Counterexample, Proof, _check_ports, _field_sources,
+                    _miter_check, _prove_argmax, _random_vectors, _read_json, _write_json)
+from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
+from .spec_aig import build_spec_aig
+
+GATES = re.compile(r"^module (lgc_gates_s(\d+)) \(", re.M)
+PORTS = re.compile(r"input wire \[(\d+):0\] i,\s*output (reg|wire) \[(\d+):0\] o\b")
+STUB = "lgc_stub"
+MAX_REFINEMENTS = 64
+VECTORS_PER_ROUND = 4  # refuting vectors a stage collects before the vectors are simulated again
+MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexample refutes
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclasses.dataclass
+class Stage:
+    name: str
+    number: int
+    path: str
+    inputs: int
+    outputs: int
+    registered: bool
+    aig: object = None   # aig.Aig: input port "i", output "o", registers as wires
+
+
+def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None,
+                 parametrization=None, vectors=4096, seed=0, engine=None):
+    """Prove the RTL equivalent to the model file stage by stage (module docstring); the same
+    arguments and Proof as proof.prove."""
+    os.makedirs(work, exist_ok=True)
+    ys = yosys.in_folder(work, engine, "verify")
+    proof = Proof(False, yosys=ys.version, method="stages")
+    seconds = proof.seconds
+    with step(seconds, "spec"):
+        spec = build_spec_aig(model, arch, parametrization)
+    proof.spec_gates = spec.gates
+    stages, rest = _split(rtl_files)
+    with step(seconds, "read_rtl"):
+        files = [_relative(f, work) for f in rest] + [_write_stubs(work, stages)]
+        ys.run("read_rest", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
+                             "proc", "flatten", "opt_clean", "write_json rest.json"])
+        rtl = Module(_read_json(os.path.join(work, "rest.json"))["modules"][top])
+    try:
+        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
+        with step(seconds, "structure"):
+            ports = _check_ports(rtl, spec)
+            proof.latency = pipeline_latency(rtl)
+            if latency is not None and latency != proof.latency:
+                raise LgcError(f"the RTL's registers give a latency of {proof.latency} clocks, "
+                               f"the build's report says {latency}")
+            core = combinational(rtl)
+            sums = score_sums(core, spec.n_classes, ports["score_width"])
+            first_in = _stage_inputs(core, stages[0])
+            leaf_of = _leaf_indices(core, stages[-1], sums)
+    except LgcError as e:
+        proof.reason = str(e)
+        return proof
+    proof.leaves = len({b for s in sums for b in s.terms})
+    with step(seconds, "prove_argmax"):
+        cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
+        _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
+        failure = _prove_argmax(ys, spec, ports, len(cut))
+    if failure:
+        proof.reason = failure
+        return proof
+    x = _random_vectors(vectors, spec.n_inputs, seed)
+    checker = _Checker(spec, stages, first_in, sums, leaf_of)
+    for proof.refinements in range(MAX_REFINEMENTS + 1):
+        with step(seconds, "simulate"):
+            run = checker.simulate(x)
+        if run.disagreement is not None:
+            proof.counterexample = checker.counterexample(x[run.disagreement])
+            proof.reason = "the RTL and the model disagree on an input vector"
+            return proof
+        with step(seconds, "match"):
+            graph, refuting = checker.join(run, ys)
+        if not refuting:  # spec nodes told apart change the matching: simulate them first
+            with step(seconds, "prove_stages"):
+                refuting = graph.prove_stages(ys)
+        if not refuting:
+            proof.pairs, proof.constants, why = graph.pair_groups(run)
+            if why:
+                proof.reason = f"the group bits cannot be paired with the RTL's: {why}"
+                return proof
+            with step(seconds, "prove_group_bits"):
+                refuting = graph.prove_groups(ys)
+        proof.parts = sorted(graph.parts, key=lambda part: part["stage"]) or proof.parts
+        if not refuting:
+            break
+        x = np.concatenate([x, _near(np.stack(refuting), seed + proof.refinements + 1)])
+    else:
+        proof.reason = f"no matching of the stages held after {MAX_REFINEMENTS} refinements"
+        return proof
+    proof.equivalent = True
+    return proof
+
+
+def _near(vectors, seed, copies=63, flip=0.02):
+    """The refuting vectors and `copies` neighbours of each (a few bits flipped): they tell apart
+    the nodes a refuting vector did (near-constant ones, alike on random vectors) wholesale."""
+    rng = np.random.default_rng(seed)
+    near = np.repeat(vectors, copies, axis=0) ^ (rng.random((len(vectors) * copies, vectors.shape[1])) < flip)
+    return np.concatenate([vectors, near.astype(np.uint8)])
+
+
+def _relative(path, work):
+    return os.path.relpath(os.path.abspath(path), os.path.abspath(work))
+
+
+def _split(rtl_files):
+    """(gate Stages in order, the other files)."""
+    stages, rest = [], []
+    for path in rtl_files:
+        with open(path) as f:
+            head = f.read(4096)
+        found = GATES.search(head)
+        if found is None:
+            rest.append(path)
+            continue
+        ports = PORTS.search(head)
+        if ports is None:
+            raise LgcError(f"{path}: the gate stage's ports are not (clk, i, o)")
+        stages.append(Stage(found.group(1), int(found.group(2)), path, int(ports.group(1)) + 1,
+                            int(ports.group(3)) + 1, ports.group(2) == "reg"))
+    stages.sort(key=lambda s: s.number)
+    if not stages or [s.number for s in stages] != list(range(1, len(stages) + 1)):
+        raise LgcError("the RTL has no gate stages lgc_gates_s1, s2, ... to prove one by one")
+    return stages, rest
+
+
+def _write_stubs(work, stages):
+    """Every gate stage as a stub of the same ports and latency whose output bits are distinct
+    cells (`~` of one input bit), so the rest's structure can be read around them."""
+    with open(os.path.join(work, "stubs.v"), "w") as f:
+        for s in stages:
+            drive = "always @(posedge clk) o <=" if s.registered else "assign o ="
+            f.write(f"module {s.name} (input wire clk, input wire [{s.inputs - 1}:0] i, "
+                    f"output {'reg' if s.registered else 'wire'} [{s.outputs - 1}:0] o);\n"
+                    f"  wire [{s.inputs - 1}:0] {STUB}_in_s{s.number} = i;\n"
+                    f"  wire [{s.outputs - 1}:0] {STUB}_out_s{s.number} = ~{{{s.outputs}{{i[0]}}}};\n"
+                    f"  {drive} {STUB}_out_s{s.number};\nendmodule\n")
+    return "stubs.v"
+
+
+def _elaborate_stage(ys, stage, work):
+    name = f"stage{stage.number}"
+    ys.run(name, [f"read_verilog -sv {_relative(stage.path, work)}", f"hierarchy -top {stage.name}",
+                  "proc", "flatten", *AIG_FLOW, f"write_aiger -symbols {name}.aig"])
+    graph, latches = aig.read_binary(os.path.join(work, f"{name}.aig"))
+    stage.aig, clocks = aig.registers_as_wires(graph, latches, ["i"])
+    if graph.inputs.get("clk") and len(latches) == 0:
+        raise LgcError(f"{stage.name} reads clk but holds no register")
+    if clocks != int(stage.registered):
+        raise LgcError(f"{stage.name}: its output crosses {clocks} registers, not {int(stage.registered)}")
+    if sorted(stage.aig.outputs) != ["o"] or len(stage.aig.outputs["o"]) != stage.outputs:
+        raise LgcError(f"{stage.name}: its AIG does not have the output o of {stage.outputs} bits")
+
+
+def _netname(core, suffix):
+    found = [bits["bits"] for name, bits in core.json["netnames"].items() if name.endswith(suffix)]
+    if len(found) != 1:
+        raise LgcError(f"the RTL's netlist has {len(found)} wires named *{suffix}")
+    return found[0]
+
+
+def _stage_inputs(core, stage):
+    """in_bits index of each bit of the first stage's input (through the input register)."""
+    in_bits = {b: j for j, b in enumerate(core.port("in_bits"))}
+    index = []
+    for bit in _netname(core, f"{STUB}_in_s{stage.number}"):
+        bit = core.resolve(bit)
+        if bit not in in_bits:
+            raise LgcError(f"bit {len(index)} of {stage.name}'s input is not an input bit")
+        index.append(in_bits[bit])
+    return np.array(index, np.int64)
+
+
+def _leaf_indices(core, stage, sums):
+    """{leaf bit: index of the last stage's output bit it is}; LgcError for a score that counts
+    another bit."""
+    out = {core.resolve(b): j for j, b in enumerate(_netname(core, f"{STUB}_out_s{stage.number}"))}
+    for c, total in enumerate(sums):
+        for bit in total.terms:
+            if bit not in out:
+                raise LgcError(f"the score of class {c} counts a bit that is not an output bit "
+                               f"of {stage.name}")
+    return out
+
+
+# --- simulation, matching and the joined graph -----------------------------------------------
+
+@dataclasses.dataclass
+class _Run:
+    spec: np.ndarray       # uint64 [spec variables, W]: every spec node's values
+    stages: list           # [uint64 [outputs, W]]: each stage's output bits
+    n: int
+    disagreement: int      # a vector whose scores differ, or None
+    spec_scores: np.ndarray  # int [N, k]
+    rtl_scores: np.ndarray   # int [N, k]: the leaves' sums
+
+
+class _Checker:
+    def __init__(self, spec, stages, first_in, sums, leaf_of):
+        self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
+
+    def simulate(self, x):
+        words = np.stack([aig.pack(x[:, j]) for j in range(x.shape[1])])
+        spec = self.spec.aig.simulate(words)
+        current, outs = words[self.first_in], []
+        for s in self.stages:
+            current = aig.literal_values(s.aig.simulate(_order(s, current)), s.aig.outputs["o"])
+            outs.append(current)
+        spec_scores, rtl_scores = self._scores(spec, outs[-1], len(x))
+        bad = np.flatnonzero((spec_scores != rtl_scores).any(axis=1))
+        return _Run(spec, outs, len(x), int(bad[0]) if len(bad) else None, spec_scores, rtl_scores)
+
+    def _scores(self, spec_values, last, n):
+        m, k = self.spec.group_size, self.spec.n_classes
+        groups = aig.unpack(aig.literal_values(spec_values, self.spec.groups), n).astype(np.int64)
+        spec_scores = groups.reshape(k, m, n).sum(axis=1).T
+        leaves = aig.unpack(last, n).astype(np.int64)
+        rtl_scores = np.stack([np.full(n, s.const, np.int64) + sum(
+            (c * leaves[self.leaf_of[b]] for b, c in s.terms.items()), np.zeros(n, np.int64))
+            for s in self.sums], axis=1)
+        return spec_scores, rtl_scores
+
+    def counterexample(self, bits):
+        run = self.simulate(bits[None].astype(np.uint8))
+        spec, rtl = run.spec_scores[0], run.rtl_scores[0]
+        # the RTL's class is its argmax (proven before) of its scores: the first of the largest
+        return Counterexample(bits.astype(np.uint8), spec, int(spec.argmax()), rtl, int(rtl.argmax()))
+
+    def join(self, run, ys):
+        """The spec and every stage in one Aig (a _Graph), each stage reading the spec nodes its
+        inputs matched (or, where one matched none, the previous stage's own logic), and once
+        more as a plain chain from the input bits; and the input vectors that refuted a pair of
+        spec nodes of the same values (those stay apart)."""
+        spec = self.spec.aig
+        key, flip = _keys(run.spec, run.n)
+        order = np.argsort(key, kind="stable")
+        # Spec nodes of the same values up to complement read as the first of them (the
+        # lowest level), once proven equal: a cut at that node is then a cut for all of them.
+        first = order[np.searchsorted(key[order], key)]
+        same = 2 * first + (flip ^ flip[first])
+        duplicates = np.flatnonzero(first != np.arange(spec.variables))
+        held, refuting = _prove_in_spec(ys, spec, np.stack([2 * duplicates, same[duplicates]], axis=1),
+                                        "spec_nodes")
+        apart = duplicates[~held]
+        same[apart], first[apart] = 2 * apart, apart
+        order = order[first[order] == order]  # only the first of each proven class is matched
+        redirect = lambda lits: same[lits >> 1] ^ (lits & 1)
+        fanins, top = [redirect(spec.fanins)], spec.variables
+        matched, windowed, plain = [], [], []
+        win_in = plain_in = 2 * (1 + self.first_in)
+        for s in self.stages:
+            k, f = _keys(run.stages[s.number - 1], run.n)
+            at = np.minimum(np.searchsorted(key[order], k), len(order) - 1)
+            var = order[at]
+            lit = np.where(key[var] == k, 2 * var + (flip[var] ^ f), -1)
+            matched.append(lit)
+            for inputs, chain in ((win_in, windowed), (plain_in, plain)):
+                new, top = _append(s.aig, inputs, top)
+                fanins.append(new[0])
+                chain.append(new[1])
+            win_in = np.where(lit >= 0, lit, windowed[-1])
+            plain_in = plain[-1]
+        outputs = {f"m{i}": v for i, v in enumerate(matched)}
+        outputs.update({f"w{i}": v for i, v in enumerate(windowed)})
+        outputs.update({f"p{i}": v for i, v in enumerate(plain)})
+        outputs = {name: np.where(v >= 0, v, 0) for name, v in outputs.items()}
+        outputs["spec"] = 2 * np.arange(spec.variables, dtype=np.int64)
+        outputs["groups"] = redirect(self.spec.groups)
+        joined = aig.canonical(spec.n_inputs, np.concatenate(fanins), outputs)
+        get = lambda p, i: joined.outputs[f"{p}{i}"]
+        n = len(self.stages)
+        spec_of = np.full(joined.variables, -1, np.int64)  # joined variable -> spec variable
+        spec_of[joined.outputs["spec"] >> 1] = np.arange(spec.variables)
+        return _Graph(joined, self.stages, [np.where(m >= 0, get("m", i), -1) for i, m in enumerate(matched)],
+                      [get("w", i) for i in range(n)], [get("p", i) for i in range(n)],
+                      spec_of, self.sums, self.leaf_of, self.spec), refuting
+
+
+def _order(stage, current):
+    """Rows of a stage's input values in its AIG's input order."""
+    return current[[j for j, _ in sorted(stage.aig.inputs["i"].items(), key=lambda item: item[1])]]
+
+
+def _keys(values, n):
+    """A hash of each row's first n samples, the same for a row and its complement, and whether
+    the row was complemented to get it (sample 0 set)."""
+    values = values.copy()
+    if n % 64:
+        values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+    flip = (values[:, 0] & np.uint64(1)).astype(np.int64)
+    mask = np.uint64(0) - flip.astype(np.uint64)
+    values ^= mask[:, None]
+    if n % 64:
+        values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+    weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
+    return (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1), flip
+
+
+def _append(graph, inputs, top):
+    """The stage's AND gates appended from variable `top`, input j reading literal inputs[j]:
+    (fanins, its output literals), the next free variable."""
+    to = np.zeros(graph.variables, np.int64)
+    for j, var in graph.inputs["i"].items():
+        to[var] = inputs[j]
+    first = graph.n_inputs + 1
+    to[first:] = 2 * (top + np.arange(len(graph.fanins)))
+    remap = lambda lits: to[lits >> 1] ^ (lits & 1)
+    return (remap(graph.fanins), remap(graph.outputs["o"])), top + len(graph.fanins)
+
+
+@dataclasses.dataclass
+class _Graph:
+    aig: object
+    stages: list
+    matched: list     # per stage: the spec literal each output bit matched, or -1
+    windowed: list    # per stage: its output literals over the earlier matched nodes
+    plain: list       # per stage: its output literals over the input bits
+    spec_of: np.ndarray  # joined variable -> the spec AIG's variable (-1: an RTL gate)
+    sums: list
+    leaf_of: dict
+    spec: object
+    group_pairs: list = None
+    parts: list = dataclasses.field(default_factory=list)  # one dict per stage proven
+
+    def prove_stages(self, ys):
+        """Every matched bit of every stage equal to its node (module docstring, 5): the input
+        vectors on which a bit and its node differ (none when proven)."""
+        stop = np.zeros(self.aig.variables, bool)
+        stop[:self.spec.n_inputs + 1] = True
+        jobs = []
+        for s, matched, windowed, plain in zip(self.stages, self.matched, self.windowed, self.plain):
+            todo = np.flatnonzero((matched >= 0) & (windowed != matched))
+            jobs.append((s, matched, windowed, plain, todo, stop.copy()))
+            stop[matched[matched >= 0] >> 1] = True
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            return [x for found in pool.map(lambda job: self._prove_stage(ys, *job), jobs) for x in found]
+
+    def _prove_stage(self, ys, stage, matched, windowed, plain, todo, stop):
+        start, bits = time.perf_counter(), len(todo)
+        refuting = self._decide_stage(ys, stage, matched, windowed, plain, todo, stop)
+        self.parts.append({"stage": stage.number, "bits": int(bits), "unmatched": int((matched < 0).sum()),
+                           "seconds": round(time.perf_counter() - start, 3),
+                           "verdict": "refuted" if refuting else "proven"})
+        return refuting
+
+    def _decide_stage(self, ys, stage, matched, windowed, plain, todo, stop):
+        """The input vectors that refute matched bits of the stage (none: all proven)."""
+        name, refuting = f"stage{stage.number}_miter", []
+        inputs_only = np.arange(self.aig.variables) <= self.spec.n_inputs
+        for _ in range(MAX_ROUNDS):
+            if not len(todo):
+                return refuting
+            free, outputs, fanins = aig.window(self.aig, np.stack([windowed[todo], matched[todo]], 1), stop)
+            aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
+            values = _miter_check(ys, name)
+            if values is None:
+                return refuting
+            failing = todo[_failing(len(free), outputs, fanins, values)]
+            todo = np.setdiff1d(todo, failing)
+            if free.max(initial=0) <= self.spec.n_inputs:  # cut at the input bits only: a real vector
+                x = np.zeros(self.spec.n_inputs, np.uint8)
+                x[free - 1] = values
+                refuting.append(x)
+                if len(refuting) >= VECTORS_PER_ROUND:
+                    return refuting
+                continue
+            # the whole cones from the input bits decide those bits
+            held, found = _prove_in_spec(ys, self.aig, np.stack([plain[failing], matched[failing]], 1),
+                                         f"{name}_cone", inputs_only)
+            refuting += found
+            if len(refuting) >= VECTORS_PER_ROUND:  # new vectors first: they change the matching
+                return refuting
+        raise LgcError(f"stage {stage.number}: more than {MAX_ROUNDS} rounds of bits refuted in "
+                       "their window")
+
+    def pair_groups(self, run):
+        """Pairs (group bit literal, leaf's node literal) such that equal pairs make every
+        class's leaf sum its count (as proof._pair); (pairs, constants, why not)."""
+        last = self.matched[-1]
+        spec_lits = np.where(last >= 0, 2 * self.spec_of[last >> 1] + (last & 1), -1)
+        signature = lambda lit: np.packbits(aig.unpack(aig.literal_values(run.spec, np.array([lit])), run.n)).tobytes()
+        zero, one = signature(0), signature(1)
+        pairs, constants, m = [], 0, self.spec.group_size
+        equal = []
+        for c, total in enumerate(self.sums):
+            waiting = collections.defaultdict(list)
+            ones = total.const
+            for bit, coefficient in total.terms.items():
+                lit = spec_lits[self.leaf_of[bit]]
+                if lit < 0:
+                    return 0, 0, f"output bit {self.leaf_of[bit]} of the last stage matches no node"
+                if coefficient < 0:
+                    return 0, 0, f"class {c} subtracts a bit"
+                sig = signature(lit)
+                if sig in (zero, one):
+                    equal.append((lit, int(sig == one)))
+                    ones += coefficient * (sig == one)
+                    constants += 1
+                else:
+                    waiting[sig].extend([lit] * coefficient)
+            for j in range(c * m, (c + 1) * m):
+                lit = int(self.spec.groups[j])
+                sig = signature(lit)
+                if sig in (zero, one):
+                    equal.append((lit, int(sig == one)))
+                    ones -= sig == one
+                    constants += 1
+                elif waiting.get(sig):
+                    equal.append((lit, waiting[sig].pop()))
+                    pairs.append(j)
+                else:
+                    return 0, 0, f"group bit {j} of class {c} has no leaf of the same values"
+            left = sum(len(v) for v in waiting.values())
+            if left or ones:
+                return 0, 0, (f"class {c} has {left} leaves and a constant {ones:+d} more than its "
+                              "group bits")
+        self.group_pairs = [(a, b) for a, b in equal if a != b]
+        return len(pairs), constants, ""
+
+    def prove_groups(self, ys):
+        """The paired group bits equal (in the spec alone): the input vectors on which a pair
+        differs (none when proven)."""
+        return _prove_in_spec(ys, self.spec.aig, self.group_pairs, "group_bits")[1]
+
+
+def _prove_in_spec(ys, graph, pairs, name, stop=None):
+    """ABC: each pair of literals of `graph` equal for all inputs, from the input bits (or cut
+    at `stop`, whose variables are inputs of the graph). Returns (bool [pairs]: proven, the
+    input vectors that refuted the others): a refuted pair is left out and ABC runs again."""
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    held, refuting = np.ones(len(pairs), bool), []
+    stop = np.arange(graph.variables) <= graph.n_inputs if stop is None else stop
+    while held.any():
+        todo = np.flatnonzero(held)
+        free, outputs, fanins = aig.window(graph, pairs[todo], stop)
+        aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
+        values = _miter_check(ys, name)
+        if values is None:
+            break
+        held[todo[_failing(len(free), outputs, fanins, values)]] = False
+        x = np.zeros(graph.n_inputs, np.uint8)
+        x[free - 1] = values
+        refuting.append(x)
+    return held, refuting
+
+
+def _failing(n_inputs, outputs, fanins, values):
+    """The outputs of a miter that are 1 on the input values `values`."""
+    graph = aig.canonical(n_inputs, fanins, {"o": outputs})
+    words = np.stack([aig.pack(np.array([v], np.uint8)) for v in values[:n_inputs]])
+    out = aig.unpack(aig.literal_values(graph.simulate(words), graph.outputs["o"]), 1)[:, 0]
+    return np.flatnonzero(out)

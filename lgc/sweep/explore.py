@@ -1,0 +1,54 @@
+"""run_sweep: the whole of `lgc sweep` from Python. The points of the grid, minus those an
+earlier run finished, run on the cluster; each row is saved as it arrives (sweep.json,
+sweep.csv, index.html). Builds stay on the workers unless they share a directory:
+with a local cluster that is DIR/builds, with a remote one `shared_dir` if given."""
+
+import hashlib
+import logging
+import os
+
+from ..errors import LgcError
+from . import engine, grid, results
+from .page import write_page
+
+log = logging.getLogger("lgc")
+DEFAULT_MEMORY = 8 * 2**30      # per tool process of a point
+
+
+def run_sweep(models, axes, devices, out_dir, *, scheduler=None, workers=None, shared_dir=None,
+              max_bytes=DEFAULT_MEMORY, retry_failed=False):
+    """Sweep `models` (paths) over `axes` ({name: values}, grid.parse_axis) and `devices`;
+    results into out_dir. Points an earlier run finished are kept (failed ones run again with
+    `retry_failed`). Returns the rows (grid order), each with "status" ok or failed."""
+    contents = {}
+    for path in models:
+        try:
+            with open(path, "rb") as f:
+                contents[path] = f.read()
+        except OSError as e:
+            raise LgcError(f"cannot read {path}: {e.strerror}") from None
+    digests = {path: hashlib.sha256(data).hexdigest() for path, data in contents.items()}
+    grid_points = grid.points(digests, axes, devices)
+    os.makedirs(out_dir, exist_ok=True)
+    done = results.finished(out_dir, retry_failed)
+    rows = {p["id"]: done[p["id"]] for p in grid_points if p["id"] in done}
+    todo = [p for p in grid_points if p["id"] not in done]
+    sweep = {"models": digests, "axes": axes, "devices": list(devices)}
+    if rows:
+        log.info("%d of %d points done in an earlier run", len(rows), len(grid_points))
+
+    def in_grid_order():
+        return [rows[p["id"]] for p in grid_points if p["id"] in rows]
+
+    def save(row):      # after every point: an interrupted sweep leaves its results so far
+        rows[row["id"]] = row
+        write_page(out_dir, sweep, results.write(out_dir, sweep, in_grid_order()))
+
+    if todo:
+        builds = (os.path.abspath(os.path.join(out_dir, "builds")) if not scheduler
+                  else os.path.abspath(shared_dir) if shared_dir else None)
+        with engine.cluster(scheduler, workers) as client:
+            engine.run_points(client, todo, contents, builds, max_bytes, save)
+    final = results.write(out_dir, sweep, in_grid_order())
+    write_page(out_dir, sweep, final)
+    return final

@@ -1,0 +1,193 @@
+"""lgc sweep on real Dask clusters: a LocalCluster of two worker processes, and a scheduler and
+two workers started as separate processes and reached by address; real compiles and real
+yosys/nextpnr runs of a small random lgc.nn model on the smallest ECP5."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import pytest
+
+from lgc.compile import compile_model
+from lgc.errors import LgcError
+from lgc.sweep import engine
+from lgc.sweep.explore import run_sweep
+from lgc.sweep.grid import parse_axis
+from lgc.synth.flow import synthesize
+from tests.support.cli import error_line, run_lgc
+from tests.support.models import save_lgc_nn_model
+from tests.support.page import Dom
+from tests.support.processes import gone
+
+DEVICE = "LFE5U-12F"
+AXES = dict([parse_axis("target_mhz=150,250"), parse_axis("seed=1..2")])
+RESULTS = ["luts", "ffs", "carry", "fmax_mhz", "latency_clocks", "gates"]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return str(save_lgc_nn_model(tmp_path_factory.mktemp("model") / "tiny.pt", 16, 32, 2, k=4,
+                                 seed=3))
+
+
+@pytest.fixture(scope="module")
+def local(model, tmp_path_factory):
+    """A 2x2 grid on the ECP5 and on an iCE40, whose compile fails (lgc has no iCE40 delay
+    model for --target-mhz): four points that succeed, four that fail."""
+    out = tmp_path_factory.mktemp("sweep") / "out"
+    rows = run_sweep([model], AXES, [DEVICE, "iCE40HX1K"], str(out), workers=2)
+    return out, rows
+
+
+def _ok(rows):
+    return {r["id"]: r for r in rows if r["status"] == "ok"}
+
+
+def test_every_point_equals_its_own_lgc_synth_run(local, model, tmp_path):
+    _, rows = local
+    ok = list(_ok(rows).values())
+    assert [(r["target_mhz"], r["seed"]) for r in ok] == [(150, 1), (150, 2), (250, 1), (250, 2)]
+    assert len({r["compile_key"] for r in ok}) == 2           # one compile per target
+    for r in ok:
+        build = tmp_path / r["id"]
+        report = compile_model(model, build, device=DEVICE, target_mhz=r["target_mhz"])
+        section = synthesize(build, device=DEVICE, seed=r["seed"])
+        (clock,) = section["fmax"].values()
+        alone = {"luts": section["luts"], "ffs": section["ffs"], "carry": section["carry"],
+                 "fmax_mhz": clock["achieved_mhz"], "latency_clocks": report["rtl"]["latency"],
+                 "gates": report["rtl"]["gates"]}
+        assert {k: r[k] for k in RESULTS} == alone
+    # the two targets give two different cores (the axis reaches the compile)
+    assert len({(r["ffs"], r["latency_clocks"]) for r in ok}) == 2
+
+
+def test_a_failed_point_is_a_failed_row_and_the_others_finish(local):
+    out, rows = local
+    failed = [r for r in rows if r["status"] == "failed"]
+    assert len(failed) == 4 and {r["device"] for r in failed} == {"iCE40HX1K"}
+    assert all("no delay model of ice40" in r["reason"] for r in failed)
+    assert all(r["luts"] is None and r["fmax_mhz"] is None for r in failed if "luts" in r)
+    with open(out / "sweep.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [row["status"] for row in table] == [r["status"] for r in rows]
+    assert all(row["fmax_mhz"] == "" and row["luts"] == "" for row in table
+               if row["status"] == "failed")
+    # every successful point's build is a real build directory with its synthesis
+    for r in _ok(rows).values():
+        with open(os.path.join(r["build"], "report.json")) as f:
+            assert json.load(f)["synthesis"]["luts"] == r["luts"]
+
+
+def test_a_rerun_does_no_work(local, model, monkeypatch):
+    out, rows = local
+
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a finished sweep started a cluster")
+
+    monkeypatch.setattr(engine, "cluster", no_cluster)
+    again = run_sweep([model], AXES, [DEVICE, "iCE40HX1K"], str(out), workers=2)
+    assert again == rows
+
+
+def test_the_page_shows_every_point_of_the_csv(local):
+    out, rows = local
+    page = (out / "index.html").read_text()
+    with open(out / "sweep.csv") as f:
+        table = list(csv.reader(f))
+    shown = Dom()
+    shown.feed(page)
+    build = table[0].index("build")
+    for row in (*table[1:], *shown.rows[1:]):
+        row[build] = os.path.basename(row[build])    # the page links to the build by its name
+    assert shown.rows == table
+    # two plots, a circle per point with results, nothing fetched from anywhere
+    assert page.count('<svg class="plot"') == 2
+    assert page.count('<circle class="point"') == 2 * len(_ok(rows))
+    assert "src=" not in page and "<link" not in page
+    assert page.replace('xmlns="http://www.w3.org/2000/svg"', "").count("http") == 0
+
+
+def test_a_worker_killed_mid_tool_loses_no_point_and_leaves_no_tool(model, tmp_path):
+    killed = {}
+
+    def kill_a_worker_running_a_tool():
+        deadline = time.time() + 300
+        while time.time() < deadline and not killed:
+            for p in psutil.Process().children(recursive=True):
+                try:
+                    command = " ".join(p.cmdline())
+                    # a real yosys or nextpnr run of a point (not a YoWASP tool's --version)
+                    if "pyosys" in command or ("nextpnr" in command and "--json" in command):
+                        worker = p.parent()
+                        worker.kill()
+                        killed.update(tool=p.pid, worker=worker.pid)
+                        return
+                except psutil.Error:
+                    continue
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_a_worker_running_a_tool)
+    killer.start()
+    axes = dict([parse_axis("target_mhz=250"), parse_axis("seed=1..4")])
+    try:
+        rows = run_sweep([model], axes, [DEVICE], str(tmp_path / "out"), workers=2)
+    finally:
+        killer.join()
+    assert killed, "no tool ran while the sweep did"
+    assert gone(killed["tool"])
+    assert [r["status"] for r in rows] == ["ok"] * 4
+
+
+def test_a_scheduler_and_workers_started_apart_give_the_same_rows(local, model, tmp_path):
+    started = []
+
+    def start(*args):
+        started.append(subprocess.Popen([sys.executable, "-m", "dask", *args],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        cwd=tmp_path))
+    address_file = tmp_path / "scheduler.json"
+    try:
+        start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+              "--scheduler-file", address_file)
+        deadline = time.time() + 60
+        while not address_file.exists():
+            assert time.time() < deadline, "the scheduler did not start"
+            time.sleep(0.1)
+        for _ in range(2):
+            start("worker", "--scheduler-file", address_file, "--nthreads", "1",
+                  "--no-dashboard")
+        address = json.loads(address_file.read_text())["address"]
+        from distributed import Client
+        with Client(address) as client:
+            client.wait_for_workers(2, timeout=60)
+        result = run_lgc("sweep", model, "--grid", "target_mhz=150,250", "--grid", "seed=1..2",
+                         "--device", DEVICE, "-o", tmp_path / "remote", "--scheduler", address)
+        assert result.returncode == 0, result.stderr
+    finally:
+        for process in started:
+            process.terminate()
+        for process in started:
+            process.wait(timeout=30)
+    with open(tmp_path / "remote" / "sweep.json") as f:
+        remote = _ok(json.load(f)["rows"])
+    _, rows = local
+    assert {i: {k: r[k] for k in RESULTS} for i, r in remote.items()} == \
+        {i: {k: r[k] for k in RESULTS} for i, r in _ok(rows).items()}
+    assert all(r["build"] is None for r in remote.values())    # no --shared-dir: none kept
+
+
+def test_bad_sweeps_are_one_clear_error(model, tmp_path):
+    assert "not both" in error_line(run_lgc("sweep", model, "--device", DEVICE, "--workers", "2",
+                                            "--scheduler", "tcp://127.0.0.1:1"))
+    assert "cannot reach the Dask scheduler" in error_line(run_lgc(
+        "sweep", model, "--device", DEVICE, "-o", tmp_path / "x",
+        "--scheduler", "tcp://127.0.0.1:1"))
+    assert "LFE5U-13F" in error_line(run_lgc("sweep", model, "--device", "LFE5U-13F",
+                                             "-o", tmp_path / "x"))
+    with pytest.raises(LgcError, match="cannot read"):
+        run_sweep([str(tmp_path / "missing.pt")], {}, [DEVICE], str(tmp_path / "y"))
