@@ -54,8 +54,8 @@ def main():
             rows.append((name, cslow, report["model"]["gates"], rtl["gates"], rtl["state_bits"],
                          rtl["loop_depth"], sim["bit_exact"], sim["checked_steps"], syn["luts"],
                          syn["ffs"], mhz, mhz * 1e6))
-    print(f"| model | --cslow | gates | after passes | state bits | loop levels | bit-exact "
-          f"(steps) | LUTs | FFs | Fmax MHz | steps/s |")
+    print("| model | --cslow | gates | after passes | state bits | loop levels | bit-exact "
+          "(steps) | LUTs | FFs | Fmax MHz | steps/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6]} ({r[7]}) | {r[8]} "

@@ -205,7 +205,6 @@ def registers_as_wires(aig, latches, inputs):
     an input to an output crosses the same number of registers, the latency; LgcError naming the
     output where two paths disagree, or a loop."""
     first = aig.n_inputs + 1
-    var_of = np.arange(aig.variables, dtype=np.int64)
     depth = np.full(aig.variables, -1, np.int64)  # registers crossed; -2: constant, -1: unknown
     depth[0] = -2
     is_latch = np.zeros(aig.variables, bool)

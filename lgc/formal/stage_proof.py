@@ -33,8 +33,19 @@ from ..build import step
 from ..errors import LgcError
 from ..tools import yosys
 from . import aig
-from .proof import (AIG_FLOW, CUT, Counterexample, Proof, _check_ports, _field_sources,
-                    _miter_check, _prove_argmax, _random_vectors, _read_json, _write_json)
+from .proof import (
+    AIG_FLOW,
+    CUT,
+    Counterexample,
+    Proof,
+    _check_ports,
+    _field_sources,
+    _miter_check,
+    _prove_argmax,
+    _random_vectors,
+    _read_json,
+    _write_json,
+)
 from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
 from .spec_aig import build_spec_aig
 

@@ -8,8 +8,8 @@ import pytest
 import lgc
 from lgc.ir import Netlist
 from lgc.ir.sequence import evaluate_sequences
-from lgc.passes.recurrent_passes import check_sequences, optimize_recurrent
 from lgc.passes import VerificationError
+from lgc.passes.recurrent_passes import check_sequences, optimize_recurrent
 from tests.support.models import random_recurrent_model
 
 AND, OR, XOR, NOT_A, A = 8, 14, 6, 5, 10  # IR tables: bit j = f(A = j & 1, B = j >> 1)
