@@ -101,13 +101,7 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
         rtl = Module(_read_json(os.path.join(work, "rtl.json"))["modules"][top])
     try:
         with step(seconds, "structure"):
-            ports = _check_ports(rtl, spec)
-            proof.latency = pipeline_latency(rtl)
-            if latency is not None and latency != proof.latency:
-                raise LgcError(f"the RTL's registers give a latency of {proof.latency} clocks, "
-                               f"the build's report says {latency}")
-            core = combinational(rtl)
-            sums = score_sums(core, spec.n_classes, ports["score_width"])
+            ports, core, sums = read_structure(rtl, spec, proof, latency)
     except LgcError as e:
         proof.reason = str(e)
         return proof
@@ -147,6 +141,19 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
         return proof
     proof.equivalent = True
     return proof
+
+
+def read_structure(rtl, spec, proof, latency):
+    """The structural checks both methods start with: the ports against the spec's, one latency
+    on every path (recorded in `proof`; equal to `latency` when given). Returns (ports, the
+    combinational core, the score sums); LgcError where the RTL breaks them."""
+    ports = _check_ports(rtl, spec)
+    proof.latency = pipeline_latency(rtl)
+    if latency is not None and latency != proof.latency:
+        raise LgcError(f"the RTL's registers give a latency of {proof.latency} clocks, "
+                       f"the build's report says {latency}")
+    core = combinational(rtl)
+    return ports, core, score_sums(core, spec.n_classes, ports["score_width"])
 
 
 def _random_vectors(n, n_inputs, seed):

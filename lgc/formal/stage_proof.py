@@ -38,15 +38,15 @@ from .proof import (
     CUT,
     Counterexample,
     Proof,
-    _check_ports,
     _field_sources,
     _miter_check,
     _prove_argmax,
     _random_vectors,
     _read_json,
     _write_json,
+    read_structure,
 )
-from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
+from .rtl_structure import Module, derive
 from .spec_aig import build_spec_aig
 
 GATES = re.compile(r"^module (lgc_gates_s(\d+)) \(", re.M)
@@ -90,13 +90,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
         with step(seconds, "structure"):
-            ports = _check_ports(rtl, spec)
-            proof.latency = pipeline_latency(rtl)
-            if latency is not None and latency != proof.latency:
-                raise LgcError(f"the RTL's registers give a latency of {proof.latency} clocks, "
-                               f"the build's report says {latency}")
-            core = combinational(rtl)
-            sums = score_sums(core, spec.n_classes, ports["score_width"])
+            ports, core, sums = read_structure(rtl, spec, proof, latency)
             first_in = _stage_inputs(core, stages[0])
             leaf_of = _leaf_indices(core, stages[-1], sums)
     except LgcError as e:

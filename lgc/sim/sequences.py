@@ -11,7 +11,6 @@ exactly `latency` clocks after it, and out_valid nowhere else.
 import dataclasses
 import importlib.metadata
 import os
-import time
 from importlib import resources
 
 import numpy as np
@@ -22,9 +21,9 @@ from ..ir.sequence import check_sequences
 from ..reference import sequence_reference
 from ..tools import verilator
 from . import stimulus
+from .simulate import run_stimulus
 
 TB_TOP = "lgc_seq_tb"
-TB_MODULE = "lgc.tb.stream_tb"
 BUBBLE_RATE = 1 / 8
 SHOWN = 5
 
@@ -92,17 +91,7 @@ def run_sequences(rtl_dir, rtl, sim_dir, x, lengths, expected_counts, expected_p
     build_seconds, cached = verilator.build(sim_dir, sources, TB_TOP, parameters, opt)
     latency = rtl["latency"] if latency is None else latency
     stim = sequence_stimulus(x, lengths, rtl["cslow"], rtl["latency"], seed)
-    stimulus_path = os.path.join(sim_dir, "stimulus.hex")
-    responses_path = os.path.join(sim_dir, "responses.hex")
-    stimulus.write_stimulus(stimulus_path, stim)
-    start = time.perf_counter()
-    sim_seconds = verilator.run(sim_dir, TB_TOP, TB_MODULE,
-                                [f"+stimulus={stimulus_path}", f"+responses={responses_path}"],
-                                {"LGC_CYCLES": str(stim.clocks)})
-    wall = time.perf_counter() - start
-    resp = stimulus.read_responses(responses_path, ports["out_class"], ports["out_scores"])
-    for path in (stimulus_path, responses_path):
-        os.remove(path)
+    resp, sim_seconds, wall = run_stimulus(sim_dir, TB_TOP, stim, ports)
     if len(resp.valid) < stim.clocks + 1:
         raise LgcError("the simulation stopped before the end of the stimulus")
 

@@ -131,19 +131,9 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
                                             defines={"LGC_TB_ENCODED": 1} if encoded else None)
 
     stim = stimulus.stimulus(x, top["latency"], seed)
-    stimulus_path = os.path.join(sim_dir, "stimulus.hex")
-    responses_path = os.path.join(sim_dir, "responses.hex")
-    stimulus.write_stimulus(stimulus_path, stim)
-    start = time.perf_counter()
-    sim_seconds = verilator.run(sim_dir, TB_TOP, TB_MODULE,
-                                [f"+stimulus={stimulus_path}", f"+responses={responses_path}"],
-                                {"LGC_CYCLES": str(stim.clocks)})
-    wall_seconds = time.perf_counter() - start
-    resp = stimulus.read_responses(responses_path, ports["out_class"], ports["out_scores"])
+    resp, sim_seconds, wall_seconds = run_stimulus(sim_dir, TB_TOP, stim, ports)
     result = stimulus.check(stim, resp, top["latency"] if latency is None else latency,
                           expected_scores, expected_pred, rtl["score_width"], rtl["score_signed"])
-    for path in (stimulus_path, responses_path):
-        os.remove(path)
 
     bad = np.flatnonzero(~result.match)
     report = {
@@ -179,3 +169,21 @@ def _mismatch(i, expected_scores, expected_pred, result):
 def _ties(counts):
     top = np.sort(counts, axis=1)
     return (top[:, -1] == top[:, -2]).sum() if counts.shape[1] > 1 else 0
+
+
+def run_stimulus(sim_dir, tb_top, stim, ports):
+    """Run the simulator of testbench `tb_top` built in `sim_dir` on `stim` (lgc.sim.stimulus):
+    (the responses, the simulator's own seconds, wall seconds)."""
+    stimulus_path = os.path.join(sim_dir, "stimulus.hex")
+    responses_path = os.path.join(sim_dir, "responses.hex")
+    stimulus.write_stimulus(stimulus_path, stim)
+    start = time.perf_counter()
+    sim_seconds = verilator.run(sim_dir, tb_top, TB_MODULE,
+                                [f"+stimulus={stimulus_path}", f"+responses={responses_path}"],
+                                {"LGC_CYCLES": str(stim.clocks)})
+    wall = time.perf_counter() - start
+    resp = stimulus.read_responses(responses_path, ports["out_class"], ports["out_scores"])
+    for path in (stimulus_path, responses_path):
+        os.remove(path)
+    return resp, sim_seconds, wall
+
