@@ -279,11 +279,11 @@ def read_combinational(path):
 
 
 def miter(a, b, pairs, ties=None):
-    """One AIG of `a` and `b` side by side, for ABC: inputs of the same port and bit are shared
-    (the ports in `ties`, {port: 0 or 1}, are constants instead), and output i is the XOR of
-    pairs[i] = (literal in a, literal in b); a "literal" 0 or 1 there is a constant. Returns
-    (inputs [(port, bit)] in variable order, output literals, fanins [A, 2]) with the inputs as
-    variables 1..I and the and gates after them, in order."""
+    """One dual-output miter of `a` and `b` side by side, for ABC: inputs of the same port and bit
+    are shared (the ports in `ties`, {port: 0 or 1}, are constants instead), and outputs 2i and
+    2i + 1 are pairs[i] = (literal in a, literal in b); a "literal" 0 or 1 there is a constant.
+    Returns (inputs [(port, bit)] in variable order, output literals, fanins [A, 2]) with the
+    inputs as variables 1..I and the and gates after them, in order."""
     ties = ties or {}
     inputs = []
     for aig in (a, b):
@@ -303,24 +303,20 @@ def miter(a, b, pairs, ties=None):
         maps.append(to)
     sides = np.asarray(pairs, dtype=np.int64).reshape(-1, 2).T
     p, q = (np.where(side > 1, m[side >> 1] ^ (side & 1), side) for m, side in zip(maps, sides))
-    gates, outputs = xors(p, q, top)
-    return inputs, outputs, np.concatenate(fanins + [gates])
+    return inputs, dual_outputs(p, q), np.concatenate(fanins)
 
 
-def xors(p, q, top):
-    """AND gates for p[i] XOR q[i] as variables top, top + 1, ...: (fanins [3n, 2], literals)."""
-    n = len(p)
-    first = 2 * (top + np.arange(n))  # p and not q
-    second = first + 2 * n            # not p and q
-    gates = np.concatenate([np.stack([p, q ^ 1], axis=1), np.stack([p ^ 1, q], axis=1),
-                            np.stack([first ^ 1, second ^ 1], axis=1)]).reshape(-1, 2)
-    return gates, (second + 2 * n) ^ 1  # not (neither)
+def dual_outputs(p, q):
+    """The outputs of a dual-output miter: p[0], q[0], p[1], q[1], ... (ABC's `&cec -m -d` proves
+    each pair equal; its single-output mode, which looks for XORs at the outputs, wrongly proved
+    some miters of many XORs: tests/formal/test_aig.py)."""
+    return np.stack([np.asarray(p, np.int64), np.asarray(q, np.int64)], axis=1).reshape(-1)
 
 
 def window(aig, pairs, stop):
-    """A miter of literal pairs of one Aig, cut at the variables where `stop` (bool [variables])
-    is set: those and the inputs it reaches become free inputs. Returns (free variables of `aig`
-    in input order, output literals, fanins [A, 2]) as for write_binary."""
+    """A dual-output miter of literal pairs of one Aig (as `miter`), cut at the variables where
+    `stop` (bool [variables]) is set: those and the inputs it reaches become free inputs. Returns
+    (free variables of `aig` in input order, output literals, fanins [A, 2]) as for write_binary."""
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
     needed = aig.cone(pairs.reshape(-1), stop)
     first = aig.n_inputs + 1
@@ -331,10 +327,8 @@ def window(aig, pairs, stop):
     to[free] = 2 * (1 + np.arange(len(free)))
     to[first + gates] = 2 * (1 + len(free) + np.arange(len(gates)))
     remap = lambda lits: to[lits >> 1] ^ (lits & 1)
-    fanins = remap(aig.fanins[gates])
-    top = 1 + len(free) + len(gates)
-    more, outputs = xors(remap(pairs[:, 0]), remap(pairs[:, 1]), top)
-    return free, outputs, np.concatenate([fanins.reshape(-1, 2), more])
+    fanins = remap(aig.fanins[gates]).reshape(-1, 2)
+    return free, dual_outputs(remap(pairs[:, 0]), remap(pairs[:, 1])), fanins
 
 
 def write_binary(path, n_inputs, outputs, ands):

@@ -328,13 +328,14 @@ def _prove_argmax(ys, spec, ports, n_cut):
     work = ys.folder
     with open(os.path.join(work, "argmax.v"), "w") as f:
         f.write(f"""// The RTL with its score fields cut free, against the spec's argmax of those fields.
-module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, {cut}output wire bad);
+module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, {cut}output wire [1:0] pair);
   wire [{k * w - 1}:0] scores;
   wire [{cw - 1}:0] index, expected;
-  wire valid;
+  wire valid, bad;
   {CUT} core (.in_bits(in_bits), .in_valid(in_valid), {_control()}, {".cut(cut), " if n_cut else ""}.out_scores(scores), .out_class(index), .out_valid(valid));
   {SPEC}_argmax #(.K({k}), .W({w}), .CW({cw})) spec (.scores(scores), .index(expected));
   assign bad = (({possible}) && index != expected) || valid != in_valid;
+  assign pair = {{1'b0, bad}};  // a dual-output miter: bad against 0
 endmodule
 """)
     with open(os.path.join(work, "spec_argmax.v"), "w") as f:
@@ -352,26 +353,24 @@ def _control():
 
 
 def _miter_check(ys, name):
-    """ABC on the miter work/NAME.aig: None when every output is 0 for all inputs, else the
-    inputs' values (in variable order) of a vector where one is not. &cec decides (SAT sweeping:
-    it proves internal points of both sides equal first); iprove finds the vector."""
+    """ABC on the dual-output miter work/NAME.aig (outputs 2i and 2i + 1 a pair, aig.miter):
+    None when every pair is equal for all inputs, else the inputs' values (in variable order) of
+    a vector where one pair differs. `&cec -m -d` decides (SAT sweeping: it proves internal
+    points of both sides equal first) and its status file holds the refuting vector."""
     work = ys.folder
     status = os.path.join(work, f"{name}.status")
-    for path in (status, os.path.join(work, f"{name}.cex")):
-        if os.path.exists(path):
-            os.remove(path)
-    ys.abc(name, [f"&r {name}.aig", "&cec -m", f"write_status {name}.status"])
-    verdict = ""
+    if os.path.exists(status):
+        os.remove(status)
+    ys.abc(name, [f"&r {name}.aig", "&cec -m -d", f"write_status {name}.status"])
+    lines = []
     if os.path.exists(status):
         with open(status) as f:
-            verdict = f.read().split(" ")[0]
+            lines = f.read().split("\n")
+    verdict = lines[0].split(" ")[0] if lines else ""
     if verdict == "snl_UNSAT":
         return None
-    if verdict != "snl_SAT":
-        raise LgcError(f"ABC gave no verdict on {name} ({verdict or 'no status'}; see {work})")
-    ys.abc(f"{name}_cex", [f"&r {name}.aig", "&put", "iprove", f"write_cex {name}.cex"])
-    with open(os.path.join(work, f"{name}.cex")) as f:
-        bits = f.read().split("#")[0].split()
-    if not bits or set(bits[0]) - {"0", "1"}:
-        raise LgcError(f"ABC found {name} satisfiable but wrote no counterexample (see {work})")
-    return np.array([int(ch) for ch in bits[0]], dtype=np.uint8)
+    # snl_SAT, then the initial state (no registers: empty), then the input values
+    if verdict != "snl_SAT" or len(lines) < 3 or not lines[2] or set(lines[2]) - {"0", "1"}:
+        raise LgcError(f"ABC gave no verdict with a counterexample on {name} "
+                       f"({verdict or 'no status'}; see {work})")
+    return np.array([int(ch) for ch in lines[2]], dtype=np.uint8)
