@@ -56,6 +56,8 @@ MAX_REFINEMENTS = 64
 VECTORS_PER_ROUND = 4  # refuting vectors a stage collects before the vectors are simulated again
 MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexample refutes
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+VECTORS = 1 << 16  # random vectors for the matching: near-constant nodes need many
+BLOCK = 4096  # vectors simulated at a time
 
 
 @dataclasses.dataclass
@@ -70,7 +72,7 @@ class Stage:
 
 
 def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None,
-                 parametrization=None, vectors=4096, seed=0, engine=None):
+                 parametrization=None, vectors=VECTORS, seed=0, engine=None):
     """Prove the RTL equivalent to the model file stage by stage (module docstring); the same
     arguments and Proof as proof.prove."""
     os.makedirs(work, exist_ok=True)
@@ -232,12 +234,38 @@ def _leaf_indices(core, stage, sums):
 
 @dataclasses.dataclass
 class _Run:
-    spec: np.ndarray       # uint64 [spec variables, W]: every spec node's values
-    stages: list           # [uint64 [outputs, W]]: each stage's output bits
+    spec: tuple            # (keys, flips) of every spec variable's values (_Keys.result)
+    stages: list           # [(keys, flips)]: of each stage's output bits
     n: int
     disagreement: int      # a vector whose scores differ, or None
-    spec_scores: np.ndarray  # int [N, k]
+    spec_scores: np.ndarray  # int [N, k] (of the last block of vectors simulated)
     rtl_scores: np.ndarray   # int [N, k]: the leaves' sums
+
+
+class _Keys:
+    """A hash of each row's values over blocks of vectors, the same for a row and its
+    complement, and whether the row was complemented to get it (its value on the first vector)."""
+
+    def __init__(self):
+        self.keys = self.flips = None
+
+    def add(self, values, n):
+        values = values.copy()
+        if n % 64:
+            values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+        if self.flips is None:
+            self.flips = (values[:, 0] & np.uint64(1)).astype(np.int64)
+            self.keys = np.zeros(len(values), np.uint64)
+        mask = np.uint64(0) - self.flips.astype(np.uint64)
+        values ^= mask[:, None]
+        if n % 64:
+            values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+        weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
+        block = (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1)
+        self.keys = self.keys * np.uint64(0x9E3779B97F4A7C15) + block
+
+    def result(self):
+        return self.keys, self.flips
 
 
 class _Checker:
@@ -245,15 +273,24 @@ class _Checker:
         self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
 
     def simulate(self, x):
-        words = np.stack([aig.pack(x[:, j]) for j in range(x.shape[1])])
-        spec = self.spec.aig.simulate(words)
-        current, outs = words[self.first_in], []
-        for s in self.stages:
-            current = aig.literal_values(s.aig.simulate(_order(s, current)), s.aig.outputs["o"])
-            outs.append(current)
-        spec_scores, rtl_scores = self._scores(spec, outs[-1], len(x))
-        bad = np.flatnonzero((spec_scores != rtl_scores).any(axis=1))
-        return _Run(spec, outs, len(x), int(bad[0]) if len(bad) else None, spec_scores, rtl_scores)
+        """Both sides on the vectors x, a block of BLOCK vectors at a time (the memory of one
+        block's values of every node); stops at the first block where the scores differ."""
+        spec_keys, stage_keys = _Keys(), [_Keys() for _ in self.stages]
+        for start in range(0, len(x), BLOCK):
+            block = x[start:start + BLOCK]
+            words = np.stack([aig.pack(block[:, j]) for j in range(block.shape[1])])
+            spec = self.spec.aig.simulate(words)
+            current = words[self.first_in]
+            for s, keys in zip(self.stages, stage_keys):
+                current = aig.literal_values(s.aig.simulate(_order(s, current)), s.aig.outputs["o"])
+                keys.add(current, len(block))
+            spec_keys.add(spec, len(block))
+            spec_scores, rtl_scores = self._scores(spec, current, len(block))
+            bad = np.flatnonzero((spec_scores != rtl_scores).any(axis=1))
+            if len(bad):
+                return _Run(None, None, len(x), start + int(bad[0]), spec_scores, rtl_scores)
+        return _Run(spec_keys.result(), [k.result() for k in stage_keys], len(x), None, spec_scores,
+                    rtl_scores)
 
     def _scores(self, spec_values, last, n):
         m, k = self.spec.group_size, self.spec.n_classes
@@ -277,7 +314,7 @@ class _Checker:
         more as a plain chain from the input bits; and the input vectors that refuted a pair of
         spec nodes of the same values (those stay apart)."""
         spec = self.spec.aig
-        key, flip = _keys(run.spec, run.n)
+        key, flip = run.spec
         order = np.argsort(key, kind="stable")
         # Spec nodes of the same values up to complement read as the first of them (the
         # lowest level), once proven equal: a cut at that node is then a cut for all of them.
@@ -294,7 +331,7 @@ class _Checker:
         matched, windowed, plain = [], [], []
         win_in = plain_in = 2 * (1 + self.first_in)
         for s in self.stages:
-            k, f = _keys(run.stages[s.number - 1], run.n)
+            k, f = run.stages[s.number - 1]
             at = np.minimum(np.searchsorted(key[order], k), len(order) - 1)
             var = order[at]
             lit = np.where(key[var] == k, 2 * var + (flip[var] ^ f), -1)
@@ -324,21 +361,6 @@ class _Checker:
 def _order(stage, current):
     """Rows of a stage's input values in its AIG's input order."""
     return current[[j for j, _ in sorted(stage.aig.inputs["i"].items(), key=lambda item: item[1])]]
-
-
-def _keys(values, n):
-    """A hash of each row's first n samples, the same for a row and its complement, and whether
-    the row was complemented to get it (sample 0 set)."""
-    values = values.copy()
-    if n % 64:
-        values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
-    flip = (values[:, 0] & np.uint64(1)).astype(np.int64)
-    mask = np.uint64(0) - flip.astype(np.uint64)
-    values ^= mask[:, None]
-    if n % 64:
-        values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
-    weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
-    return (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1), flip
 
 
 def _append(graph, inputs, top):
@@ -423,7 +445,8 @@ class _Graph:
         class's leaf sum its count (as proof._pair); (pairs, constants, why not)."""
         last = self.matched[-1]
         spec_lits = np.where(last >= 0, 2 * self.spec_of[last >> 1] + (last & 1), -1)
-        signature = lambda lit: np.packbits(aig.unpack(aig.literal_values(run.spec, np.array([lit])), run.n)).tobytes()
+        key, flip = run.spec
+        signature = lambda lit: (int(key[lit >> 1]), int(flip[lit >> 1] ^ (lit & 1)))
         zero, one = signature(0), signature(1)
         pairs, constants, m = [], 0, self.spec.group_size
         equal = []
@@ -490,8 +513,11 @@ def _prove_in_spec(ys, graph, pairs, name, stop=None):
 
 
 def _failing(n_inputs, outputs, fanins, values):
-    """The outputs of a miter that are 1 on the input values `values`."""
+    """The pairs of a dual-output miter that differ on the input values `values`."""
     graph = aig.canonical(n_inputs, fanins, {"o": outputs})
     words = np.stack([aig.pack(np.array([v], np.uint8)) for v in values[:n_inputs]])
     out = aig.unpack(aig.literal_values(graph.simulate(words), graph.outputs["o"]), 1)[:, 0]
-    return np.flatnonzero(out)
+    failing = np.flatnonzero(out[0::2] != out[1::2])
+    if not len(failing):
+        raise LgcError("ABC's counterexample does not tell any pair of its miter apart")
+    return failing
