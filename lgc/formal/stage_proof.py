@@ -106,13 +106,13 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
     if failure:
         proof.reason = failure
         return proof
-    x = _random_vectors(vectors, spec.n_inputs, seed)
-    checker = _Checker(spec, stages, first_in, sums, leaf_of)
+    x = _random_vectors(vectors, spec.n_inputs, seed)  # then only the new vectors of a refinement
+    checker, run = _Checker(spec, stages, first_in, sums, leaf_of), None
     for proof.refinements in range(MAX_REFINEMENTS + 1):
         with step(seconds, "simulate"):
-            run = checker.simulate(x)
+            run = checker.simulate(x, run)
         if run.disagreement is not None:
-            proof.counterexample = checker.counterexample(x[run.disagreement])
+            proof.counterexample = checker.counterexample(run.disagreement)
             proof.reason = "the RTL and the model disagree on an input vector"
             return proof
         with step(seconds, "match"):
@@ -130,7 +130,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         proof.parts = sorted(graph.parts, key=lambda part: part["stage"]) or proof.parts
         if not refuting:
             break
-        x = np.concatenate([x, _near(np.stack(refuting), seed + proof.refinements + 1)])
+        x = _near(np.stack(refuting), seed + proof.refinements + 1)
     else:
         proof.reason = f"no matching of the stages held after {MAX_REFINEMENTS} refinements"
         return proof
@@ -234,10 +234,9 @@ def _leaf_indices(core, stage, sums):
 
 @dataclasses.dataclass
 class _Run:
-    spec: tuple            # (keys, flips) of every spec variable's values (_Keys.result)
-    stages: list           # [(keys, flips)]: of each stage's output bits
-    n: int
-    disagreement: int      # a vector whose scores differ, or None
+    spec: object           # _Keys of every spec variable's values
+    stages: list           # [_Keys]: of each stage's output bits
+    disagreement: np.ndarray  # a vector on which the scores differ, or None
     spec_scores: np.ndarray  # int [N, k] (of the last block of vectors simulated)
     rtl_scores: np.ndarray   # int [N, k]: the leaves' sums
 
@@ -250,57 +249,57 @@ class _Keys:
         self.keys = self.flips = None
 
     def add(self, values, n):
-        values = values.copy()
-        if n % 64:
-            values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
         if self.flips is None:
             self.flips = (values[:, 0] & np.uint64(1)).astype(np.int64)
             self.keys = np.zeros(len(values), np.uint64)
-        mask = np.uint64(0) - self.flips.astype(np.uint64)
-        values ^= mask[:, None]
+        values = values ^ (np.uint64(0) - self.flips.astype(np.uint64))[:, None]
         if n % 64:
             values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
         weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
         block = (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1)
         self.keys = self.keys * np.uint64(0x9E3779B97F4A7C15) + block
 
-    def result(self):
-        return self.keys, self.flips
-
 
 class _Checker:
     def __init__(self, spec, stages, first_in, sums, leaf_of):
         self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
+        # each class's score as const + (the last stage's output bits) @ weights
+        self.leaves = np.array(sorted({leaf_of[b] for total in sums for b in total.terms}), np.int64)
+        self.weights = np.zeros((len(self.leaves), len(sums)), np.int64)
+        row = {j: i for i, j in enumerate(self.leaves)}
+        for c, total in enumerate(sums):
+            for bit, coefficient in total.terms.items():
+                self.weights[row[leaf_of[bit]], c] += coefficient
+        self.const = np.array([total.const for total in sums], np.int64)
 
-    def simulate(self, x):
+    def simulate(self, x, run=None):
         """Both sides on the vectors x, a block of BLOCK vectors at a time (the memory of one
-        block's values of every node); stops at the first block where the scores differ."""
-        spec_keys, stage_keys = _Keys(), [_Keys() for _ in self.stages]
+        block's values of every node), the hashes continuing those of `run`; stops at the first
+        block where the scores differ."""
+        if run is None:
+            run = _Run(_Keys(), [_Keys() for _ in self.stages], None, None, None)
         for start in range(0, len(x), BLOCK):
             block = x[start:start + BLOCK]
             words = np.stack([aig.pack(block[:, j]) for j in range(block.shape[1])])
             spec = self.spec.aig.simulate(words)
             current = words[self.first_in]
-            for s, keys in zip(self.stages, stage_keys):
+            for s, keys in zip(self.stages, run.stages):
                 current = aig.literal_values(s.aig.simulate(_order(s, current)), s.aig.outputs["o"])
                 keys.add(current, len(block))
-            spec_keys.add(spec, len(block))
-            spec_scores, rtl_scores = self._scores(spec, current, len(block))
-            bad = np.flatnonzero((spec_scores != rtl_scores).any(axis=1))
+            run.spec.add(spec, len(block))
+            run.spec_scores, run.rtl_scores = self._scores(spec, current, len(block))
+            bad = np.flatnonzero((run.spec_scores != run.rtl_scores).any(axis=1))
             if len(bad):
-                return _Run(None, None, len(x), start + int(bad[0]), spec_scores, rtl_scores)
-        return _Run(spec_keys.result(), [k.result() for k in stage_keys], len(x), None, spec_scores,
-                    rtl_scores)
+                run.disagreement = block[bad[0]]
+                break
+        return run
 
     def _scores(self, spec_values, last, n):
         m, k = self.spec.group_size, self.spec.n_classes
         groups = aig.unpack(aig.literal_values(spec_values, self.spec.groups), n).astype(np.int64)
         spec_scores = groups.reshape(k, m, n).sum(axis=1).T
-        leaves = aig.unpack(last, n).astype(np.int64)
-        rtl_scores = np.stack([np.full(n, s.const, np.int64) + sum(
-            (c * leaves[self.leaf_of[b]] for b, c in s.terms.items()), np.zeros(n, np.int64))
-            for s in self.sums], axis=1)
-        return spec_scores, rtl_scores
+        leaves = aig.unpack(last[self.leaves], n).astype(np.int64)
+        return spec_scores, self.const + leaves.T @ self.weights
 
     def counterexample(self, bits):
         run = self.simulate(bits[None].astype(np.uint8))
@@ -314,7 +313,7 @@ class _Checker:
         more as a plain chain from the input bits; and the input vectors that refuted a pair of
         spec nodes of the same values (those stay apart)."""
         spec = self.spec.aig
-        key, flip = run.spec
+        key, flip = run.spec.keys, run.spec.flips
         order = np.argsort(key, kind="stable")
         # Spec nodes of the same values up to complement read as the first of them (the
         # lowest level), once proven equal: a cut at that node is then a cut for all of them.
@@ -331,7 +330,7 @@ class _Checker:
         matched, windowed, plain = [], [], []
         win_in = plain_in = 2 * (1 + self.first_in)
         for s in self.stages:
-            k, f = run.stages[s.number - 1]
+            k, f = run.stages[s.number - 1].keys, run.stages[s.number - 1].flips
             at = np.minimum(np.searchsorted(key[order], k), len(order) - 1)
             var = order[at]
             lit = np.where(key[var] == k, 2 * var + (flip[var] ^ f), -1)
@@ -445,7 +444,7 @@ class _Graph:
         class's leaf sum its count (as proof._pair); (pairs, constants, why not)."""
         last = self.matched[-1]
         spec_lits = np.where(last >= 0, 2 * self.spec_of[last >> 1] + (last & 1), -1)
-        key, flip = run.spec
+        key, flip = run.spec.keys, run.spec.flips
         signature = lambda lit: (int(key[lit >> 1]), int(flip[lit >> 1] ^ (lit & 1)))
         zero, one = signature(0), signature(1)
         pairs, constants, m = [], 0, self.spec.group_size
