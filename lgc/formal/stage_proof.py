@@ -265,7 +265,8 @@ class _Checker:
         self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
         # each class's score as const + (the last stage's output bits) @ weights
         self.leaves = np.array(sorted({leaf_of[b] for total in sums for b in total.terms}), np.int64)
-        self.weights = np.zeros((len(self.leaves), len(sums)), np.int64)
+        # (float64: exact for these small integers, and numpy multiplies integer matrices slowly)
+        self.weights = np.zeros((len(self.leaves), len(sums)), np.float64)
         row = {j: i for i, j in enumerate(self.leaves)}
         for c, total in enumerate(sums):
             for bit, coefficient in total.terms.items():
@@ -298,8 +299,8 @@ class _Checker:
         m, k = self.spec.group_size, self.spec.n_classes
         groups = aig.unpack(aig.literal_values(spec_values, self.spec.groups), n).astype(np.int64)
         spec_scores = groups.reshape(k, m, n).sum(axis=1).T
-        leaves = aig.unpack(last[self.leaves], n).astype(np.int64)
-        return spec_scores, self.const + leaves.T @ self.weights
+        leaves = aig.unpack(last[self.leaves], n).astype(np.float64)
+        return spec_scores, self.const + (leaves.T @ self.weights).astype(np.int64)
 
     def counterexample(self, bits):
         run = self.simulate(bits[None].astype(np.uint8))

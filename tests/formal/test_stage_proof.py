@@ -4,7 +4,6 @@ by hand: a gate inverted, two register bits swapped, a register bit wrong on one
 of its inputs (random vectors miss it: SAT finds it)."""
 
 import json
-import re
 import shutil
 
 import numpy as np
@@ -12,12 +11,11 @@ import pytest
 
 import lgc
 from lgc.compile import compile_model
+from tests.support import mutants
 from tests.support.cli import error_line, run_lgc
 from tests.support.models import save_difflogic_model
 
 MIDDLE = "lgc_gates_s2.v"
-# a register of the stage: `always @(posedge clk) o[HI:LO] <= {a, b, ...};` (or all of o)
-REGISTER = r"^    always @\(posedge clk\) o(?:\[(\d+):(\d+)\])? <= \{([^;]*)\};$"
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +30,6 @@ def built(tmp_path_factory):
 @pytest.fixture
 def build(built, tmp_path):
     return shutil.copytree(built, tmp_path / "build")
-
-
-def edit(path, pattern, replace):
-    file = path / "rtl" / MIDDLE
-    text = file.read_text()
-    match = re.search(pattern, text, flags=re.M)
-    assert match, pattern
-    file.write_text(text[:match.start()] + replace(match) + text[match.end():])
 
 
 def refuted(path):
@@ -65,41 +55,22 @@ def test_the_stages_are_proven(built):
 
 
 def test_a_gate_of_the_middle_stage_inverted(build):
-    edit(build, r"^    wire (layer\d+_\d+) = (.*);$", lambda m: f"    wire {m.group(1)} = ~({m.group(2)});")
+    mutants.invert_gate(build, MIDDLE)
     refuted(build)
 
 
 def test_a_register_bit_of_the_middle_stage_swapped_with_its_neighbour(build):
-    # neighbours from different layers (two group bits of one class would count the same)
-    def swap(m):
-        items = [t.strip() for t in m.group(3).split(",")]
-        layer = [re.match(r"layer\d+|i\[", t) if ":" not in t else None for t in items]
-        layer = [found and found.group(0) for found in layer]
-        a = next(j for j in range(len(items) - 1) if None != layer[j] != layer[j + 1] != None)
-        items[a], items[a + 1] = items[a + 1], items[a]
-        return m.group(0).replace(m.group(3), ", ".join(items))
-    edit(build, REGISTER, swap)
+    mutants.swap_register_bits(build, MIDDLE)
     refuted(build)
 
 
 def test_a_difference_on_one_vector_in_2_to_the_20_in_the_middle_stage(build):
-    def rare(m):
-        width = int(m.group(1)) - int(m.group(2)) + 1 if m.group(1) else None
-        target = f"o[{m.group(1)}:{m.group(2)}]" if width else "o"
-        zeros = f"{width - 1}'d0" if width else "{($bits(o) - 1){1'b0}}"
-        return (f"    always @(posedge clk) {target} <= {{{m.group(3)}}} ^ "
-                f"{{{zeros}, &{{i[9:0], ~i[19:10]}}}};")
-    edit(build, REGISTER, rare)
+    mutants.rare_difference(build, MIDDLE)
     section = refuted(build)
     assert section["refinements"] >= 1  # the random vectors missed it: ABC found it
 
 
 def test_a_register_bit_of_the_middle_stage_a_clock_late(build):
-    def late(m):
-        items = [t.strip() for t in m.group(3).split(",")]
-        items[0], first = "late", items[0]
-        return (f"    reg late;\n    always @(posedge clk) late <= {first};\n"
-                + m.group(0).replace(m.group(3), ", ".join(items)))
-    edit(build, REGISTER, late)
+    mutants.late_register_bit(build, MIDDLE)
     line = error_line(run_lgc("-q", "verify", build, "--method", "stages"))
     assert "not proven equivalent" in line and "leave after different numbers of registers: [1, 2]" in line

@@ -18,6 +18,7 @@ from lgc.formal.proof import prove
 from lgc.rtl import Plan
 from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
+from tests.support.mutants import edit
 from tests.support.torchfiles import change_gate, edit_dwn
 
 MODEL = "difflogic_untrained_ties"
@@ -50,15 +51,6 @@ def build(built, tmp_path):
 
 def verify_section(path):
     return json.loads((path / "report.json").read_text())["verify"]
-
-
-def edit(path, name, pattern, replace):
-    """Edit the RTL file rtl/NAME by hand: the first match of `pattern` becomes `replace(match)`."""
-    file = path / "rtl" / name
-    text = file.read_text()
-    match = re.search(pattern, text, flags=re.M)
-    assert match, pattern
-    file.write_text(text[:match.start()] + replace(match) + text[match.end():])
 
 
 # The test model compiles to one gate stage: lgc_gates_s1 reads the live input bits (port i) and

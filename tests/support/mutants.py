@@ -1,0 +1,58 @@
+"""Compiled builds broken on purpose in one gate stage's Verilog (lgc_gates_sN.v), for the
+proofs' refutation tests and bench/verify_mutants.py: each function edits the stage file of the
+build folder `build` in place."""
+
+import re
+
+# a register of a stage: `always @(posedge clk) o[HI:LO] <= {a, b, ...};` (or all of o)
+REGISTER = r"^    always @\(posedge clk\) o(?:\[(\d+):(\d+)\])? <= \{([^;]*)\};$"
+GATE = r"^    wire (layer\d+_\d+) = (.*);$"
+
+
+def edit(build, stage_file, pattern, replace):
+    """Replace the first match of `pattern` in the stage file by replace(match)."""
+    file = build / "rtl" / stage_file
+    text = file.read_text()
+    match = re.search(pattern, text, flags=re.M)
+    assert match, pattern
+    file.write_text(text[:match.start()] + replace(match) + text[match.end():])
+
+
+def invert_gate(build, stage_file):
+    """The stage's first gate inverted."""
+    edit(build, stage_file, GATE, lambda m: f"    wire {m.group(1)} = ~({m.group(2)});")
+
+
+def swap_register_bits(build, stage_file):
+    """Two neighbouring bits of the stage's output register swapped, from different layers (two
+    group bits of one class would count the same)."""
+    def swap(m):
+        items = [t.strip() for t in m.group(3).split(",")]
+        layer = [re.match(r"layer\d+|i\[", t) if ":" not in t else None for t in items]
+        layer = [found and found.group(0) for found in layer]
+        a = next(j for j in range(len(items) - 1) if None != layer[j] != layer[j + 1] != None)
+        items[a], items[a + 1] = items[a + 1], items[a]
+        return m.group(0).replace(m.group(3), ", ".join(items))
+    edit(build, stage_file, REGISTER, swap)
+
+
+def rare_difference(build, stage_file):
+    """A bit of the stage's output register XORed with a 20-input AND of its inputs: wrong on
+    one input vector in 2**20 (random vectors miss it)."""
+    def rare(m):
+        width = int(m.group(1)) - int(m.group(2)) + 1 if m.group(1) else None
+        target = f"o[{m.group(1)}:{m.group(2)}]" if width else "o"
+        zeros = f"{width - 1}'d0" if width else "{($bits(o) - 1){1'b0}}"
+        return (f"    always @(posedge clk) {target} <= {{{m.group(3)}}} ^ "
+                f"{{{zeros}, &{{i[9:0], ~i[19:10]}}}};")
+    edit(build, stage_file, REGISTER, rare)
+
+
+def late_register_bit(build, stage_file):
+    """A bit of the stage's output register a clock late (an extra register on its path)."""
+    def late(m):
+        items = [t.strip() for t in m.group(3).split(",")]
+        items[0], first = "late", items[0]
+        return (f"    reg late;\n    always @(posedge clk) late <= {first};\n"
+                + m.group(0).replace(m.group(3), ", ".join(items)))
+    edit(build, stage_file, REGISTER, late)
