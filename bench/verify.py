@@ -5,6 +5,8 @@ model file by each method in its own process with a time limit.
 
     python -m bench.verify [--gates 64000 256000 1000000] [--depth 5] [--methods stages whole]
                            [--limit 1800] [--keep DIR]
+    python -m bench.verify --model FILE.pt ...   # a model file (a trained one) instead
+
 
 Each line gives the method, the gates (the model's, the RTL's after the passes), the compile
 time, the proof's steps (seconds), its total, its peak memory (the proving process's VmHWM and
@@ -40,12 +42,14 @@ def prove_one(folder, method):
                       **{k: round(v, 1) for k, v in proof.seconds.items()}}), flush=True)
 
 
-def build_one(gates, depth, folder):
-    """Write and compile one model in `folder`; returns (RTL gates, compile seconds)."""
+def build_one(gates, depth, folder, model=None):
+    """Write (or take `model`) and compile one model in `folder`; returns (RTL gates, compile
+    seconds)."""
     from lgc.compile import compile_model
     from tests.support.models import save_difflogic_model
 
-    model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
+    if model is None:
+        model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
     start = time.perf_counter()
     # one clock target for every size (the default 200 MHz fits only the small ones)
     report = compile_model(str(model), str(pathlib.Path(folder) / "build"), target_mhz=TARGET_MHZ)
@@ -59,6 +63,8 @@ def main():
     parser.add_argument("--methods", nargs="+", default=["stages", "whole"], choices=["stages", "whole"])
     parser.add_argument("--limit", type=float, default=1800, help="seconds per proof")
     parser.add_argument("--keep", help="keep each size's model and build under this folder")
+    parser.add_argument("--model", help="compile and prove this model file (its gates in the "
+                        "--gates column) instead of random ones")
     parser.add_argument("--prove", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -66,11 +72,15 @@ def main():
         return prove_one(args.folder, args.prove)
     print(f"{'method':>7} {'gates':>8} {'after':>7} {'compile':>8} " + " ".join(f"{s:>10}" for s in STEPS)
           + f" {'proof':>7} {'peak MB':>8} {'tools MB':>8}  result  (load)")
-    for gates in args.gates:
+    for gates in [0] if args.model else args.gates:
         with tempfile.TemporaryDirectory(prefix="lgc-bench-") as scratch:
-            folder = pathlib.Path(args.keep) / f"g{gates}" if args.keep else pathlib.Path(scratch)
+            name = pathlib.Path(args.model).stem if args.model else f"g{gates}"
+            folder = pathlib.Path(args.keep) / name if args.keep else pathlib.Path(scratch)
             folder.mkdir(parents=True, exist_ok=True)
-            after, compiled = build_one(gates, args.depth, folder)
+            after, compiled = build_one(gates, args.depth, folder, args.model)
+            if args.model:
+                with open(folder / "build" / "report.json") as f:
+                    gates = json.load(f)["passes"]["gates_before"]
             for method in args.methods:
                 command = [sys.executable, "-m", __spec__.name, "--prove", method, "--folder", str(folder)]
                 head = f"{method:>7} {gates:>8} {after:>7} {compiled:>8.1f} "

@@ -512,8 +512,9 @@ def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     elif proof.equivalent:
-        click.echo(f"{build_dir}: the RTL computes the model's scores and class for every input: "
-                   f"proven in {summary['total_seconds']:.1f} s")
+        how = (f"proven before, on the same inputs (in {summary['total_seconds']:.1f} s): the "
+               "verdict is reused" if proof.reused else f"proven in {summary['total_seconds']:.1f} s")
+        click.echo(f"{build_dir}: the RTL computes the model's scores and class for every input: {how}")
         click.echo(f"  pipeline: {proof.latency} registers on every path; scores: exact sums of "
                    f"{proof.leaves} leaf bits; group bits: {proof.pairs} pairs and {proof.constants} "
                    f"constants proven by SAT ({proof.refinements} refinements); argmax proven")

@@ -65,6 +65,7 @@ class Proof:
     pairs: int = 0
     constants: int = 0
     refinements: int = 0
+    reused: bool = False             # the verdict of an earlier run on the same inputs (verdicts.py)
     parts: list = dataclasses.field(default_factory=list)  # stage proofs: one dict per ABC run
     seconds: dict = dataclasses.field(default_factory=dict)
     counterexample: Counterexample = None

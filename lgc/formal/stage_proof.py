@@ -32,7 +32,7 @@ import numpy as np
 from ..build import step
 from ..errors import LgcError
 from ..tools import yosys
-from . import aig
+from . import aig, verdicts
 from .proof import (
     AIG_FLOW,
     CUT,
@@ -187,9 +187,16 @@ def _write_stubs(work, stages):
 
 def _elaborate_stage(ys, stage, work):
     name = f"stage{stage.number}"
-    ys.run(name, [f"read_verilog -sv {_relative(stage.path, work)}", f"hierarchy -top {stage.name}",
-                  "proc", "flatten", *AIG_FLOW, f"write_aiger -symbols {name}.aig"])
-    graph, latches = aig.read_binary(os.path.join(work, f"{name}.aig"))
+    commands = [f"read_verilog -sv {_relative(stage.path, work)}", f"hierarchy -top {stage.name}",
+                "proc", "flatten", *AIG_FLOW, f"write_aiger -symbols {name}.aig"]
+    path = os.path.join(work, f"{name}.aig")
+    with open(stage.path, "rb") as f:
+        made_from = [f.read(), ys.version, *commands]
+    if not verdicts.artifact_is_current(path, made_from):  # an unchanged stage: yosys's AIG again
+        verdicts.forget_artifact(path)
+        ys.run(name, commands)
+        verdicts.mark_artifact(path, made_from)
+    graph, latches = aig.read_binary(path)
     stage.aig, clocks = aig.registers_as_wires(graph, latches, ["i"])
     if graph.inputs.get("clk") and len(latches) == 0:
         raise LgcError(f"{stage.name} reads clk but holds no register")

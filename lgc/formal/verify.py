@@ -6,6 +6,7 @@ state_dict's architecture spec, recorded in the netlist), or another file (`mode
 against the file the user trained, not against lgc's reading of it.
 """
 
+import dataclasses
 import logging
 import os
 
@@ -16,8 +17,9 @@ from ..errors import LgcError
 from ..ir import Netlist
 from ..reference import reference
 from ..tools import yosys
-from .proof import prove
+from .proof import Proof, prove
 from .stage_proof import prove_stages
+from .verdicts import keep_verdict, load_verdict, verdict_key
 
 log = logging.getLogger("lgc")
 
@@ -49,9 +51,19 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
     if method == "auto":
         method = "stages" if rtl.get("gates", 0) >= STAGES_FROM else "whole"
     with build.recording("verify") as section:
-        proof = (prove_stages if method == "stages" else prove)(build.rtl_files(), model, build.file(WORK_DIR), top=rtl["top"],
-                      latency=rtl["latency"], arch=arch, parametrization=parametrization,
-                      engine=engine)
+        work = build.file(WORK_DIR)
+        key = verdict_key(model, arch, parametrization, build.rtl_files(), rtl["top"],
+                          rtl["latency"], method, yosys.version(engine))
+        kept = load_verdict(work, key)
+        if kept is not None:
+            proof = Proof(**{f.name: kept[f.name] for f in dataclasses.fields(Proof)
+                             if f.name in kept and f.name != "counterexample"})
+            proof.reused = True
+        else:
+            proof = (prove_stages if method == "stages" else prove)(
+                build.rtl_files(), model, work, top=rtl["top"], latency=rtl["latency"], arch=arch,
+                parametrization=parametrization, engine=engine)
+            keep_verdict(work, key, proof.summary())
         ref = None
         if proof.counterexample is not None:
             bits = proof.counterexample.bits[None]

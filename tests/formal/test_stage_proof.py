@@ -74,3 +74,16 @@ def test_a_register_bit_of_the_middle_stage_a_clock_late(build):
     mutants.late_register_bit(build, MIDDLE)
     line = error_line(run_lgc("-q", "verify", build, "--method", "stages"))
     assert "not proven equivalent" in line and "leave after different numbers of registers: [1, 2]" in line
+
+
+def test_a_rerun_reuses_the_verdict_and_the_unchanged_stages(build):
+    verify = lambda: json.loads(run_lgc("verify", build, "--method", "stages", "--json").stdout)
+    first = verify()  # (reused already when the build was proven before it was copied)
+    again = verify()
+    assert first["equivalent"] and again["reused"] and again["parts"] == first["parts"]
+    made = lambda: [p.stat().st_mtime_ns for p in sorted((build / "verify").glob("stage?.aig"))]
+    before = made()
+    mutants.invert_gate(build, MIDDLE)  # a changed stage: proven again, its AIG remade
+    section = refuted(build)
+    assert not section["reused"]
+    assert [a == b for a, b in zip(before, made())] == [True, False, True]
