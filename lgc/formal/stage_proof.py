@@ -83,28 +83,12 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         spec = build_spec_aig(model, arch, parametrization)
     proof.spec_gates = spec.gates
     stages, rest = _split(rtl_files)
-    with step(seconds, "read_rtl"):
-        files = [_relative(f, work) for f in rest] + [_write_stubs(work, stages)]
-        ys.run("read_rest", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
-                             "proc", "flatten", "opt_clean", "write_json rest.json"])
-        rtl = Module(_read_json(os.path.join(work, "rest.json"))["modules"][top])
     try:
         with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
-        with step(seconds, "structure"):
-            ports, core, sums = read_structure(rtl, spec, proof, latency)
-            first_in = _stage_inputs(core, stages[0])
-            leaf_of = _leaf_indices(core, stages[-1], sums)
+        first_in, sums, leaf_of = _prove_rest(ys, work, top, rest, stages, spec, proof, latency)
     except LgcError as e:
         proof.reason = str(e)
-        return proof
-    proof.leaves = len({b for s in sums for b in s.terms})
-    with step(seconds, "prove_argmax"):
-        cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
-        _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
-        failure = _prove_argmax(ys, spec, ports, len(cut))
-    if failure:
-        proof.reason = failure
         return proof
     x = _random_vectors(vectors, spec.n_inputs, seed)  # then only the new vectors of a refinement
     checker, run = _Checker(spec, stages, first_in, sums, leaf_of), None
@@ -136,6 +120,31 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         return proof
     proof.equivalent = True
     return proof
+
+
+def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
+    """The rest of the RTL around stubs of the gate stages: its structure (proof.read_structure)
+    and its argmax proven; returns (the in_bits index of each bit of the first stage's input, the
+    score sums, {leaf: the last stage's output bit}). LgcError where it fails. (Its netlist, the
+    largest data of the proof, is freed on return.)"""
+    seconds = proof.seconds
+    with step(seconds, "read_rtl"):
+        files = [_relative(f, work) for f in rest] + [_write_stubs(work, stages)]
+        ys.run("read_rest", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
+                             "proc", "flatten", "opt_clean", "write_json rest.json"])
+        rtl = Module(_read_json(os.path.join(work, "rest.json"))["modules"][top])
+    with step(seconds, "structure"):
+        ports, core, sums = read_structure(rtl, spec, proof, latency)
+        first_in = _stage_inputs(core, stages[0])
+        leaf_of = _leaf_indices(core, stages[-1], sums)
+    proof.leaves = len({b for s in sums for b in s.terms})
+    with step(seconds, "prove_argmax"):
+        cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
+        _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
+        failure = _prove_argmax(ys, spec, ports, len(cut))
+    if failure:
+        raise LgcError(failure)
+    return first_in, sums, leaf_of
 
 
 def _near(vectors, seed, copies=63, flip=0.02):
