@@ -47,9 +47,10 @@ def cluster(scheduler=None, workers=None):
             yield client
 
 
-def run_points(client, todo, models, builds, max_bytes, on_row):
-    """Run the points `todo` (grid.points) on `client`; `models` {name: file bytes}; calls
-    on_row(row) as each point ends (ok or failed) with progress on the log."""
+def run_points(client, todo, models, checks, builds, max_bytes, on_row):
+    """Run the points `todo` (grid.points) on `client`; `models` {name: file bytes}; `checks`
+    after each compile (point.compile_build); calls on_row(row) as each point ends (ok or
+    failed) with progress on the log."""
     from distributed import as_completed
 
     if client.dashboard_link and _has("bokeh"):
@@ -64,7 +65,7 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
             # a worker dies with it, a task's arguments stay with the scheduler for a re-run.
             compiles[key] = client.submit(compile_build, p["model"], models[p["model"]],
                                           p["compile"], p["compile_device"], max_bytes,
-                                          key=f"lgc-compile-{key}")
+                                          checks, key=f"lgc-compile-{key}")
         futures[client.submit(synth_point, p, compiles[key], builds, max_bytes,
                               key=f"lgc-point-{p['id']}")] = p
     compiles.clear()    # each compiled build is freed once its last point has it

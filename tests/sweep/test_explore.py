@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import psutil
 import pytest
 
@@ -18,6 +19,7 @@ from lgc.errors import LgcError
 from lgc.sweep import engine
 from lgc.sweep.explore import run_sweep
 from lgc.sweep.grid import parse_axis
+from lgc.sweep.results import SWEEP_PARQUET
 from lgc.synth.flow import synthesize
 from tests.support.cli import error_line, run_lgc
 from tests.support.models import save_lgc_nn_model
@@ -191,3 +193,46 @@ def test_bad_sweeps_are_one_clear_error(model, tmp_path):
                                              "-o", tmp_path / "x"))
     with pytest.raises(LgcError, match="cannot read"):
         run_sweep([str(tmp_path / "missing.pt")], {}, [DEVICE], str(tmp_path / "y"))
+
+
+def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_points(model,
+                                                                                     tmp_path):
+    # a second model of 24 inputs: the 16-bit vectors fail its simulation, not the sweep
+    wide = str(save_lgc_nn_model(tmp_path / "wide.pt", 24, 32, 2, k=4, seed=5))
+    vectors = tmp_path / "vectors.npz"
+    np.savez(vectors, x=np.random.default_rng(0).integers(0, 2, (64, 16), dtype=np.uint8))
+    out = tmp_path / "out"
+    result = run_lgc("sweep", model, wide, "--grid", "seed=1..2", "--device", DEVICE,
+                     "--simulate", vectors, "--verify", "-o", out, "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    # progress: one line per finished point
+    assert [line.split(" points done")[0] for line in result.stderr.splitlines()
+            if "points done" in line] == ["lgc: 1/4", "lgc: 2/4", "lgc: 3/4", "lgc: 4/4"]
+    with open(out / "sweep.json") as f:
+        rows = json.load(f)["rows"]
+    tiny = [r for r in rows if r["model"] == model]
+    assert [r["status"] for r in tiny] == ["ok", "ok"]
+    assert all(r["simulate"] == r["verify"] == "pass" and r["luts"] > 0 for r in tiny)
+    # once per compile: both seeds carry the verdicts and seconds of one run of each check
+    assert len({(r["compile_key"], r["simulate_seconds"], r["verify_seconds"])
+                for r in tiny}) == 1
+    for r in tiny:
+        with open(os.path.join(r["build"], "report.json")) as f:
+            report = json.load(f)
+        assert report["simulation"]["bit_exact"] and report["simulation"]["vectors"] == 64
+        assert report["verify"]["equivalent"]
+        assert report["synthesis"]["luts"] == r["luts"]
+    failed = [r for r in rows if r["model"] == wide]
+    assert [r["status"] for r in failed] == ["failed", "failed"]
+    for r in failed:
+        assert r["simulate"] == "fail" and r["verify"] == "pass" and r.get("luts") is None
+        assert r["reason"].startswith("simulate: ") and "24" in r["reason"], r["reason"]
+        assert os.path.isfile(os.path.join(r["build"], "simulate.log"))  # why, kept to read
+    with open(out / "sweep.csv") as f:
+        table = list(csv.DictReader(f))
+    assert [(t["simulate"], t["verify"]) for t in table] == \
+        [(r["simulate"], r["verify"]) for r in rows]
+    assert "every compile checked by lgc simulate" in (out / "index.html").read_text()
+    if (out / SWEEP_PARQUET).exists():      # with pyarrow (the dev dependencies have it)
+        import pyarrow.parquet as pq
+        assert pq.read_table(out / SWEEP_PARQUET).column_names == list(table[0])
