@@ -55,8 +55,8 @@ def run_points(client, todo, models, checks, builds, max_bytes, on_row):
 
     if client.dashboard_link and _has("bokeh"):
         log.info("Dask dashboard: %s", client.dashboard_link)
-    workers = len(client.scheduler_info().get("workers", {}))
-    log.info("%d points on %d workers (%s)", len(todo), workers, client.scheduler.address)
+    log.info("%d points on %d workers (%s)", len(todo), len(client.nthreads()),
+             client.scheduler.address)
     compiles, futures = {}, {}
     for p in todo:
         key = p["compile_key"]
@@ -81,12 +81,19 @@ def run_points(client, todo, models, checks, builds, max_bytes, on_row):
         failed += result["status"] == "failed"
         elapsed = time.perf_counter() - start
         eta = elapsed / done * (len(todo) - done)
-        running = sum(str(k).startswith("lgc-point-")
-                      for keys in client.processing().values() for k in keys)
+        outcome = "ok" if result["status"] == "ok" else result["reason"]
         log.info("%d/%d points done (%d failed, %d running), %s: %s%s", done, len(todo), failed,
-                 running, point["id"], "ok" if result["status"] == "ok" else result["reason"],
+                 _running(client), point["id"], outcome,
                  f", about {eta:.0f} s to go" if done < len(todo) else "")
         on_row(result)
+
+
+def _running(client):
+    """How many points run now: a worker holds the tasks the scheduler gave it, but runs only
+    as many as it has threads."""
+    threads = client.nthreads()
+    return sum(min(sum(str(k).startswith("lgc-point-") for k in keys), threads.get(worker, 1))
+               for worker, keys in client.processing().items())
 
 
 def _has(module):
