@@ -8,6 +8,7 @@ import logging
 import os
 
 from ..errors import LgcError
+from ..sim.vectors import read_vectors
 from . import engine, grid, results
 from .page import write_page
 
@@ -26,6 +27,7 @@ def run_sweep(models, axes, devices, out_dir, *, scheduler=None, workers=None, s
     digests = {path: _sha256(data) for path, data in contents.items()}
     checks, described = {}, {}     # what the tasks get; what identifies the points (sweep.json)
     if simulate:
+        read_vectors(simulate)      # a file that is no vectors fails here, not in every compile
         checks["simulate"] = _read(simulate)
         described["simulate"] = {"vectors": simulate, "sha256": _sha256(checks["simulate"])}
     if verify:

@@ -200,6 +200,10 @@ def test_bad_sweeps_are_one_clear_error(model, tmp_path):
                                              "-o", tmp_path / "x"))
     with pytest.raises(LgcError, match="cannot read"):
         run_sweep([str(tmp_path / "missing.pt")], {}, [DEVICE], str(tmp_path / "y"))
+    (tmp_path / "vectors.txt").write_text("0 1 0 1\n")
+    assert "vectors.txt: cannot read vectors" in error_line(run_lgc(
+        "sweep", model, "--device", DEVICE, "-o", tmp_path / "x", "--simulate",
+        tmp_path / "vectors.txt"))
 
 
 @contextlib.contextmanager
