@@ -23,6 +23,7 @@ from lgc.sweep.grid import parse_axis
 from lgc.sweep.results import SWEEP_PARQUET
 from lgc.synth.flow import synthesize
 from tests.support.cli import error_line, run_lgc
+from tests.support.fixtures import fixture_path, fixture_vectors
 from tests.support.models import save_lgc_nn_model
 from tests.support.page import Dom
 from tests.support.processes import gone
@@ -303,3 +304,20 @@ def test_a_point_over_its_memory_limit_fails_and_runs_again_with_more(model, tmp
     assert "(limited to 0.125 GiB) failed" in starved["reason"], starved["reason"]
     (fed,) = run_sweep([model], {}, [DEVICE], out, workers=1, retry_failed=True)
     assert fed["id"] == starved["id"] and fed["status"] == "ok" and fed["luts"] > 0
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("name, given", [("difflogic_digits_3x600", "x"),
+                                         ("torchlogix_zoo_fixed", "raw")])
+def test_upstream_models_are_checked_bit_exact_and_proven_in_a_sweep(name, given, tmp_path):
+    """Models as the libraries save them, their own vectors: input bits into the core, or raw
+    features into the encoded top (input encoder + core)."""
+    vectors = tmp_path / "vectors.npz"
+    np.savez(vectors, **{given: fixture_vectors(name)[given]})
+    rows = run_sweep([str(fixture_path(name))], dict([parse_axis("seed=1..2")]), [DEVICE],
+                     str(tmp_path / "out"), workers=2, simulate=str(vectors), verify=True)
+    assert [(r["status"], r["simulate"], r["verify"]) for r in rows] == [("ok", "pass", "pass")] * 2
+    with open(os.path.join(rows[0]["build"], "report.json")) as f:
+        simulation = json.load(f)["simulation"]
+    assert simulation["bit_exact"] and simulation["vectors"] == len(fixture_vectors(name)[given])
+    assert simulation["top"] == ("lgc_encoded" if given == "raw" else "lgc_core")
