@@ -25,14 +25,17 @@ def run_sweep(models, axes, devices, out_dir, *, scheduler=None, workers=None, s
     (grid order), each with "status" ok or failed."""
     contents = {path: _read(path) for path in models}
     digests = {path: _sha256(data) for path, data in contents.items()}
-    checks, described = {}, {}     # what the tasks get; what identifies the points (sweep.json)
+    # what the tasks get; what identifies the points (like models, files by their content);
+    # what sweep.json and the page say
+    checks, identity, described = {}, {}, {}
     if simulate:
         read_vectors(simulate)      # a file that is no vectors fails here, not in every compile
         checks["simulate"] = _read(simulate)
-        described["simulate"] = {"vectors": simulate, "sha256": _sha256(checks["simulate"])}
+        identity["simulate"] = _sha256(checks["simulate"])
+        described["simulate"] = {"vectors": simulate, "sha256": identity["simulate"]}
     if verify:
-        checks["verify"] = described["verify"] = True
-    grid_points = grid.points(digests, axes, devices, described)
+        checks["verify"] = identity["verify"] = described["verify"] = True
+    grid_points = grid.points(digests, axes, devices, identity)
     os.makedirs(out_dir, exist_ok=True)
     done = results.finished(out_dir, retry_failed)
     rows = {p["id"]: done[p["id"]] for p in grid_points if p["id"] in done}

@@ -46,5 +46,5 @@ def test_checks_are_part_of_a_points_identity():
     checked = points({"a.pt": "A"}, {}, ["LFE5U-12F"], {"verify": True})
     assert checked[0]["id"] != plain[0]["id"]
     assert checked[0]["compile_key"] != plain[0]["compile_key"]
-    other_vectors = points({"a.pt": "A"}, {}, ["LFE5U-12F"], {"simulate": {"sha256": "B"}})
+    other_vectors = points({"a.pt": "A"}, {}, ["LFE5U-12F"], {"simulate": "B"})
     assert len({p[0]["id"] for p in (plain, checked, other_vectors)}) == 3
