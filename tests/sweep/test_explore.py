@@ -248,8 +248,8 @@ def watching_tools():
         watcher.join()
 
 
-def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_points(model,
-                                                                                     tmp_path):
+def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_points(
+        model, tmp_path, monkeypatch):
     # a second model of 24 inputs: the 16-bit vectors fail its simulation, not the sweep
     wide = str(save_lgc_nn_model(tmp_path / "wide.pt", 24, 32, 2, k=4, seed=5))
     vectors = tmp_path / "vectors.npz"
@@ -292,6 +292,12 @@ def test_simulate_and_verify_check_each_compile_and_a_failing_check_fails_its_po
         [(r["simulate"], r["verify"]) for r in rows]
     assert {"simulate", "verify", "simulate_seconds", "verify_seconds"} <= set(table[0])
     assert "every compile checked by lgc simulate" in _page_shows_the_csv(out)
+    # a re-run does no work, also with the same vectors under another name
+    same = tmp_path / "same.npz"
+    same.write_bytes(vectors.read_bytes())
+    monkeypatch.setattr(engine, "cluster", None)    # not called: nothing to run
+    assert run_sweep([model, wide], {"seed": [1, 2]}, [DEVICE], str(out), simulate=str(same),
+                     verify=True) == rows
     if (out / SWEEP_PARQUET).exists():      # with pyarrow (the dev dependencies have it)
         import pyarrow.parquet as pq
         assert pq.read_table(out / SWEEP_PARQUET).column_names == list(table[0])
@@ -313,7 +319,9 @@ def test_upstream_models_are_checked_bit_exact_and_proven_in_a_sweep(name, given
     """Models as the libraries save them, their own vectors: input bits into the core, or raw
     features into the encoded top (input encoder + core)."""
     vectors = tmp_path / "vectors.npz"
-    np.savez(vectors, **{given: fixture_vectors(name)[given]})
+    # raw features in the encoder's input format (unsigned bytes): lgc simulate refuses others
+    values = fixture_vectors(name)[given]
+    np.savez(vectors, **{given: np.round(values) if given == "raw" else values})
     rows = run_sweep([str(fixture_path(name))], dict([parse_axis("seed=1..2")]), [DEVICE],
                      str(tmp_path / "out"), workers=2, simulate=str(vectors), verify=True)
     assert [(r["status"], r["simulate"], r["verify"]) for r in rows] == [("ok", "pass", "pass")] * 2
