@@ -6,6 +6,7 @@ model file by each method in its own process with a time limit.
     python -m bench.verify [--gates 64000 256000 1000000] [--depth 5] [--methods stages whole]
                            [--limit 1800] [--keep DIR]
     python -m bench.verify --model FILE.pt ...   # a model file (a trained one) instead
+    python -m bench.verify --clgn-mnist 16 ...   # torchlogix's ClgnMnist, random weights
 
 
 Each line gives the method, the gates (the model's, the RTL's after the passes), the compile
@@ -42,17 +43,29 @@ def prove_one(folder, method):
                       **{k: round(v, 1) for k, v in proof.seconds.items()}}), flush=True)
 
 
-def build_one(gates, depth, folder, model=None):
+def build_one(gates, depth, folder, model=None, clgn_mnist=None):
     """Write (or take `model`) and compile one model in `folder`; returns (RTL gates, compile
     seconds)."""
-    from lgc.compile import compile_model
-    from tests.support.models import save_difflogic_model
+    import torch
 
-    if model is None:
+    from lgc.compile import compile_model
+    from tests.support.models import (
+        clgn_mnist_spec,
+        random_torchlogix_state_dict,
+        save_difflogic_model,
+    )
+
+    arch = None
+    if clgn_mnist:
+        arch = clgn_mnist_spec(clgn_mnist)
+        model = pathlib.Path(folder) / "model.state_dict.pt"
+        torch.save(random_torchlogix_state_dict(arch), model)
+    elif model is None:
         model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
     start = time.perf_counter()
     # one clock target for every size (the default 200 MHz fits only the small ones)
-    report = compile_model(str(model), str(pathlib.Path(folder) / "build"), target_mhz=TARGET_MHZ)
+    report = compile_model(str(model), str(pathlib.Path(folder) / "build"), target_mhz=TARGET_MHZ,
+                           load_options={"arch": arch} if arch else None)
     return report["rtl"]["gates"], time.perf_counter() - start
 
 
@@ -65,6 +78,8 @@ def main():
     parser.add_argument("--keep", help="keep each size's model and build under this folder")
     parser.add_argument("--model", help="compile and prove this model file (its gates in the "
                         "--gates column) instead of random ones")
+    parser.add_argument("--clgn-mnist", type=int, metavar="K_NUM", help="compile and prove "
+                        "torchlogix's ClgnMnist layer stack with random weights (k_num kernels)")
     parser.add_argument("--prove", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -72,13 +87,15 @@ def main():
         return prove_one(args.folder, args.prove)
     print(f"{'method':>7} {'gates':>8} {'after':>7} {'compile':>8} " + " ".join(f"{s:>10}" for s in STEPS)
           + f" {'proof':>7} {'peak MB':>8} {'tools MB':>8}  result  (load)")
-    for gates in [0] if args.model else args.gates:
+    one = args.model or args.clgn_mnist
+    for gates in [0] if one else args.gates:
         with tempfile.TemporaryDirectory(prefix="lgc-bench-") as scratch:
-            name = pathlib.Path(args.model).stem if args.model else f"g{gates}"
+            name = (pathlib.Path(args.model).stem if args.model else
+                    f"clgn_mnist_k{args.clgn_mnist}" if args.clgn_mnist else f"g{gates}")
             folder = pathlib.Path(args.keep) / name if args.keep else pathlib.Path(scratch)
             folder.mkdir(parents=True, exist_ok=True)
-            after, compiled = build_one(gates, args.depth, folder, args.model)
-            if args.model:
+            after, compiled = build_one(gates, args.depth, folder, args.model, args.clgn_mnist)
+            if one:
                 with open(folder / "build" / "report.json") as f:
                     gates = json.load(f)["passes"]["gates_before"]
             for method in args.methods:
