@@ -510,22 +510,25 @@ class _Graph:
 def _prove_in_spec(ys, graph, pairs, name, stop=None):
     """ABC: each pair of literals of `graph` equal for all inputs, from the input bits (or cut
     at `stop`, whose variables are inputs of the graph). Returns (bool [pairs]: proven, the
-    input vectors that refuted the others): a refuted pair is left out and ABC runs again."""
+    input vectors that refuted others): a refuted pair is left out and ABC runs again, until
+    VECTORS_PER_ROUND vectors are found (simulated with their neighbours, they tell many more
+    pairs apart than ABC would one by one); the pairs left then are not proven."""
     pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
-    held, refuting = np.ones(len(pairs), bool), []
+    proven, open_pairs, refuting = np.zeros(len(pairs), bool), np.ones(len(pairs), bool), []
     stop = np.arange(graph.variables) <= graph.n_inputs if stop is None else stop
-    while held.any():
-        todo = np.flatnonzero(held)
+    while open_pairs.any() and len(refuting) < VECTORS_PER_ROUND:
+        todo = np.flatnonzero(open_pairs)
         free, outputs, fanins = aig.window(graph, pairs[todo], stop)
         aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
         values = _miter_check(ys, name)
         if values is None:
+            proven[todo] = True
             break
-        held[todo[_failing(len(free), outputs, fanins, values)]] = False
+        open_pairs[todo[_failing(len(free), outputs, fanins, values)]] = False
         x = np.zeros(graph.n_inputs, np.uint8)
         x[free - 1] = values
         refuting.append(x)
-    return held, refuting
+    return proven, refuting
 
 
 def _failing(n_inputs, outputs, fanins, values):
