@@ -100,10 +100,10 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
             proof.reason = "the RTL and the model disagree on an input vector"
             return proof
         with step(seconds, "match"):
-            graph, refuting = checker.join(run, ys)
-        if not refuting:  # spec nodes told apart change the matching: simulate them first
-            with step(seconds, "prove_stages"):
-                refuting = graph.prove_stages(ys)
+            # spec nodes told apart here stay apart (unmerged: the cut is smaller, still sound)
+            graph, apart = checker.join(run, ys)
+        with step(seconds, "prove_stages"):
+            refuting = graph.prove_stages(ys)
         if not refuting:
             proof.pairs, proof.constants, why = graph.pair_groups(run)
             if why:
@@ -114,7 +114,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
         proof.parts = sorted(graph.parts, key=lambda part: part["stage"]) or proof.parts
         if not refuting:
             break
-        x = _near(np.stack(refuting), seed + proof.refinements + 1)
+        x = _near(np.stack(refuting + apart), seed + proof.refinements + 1)
     else:
         proof.reason = f"no matching of the stages held after {MAX_REFINEMENTS} refinements"
         return proof
