@@ -186,11 +186,12 @@ def reduction_cuts(levels, levels_per_stage):
 def timed_schedule(popcount, delays, budget, first_budget):
     """The popcount's schedule for a clock: each stage adds, per class, as many operands per sum
     as the delay model lets into its budget (the first stage's is `first_budget`), over single
-    bits as many of them as leave the fewest result bits per bit (5 bits make 3, 7 make 3: 7
-    rather than 8 or 9). Every class takes the same number of stages; a smaller one adds fewer
-    operands early, so that every later stage still has two to add (a stage only copies a value
-    on where a class is down to a single bit). None when a stage cannot even add two operands
-    within its budget."""
+    bits 2**k - 1 of them (a sum that fills its bits: 7 bits make 3; 5 make 3 too, but in
+    nearly twice the LUTs per bit of 3, and the cores run short of LUTs before flip-flops).
+    Every class takes the same number of stages; a smaller one adds fewer operands early, so
+    that every later stage still has two to add (a stage only copies a value on where a class
+    is down to a single bit). None when a stage cannot even add two operands within its
+    budget."""
     tops = [[1] * len(g) for g in popcount.groups]
     stages = 1
     for class_tops in tops:   # the fewest stages the largest class needs, with the widest sums
@@ -220,7 +221,7 @@ def timed_schedule(popcount, delays, budget, first_budget):
                     if left:   # leave at least 2 ** (left - 1) + 1 operands for the stages left
                         rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
                     if s == 0 and rows >= 3:
-                        rows = min(range(3, rows + 1), key=lambda r: (r.bit_length() / r, -r))
+                        rows = (1 << ((rows + 1).bit_length() - 1)) - 1
                 stage.append(even_sizes(n, -(-n // rows)))
                 current[c], _ = _sums(class_tops, stage[-1], const)
             schedule.append(stage)

@@ -126,15 +126,6 @@ def test_offsets_join_the_last_stage():
     assert "c0_2_0 = {2'd0, i[1:0]} + {2'd0, i[3:2]} + 4'd5;" in second.text
 
 
-def test_timed_sums_take_the_run_with_fewest_result_bits_per_bit():
-    # two LUT levels fit: 5 bits (into 3) rather than 3 (into 2); four: 10 rather than 8 or 9
-    delays = FAMILIES["ecp5"].delays
-    pop = Popcount([list(range(60))], [0])
-    for levels, run in ((2, 5), (4, 10)):
-        budget = delays.lut_path(levels) + 0.01
-        assert set(timed_schedule(pop, delays, 100.0, budget)[0][0]) == {run}
-
-
 def test_timed_last_sums_leave_room_for_the_constant():
     # the offset is one more summand of the last sum: a budget for two operands but not three
     # plans the class without it and refuses it with it; every planned sum within its budget
