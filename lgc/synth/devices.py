@@ -5,7 +5,8 @@ real runs); LUTs means 4-input LUTs, the logic cell of all three families. A fam
 (lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
 fitted to nextpnr's reports on lgc's own cores (`python -m bench.qor` compares them per stage);
 a family without one gets the fixed pipelining options. `target_mhz` is the clock a core is
-compiled for and constrained at when none is given: one the family reaches on the example.
+compiled for and constrained at when none is given: about what the family reaches on the
+example (bench/README.md, "Quality of results").
 """
 
 import dataclasses
