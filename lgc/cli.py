@@ -523,7 +523,13 @@ def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     else:
         cex = proof.counterexample
         if cex is not None:
-            click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} (bit 0 first)")
+            if cex.bits.ndim == 2:  # a recurrent core's: a sequence, its last step differs
+                click.echo(f"counterexample: a sequence of {len(cex.bits)} steps, in_bits (bit 0 first):")
+                click.echo("\n".join(f"  step {t}: {''.join(map(str, row))}"
+                                      for t, row in enumerate(cex.bits.tolist())))
+                click.echo(f"at step {len(cex.bits) - 1}:")
+            else:
+                click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} (bit 0 first)")
             click.echo(f"  PyTorch reference: scores {ref.counts[0].tolist()}, class {int(ref.pred[0])}")
             click.echo(f"  spec (model file): scores {cex.spec_scores.tolist()}, class {cex.spec_class}")
             click.echo(f"  RTL:               scores {cex.rtl_scores.tolist()}, class {cex.rtl_class}")
