@@ -83,8 +83,10 @@ def prove_recurrent(rtl_files, model, work, top, rtl_report, engine=None, seed=0
             ports = _check_ports(rtl, spec)
             for name in ("in_first", "in_last"):
                 rtl.port(name)
-            core = combinational(rtl)
-            sums = score_sums(core, spec.n_classes, ports["score_width"])
+            # the leaves: read through the output registers only (the state loop's and the
+            # stage registers' bits are leaves, so every leaf is a value of one clock)
+            outputs = combinational(rtl, ports=("out_scores", "out_class"))
+            sums = score_sums(outputs, spec.n_classes, ports["score_width"])
             leaves = sorted({b for s in sums for b in s.terms})
             tail = Module(derive(rtl, cut={"leaves": leaves}))
             d = pipeline_latency(tail, data_inputs=("leaves",), outputs=("out_scores", "out_class"))
@@ -97,6 +99,7 @@ def prove_recurrent(rtl_files, model, work, top, rtl_report, engine=None, seed=0
     proof.latency, proof.leaves = latency, len(leaves)
     delay = latency - d
     with step(seconds, "prove_argmax"):
+        core = combinational(rtl)
         cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
         _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
         failure = _prove_argmax(ys, spec, ports, len(cut), valid=False)
@@ -249,7 +252,7 @@ endmodule
             if os.path.exists(os.path.join(folder, f"miter.{suffix}")):
                 os.remove(os.path.join(folder, f"miter.{suffix}"))
         self.ys.abc("miter", [f"read_aiger {os.path.basename(path)}", "dprove",
-                              "write_status miter.status", "write_cex -n miter.cex"])
+                              "write_status miter.status", "write_cex -a miter.cex"])
         verdict = ""
         if os.path.exists(os.path.join(folder, "miter.status")):
             with open(os.path.join(folder, "miter.status")) as f:
@@ -265,7 +268,7 @@ endmodule
         raw, latches = aig.read_binary(path)
         with open(cex) as f:
             lines = [line.strip() for line in f if line.strip() and line[0] in "01"]
-        frames = lines[1:] if len(lines) > 1 and len(lines[0]) == len(latches) else lines
+        frames = lines[1:]  # AIGER 1.9 witness: the latches' initial values, then one line per clock
         is_latch = set(latches[:, 0].tolist())
         stream = {port: np.zeros((len(frames), max(bits) + 1), np.uint8)
                   for port, bits in raw.inputs.items() if not set(bits.values()) <= is_latch}
