@@ -2,7 +2,7 @@
 
 The trained digits model (tests/data/recurrent_digits.pt, rows as steps) and a random model with
 output_reads="old" and a 3-level next-state logic, each compiled with --cslow 1 and 2 or 3 (passes on),
-simulated bit-exact over their sequences, then synthesized out of context for an LFE5U-25F with
+simulated bit-exact over their sequences, proven by lgc verify, then synthesized out of context for an LFE5U-25F with
 the build's default clock target. Steps per second: Fmax, one step per clock overall (with C
 slots, C sequences each get Fmax / C).
 
@@ -16,6 +16,7 @@ import tempfile
 import numpy as np
 
 from lgc.compile import compile_model
+from lgc.formal.verify import verify_build
 from lgc.sim.sequences import simulate_sequences
 from lgc.synth.flow import synthesize
 from tests.support.fixtures import fixture_path
@@ -48,18 +49,20 @@ def main():
             out = pathlib.Path(folder) / f"{name}_c{cslow}"
             report = compile_model(path, str(out), cslow=cslow)
             *_, sim = simulate_sequences(str(out), vectors["x"], vectors["lengths"])
+            proof, _ = verify_build(str(out))
+            proven = f"{proof.equivalent} ({sum(proof.seconds.values()):.1f} s)"
             syn = synthesize(str(out), device=args.device)
             mhz = min(f["achieved_mhz"] for f in syn["fmax"].values())
             rtl = report["rtl"]
             rows.append((name, cslow, report["model"]["gates"], rtl["gates"], rtl["state_bits"],
-                         rtl["loop_depth"], sim["bit_exact"], sim["checked_steps"], syn["luts"],
-                         syn["ffs"], mhz, mhz * 1e6))
+                         rtl["loop_depth"], sim["bit_exact"], sim["checked_steps"], proven,
+                         syn["luts"], syn["ffs"], mhz, mhz * 1e6))
     print("| model | --cslow | gates | after passes | state bits | loop levels | bit-exact "
-          "(steps) | LUTs | FFs | Fmax MHz | steps/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "(steps) | proven (time) | LUTs | FFs | Fmax MHz | steps/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6]} ({r[7]}) | {r[8]} "
-              f"| {r[9]} | {r[10]:.1f} | {r[11]:.3g} |")
+              f"| {r[9]} | {r[10]} | {r[11]:.1f} | {r[12]:.3g} |")
 
 
 if __name__ == "__main__":

@@ -511,6 +511,12 @@ def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     summary = proof.summary()
     if as_json:
         click.echo(json.dumps(summary, indent=2))
+    elif proof.equivalent and proof.method == "recurrent":
+        click.echo(f"{build_dir}: the RTL computes the model's scores and class at every step of "
+                   f"every sequence, for every input stream: proven in {summary['total_seconds']:.1f} s")
+        click.echo(f"  latency {proof.latency} clocks; scores: exact sums of {proof.leaves} leaf bits; "
+                   f"group bits: {proof.pairs} pairs and {proof.constants} constants proven over all "
+                   f"streams by ABC's dprove ({proof.refinements} refinements); argmax proven")
     elif proof.equivalent:
         click.echo(f"{build_dir}: the RTL computes the model's scores and class for every input: "
                    f"proven in {summary['total_seconds']:.1f} s")
