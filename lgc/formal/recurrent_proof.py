@@ -2,22 +2,23 @@
 (docs/formal.md, "Recurrent cores").
 
 1. The spec: the model's step function from the model file's gates, run over a stream in C
-   round-robin slots as the interface defines it (spec_recurrent.py); it flags, D clocks after
-   each step, whether the step belongs to a started sequence (a valid step of a slot whose
-   sequence began with in_first), and gives that step's group bits.
-2. The tail (rtl_structure): the RTL's out_scores fields are exact sums of leaf bits, read off
-   its adders as in the feed-forward proof; every path from the leaves to out_scores and
-   out_class crosses the same number d of registers, so D = latency - d; with the score fields
-   cut free, out_class is the spec's argmax of them (proof._prove_argmax).
-3. Random streams run through both sides (one and-inverter graph of both, with registers): each
-   group bit is paired with a leaf of its class, or a constant, on the compared steps; a
-   disagreement of the outputs there is a counterexample stream at once.
-4. The sequential miter: both sides side by side from the all-zero register state, reset low,
-   one output that is set when out_valid differs, or when on a compared step a pair differs or
-   a constant is not. ABC's `dprove` proves it never set (signal correspondence by induction
-   finds the RTL's state registers equal to the spec's kept state bits, the folded ones
-   constant, C-slow stage registers equal to the spec's own values C clocks on), or gives the
-   input stream that sets it.
+   round-robin slots as the interface defines it (spec_recurrent.py); at each clock it says
+   whether the clock's step belongs to a started sequence (a valid step of a slot whose sequence
+   began with in_first) and gives that step's group bits.
+2. The RTL's step function (rtl_structure): with the state registers (named by the build's
+   report) cut into inputs, every path from the inputs and the state to out_scores and
+   out_class crosses the build's latency L in registers, so the outputs at t + L are the step
+   function (every other register a wire) of the inputs and the state at t. Its score fields
+   are exact sums of leaf bits, read off its adders; with the fields cut free, out_class is
+   the spec's argmax of them (proof._prove_argmax).
+3. Random streams run through the spec, the RTL and its step function fed with the RTL's own
+   state (one and-inverter graph with registers): each group bit is paired with a leaf of its
+   class, or a constant, on the compared clocks; outputs that differ there are a counterexample
+   stream at once.
+4. The sequential miter: the same three from the all-zero register state, reset low, one output
+   that is set when out_valid differs, or when on a compared clock a pair differs or a constant
+   is not. ABC's `dprove` proves it never set, or gives the input stream that sets it: that
+   stream joins the random ones (a counterexample, or a better pairing).
 """
 
 import dataclasses
@@ -46,7 +47,8 @@ from .proof import (
 from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
 from .spec_recurrent import sequential_spec, write_recurrent_spec
 
-SPEC, RTL, MITER = "lgc_spec", "rtl_leaves", "lgc_miter"
+SPEC, RTL, STEP, MITER = "lgc_spec", "rtl_state", "rtl_step", "lgc_miter"
+STEP_INPUTS = ("in_bits", "in_valid", "in_first", "in_last", "state")
 STREAMS, CLOCKS = 2048, 48  # random streams of the pairing and the clocks of each (times C)
 
 
@@ -83,31 +85,31 @@ def prove_recurrent(rtl_files, model, work, top, rtl_report, engine=None, seed=0
             ports = _check_ports(rtl, spec)
             for name in ("in_first", "in_last"):
                 rtl.port(name)
-            # the leaves: read through the output registers only (the state loop's and the
-            # stage registers' bits are leaves, so every leaf is a value of one clock)
-            outputs = combinational(rtl, ports=("out_scores", "out_class"))
-            sums = score_sums(outputs, spec.n_classes, ports["score_width"])
-            leaves = sorted({b for s in sums for b in s.terms})
-            tail = Module(derive(rtl, cut={"leaves": leaves}))
-            d = pipeline_latency(tail, data_inputs=("leaves",), outputs=("out_scores", "out_class"))
-            if not 0 <= d <= latency:
-                raise LgcError(f"the RTL's scores leave {d} registers after their leaf bits, "
-                               f"more than its latency of {latency} clocks")
+            state = _state_bits(rtl, rtl_report)
+            # the step function: the state registers cut into inputs, balanced to the outputs
+            proof.latency = pipeline_latency(Module(derive(rtl, cut={"state": state})),
+                                             data_inputs=STEP_INPUTS, outputs=("out_scores", "out_class"))
+            if proof.latency != latency:
+                raise LgcError(f"the RTL's registers give a latency of {proof.latency} clocks, "
+                               f"the build's report says {latency}")
+            step_json = derive(combinational(rtl), cut={"state": state})
+            core = Module(step_json)
+            sums = score_sums(core, spec.n_classes, ports["score_width"])
     except LgcError as e:
         proof.reason = str(e)
         return proof
-    proof.latency, proof.leaves = latency, len(leaves)
-    delay = latency - d
+    leaves = sorted({b for s in sums for b in s.terms})
+    proof.leaves = len(leaves)
     with step(seconds, "prove_argmax"):
-        core = combinational(rtl)
         cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
         _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
         failure = _prove_argmax(ys, spec, ports, len(cut), valid=False)
     if failure:
         proof.reason = failure
         return proof
-    _write_json(work, "rtl_leaves.json", RTL, derive(rtl, outputs={"leaves": leaves}))
-    miter = _Miter(ys, spec, cslow, delay, d, latency, last_only, len(leaves))
+    _write_json(work, f"{RTL}.json", RTL, derive(rtl, outputs={"state": state}))
+    _write_json(work, f"{STEP}.json", STEP, derive(core, outputs={"leaves": leaves}))
+    miter = _Miter(ys, spec, cslow, latency, last_only, len(leaves), len(state))
     with step(seconds, "elaborate"):
         circuit = miter.elaborate("stream", init=None)
     streams = _random_streams(spec.n_inputs, cslow, seed)
@@ -136,6 +138,22 @@ def prove_recurrent(rtl_files, model, work, top, rtl_report, engine=None, seed=0
         return proof
     proof.equivalent = True
     return proof
+
+
+def _state_bits(rtl, report):
+    """The bits of the state registers the build's report names (rtl section)."""
+    names = report.get("state_registers")
+    if not names:
+        raise LgcError("the build's report names no state registers (rebuild it with this lgc)")
+    nets = rtl.json["netnames"]
+    missing = [n for n in names if n not in nets]
+    if missing:
+        raise LgcError(f"the RTL has no register {missing[0]}")
+    bits = [b for n in names for b in nets[n]["bits"]]
+    if any(not isinstance(b, int) or rtl.cells.get(rtl.driver.get(b, ("",))[0], {}).get("type") != "$dff"
+           for b in bits):
+        raise LgcError(f"the state {', '.join(names)} is not held in plain registers")
+    return bits
 
 
 def _fit(values, clocks):
@@ -180,14 +198,15 @@ def _init_hint(out, spec, compared):
 class _Miter:
     """The spec and the RTL side by side in one sequential circuit (yosys makes its AIG)."""
 
-    def __init__(self, ys, spec, cslow, delay, tail, latency, last_only, n_leaves):
-        self.ys, self.spec, self.cslow, self.delay, self.tail = ys, spec, cslow, delay, tail
-        self.latency, self.last_only, self.n_leaves = latency, last_only, n_leaves
+    def __init__(self, ys, spec, cslow, latency, last_only, n_leaves, n_state):
+        self.ys, self.spec, self.cslow, self.latency = ys, spec, cslow, latency
+        self.last_only, self.n_leaves, self.n_state = last_only, n_leaves, n_state
+
 
     def _write(self, name, init, bad):
         spec, k = self.spec, self.spec.n_classes
         with open(os.path.join(self.ys.folder, f"{name}_spec.v"), "w") as f:
-            f.write(sequential_spec(spec, self.cslow, self.delay, self.latency, self.last_only, init))
+            f.write(sequential_spec(spec, self.cslow, self.latency, self.last_only, init))
         g, w = k * spec.group_size, k * spec.score_width
         n, cw = spec.n_inputs, spec.class_width
         outputs = ("output wire bad" if bad is not None else
@@ -207,13 +226,16 @@ module {MITER} (input wire clk, input wire in_valid, input wire in_first, input 
 {wires}  {SPEC} spec (.clk(clk), .in_valid(in_valid), .in_first(in_first), .in_last(in_last),
     .in_bits(in_bits), .compare(compare), .groups(groups), .scores(spec_scores),
     .class(spec_class), .out_valid(spec_valid){"" if bad is not None else ", .slot_state(state), .slot_started(started)"});
+  wire [{self.n_state - 1}:0] rtl_state;
   {RTL} rtl (.clk(clk), .rst(1'b0), .in_valid(in_valid), .in_first(in_first), .in_last(in_last),
     .in_bits(in_bits), .out_valid(rtl_valid), .out_scores(rtl_scores), .out_class(rtl_class),
-    .leaves(leaves));
+    .state(rtl_state));
+  {STEP} rtl_step (.clk(clk), .rst(1'b0), .in_valid(in_valid), .in_first(in_first),
+    .in_last(in_last), .in_bits(in_bits), .state(rtl_state), .leaves(leaves));
 {"" if bad is None else f"  assign bad = (spec_valid != rtl_valid) | (compare & ({bad}));"}
 endmodule
 """)
-        self.ys.run(name, [f"read_json {RTL}.json", f"read_verilog -sv spec_step.v {name}_spec.v {name}.v",
+        self.ys.run(name, [f"read_json {RTL}.json", f"read_json {STEP}.json", f"read_verilog -sv spec_step.v {name}_spec.v {name}.v",
                            f"hierarchy -top {MITER}", "proc", "flatten", "setundef -zero -init",
                            *AIG_FLOW, f"write_aiger -zinit -symbols {name}.aig"])
         return os.path.join(self.ys.folder, f"{name}.aig")
@@ -227,11 +249,11 @@ endmodule
         k = self.spec.n_classes
         valid = out["spec_valid"][..., 0] != out["rtl_valid"][..., 0]
         wrong = valid.copy()
-        if self.tail < len(valid):  # the step compared at t leaves the RTL at t + tail
-            compare = out["compare"][:len(valid) - self.tail, :, 0].astype(bool)
+        if self.latency < len(valid):  # the step compared at t leaves the RTL at t + latency
+            compare = out["compare"][:len(valid) - self.latency, :, 0].astype(bool)
             scores = [_fields(out[f"{side}_scores"], k) for side in ("spec", "rtl")]
             classes = [_number(out[f"{side}_class"]) for side in ("spec", "rtl")]
-            later = slice(self.tail, None)
+            later = slice(self.latency, None)
             differ = ((scores[0][:len(compare)] != scores[1][later]).any(-1)
                       | (classes[0][:len(compare)] != classes[1][later]))
             wrong[later] |= compare & differ
@@ -285,10 +307,7 @@ endmodule
         one = {port: _fit(v[:, index], len(v) + self.latency) for port, v in streams.items()}
         out = aig.simulate_frames(*circuit, {p: v[:, None] for p, v in one.items()})
         _, clock = self.disagreement(out)
-        if out["spec_valid"][clock, 0, 0] != out["rtl_valid"][clock, 0, 0]:
-            last, at = clock - self.latency, clock  # out_valid: the step `latency` clocks before
-        else:
-            last, at = clock - self.tail - self.delay, clock - self.tail
+        last = clock - self.latency  # the step whose outputs (or out_valid) differ
         steps = []
         for t in range(last, -1, -self.cslow):  # the step's slot, back to its sequence's start
             if one["in_valid"][t, 0]:
@@ -298,7 +317,7 @@ endmodule
         k = self.spec.n_classes
         pick = lambda side, when: (_fields(out[f"{side}_scores"][when, 0], k),
                                    int(_number(out[f"{side}_class"][when, 0])))
-        (spec_scores, spec_class), (rtl_scores, rtl_class) = pick("spec", at), pick("rtl", at + self.tail)
+        (spec_scores, spec_class), (rtl_scores, rtl_class) = pick("spec", last), pick("rtl", clock)
         return SequenceCounterexample(one["in_bits"][steps[::-1]], spec_scores, spec_class,
                                       rtl_scores, rtl_class, {p: v[:last + 1] for p, v in one.items()})
 

@@ -153,13 +153,11 @@ def _where(m, bit):
     return f"the {cell['type']} at {src.rsplit('.', 1)[0]}" if src else f"cell {name}"
 
 
-def combinational(module, ports=None):
-    """A copy of the module whose registers are wires ($pos cells from D to Q); with `ports`
-    (names), only the registers that drive a bit of those ports."""
+def combinational(module):
+    """A copy of the module whose registers are wires ($pos cells from D to Q)."""
     json = copy.deepcopy(module.json)
-    driving = {b for name in ports or () for b in module.port(name)}
     for cell in json["cells"].values():
-        if cell["type"] == REGISTER and (ports is None or driving & set(cell["connections"]["Q"])):
+        if cell["type"] == REGISTER:
             width = len(cell["connections"]["D"])
             cell.update(type="$pos", parameters={"A_SIGNED": 0, "A_WIDTH": width, "Y_WIDTH": width},
                         port_directions={"A": "input", "Y": "output"},

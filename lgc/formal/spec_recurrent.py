@@ -102,10 +102,10 @@ def _net(writer, vector, net, what):
     return reader
 
 
-def sequential_spec(spec, cslow, delay, latency, last_only, init=None):
+def sequential_spec(spec, cslow, latency, last_only, init=None):
     """Verilog of the module `spec.module`: the step function run over a stream in `cslow`
     round-robin slots (module docstring). Ports: clk, in_valid, in_first, in_last, in_bits;
-    compare, groups, scores, class (the step of `delay` clocks ago), out_valid (the step of
+    compare, groups, scores, class (the step of this clock), out_valid (the step of
     `latency` clocks ago, with in_last when `last_only`), slot_state and slot_started (the
     state the clock's slot holds and whether its sequence has started). `init`: each state bit's value before
     any step (0/1 per bit; it only helps the proof engine: no state read before a sequence
@@ -150,10 +150,10 @@ module {m} (
     ring_{c - 1} <= in_valid ? next : state;
     started_{c - 1} <= started;
   end
-{_delay("compare_d", 1, "in_valid & started", delay)}{_delay("groups_d", g, "step_groups", delay)}{_delay("scores_d", w, "step_scores", delay)}{_delay("class_d", spec.class_width, "step_class", delay)}{_delay("valid_d", 1, valid, latency)}  assign compare = compare_d;
-  assign groups = groups_d;
-  assign scores = scores_d;
-  assign class = class_d;
+{_delay("valid_d", 1, valid, latency)}  assign compare = in_valid & started;
+  assign groups = step_groups;
+  assign scores = step_scores;
+  assign class = step_class;
   assign out_valid = valid_d;
   assign slot_state = ring_0;
   assign slot_started = started_0;

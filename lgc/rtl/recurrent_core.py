@@ -142,6 +142,7 @@ class RecurrentWriter:
                       valid_chain="\n".join(valid_chain))
         report.update(latency=c + 1, gates=netlist.gate_count(), live_gates=netlist.gate_count(),
                       state_bits=sum(netlist.width(s) for s in netlist.state_nodes()),
+                      state_registers=[f"{self.name[s]}_q" for s in netlist.state_nodes()],
                       stages={n: self.stage[n] for n in netlist.logic_layers()})
         return text, report
 
