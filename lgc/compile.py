@@ -118,7 +118,8 @@ def _compile_recurrent(build, times, model, netlist, model_summary, options):
     from .passes.recurrent_passes import optimize_recurrent
     from .rtl import write_recurrent
 
-    settings = ("cslow", "emit_last", "lut_size", "optimize", "passes", "verify")
+    settings = ("cslow", "emit_last", "adder_levels_per_stage", "lut_size", "optimize", "passes",
+                "verify")
     unsupported = sorted(k for k, v in options.items() if v is not None and k not in settings)
     if unsupported:
         raise LgcError(f"{', '.join(unsupported)} not supported for recurrent models yet")
@@ -128,7 +129,7 @@ def _compile_recurrent(build, times, model, netlist, model_summary, options):
             netlist, pass_stats = optimize_recurrent(netlist, options["passes"], options["verify"])
     with step(times, "rtl"):
         rtl = write_recurrent(netlist, build.file("rtl"), options.get("cslow") or 1,
-                              bool(options.get("emit_last")))
+                              bool(options.get("emit_last")), options.get("adder_levels_per_stage"))
     with step(times, "save"):
         netlist.save(build.netlist_path)
         shutil.copyfile(model, build.model_path)

@@ -1,5 +1,6 @@
 """`lgc verify` on recurrent cores: the RTL proven equal to the model file over all input streams
-(one sequence, C interleaved ones, only the last step emitted), and refuted, with a
+(one sequence, C interleaved ones, only the last step emitted, the group sums and argmax
+pipelined or not), and refuted, with a
 counterexample sequence the PyTorch reference confirms, when one gate of the next-state logic is
 changed, when the state takes a wrong value on one input pattern in 2**20 (random streams miss
 it: ABC finds it), when the C-slow ring has one register too many and when empty slots overwrite
@@ -84,10 +85,13 @@ def test_random_model_is_proven(builds, cslow):
     assert "at every step of every sequence, for every input stream: proven in" in result.stdout
     verify = section(builds / f"c{cslow}")
     assert verify["equivalent"] and verify["method"] == "recurrent"
-    assert verify["latency"] == cslow + 1 and verify["pairs"] > 0
+    rtl = json.loads((builds / f"c{cslow}" / "report.json").read_text())["rtl"]
+    assert verify["latency"] == rtl["latency"] == cslow + 1 + rtl["output_registers"]
+    assert rtl["output_registers"] > 0 and verify["pairs"] > 0  # the popcount and argmax pipelined
 
 
-@pytest.mark.parametrize("options", [(), ("--cslow", 2), ("--emit-last",)])
+@pytest.mark.parametrize("options", [(), ("--cslow", 2), ("--emit-last",),
+                                     ("--adder-levels-per-stage", 0)])
 def test_trained_digits_model_is_proven(tmp_path, options):
     result = run_lgc("-q", "compile", fixture_path("recurrent_digits"), "-o", tmp_path / "b", *options)
     assert result.returncode == 0, result.stderr
