@@ -117,6 +117,7 @@ def _compile_recurrent(build, times, model, netlist, model_summary, options):
     or, with `cslow` C, C interleaved sequences."""
     from .passes.recurrent_passes import optimize_recurrent
     from .rtl import write_recurrent
+    from .rtl.interface import describe_recurrent
 
     settings = ("cslow", "emit_last", "adder_levels_per_stage", "lut_size", "optimize", "passes",
                 "verify")
@@ -133,7 +134,9 @@ def _compile_recurrent(build, times, model, netlist, model_summary, options):
     with step(times, "save"):
         netlist.save(build.netlist_path)
         shutil.copyfile(model, build.model_path)
-    build.update_report(model=model_summary, passes=pass_stats, rtl=rtl)
+        interface = describe_recurrent(netlist, rtl)
+        write_json(build.file(INTERFACE), interface)
+    build.update_report(model=model_summary, passes=pass_stats, rtl=rtl, interface=interface)
     return build.update_report(steps=times)
 
 

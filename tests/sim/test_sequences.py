@@ -106,6 +106,9 @@ def test_compile_and_simulate_sequences_through_the_cli(tmp_path):
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["simulation"]["bit_exact"] and report["rtl"]["cslow"] == 2
     assert report["passes"]["state"]["bits_after"] == report["rtl"]["state_bits"]
+    top = json.loads((tmp_path / "b" / "interface.json").read_text())["tops"]["lgc_recurrent"]
+    assert top["latency"] == report["rtl"]["latency"] == report["simulation"]["latency"]
+    assert "2 sequences in round-robin slots" in top["throughput"]
 
 
 def test_cslow_deeper_than_the_loop_is_refused(tmp_path):
