@@ -157,8 +157,8 @@ def _state_bits(rtl, report):
 
 
 def _fit(values, clocks):
-    """A stream's values cut or padded (idle clocks: zeros) to `clocks` clocks."""
-    out = np.zeros((clocks, values.shape[1]), np.uint8)
+    """Values [clocks', ...] cut or padded with idle clocks (zeros) to `clocks` clocks."""
+    out = np.zeros((clocks, *values.shape[1:]), np.uint8)
     out[:min(clocks, len(values))] = values[:clocks]
     return out
 
@@ -166,8 +166,7 @@ def _fit(values, clocks):
 def _append(streams, stream):
     """The streams and one more (idle clocks added at the end of the shorter)."""
     clocks = max(len(next(iter(streams.values()))), len(next(iter(stream.values()))))
-    return {port: np.concatenate([np.stack([_fit(v[:, i], clocks) for i in range(v.shape[1])], 1),
-                                  _fit(stream[port], clocks)[:, None]], axis=1)
+    return {port: np.concatenate([_fit(v, clocks), _fit(stream[port][:, None], clocks)], axis=1)
             for port, v in streams.items()}
 
 

@@ -19,7 +19,6 @@ import os
 import re
 
 import networkx as nx
-import numpy as np
 
 from ..errors import LgcError
 from ..ir.truthtable import reduce_to_support
