@@ -6,7 +6,9 @@ changed, when the state takes a wrong value on one input pattern in 2**20 (rando
 it: ABC finds it), when the C-slow ring has one register too many and when empty slots overwrite
 their state."""
 
+import ast
 import json
+import pathlib
 import re
 import shutil
 
@@ -14,7 +16,10 @@ import numpy as np
 import pytest
 
 from lgc.compile import compile_model
+from lgc.formal import spec_recurrent
+from lgc.formal.proof import elaborate
 from lgc.reference import sequence_reference
+from lgc.tools import yosys
 from tests.support.cli import run_lgc
 from tests.support.fixtures import fixture_path
 from tests.support.models import random_recurrent_model
@@ -138,3 +143,36 @@ def test_a_wrong_ring_order_is_refuted(build, model):
 def test_empty_slots_must_carry_their_state(build, model):
     edit(build, r"state_q <= valid_s3 \?", lambda m: "state_q <= 1'b1 ?")
     refuted(build, model)
+
+
+def test_spec_imports_nothing_it_checks():
+    # a spec sharing code with the frontends, the passes or the RTL would prove nothing
+    tree = ast.parse(pathlib.Path(spec_recurrent.__file__).read_text())
+    imported = {f"{node.module or ''}.{a.name}" for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom) for a in node.names}
+    parts = {part for name in imported for part in name.split(".")}
+    assert not parts & {"frontend", "passes", "rtl", "ir", "truthtable", "recurrent"}
+    assert {"reference", "load_model", "spec"} <= parts
+
+
+@pytest.mark.parametrize("name", ["model", "digits"])
+def test_spec_step_function_gives_the_reference_scores(tmp_path, model, name):
+    """The spec's step function as yosys elaborates it, run step by step over sequences from the
+    reset state: every step's scores and class are the PyTorch reference's."""
+    path = model if name == "model" else fixture_path("recurrent_digits")
+    spec = spec_recurrent.write_recurrent_spec(path, tmp_path / "spec_step.v", "s")
+    step = elaborate(yosys.in_folder(tmp_path, job="verify"), "step", "read_verilog -sv spec_step.v",
+                     "s_step")
+    rng = np.random.default_rng(3)
+    x = (rng.random((64, 6, spec.n_inputs)) < 0.4).astype(np.uint8)
+    ref = sequence_reference(path, x)
+    state = np.tile(np.asarray(spec.reset, np.uint8), (len(x), 1))
+    k = spec.n_classes
+    for t in range(x.shape[1]):
+        out = step.evaluate({"in_bits": x[:, t], "state": state})
+        w = out["out_scores"].shape[1] // k
+        scores = (out["out_scores"].reshape(len(x), k, w).astype(np.int64) << np.arange(w)).sum(-1)
+        assert (scores == ref.counts[:, t]).all()
+        assert ((out["out_class"].astype(np.int64) << np.arange(out["out_class"].shape[1])).sum(-1)
+                == ref.pred[:, t]).all()
+        state = out["next"]
