@@ -44,6 +44,9 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
     if method not in METHODS:
         raise LgcError(f"unknown proof method {method!r} (one of {', '.join(METHODS)})")
     if rtl.get("recurrent"):
+        if method != "auto":
+            raise LgcError(f"--method {method} does not apply to a recurrent core (its proof is "
+                           "sequential, docs/formal.md)")
         return _verify_recurrent(build, rtl, model, engine)
     if method == "auto":
         method = "stages" if rtl.get("gates", 0) >= STAGES_FROM else "whole"

@@ -20,7 +20,7 @@ from lgc.formal import spec_recurrent
 from lgc.formal.proof import elaborate
 from lgc.reference import sequence_reference
 from lgc.tools import yosys
-from tests.support.cli import run_lgc
+from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import fixture_path
 from tests.support.models import random_recurrent_model
 
@@ -93,6 +93,12 @@ def test_random_model_is_proven(builds, cslow):
     rtl = json.loads((builds / f"c{cslow}" / "report.json").read_text())["rtl"]
     assert verify["latency"] == rtl["latency"] == cslow + 1 + rtl["output_registers"]
     assert rtl["output_registers"] > 0 and verify["pairs"] > 0  # the popcount and argmax pipelined
+
+
+def test_a_proof_method_is_refused(builds):
+    result = run_lgc("verify", builds / "c1", "--method", "stages")
+    assert error_line(result) == ("lgc: error: --method stages does not apply to a recurrent core "
+                                  "(its proof is sequential, docs/formal.md)")
 
 
 @pytest.mark.parametrize("options", [(), ("--cslow", 2), ("--emit-last",),
