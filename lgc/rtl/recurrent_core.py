@@ -7,7 +7,7 @@ Stages: every logic layer the next states depend on runs inside the state loop, 
 state register, so `cslow` independent sequences take turns in fixed round-robin slots). The
 layers only the scores read (the output net) form one stage after the loop; the group sums
 (popcount.py's modules) and the argmax (argmax.py's, converted) follow, with a register after
-every `adder_levels` levels of their trees, then the output registers. Values a later stage reads are carried in a
+every `adder_levels` levels of their trees and one between them, then the output registers. Values a later stage reads are carried in a
 register chain. A clock without a valid input leaves its slot's state as it was; `in_first` reads
 the reset value instead of the state register. Ports: clk, rst (the valid chain only), in_valid,
 in_first, in_last, in_bits, out_valid, out_scores (class 0 in the low bits, score_width bits each,
@@ -171,8 +171,10 @@ class RecurrentWriter:
         popcount = Popcount(attrs["groups"], attrs["offset"])
         k, width, levels = len(attrs["groups"]), popcount.width, self.adder_levels
         vector = self.vector(netlist.output_node)
+        # with registers, one also between the last sum and the argmax (else the final adder and
+        # the first comparisons share a clock: the longest path)
         modules = popcount.modules(list(range(levels, popcount.depth, levels)) if levels else [],
-                                   len(vector), prefix=f"{TOP}_popcount")
+                                   len(vector), register_last=levels > 0, prefix=f"{TOP}_popcount")
         files = {f"{m.name}.v": m.text for m in modules}
         source = "group_bits"
         decls.append(f"    wire [{len(vector) - 1}:0] group_bits = {concat(vector)};")
