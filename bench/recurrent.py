@@ -1,11 +1,10 @@
 """Recurrent cores on ECP5: LUTs, flip-flops, Fmax and steps per second, side by side in one run.
 
 The trained digits model (tests/data/recurrent_digits.pt, rows as steps) and a random model with
-output_reads="old" and a 3-level next-state logic, each compiled (passes on) with --cslow 1 and
-2 or 3 and --adder-levels-per-stage 0 (the group sums and argmax in one clock), the default and 1,
-simulated bit-exact over their sequences, proven by lgc verify, then synthesized out of context for an LFE5U-25F with
-the build's default clock target. Steps per second: Fmax, one step per clock overall (with C
-slots, C sequences each get Fmax / C).
+output_reads="old" and a 3-level next-state logic, each compiled (passes on) four ways
+(`configurations`), simulated bit-exact over their sequences, proven by lgc verify, then
+synthesized out of context for an LFE5U-25F with the build's default clock target. Steps per
+second: Fmax, one step per clock overall (with C slots, C sequences each get Fmax / C).
 
     python -m bench.recurrent [--device LFE5U-25F] [--keep DIR]
 """
