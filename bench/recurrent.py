@@ -42,6 +42,7 @@ def configurations(cslow):
     level."""
     return [(1, 0), (1, None), (cslow, None), (cslow, 1)]
 
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="LFE5U-25F")
@@ -68,7 +69,9 @@ def main():
           "levels | bit-exact (steps) | proven (time) | LUTs | FFs | Fmax MHz | steps/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| " + " | ".join(map(str, r[:10])) + f" | {r[10]} | {r[11]} | {r[12]:.1f} | {r[13]:.3g} |")
+        print("| " + " | ".join(map(str, r[:8])) + f" | {r[8]} ({r[9]}) | {r[10]} | {r[11]} | {r[12]} "
+              f"| {r[13]:.1f} | {r[14]:.3g} |")
+
 
 if __name__ == "__main__":
     main()
