@@ -231,7 +231,7 @@ module {MITER} (input wire clk, input wire in_valid, input wire in_first, input 
     .state(rtl_state));
   {STEP} rtl_step (.clk(clk), .rst(1'b0), .in_valid(in_valid), .in_first(in_first),
     .in_last(in_last), .in_bits(in_bits), .state(rtl_state), .leaves(leaves));
-{"" if bad is None else f"  assign bad = (spec_valid != rtl_valid) | (compare & ({bad}));"}
+{"" if bad is None else f"  assign bad = (spec_valid != rtl_valid) | (compare & |{bad});"}
 endmodule
 """)
         self.ys.run(name, [f"read_json {RTL}.json", f"read_json {STEP}.json", f"read_verilog -sv spec_step.v {name}_spec.v {name}.v",
@@ -267,7 +267,8 @@ endmodule
         terms = [f"groups[{j}] ^ leaves[{i}]" for j, i in pairs]
         terms += [f"{'groups' if side == 'group' else 'leaves'}[{i}] ^ 1'b{v}"
                   for side, i, v in constants]
-        path = self._write("miter", init, " | ".join(terms) or "1'b0")
+        # one flat vector of the differences (a chain of thousands of | nests too deep for yosys)
+        path = self._write("miter", init, "{" + ",\n    ".join(terms or ["1'b0"]) + "}")
         folder = self.ys.folder
         for suffix in ("status", "cex"):
             if os.path.exists(os.path.join(folder, f"miter.{suffix}")):
