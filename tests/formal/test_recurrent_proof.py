@@ -101,8 +101,8 @@ def test_a_proof_method_is_refused(builds):
                                   "(its proof is sequential, docs/formal.md)")
 
 
-@pytest.mark.parametrize("options", [(), ("--cslow", 2), ("--emit-last",),
-                                     ("--adder-levels-per-stage", 0)])
+@pytest.mark.parametrize("options", [(), *(pytest.param(o, marks=pytest.mark.full) for o in [
+    ("--cslow", 2), ("--emit-last",), ("--adder-levels-per-stage", 0)])])
 def test_trained_digits_model_is_proven(tmp_path, options):
     result = run_lgc("-q", "compile", fixture_path("recurrent_digits"), "-o", tmp_path / "b", *options)
     assert result.returncode == 0, result.stderr
@@ -119,7 +119,7 @@ def test_one_gate_changed_in_the_next_state_logic_is_refuted(build, model):
     refuted(build, model)
 
 
-@pytest.mark.parametrize("build", [1, 3], indirect=True)
+@pytest.mark.parametrize("build", [1, pytest.param(3, marks=pytest.mark.full)], indirect=True)
 def test_a_state_wrong_on_one_input_pattern_in_2_20_is_found(build, model):
     """State bit 0 flips when 10 given input bits are 1 and 10 others 0: random streams miss it
     (so do the proof's own), ABC's sequential proof finds the stream, the sequence shows it."""
