@@ -2,7 +2,7 @@
 (one sequence, C interleaved ones, only the last step emitted, the group sums and argmax
 pipelined or not), and refuted, with a
 counterexample sequence the PyTorch reference confirms, when one gate of the next-state logic is
-changed, when the state takes a wrong value on one input pattern in 2**20 (random streams miss
+changed (in the RTL, or in a copy of the model given with --model), when the state takes a wrong value on one input pattern in 2**20 (random streams miss
 it: ABC finds it), when the C-slow ring has one register too many and when empty slots overwrite
 their state."""
 
@@ -182,3 +182,36 @@ def test_spec_step_function_gives_the_reference_scores(tmp_path, model, name):
         assert ((out["out_class"].astype(np.int64) << np.arange(out["out_class"].shape[1])).sum(-1)
                 == ref.pred[:, t]).all()
         state = out["next"]
+
+
+def changed_model(model, path):
+    """A copy of the model with one gate of the next-state net's last layer complemented: the
+    first whose change the PyTorch reference sees on random sequences."""
+    import torch
+
+    copy = torch.load(model, weights_only=False)
+    x = np.random.default_rng(2).integers(0, 2, (64, 8, N_INPUTS))
+    before = sequence_reference(model, x).counts
+    last = list(copy.next_state.children())[-1]
+    for gate in range(last.out_dim):
+        with torch.no_grad():
+            last.weights[gate] = last.weights[gate].flip(0)  # argmax i -> 15 - i: the complement
+        torch.save(copy, path)
+        if (sequence_reference(path, x).counts != before).any():
+            return path
+        with torch.no_grad():
+            last.weights[gate] = last.weights[gate].flip(0)
+    raise AssertionError("no gate of the last next-state layer changes the scores")
+
+
+@pytest.mark.parametrize("build", [1], indirect=True)
+def test_the_model_with_one_next_state_gate_changed_is_refuted(build, model, tmp_path):
+    """`--model` names a copy with one gate of the next-state net changed: the spec is that
+    copy's, the counterexample sequence is scored by the reference as the copy does."""
+    changed = changed_model(model, tmp_path / "changed.pt")
+    result = run_lgc("verify", build, "--model", changed)
+    assert result.returncode == 1 and "is not proven equivalent" in result.stderr, result.stderr
+    cex = section(build)["counterexample"]
+    x = np.load(build / "verify" / "counterexample.npz")["x"]
+    assert sequence_reference(changed, x).counts[0, -1].tolist() == cex["reference_scores"] == cex["spec_scores"]
+    assert sequence_reference(model, x).counts[0, -1].tolist() == cex["rtl_scores"]
