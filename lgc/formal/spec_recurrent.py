@@ -12,9 +12,9 @@ generator. Two modules:
 - `MODULE`, the model run over a stream as the recurrent core's interface defines it: C slots
   in fixed round robin (slot s owns the clocks t = s mod C), one state per slot in a ring of C
   registers; a valid step reads the model's initial state when in_first is set, else its slot's
-  state, and writes the next one; a clock without a valid input carries its slot's state. Its
-  outputs say, D clocks after each step, the step's group bits and whether to compare them (a
-  valid step of a slot that has started a sequence), and, L clocks after, out_valid.
+  state, and writes the next one; a clock without a valid input carries its slot's state. At
+  each clock it gives the step's group bits, scores and class, whether to compare them (a valid
+  step of a slot that has started a sequence) and, L clocks later, out_valid.
 """
 
 import dataclasses
@@ -107,9 +107,9 @@ def sequential_spec(spec, cslow, latency, last_only, init=None):
     round-robin slots (module docstring). Ports: clk, in_valid, in_first, in_last, in_bits;
     compare, groups, scores, class (the step of this clock), out_valid (the step of
     `latency` clocks ago, with in_last when `last_only`), slot_state and slot_started (the
-    state the clock's slot holds and whether its sequence has started). `init`: each state bit's value before
-    any step (0/1 per bit; it only helps the proof engine: no state read before a sequence
-    starts is ever compared)."""
+    state the clock's slot holds and whether its sequence has started). `init`: each state
+    bit's value before any step (0/1 per bit; it only helps the proof engine: no state read
+    before a sequence starts is ever compared)."""
     n, s, m, c = spec.n_inputs, spec.state_bits, spec.module, cslow
     g, w = spec.n_classes * spec.group_size, spec.n_classes * spec.score_width
     init = np.zeros(s, np.uint8) if init is None else np.asarray(init)
@@ -150,7 +150,7 @@ module {m} (
     ring_{c - 1} <= in_valid ? next : state;
     started_{c - 1} <= started;
   end
-{_delay("valid_d", 1, valid, latency)}  assign compare = in_valid & started;
+{_delay("valid_d", valid, latency)}  assign compare = in_valid & started;
   assign groups = step_groups;
   assign scores = step_scores;
   assign class = step_class;
@@ -161,11 +161,11 @@ endmodule
 """
 
 
-def _delay(name, width, source, length):
-    """Verilog of the wire `name`: `source` delayed `length` clocks, 0 before."""
-    lines = [f"  wire [{width - 1}:0] {name}_0 = {source};"]
+def _delay(name, source, length):
+    """Verilog of the wire `name`: the bit `source` delayed `length` clocks, 0 before."""
+    lines = [f"  wire {name}_0 = {source};"]
     for i in range(1, length + 1):
-        lines.append(f"  reg [{width - 1}:0] {name}_{i} = 0;")
+        lines.append(f"  reg {name}_{i} = 1'b0;")
         lines.append(f"  always @(posedge clk) {name}_{i} <= {name}_{i - 1};")
-    lines.append(f"  wire [{width - 1}:0] {name} = {name}_{length};")
+    lines.append(f"  wire {name} = {name}_{length};")
     return "\n".join(lines) + "\n"
