@@ -5,7 +5,8 @@ wants every pin constrained).
 
     lgc_pins(clk, load, d, q): every input bit of the top but its clock is a bit of a shift
     register fed from pin `d`; every output bit is loaded into a second shift register while
-    `load` is high and shifted out to pin `q` otherwise.
+    `load` is high and shifted out to pin `q` otherwise (q also reads the first register's last
+    bit, so no bit of it is left unread when the top ignores an input).
 
 Every port bit of the top stays observable, so synthesis keeps all of it, and a path into or out
 of the top is one register-to-register hop (or a mux before the output register): the top's own
@@ -50,7 +51,7 @@ module {TOP}(input clk, input load, input d, output q);
     in_shift <= {{in_shift, d}};
     out_shift <= load ? outs : out_shift >> 1;
   end
-  assign q = out_shift[0];
+  assign q = out_shift[0] ^ in_shift[{n_in - 1}];
   {top} wrapped(
     {joined}
   );
