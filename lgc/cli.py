@@ -167,8 +167,8 @@ def _echo_passes(stats):
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
 def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
-             adder_levels_per_stage, lut_size, input_format, axis_width, cslow, emit_last, no_opt, passes, no_verify,
-             vectors_path, load_options):
+             adder_levels_per_stage, lut_size, input_format, axis_width, cslow, emit_last,
+             no_opt, passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
