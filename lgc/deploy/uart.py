@@ -7,7 +7,6 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import LgcError
 
-
 MAX_BAUD_ERROR = 0.02     # of the bit time: what a UART at the other end tolerates with margin
 MIN_DIVISOR = 4           # clock cycles per bit the receiver needs to sample a bit's middle
 
