@@ -155,6 +155,9 @@ def _echo_passes(stats):
 @click.option("--axis-width", type=int, metavar="W", help="TDATA bits of the AXI4-Stream top "
               "lgc_axis' input, a multiple of 8: a vector arrives in ceil(bits / W) beats "
               "(default: one vector per beat).")
+@click.option("--axis-out-width", type=int, metavar="W", help="TDATA bits of lgc_axis' output, "
+              "a multiple of 8: a result leaves in ceil(result bits / W) beats, TLAST on its last "
+              "(default: one result per beat).")
 @click.option("--cslow", type=click.IntRange(min=1), help="Recurrent models: pipeline the "
               "next-state logic into C stages with C sequences interleaved in round-robin slots "
               "(default 1: one step per clock, the whole loop in one stage).")
@@ -167,8 +170,8 @@ def _echo_passes(stats):
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
 def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
-             adder_levels_per_stage, lut_size, input_format, axis_width, cslow, emit_last,
-             no_opt, passes, no_verify, vectors_path, load_options):
+             adder_levels_per_stage, lut_size, input_format, axis_width, axis_out_width, cslow,
+             emit_last, no_opt, passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
@@ -180,6 +183,7 @@ def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
         vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size, input_format=input_format, axis_width=axis_width,
+        axis_out_width=axis_out_width,
         **{k: v for k, v in recurrent.items() if v is not None})
     if report["rtl"].get("recurrent"):
         rtl = report["rtl"]

@@ -63,8 +63,9 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     target = clock_target(part, board, target_mhz, rtl_options)
     if rtl_options.get("input_format") is not None:
         input_format.parse(rtl_options["input_format"])
-    if rtl_options.get("axis_width") is not None:
-        check_width(rtl_options["axis_width"])
+    for width in ("axis_width", "axis_out_width"):
+        if rtl_options.get(width) is not None:
+            check_width(rtl_options[width])
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"

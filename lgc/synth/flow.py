@@ -187,7 +187,9 @@ def _nextpnr_args(device, family, board, target_mhz, seed, work):
         with open(os.path.join(work, "pins.pdc"), "w") as f:
             f.writelines(f"ldc_set_location -site {{{site}}} [get_ports {pin}]\n"
                          for pin, site in zip(harness.PINS, device.harness_sites))
-        return args + ["--pdc", "pins.pdc"], None
+        # router2 fails the clock pin's dedicated arc to its DCC on all but tiny designs
+        # (nextpnr 0.11, as in YosysHQ/nextpnr#1317); router1 routes it.
+        return args + ["--pdc", "pins.pdc", "--router", "router1"], None
     return args + ["--vopt", f"cst={constraints}", "--write", "top_pnr.json"], "top_pnr.json"
 
 
