@@ -250,8 +250,9 @@ def _check_timing(clocks, target_mhz):
 def summary_lines(section):
     """A few human lines about a synthesis section (the CLI prints them)."""
     t = section["target"]
+    where = {"out of context": ", out of context", "harness": ", behind the pin harness"}
     lines = [f"{t['board'] or t['device']} ({t['device']}, {t['family']}"
-             f"{', out of context' if t['out_of_context'] else ''}): {section['luts']} LUTs, "
+             f"{where.get(t['pins'], '')}): {section['luts']} LUTs, "
              f"{section['ffs']} FFs, {section['carry']} carry cells, {section['cells']} cells"]
     for bel, u in section["utilization"].items():
         share = f" ({u['percent']:g}%)" if u["percent"] is not None else ""

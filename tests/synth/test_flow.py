@@ -9,6 +9,7 @@ from lgc.deploy.board_build import synthesize
 from lgc.deploy.boards import board_names, list_boards, load_board
 from lgc.errors import LgcError
 from lgc.synth.devices import DEVICES, FAMILIES
+from lgc.synth.flow import summary_lines
 from lgc.tools import yosys
 from tests.support.cli import run_lgc
 from tests.support.standin_core import REGISTERS, make_build
@@ -149,6 +150,7 @@ def test_gatemate_counts_exactly_the_cores_registers(build):
 def test_nexus_through_the_pin_harness(build):
     section = synthesize(build.path, device="LIFCL-40")
     assert section["top"] == "lgc_pins" and section["target"]["pins"] == "harness"
+    assert "(LIFCL-40, nexus, behind the pin harness)" in summary_lines(section)[0]
     assert section["blocks"]["core (other)"]["ffs"] == REGISTERS     # all of the core kept
     # one flip-flop per port bit but the clock: 14 shifted in, 12 loaded and shifted out
     assert section["blocks"]["pin harness"]["ffs"] == 14 + 12
