@@ -11,6 +11,7 @@ Two kinds of target:
 Everything the tools write stays in DIR/synth/.
 """
 
+import json
 import os
 import shlex
 import shutil
@@ -71,6 +72,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             top = harness.TOP
         with step(times, "yosys"):
             synth.run("synth", yosys_script(sources, top, *synth_commands(family, opts, top)))
+        if family.name == "nexus":
+            free_constant_carry_ins(os.path.join(work, "netlist.json"))
         stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
         cells = parse.cell_counts(stat)
         used = parse.resources(cells, family)
@@ -191,6 +194,19 @@ def _nextpnr_args(device, family, board, target_mhz, seed, work):
         # (nextpnr 0.11, as in YosysHQ/nextpnr#1317); router1 routes it.
         return args + ["--pdc", "pins.pdc", "--router", "router1"], None
     return args + ["--vopt", f"cst={constraints}", "--write", "top_pnr.json"], "top_pnr.json"
+
+
+def free_constant_carry_ins(netlist_path):
+    """Leave unconnected the carry input of every CCU2 whose first half ignores it (INIT0
+    0xFFFF): synth_nexus ties it to a constant, which nextpnr-nexus 0.11 refuses ("CIN ...
+    driven by non-CCU2 cell"); nextpnr's own later fix (commit a4357928) disconnects it so."""
+    netlist = parse.read_json(netlist_path, "yosys netlist")
+    for module in netlist["modules"].values():
+        for cell in module.get("cells", {}).values():
+            if cell["type"] == "CCU2" and cell["parameters"].get("INIT0") == "0xFFFF":
+                cell["connections"]["CIN"] = ["x"]
+    with open(netlist_path, "w") as f:
+        json.dump(netlist, f)
 
 
 def _pack_args(device, family, products, board, top):
