@@ -97,7 +97,7 @@ def test_compile_for_a_board_then_synth_makes_its_bitstream(tmp_path):
     report = BuildDir(out).report()
     section, rtl = report["synthesis"], report["rtl"]
     assert section["target"] == {"board": "ulx3s-85f", "device": "LFE5U-85F", "family": "ecp5",
-                                 "out_of_context": False}
+                                 "out_of_context": False, "pins": "board"}
     blocks = dict(section["blocks"])
     assert blocks.pop("uart")["ffs"] > 0 and blocks.pop("board top (other)")["ffs"] > 0
     _check_registers_per_block(rtl, {"blocks": blocks})
