@@ -405,8 +405,13 @@ def synth(build_dir, board, device, freq, baud, seed, synth_opts, pnr_opts, axis
               show_default=True, help="GiB of memory each tool process of a point may use.")
 @click.option("--retry-failed", is_flag=True, help="Run again the points an earlier run of this "
               "sweep recorded as failed (a re-run keeps them by default).")
+@click.option("--simulate", "vectors", type=click.Path(dir_okay=False), metavar="VECTORS",
+              help="After each compile, `lgc simulate --vectors VECTORS` (.npz): a point whose "
+              "RTL is not bit-exact with the PyTorch reference fails.")
+@click.option("--verify", is_flag=True, help="After each compile, `lgc verify`: a point whose "
+              "RTL is not proven equivalent to its model fails.")
 def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, memory_gib,
-          retry_failed):
+          retry_failed, vectors, verify):
     """Compile and synthesize MODELS over a grid of options, devices and seeds on Dask: one row
     per point in DIR/sweep.csv and sweep.json, the Pareto front on DIR/index.html."""
     import pathlib
@@ -426,7 +431,7 @@ def sweep(models, grid_specs, devices, out_dir, scheduler, workers, shared_dir, 
     out_dir = out_dir or str(pathlib.Path("sweeps") / pathlib.Path(models[0]).stem)
     rows = run_sweep(list(models), axes, devices, out_dir, scheduler=scheduler, workers=workers,
                      shared_dir=shared_dir, max_bytes=int(memory_gib * 2**30),
-                     retry_failed=retry_failed)
+                     retry_failed=retry_failed, simulate=vectors, verify=verify)
     ok = [r for r in rows if r["status"] == "ok"]
     click.echo(f"{len(rows)} points: {len(ok)} synthesized, {len(rows) - len(ok)} failed; "
                f"{out_dir}/sweep.csv, {out_dir}/index.html")

@@ -26,6 +26,7 @@ import re
 from ..errors import LgcError
 from . import dwn_arch
 from .encoding import numbers, read_table
+from .spec_modules import module, tensors_by_module
 from .unroll import ntuple
 
 PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
@@ -243,19 +244,19 @@ def _build(layers, logic, binarizations, default, make, as_tensor, where=""):
         elif kind == "ResidualLogicBlock":
             paths = {name: _build(layer[name], logic, binarizations, default, make, as_tensor,
                                   f"{where}{i}.{name}.") for name in ("main", "shortcut")}
-            built.append(_module(make, QUALNAMES[kind], {}, children={
-                name: _module(make, SEQUENTIAL, {}, children={str(j): m for j, m in enumerate(path)}) if path
-                else _module(make, IDENTITY, {}) for name, path in paths.items()}))
+            built.append(module(make, QUALNAMES[kind], {}, children={
+                name: module(make, SEQUENTIAL, {}, children={str(j): m for j, m in enumerate(path)}) if path
+                else module(make, IDENTITY, {}) for name, path in paths.items()}))
         else:
-            built.append(_module(make, QUALNAMES[kind], _settings(layer)))
+            built.append(module(make, QUALNAMES[kind], _settings(layer)))
     return built
 
 
 class _Group:
     """The tensors of one module of the state_dict, by local name."""
 
-    def __init__(self, prefix):
-        self.prefix, self.tensors = prefix, {}
+    def __init__(self, prefix, tensors):
+        self.prefix, self.tensors = prefix, tensors
 
     @property
     def kind(self):
@@ -274,18 +275,13 @@ class _Group:
 
 
 def _groups(state_dict):
-    groups = {}
-    for key, value in state_dict.items():
-        match = _KEY.match(str(key))
-        if match is None or not hasattr(value, "shape"):
-            raise LgcError(f"arch: state_dict entry {key!r} belongs to no torchlogix layer lgc knows")
-        prefix = match["prefix"] or ""
-        groups.setdefault(prefix, _Group(prefix)).tensors[match["local"]] = value
-    for group in groups.values():
+    groups = [_Group(prefix, tensors) for prefix, tensors
+              in tensors_by_module(state_dict, _KEY, "torchlogix").items()]
+    for group in groups:
         if group.kind == "unknown":
             raise LgcError(f"arch: state_dict module {group.prefix!r} holds "
                            f"{', '.join(group.tensors)}: not a layer lgc knows")
-    return list(groups.values())
+    return groups
 
 
 def _dense(layer, group, default, make, what):
@@ -302,12 +298,12 @@ def _dense(layer, group, default, make, what):
     parametrization = _parametrization(layer, default, weight.shape[-1], rank, what)
     attrs = {"in_dim": layer["in_dim"], "out_dim": out_dim, "lut_rank": rank}
     if learnable == "fixed":
-        connections = _module(make, FIXED_DENSE, attrs, buffers={"indices": indices})
+        connections = module(make, FIXED_DENSE, attrs, buffers={"indices": indices})
     else:
-        connections = _module(make, LEARNABLE_DENSE, attrs, buffers={"indices": indices},
+        connections = module(make, LEARNABLE_DENSE, attrs, buffers={"indices": indices},
                               parameters={"weights": candidates})
-    return _module(make, QUALNAMES["LogicDense"], attrs, parameters={"weight": weight},
-                   children={"parametrization": _module(make, PARAMETRIZATIONS[parametrization],
+    return module(make, QUALNAMES["LogicDense"], attrs, parameters={"weight": weight},
+                   children={"parametrization": module(make, PARAMETRIZATIONS[parametrization],
                                                         {"lut_rank": rank}),
                              "connections": connections})
 
@@ -342,11 +338,11 @@ def _conv(layer, group, default, make, what):
         settings["kernel_positions"] = [(d + 2 * padding - r) // stride + 1 for d, r in zip(in_dim, rfs)]
     for key in ("parametrization", "connections"):
         settings.pop(key, None)
-    return _module(make, QUALNAMES[layer["type"]], settings, children={
-        "parametrization": _module(make, PARAMETRIZATIONS[parametrization], {"lut_rank": rank}),
-        "tree_weights": _module(make, PARAMETER_LIST, {},
+    return module(make, QUALNAMES[layer["type"]], settings, children={
+        "parametrization": module(make, PARAMETRIZATIONS[parametrization], {"lut_rank": rank}),
+        "tree_weights": module(make, PARAMETER_LIST, {},
                                 parameters={str(i): w for i, w in enumerate(levels)}),
-        "connections": _module(make, FIXED_CONV_TRANSPOSE if transposed else FIXED_CONV,
+        "connections": module(make, FIXED_CONV_TRANSPOSE if transposed else FIXED_CONV,
                                connections, buffers=indices)})
 
 
@@ -364,7 +360,7 @@ def _binarization(layer, group, make, as_tensor, what):
         buffers["thresholds"] = as_tensor(given, "float32")
     elif given is not None and list(as_tensor(given, "float32").shape) != list(buffers["thresholds"].shape):
         raise LgcError(f"{what}: the spec's thresholds disagree with the state_dict's")
-    return _module(make, QUALNAMES[layer["type"]], settings, parameters=parameters, buffers=buffers)
+    return module(make, QUALNAMES[layer["type"]], settings, parameters=parameters, buffers=buffers)
 
 
 def _parametrization(layer, default, width, rank, what):
@@ -394,10 +390,3 @@ def _settings(layer):
     settings = {key: value for key, value in optional.items() if value is not None}
     settings.update({k: v for k, v in layer.items() if k != "type"})
     return settings
-
-
-def _module(make, qualname, attrs, parameters=None, buffers=None, children=None):
-    module = make(qualname)
-    module.__dict__.update(attrs, training=False, _parameters=dict(parameters or {}),
-                           _buffers=dict(buffers or {}), _modules=dict(children or {}))
-    return module

@@ -17,6 +17,7 @@ frontend and the PyTorch reference read both kinds of file the same way.
 import re
 
 from ..errors import LgcError
+from .spec_modules import module, tensors_by_module
 
 QUALNAMES = {"LUTLayer": "torch_dwn.lut_layer.LUTLayer",
              "LearnableMapping": "torch_dwn.mapping.LearnableMapping",
@@ -99,22 +100,17 @@ def modules(spec, state_dict, make, as_tensor):
             built.append(_lut_layer(layer, next(groups), make, what))
         elif layer["type"] == "GroupSum":
             randperm = layer.get("randperm")
-            built.append(_module(make, QUALNAMES["GroupSum"], {
+            built.append(module(make, QUALNAMES["GroupSum"], {
                 "k": layer["k"], "tau": layer.get("tau", 1.0),
                 "randperm": None if randperm is None else as_tensor(randperm, "int64")}))
         else:
-            built.append(_module(make, QUALNAMES["Flatten"], {"start_dim": 1, "end_dim": -1}))
+            built.append(module(make, QUALNAMES["Flatten"], {"start_dim": 1, "end_dim": -1}))
     return built
 
 
 def _groups(state_dict):
     """The tensors of each LUTLayer, by local name, in the state_dict's order."""
-    groups = {}
-    for key, value in state_dict.items():
-        match = _KEY.match(str(key))
-        if match is None or not hasattr(value, "shape"):
-            raise LgcError(f"arch: state_dict entry {key!r} belongs to no torch-dwn layer lgc knows")
-        groups.setdefault(match["prefix"] or "", {})[match["local"]] = value
+    groups = tensors_by_module(state_dict, _KEY, "torch-dwn")
     for prefix, tensors in groups.items():
         if "luts" not in tensors:
             raise LgcError(f"arch: state_dict module {prefix!r} holds {', '.join(tensors)} but no luts")
@@ -141,17 +137,10 @@ def _lut_layer(layer, group, make, what):
         if DUMMY_MAPPING not in tensors:
             raise LgcError(f"{what}: a learnable layer's state_dict holds {prefix}.{DUMMY_MAPPING}")
         parameters[DUMMY_MAPPING] = tensors[DUMMY_MAPPING]
-        children["mapping"] = _module(make, QUALNAMES["LearnableMapping"], {},
+        children["mapping"] = module(make, QUALNAMES["LearnableMapping"], {},
                                       parameters={"weights": tensors["mapping.weights"]})
     elif "mapping" in tensors:
         parameters["mapping"] = tensors["mapping"]
     else:
         raise LgcError(f"{what}: the state_dict holds no {prefix}.mapping")
-    return _module(make, QUALNAMES["LUTLayer"], attrs, parameters=parameters, children=children)
-
-
-def _module(make, qualname, attrs, parameters=None, children=None):
-    module = make(qualname)
-    module.__dict__.update(attrs, training=False, _parameters=dict(parameters or {}),
-                           _buffers={}, _modules=dict(children or {}))
-    return module
+    return module(make, QUALNAMES["LUTLayer"], attrs, parameters=parameters, children=children)

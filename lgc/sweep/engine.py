@@ -1,61 +1,32 @@
-"""The Dask side of a sweep: a cluster (a local one of worker processes, or the user's by
-address) and the task graph, one compile task per compile key and one synthesis task per point
-that depends on it; rows are handed back as each point finishes.
+"""The Dask side of a sweep: the task graph on a cluster (lgc.tools.cluster), one compile task
+per compile key and one synthesis task per point that depends on it; rows are handed back as
+each point finishes.
 
-Workers run one task at a time (threads_per_worker=1: yosys and nextpnr are single-threaded) and
-the tools as processes of their own: a tool inside the worker would hold the GIL for minutes,
-stall the worker's event loop and get it removed. A worker that dies mid-task has its task re-run
-elsewhere (Dask's allowed-failures); after that the point is a failed row (KilledWorker)."""
+Workers run one task at a time and the tools as processes of their own: a tool inside the worker
+would hold the GIL for minutes, stall the worker's event loop and get it removed. A worker that
+dies mid-task has its task re-run elsewhere (Dask's allowed-failures); after that the point is a
+failed row (KilledWorker)."""
 
-import contextlib
 import logging
-import os
 import time
 
-from ..errors import LgcError
+from ..tools.cluster import cluster, has_dashboard
 from .point import compile_build, row, synth_point
 
 log = logging.getLogger("lgc")
-ALLOWED_FAILURES = 2    # re-runs of a task whose worker died, before the point counts as failed
+__all__ = ["cluster", "run_points"]
 
 
-@contextlib.contextmanager
-def cluster(scheduler=None, workers=None):
-    """A distributed.Client: on the scheduler at `scheduler` (tcp://HOST:PORT), else on a
-    LocalCluster of `workers` worker processes (default: one per core), closed on exit."""
-    import dask
-    from distributed import Client, LocalCluster
-
-    if not log.isEnabledFor(logging.DEBUG):
-        logging.getLogger("distributed").setLevel(logging.ERROR)
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as e:
-                raise LgcError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
-            with client:
-                yield client
-            return
-        n = workers or os.cpu_count() or 1
-        if n < 1:
-            raise LgcError(f"--workers must be at least 1, not {n}")
-        # The dashboard needs bokeh; without it there is none (and no warning about it).
-        dashboard = ":0" if _has("bokeh") else None
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          dashboard_address=dashboard) as local, Client(local) as client:
-            yield client
-
-
-def run_points(client, todo, models, builds, max_bytes, on_row):
-    """Run the points `todo` (grid.points) on `client`; `models` {name: file bytes}; calls
-    on_row(row) as each point ends (ok or failed) with progress on the log."""
+def run_points(client, todo, models, checks, builds, max_bytes, on_row):
+    """Run the points `todo` (grid.points) on `client`; `models` {name: file bytes}; `checks`
+    after each compile (point.compile_build); calls on_row(row) as each point ends (ok or
+    failed) with progress on the log."""
     from distributed import as_completed
 
-    if client.dashboard_link and _has("bokeh"):
+    if client.dashboard_link and has_dashboard():
         log.info("Dask dashboard: %s", client.dashboard_link)
-    workers = len(client.scheduler_info().get("workers", {}))
-    log.info("%d points on %d workers (%s)", len(todo), workers, client.scheduler.address)
+    log.info("%d points on %d workers (%s)", len(todo), len(client.nthreads()),
+             client.scheduler.address)
     compiles, futures = {}, {}
     for p in todo:
         key = p["compile_key"]
@@ -64,7 +35,7 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
             # a worker dies with it, a task's arguments stay with the scheduler for a re-run.
             compiles[key] = client.submit(compile_build, p["model"], models[p["model"]],
                                           p["compile"], p["compile_device"], max_bytes,
-                                          key=f"lgc-compile-{key}")
+                                          checks, key=f"lgc-compile-{key}")
         futures[client.submit(synth_point, p, compiles[key], builds, max_bytes,
                               key=f"lgc-point-{p['id']}")] = p
     compiles.clear()    # each compiled build is freed once its last point has it
@@ -80,14 +51,16 @@ def run_points(client, todo, models, builds, max_bytes, on_row):
         failed += result["status"] == "failed"
         elapsed = time.perf_counter() - start
         eta = elapsed / done * (len(todo) - done)
-        running = sum(str(k).startswith("lgc-point-")
-                      for keys in client.processing().values() for k in keys)
+        outcome = "ok" if result["status"] == "ok" else result["reason"]
         log.info("%d/%d points done (%d failed, %d running), %s: %s%s", done, len(todo), failed,
-                 running, point["id"], "ok" if result["status"] == "ok" else result["reason"],
+                 _running(client), point["id"], outcome,
                  f", about {eta:.0f} s to go" if done < len(todo) else "")
         on_row(result)
 
 
-def _has(module):
-    import importlib.util
-    return importlib.util.find_spec(module) is not None
+def _running(client):
+    """How many points run now: a worker holds the tasks the scheduler gave it, but runs only
+    as many as it has threads."""
+    threads = client.nthreads()
+    return sum(min(sum(str(k).startswith("lgc-point-") for k in keys), threads.get(worker, 1))
+               for worker, keys in client.processing().items())

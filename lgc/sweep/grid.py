@@ -52,10 +52,12 @@ def parse_axis(text):
     return name, out
 
 
-def points(models, axes, devices):
-    """Every point: `models` {name: content digest}, `axes` {name: values} (parse_axis), `devices` (names).
-    Each point: {"model", the axes' values, "device", "family", "seed", "compile": its compile
-    options, "compile_device": the device it is compiled for, "compile_key", "id"}."""
+def points(models, axes, devices, checks=None):
+    """Every point: `models` {name: content digest}, `axes` {name: values} (parse_axis), `devices`
+    (names), `checks`: the checks run after each compile ({"simulate": the vectors' digest,
+    "verify": True}), part of every point's identity when given. Each point: {"model", the
+    axes' values, "device", "family", "seed", "compile": its compile options, "compile_device":
+    the device it is compiled for, "compile_key", "id"}."""
     if not models:
         raise LgcError("give at least one model")
     if not devices:
@@ -75,7 +77,8 @@ def points(models, axes, devices):
         point = {"model": model, **chosen, "device": device, "family": families[device],
                  "seed": chosen.get("seed", DEFAULT_SEED), "compile": compile_options,
                  "compile_device": largest[families[device]]}
-        content = models[model]
+        # a sweep with checks is another sweep: its points carry verdicts
+        content = [models[model], checks] if checks else models[model]
         point["compile_key"] = digest([content, compile_options, families[device]])
         point["id"] = digest([content, chosen, device, point["seed"]])
         out.append(point)

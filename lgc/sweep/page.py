@@ -45,12 +45,17 @@ def write_page(out_dir, sweep, rows):
     legend = " ".join(f'<span style="color:{colour[m]}">&#9679; {html.escape(m)}</span>'
                       for m in models)
     grid = ", ".join(f"{k} = {', '.join(map(str, v))}" for k, v in sweep["axes"].items())
+    checks = sweep.get("checks", {})
+    checked = " and ".join(
+        (["lgc simulate on " + checks["simulate"]["vectors"]] if "simulate" in checks else [])
+        + (["lgc verify"] if "verify" in checks else []))
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>lgc sweep: {html.escape(', '.join(models))}</title>",
         f"<style>{STYLE}</style></head><body>",
         f"<h1>lgc sweep</h1><p>{len(rows)} points ({len(ok)} with results, {failed} failed) on "
-        f"{html.escape(', '.join(sweep['devices']))}; grid: {html.escape(grid) or 'none'}. "
+        f"{html.escape(', '.join(sweep['devices']))}; grid: {html.escape(grid) or 'none'}"
+        f"{'; every compile checked by ' + html.escape(checked) if checked else ''}. "
         "Filled and joined: the Pareto front of each model (no other point has as few LUTs and "
         "FFs and as high an Fmax). Click a column to sort.</p>",
         f"<p>{legend}</p>",
@@ -127,7 +132,7 @@ def _scale(axis, to_low, to_high):
 
 
 def table(out_dir, sweep, rows):
-    names = columns(sweep["axes"])
+    names = columns(sweep)
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
     body = []
     for r in rows:

@@ -1,8 +1,10 @@
 """A sweep's results in its directory: sweep.json (the grid and every row; rewritten after each
-point, so an interrupted sweep resumes from it), sweep.csv (one row per point) and the Pareto
-front: per model, the points no other point beats in LUTs, FFs and Fmax at once."""
+point, so an interrupted sweep resumes from it), sweep.csv (one row per point; sweep.parquet
+too when pyarrow is installed) and the Pareto front: per model, the points no other point beats
+in LUTs, FFs and Fmax at once."""
 
 import csv
+import importlib.util
 import json
 import os
 
@@ -11,17 +13,21 @@ from ..errors import LgcError
 from ..version import __version__
 from .grid import AXES
 
-SWEEP_JSON, SWEEP_CSV = "sweep.json", "sweep.csv"
-RESULTS = ["status", "reason", "luts", "ffs", "carry", "logic_cells", "fmax_mhz",
-           "constraint_mhz", "slack_ns", "latency_clocks", "latency_ns", "throughput_mvps",
-           "gates", "pareto", "compile_seconds", "synth_seconds", "yosys_seconds",
-           "nextpnr_seconds", "worker", "build", "compile_key"]
+SWEEP_JSON, SWEEP_CSV, SWEEP_PARQUET = "sweep.json", "sweep.csv", "sweep.parquet"
+CHECKS = ["simulate", "verify"]     # the checks a sweep may run after each compile
+RESULTS = ["luts", "ffs", "carry", "logic_cells", "fmax_mhz", "constraint_mhz", "slack_ns",
+           "latency_clocks", "latency_ns", "throughput_mvps", "gates", "pareto",
+           "compile_seconds"]
+AFTER = ["synth_seconds", "yosys_seconds", "nextpnr_seconds", "worker", "build", "compile_key"]
 
 
-def columns(axes):
-    """The CSV's columns: the point's identity and options, then its results."""
+def columns(sweep):
+    """The CSV's columns: the point's identity and options, then its results: the verdicts and
+    seconds of the checks the sweep ran (sweep["checks"]) among them."""
+    axes, checks = sweep["axes"], [c for c in CHECKS if c in sweep.get("checks", {})]
     return ["id", "model", *[a for a in AXES if a in axes and a != "seed"], "device", "family",
-            "seed", *RESULTS]
+            "seed", "status", "reason", *checks, *RESULTS, *[f"{c}_seconds" for c in checks],
+            *AFTER]
 
 
 def finished(out_dir, retry_failed=False):
@@ -59,16 +65,29 @@ def _dominates(a, b):
 
 
 def write(out_dir, sweep, rows):
-    """sweep.json ({"lgc_version", sweep's grid description, "rows"}) and sweep.csv, rows in the
-    grid's order; the Pareto marks are recomputed."""
+    """sweep.json ({"lgc_version", sweep's grid description, "rows"}), sweep.csv and, with
+    pyarrow, sweep.parquet, rows in the grid's order; the Pareto marks are recomputed."""
     rows = mark_pareto(rows)
     write_json(os.path.join(out_dir, SWEEP_JSON),
                {"lgc_version": __version__, **sweep, "rows": rows})
-    names = columns(sweep["axes"])
+    names = columns(sweep)
     tmp = os.path.join(out_dir, SWEEP_CSV + ".tmp")
     with open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, names, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
     os.replace(tmp, os.path.join(out_dir, SWEEP_CSV))
+    if importlib.util.find_spec("pyarrow"):
+        write_parquet(os.path.join(out_dir, SWEEP_PARQUET), names, rows)
     return rows
+
+
+def write_parquet(path, names, rows):
+    """The rows as a Parquet table of the CSV's columns (typed: a column's missing values are
+    nulls, whole numbers in a column of fractions become fractions)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({n: pa.array([r.get(n) for r in rows]) for n in names})
+    pq.write_table(table, path + ".tmp")
+    os.replace(path + ".tmp", path)

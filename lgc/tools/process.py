@@ -121,7 +121,7 @@ def run(tool, args, cwd, log_name, command=None):
             raise
     seconds = round(time.perf_counter() - start, 3)
     if returncode:
-        max_bytes = getattr(_LIMITS, "max_bytes", None)
+        max_bytes = _limit()
         limited = f" (limited to {max_bytes / 2**30:.3g} GiB)" if max_bytes is not None else ""
         raise ToolError(tool, returncode, log_path, tail(log_path), what=tool + limited)
     return seconds
@@ -136,6 +136,7 @@ def _kill_group(child):
 
 
 _LIMITS = threading.local()
+LIMIT_ENV = "LGC_TOOL_MEMORY"     # the limit a tool runs under (lgc.tools.limit sets it)
 
 
 @contextlib.contextmanager
@@ -143,7 +144,8 @@ def memory_limit(max_bytes):
     """Tools this thread starts inside the block get at most `max_bytes` of writable memory each
     (RLIMIT_DATA: counts what a WebAssembly tool commits, not the address space it reserves) and
     die with the process that started them (Linux), so a worker that dies mid-task leaves no
-    tool running. None: no limit."""
+    tool running. None: no limit (but a process that runs as such a tool, an lgc command, starts
+    its own tools under its limit: lgc.tools.limit)."""
     before = getattr(_LIMITS, "max_bytes", None)
     _LIMITS.max_bytes = max_bytes
     try:
@@ -152,10 +154,19 @@ def memory_limit(max_bytes):
         _LIMITS.max_bytes = before
 
 
+def _limit():
+    """The memory limit of the tools this thread starts: its memory_limit block's, else the one
+    this process runs under as a tool, else None."""
+    max_bytes = getattr(_LIMITS, "max_bytes", None)
+    if max_bytes is None and os.environ.get(LIMIT_ENV):
+        return int(os.environ[LIMIT_ENV])
+    return max_bytes
+
+
 def _limited(command):
     """The command, behind lgc.tools.limit's launcher when this thread has a memory limit (a
     launcher, not preexec_fn: that is unsafe in a process with threads, as a Dask worker is)."""
-    max_bytes = getattr(_LIMITS, "max_bytes", None)
+    max_bytes = _limit()
     if max_bytes is None:
         return command
     return [sys.executable, "-m", "lgc.tools.limit", str(int(max_bytes)), *command]

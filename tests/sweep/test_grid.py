@@ -38,3 +38,13 @@ def test_seeds_and_devices_of_one_family_share_a_compile():
 def test_a_typo_in_a_device_fails_before_any_work():
     with pytest.raises(LgcError, match="LFE5U-13F"):
         points({"a.pt": "A"}, {}, ["LFE5U-13F"])
+
+
+def test_checks_are_part_of_a_points_identity():
+    plain = points({"a.pt": "A"}, {}, ["LFE5U-12F"])
+    assert points({"a.pt": "A"}, {}, ["LFE5U-12F"], {}) == plain
+    checked = points({"a.pt": "A"}, {}, ["LFE5U-12F"], {"verify": True})
+    assert checked[0]["id"] != plain[0]["id"]
+    assert checked[0]["compile_key"] != plain[0]["compile_key"]
+    other_vectors = points({"a.pt": "A"}, {}, ["LFE5U-12F"], {"simulate": "B"})
+    assert len({p[0]["id"] for p in (plain, checked, other_vectors)}) == 3

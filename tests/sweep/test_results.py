@@ -1,10 +1,14 @@
-"""The Pareto front: per model, the points no other point beats in LUTs, FFs and Fmax."""
+"""The Pareto front: per model, the points no other point beats in LUTs, FFs and Fmax; the
+rows as sweep.csv and sweep.parquet."""
 
+import csv
+
+import pyarrow.parquet as pq
 import pytest
 
 from lgc.build import write_json
 from lgc.errors import LgcError
-from lgc.sweep.results import SWEEP_JSON, finished, mark_pareto
+from lgc.sweep.results import SWEEP_CSV, SWEEP_JSON, SWEEP_PARQUET, finished, mark_pareto, write
 
 
 def _row(model, luts, ffs, fmax, status="ok"):
@@ -33,3 +37,28 @@ def test_a_rerun_keeps_finished_points_and_retries_lost_ones(tmp_path):
     (tmp_path / SWEEP_JSON).write_text("[1, 2]")
     with pytest.raises(LgcError, match="not a sweep's results"):
         finished(tmp_path)
+
+
+def test_the_parquet_table_holds_the_csv_rows_typed(tmp_path):
+    sweep = {"axes": {"target_mhz": [150.0, 200.0]}, "devices": ["LFE5U-12F"],
+             "checks": {"verify": True}}
+    ok = {"model": "a.pt", "target_mhz": 150.0, "status": "ok", "verify": "pass", "luts": 75,
+          "ffs": 93, "fmax_mhz": 285.959, "constraint_mhz": 200, "slack_ns": 1.5}
+    rows = write(tmp_path, sweep, [
+        {"id": "p1", **ok},
+        {"id": "p2", **ok, "target_mhz": 200.0, "fmax_mhz": 301.0, "constraint_mhz": 250.5},
+        {"id": "p3", "model": "a.pt", "target_mhz": 300.0, "status": "failed", "verify": "fail",
+         "reason": "verify: not equivalent"}])
+    table = pq.read_table(tmp_path / SWEEP_PARQUET)
+    with open(tmp_path / SWEEP_CSV) as f:
+        text = list(csv.reader(f))
+    assert table.column_names == text[0]
+
+    def as_text(value):     # as the CSV writes it; a whole number of a column of fractions too
+        return "" if value is None else str(value).removesuffix(".0")
+
+    assert [[as_text(v) for v in row.values()] for row in table.to_pylist()] == \
+        [[cell.removesuffix(".0") for cell in row] for row in text[1:]]
+    assert table.column("luts").to_pylist() == [75, 75, None]          # nulls, not NaN or ""
+    assert table.column("constraint_mhz").to_pylist() == [200.0, 250.5, None]
+    assert table.column("pareto").to_pylist() == [r["pareto"] for r in rows] == [False, True, None]

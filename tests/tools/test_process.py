@@ -80,3 +80,26 @@ def test_a_limited_tool_dies_with_the_process_that_started_it(tmp_path):
         assert gone(tool)
     finally:
         starter.kill()
+
+
+def test_a_tool_that_a_limited_tool_starts_is_limited_and_dies_with_it(tmp_path):
+    """As a sweep's `lgc verify` runs yosys: the inner tool goes through process.run with no
+    limit of its own, gets the outer one's, and dies when the outer one is killed."""
+    pids = tmp_path / "pids"
+    middle = ("import sys; from lgc.tools import process\n"
+              f"process.run('sleeper', [{str(pids)!r}], {str(tmp_path)!r}, 'inner.log', "
+              f"command=[sys.executable, '-c', {SLEEPER!r}])")
+    starter = subprocess.Popen(_python(
+        "import sys; from lgc.tools import process\n"
+        "with process.memory_limit(2**30):\n"
+        f"    process.run('middle', [], {str(tmp_path)!r}, 'middle.log', "
+        f"command=[sys.executable, '-c', {middle!r}])"))
+    try:
+        inner, _ = _wait_for(pids)
+        outer = psutil.Process(inner).parent()
+        assert outer.parent().pid == starter.pid
+        assert psutil.Process(inner).rlimit(psutil.RLIMIT_DATA) == (2**30, 2**30)
+        outer.kill()        # as the worker's lgc verify dies with the worker
+        assert gone(inner)
+    finally:
+        starter.kill()
