@@ -472,7 +472,7 @@ def boards(as_json):
     for r in rows:
         click.echo(f"{r['board']:<12} {r['device']:<10} {r['family']:<6} {r['luts']:>6} LUTs "
                    f"{r['ffs']:>6} FFs  {r['oscillator_mhz']:g} MHz oscillator, "
-                   f"{r['leds']} LEDs  {r['description']}")
+                   f"{r['leds']} LEDs, UART up to {r['max_baud']} baud  {r['description']}")
 
 
 @cli.command()

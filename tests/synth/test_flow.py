@@ -187,6 +187,7 @@ def test_lgc_boards_lists_device_and_capacity():
     out = run_lgc("boards")
     assert out.returncode == 0
     assert "tangnano9k" in out.stdout and "GW1NR-9C" in out.stdout and "8640 LUTs" in out.stdout
+    assert "UART up to 3000000 baud" in out.stdout
 
 
 def test_lgc_synth_cli(build):
