@@ -60,7 +60,10 @@ def describe(netlist, core, rtl, encoded=None, axis=None):
                       "dropped and sets the sticky error output"),
             "output": {"class": [0, plan.class_width],
                        "scores": [8 * a["class_bytes"], 8 * a["class_bytes"] + k * w],
-                       "tdata_width": len(axis.m_axis_tdata)},
+                       "tdata_width": len(axis.m_axis_tdata),
+                       "beats_per_result": a["beats_per_result"],
+                       "order": "result bit r at bit r mod tdata_width of the result's beat "
+                                "r div tdata_width; TLAST only on its last beat"},
             "tkeep_tstrb": "none: every byte of every beat is data"}
     encoding = netlist.graph.graph.get("encoding")
     return {
