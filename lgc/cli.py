@@ -133,6 +133,9 @@ def _echo_passes(stats):
               help="Build directory (default: build/<model stem>).")
 @click.option("--board", help="Also write the UART board top and constraints for this board "
               "(lgc boards lists them); lgc synth then builds for it. The core must fit it.")
+@click.option("--baud", type=click.IntRange(min=1), help="With --board: the UART's baud rate "
+              "(default: the board's; at most what its USB-serial bridge takes, and the clock "
+              "must make it within 2%).")
 @click.option("--device", help="The FPGA the core is meant for (e.g. LFE5U-85F): its family's "
               "delay model places the registers, and the core must fit it.")
 @click.option("--target-mhz", type=float, help="Clock the core is pipelined for: registers go "
@@ -152,6 +155,9 @@ def _echo_passes(stats):
 @click.option("--axis-width", type=int, metavar="W", help="TDATA bits of the AXI4-Stream top "
               "lgc_axis' input, a multiple of 8: a vector arrives in ceil(bits / W) beats "
               "(default: one vector per beat).")
+@click.option("--axis-out-width", type=int, metavar="W", help="TDATA bits of lgc_axis' output, "
+              "a multiple of 8: a result leaves in ceil(result bits / W) beats, TLAST on its last "
+              "(default: one result per beat).")
 @click.option("--cslow", type=click.IntRange(min=1), help="Recurrent models: pipeline the "
               "next-state logic into C stages with C sequences interleaved in round-robin slots "
               "(default 1: one step per clock, the whole loop in one stage).")
@@ -163,20 +169,21 @@ def _echo_passes(stats):
 @click.option("--vectors", "vectors_path", type=click.Path(dir_okay=False),
               help="Vectors (.npz with `x`) the passes are verified on, besides random ones.")
 @frontend_options
-def compile_(model, out_dir, board, device, target_mhz, layers_per_stage, adder_levels_per_stage,
-             lut_size, input_format, axis_width, cslow, emit_last, no_opt, passes, no_verify,
-             vectors_path, load_options):
+def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
+             adder_levels_per_stage, lut_size, input_format, axis_width, axis_out_width, cslow,
+             emit_last, no_opt, passes, no_verify, vectors_path, load_options):
     """Compile MODEL into pipelined Verilog in a build directory."""
     from .compile import compile_model, default_dir
     from .sim.vectors import load_vectors
 
     recurrent = {"cslow": cslow, "emit_last": emit_last or None}
     report = compile_model(
-        model, out_dir, board=board, device=device, target_mhz=target_mhz,
+        model, out_dir, board=board, baud=baud, device=device, target_mhz=target_mhz,
         load_options=load_options, optimize=not no_opt, passes=passes, verify=not no_verify,
         vectors=load_vectors(vectors_path) if vectors_path else None,
         layers_per_stage=layers_per_stage, adder_levels_per_stage=adder_levels_per_stage,
         lut_size=lut_size, input_format=input_format, axis_width=axis_width,
+        axis_out_width=axis_out_width,
         **{k: v for k, v in recurrent.items() if v is not None})
     if report["rtl"].get("recurrent"):
         rtl = report["rtl"]
@@ -351,8 +358,12 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
 @cli.command()
 @click.argument("build_dir", type=click.Path(file_okay=False))
 @click.option("--board", help="Synthesize the UART board top for this board (lgc boards lists them).")
-@click.option("--device", help="Synthesize the bare core for this FPGA (out of context on ECP5).")
+@click.option("--device", help="Synthesize the bare core for this FPGA: out of context on ECP5 "
+              "(LFE5U-*), elsewhere on pins or behind a four-pin harness (iCE40*, CCGM1A1, "
+              "LIFCL-40).")
 @click.option("--freq", type=float, help="Clock constraint in MHz (a PLL makes it on a board).")
+@click.option("--baud", type=click.IntRange(min=1), help="With --board: the UART's baud rate "
+              "(default: the one the build was compiled with, else the board's).")
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
 @click.option("--synth-opts", help="Options of yosys' synth_* command (default: -nowidelut on ECP5).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
@@ -360,12 +371,13 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
               "around the core (the wrapper's own resources are its block).")
 @click.option("--json", "as_json", is_flag=True, help="Print the synthesis report as JSON.")
 @yosys_option
-def synth(build_dir, board, device, freq, seed, synth_opts, pnr_opts, axis, as_json, engine):
+def synth(build_dir, board, device, freq, baud, seed, synth_opts, pnr_opts, axis, as_json,
+          engine):
     """Run yosys and nextpnr on BUILD_DIR: LUTs, FFs, Fmax into report.json, and a bitstream."""
     from .deploy.board_build import synthesize
     from .synth.flow import summary_lines
 
-    section = synthesize(build_dir, board=board, device=device, freq=freq, seed=seed,
+    section = synthesize(build_dir, board=board, device=device, freq=freq, baud=baud, seed=seed,
                          synth_opts=synth_opts, pnr_opts=pnr_opts, engine=engine, axis=axis)
     if as_json:
         click.echo(json.dumps(section, indent=2))
@@ -460,7 +472,7 @@ def boards(as_json):
     for r in rows:
         click.echo(f"{r['board']:<12} {r['device']:<10} {r['family']:<6} {r['luts']:>6} LUTs "
                    f"{r['ffs']:>6} FFs  {r['oscillator_mhz']:g} MHz oscillator, "
-                   f"{r['leds']} LEDs  {r['description']}")
+                   f"{r['leds']} LEDs, UART up to {r['max_baud']} baud  {r['description']}")
 
 
 @cli.command()
@@ -516,6 +528,12 @@ def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     summary = proof.summary()
     if as_json:
         click.echo(json.dumps(summary, indent=2))
+    elif proof.equivalent and proof.method == "recurrent":
+        click.echo(f"{build_dir}: the RTL computes the model's scores and class at every step of "
+                   f"every sequence, for every input stream: proven in {summary['total_seconds']:.1f} s")
+        click.echo(f"  latency {proof.latency} clocks; scores: exact sums of {proof.leaves} leaf bits; "
+                   f"group bits: {proof.pairs} pairs and {proof.constants} constants proven over all "
+                   f"streams by ABC's dprove ({proof.refinements} refinements); argmax proven")
     elif proof.equivalent:
         how = (f"proven before, on the same inputs (in {summary['total_seconds']:.1f} s): the "
                "verdict is reused" if proof.reused else f"proven in {summary['total_seconds']:.1f} s")
@@ -529,7 +547,13 @@ def verify(build_dir, model, arch, parametrization, as_json, method, engine):
     else:
         cex = proof.counterexample
         if cex is not None:
-            click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} (bit 0 first)")
+            if cex.bits.ndim == 2:  # a recurrent core's: a sequence, its last step differs
+                click.echo(f"counterexample: a sequence of {len(cex.bits)} steps, in_bits (bit 0 first):")
+                click.echo("\n".join(f"  step {t}: {''.join(map(str, row))}"
+                                      for t, row in enumerate(cex.bits.tolist())))
+                click.echo(f"at step {len(cex.bits) - 1}:")
+            else:
+                click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} (bit 0 first)")
             click.echo(f"  PyTorch reference: scores {ref.counts[0].tolist()}, class {int(ref.pred[0])}")
             click.echo(f"  spec (model file): scores {cex.spec_scores.tolist()}, class {cex.spec_class}")
             click.echo(f"  RTL:               scores {cex.rtl_scores.tolist()}, class {cex.rtl_class}")

@@ -33,17 +33,18 @@ def default_dir(model):
     return os.path.join("build", os.path.splitext(os.path.basename(model))[0])
 
 
-def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=None,
+def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=None, baud=None,
                   load_options=None, optimize=True, passes=None, verify=True, vectors=None,
                   **rtl_options):
     """Compile `model` into `out_dir` (default build/<model stem>); returns the report.
 
-    board: a board name (lgc boards) to write the board top for, device: an FPGA (lgc.synth
+    board: a board name (lgc boards) to write the board top for (its UART at `baud`, default the
+    board's), device: an FPGA (lgc.synth
     .devices) the core must fit; target_mhz: the clock the core is pipelined for (see above);
     load_options: keywords of lgc.load; optimize/passes/verify/vectors: as run_pipeline (the
     passes to run, checking the scores after each on `vectors` plus random ones); rtl_options:
     as lgc.rtl.generate (layers_per_stage, adder_levels_per_stage, lut_size)."""
-    from .deploy.board_build import write_board_top
+    from .deploy.board_build import check_baud, write_board_top
     from .deploy.boards import load_board
     from .passes import run_pipeline
     from .rtl import generate, input_format
@@ -54,12 +55,17 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     if board is not None and device is not None:
         raise LgcError("give a board or a device, not both")
     board = load_board(board) if board is not None else None   # before any work: a typo is cheap
+    if baud is not None:
+        if board is None:
+            raise LgcError("--baud sets a board's UART: give --board too")
+        check_baud(board, baud)
     part = board.device() if board else find_device(device) if device else None
     target = clock_target(part, board, target_mhz, rtl_options)
     if rtl_options.get("input_format") is not None:
         input_format.parse(rtl_options["input_format"])
-    if rtl_options.get("axis_width") is not None:
-        check_width(rtl_options["axis_width"])
+    for width in ("axis_width", "axis_out_width"):
+        if rtl_options.get(width) is not None:
+            check_width(rtl_options[width])
     out_dir = os.path.normpath(out_dir or default_dir(model))
     _check_replaceable(out_dir)
     tmp = f"{out_dir}.tmp{os.getpid()}"
@@ -102,7 +108,7 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         build.update_report(model=model_summary, passes=pass_stats, rtl=rtl, interface=interface)
         if board:
             with step(times, "board top"):
-                build.update_report(board=write_board_top(build, board, target_mhz))
+                build.update_report(board=write_board_top(build, board, target_mhz, baud))
         report = build.update_report(steps=times)
         _replace(tmp, out_dir)
     except BaseException:
@@ -117,8 +123,10 @@ def _compile_recurrent(build, times, model, netlist, model_summary, options):
     or, with `cslow` C, C interleaved sequences."""
     from .passes.recurrent_passes import optimize_recurrent
     from .rtl import write_recurrent
+    from .rtl.interface import describe_recurrent
 
-    settings = ("cslow", "emit_last", "lut_size", "optimize", "passes", "verify")
+    settings = ("cslow", "emit_last", "adder_levels_per_stage", "lut_size", "optimize", "passes",
+                "verify")
     unsupported = sorted(k for k, v in options.items() if v is not None and k not in settings)
     if unsupported:
         raise LgcError(f"{', '.join(unsupported)} not supported for recurrent models yet")
@@ -128,11 +136,13 @@ def _compile_recurrent(build, times, model, netlist, model_summary, options):
             netlist, pass_stats = optimize_recurrent(netlist, options["passes"], options["verify"])
     with step(times, "rtl"):
         rtl = write_recurrent(netlist, build.file("rtl"), options.get("cslow") or 1,
-                              bool(options.get("emit_last")))
+                              bool(options.get("emit_last")), options.get("adder_levels_per_stage"))
     with step(times, "save"):
         netlist.save(build.netlist_path)
         shutil.copyfile(model, build.model_path)
-    build.update_report(model=model_summary, passes=pass_stats, rtl=rtl)
+        interface = describe_recurrent(netlist, rtl)
+        write_json(build.file(INTERFACE), interface)
+    build.update_report(model=model_summary, passes=pass_stats, rtl=rtl, interface=interface)
     return build.update_report(steps=times)
 
 

@@ -19,31 +19,36 @@ from .board_top import BoardTop, PlatformTop
 from .boards import load_board
 from .framing import bytes_per_vector
 from .pll import plan_pll
-from .uart import baud_divisor
+from .uart import MAX_BAUD_ERROR, MIN_DIVISOR, baud_divisor, baud_error
 
 BOARD_DIR = "board"
 TOP = "top"
 CONSTRAINTS = (".lpf", ".pcf", ".cst")
 
 
-def synthesize(path, *, board=None, device=None, freq=None, **options):
+def synthesize(path, *, board=None, device=None, freq=None, baud=None, **options):
     """`lgc synth`: the bare core on a `device`, or the board top on a `board` (by default the
-    board the build was compiled for); options as lgc.synth.flow.synthesize. Returns the
-    "synthesis" report section."""
+    board the build was compiled for, at the baud rate it was compiled with unless `baud` is
+    given); options as lgc.synth.flow.synthesize. Returns the "synthesis" report section."""
     build = BuildDir(path).check()
     if board and device:
         raise LgcError("give a board or a device, not both")
     if device:
+        if baud is not None:
+            raise LgcError("--baud sets a board's UART: give --board, not --device")
         return flow.synthesize(path, device=device, freq=freq, **options)
     if options.get("axis"):
         raise LgcError("the AXI4-Stream top is synthesized on a device (--device), not a board")
-    board = board or (build.report().get("board") or {}).get("name")
+    compiled = build.report().get("board") or {}
+    board = board or compiled.get("name")
     if not board:
         raise LgcError(f"{path} was compiled without a board: give --board NAME or --device NAME")
     flow.check_frequency(freq)
+    if baud is None and compiled.get("name") == board:
+        baud = compiled.get("baud")
     board = load_board(board)
     with build.recording("board", step="board top") as section:
-        section.update(write_board_top(build, board, freq))
+        section.update(write_board_top(build, board, freq, baud))
     return flow.synthesize(path, board=section, **options)
 
 
@@ -58,17 +63,18 @@ def core_ports(rtl):
                      module=(encoder or rtl)["top"], in_port="in_raw" if encoder else "in_bits")
 
 
-def write_board_top(build, board, freq_mhz=None):
-    """Write DIR/board/{top.il, top.<constraints>} for `board` at `freq_mhz` (default: the
-    board's); returns the report section that says what was built."""
+def write_board_top(build, board, freq_mhz=None, baud=None):
+    """Write DIR/board/{top.il, top.<constraints>} for `board` at `freq_mhz` and `baud` (default:
+    the board's); returns the report section that says what was built."""
     platform = board.make_platform()
     device = board.device(platform)
     oscillator = board.oscillator_mhz(platform)
     target = float(freq_mhz or board.frequency)
-    pll = None if math.isclose(target, oscillator) else \
-        plan_pll(device.family, device.name, oscillator, target)
+    baud = board.baud if baud is None else baud
+    check_baud(board, baud)
+    pll = _pll(device, oscillator, target)
     clock = pll.output_mhz if pll else oscillator
-    divisor = baud_divisor(clock * 1e6, board.baud)
+    divisor = uart_divisor(board, device, oscillator, clock, baud)
     core = core_ports(build.rtl())
     leds = board.led_resources(platform)
     top = PlatformTop(BoardTop(core, divisor, n_leds=len(leds)), clock=board.clock,
@@ -86,11 +92,64 @@ def write_board_top(build, board, freq_mhz=None):
     return {"name": board.name, "description": board.description, "top": TOP, "device": device.name,
             "family": device.family, "oscillator_mhz": oscillator, "target_mhz": target,
             "clock_mhz": round(clock, 6), "pll": pll.summary() if pll else None,
-            "baud": board.baud, "baud_divisor": divisor,
+            "baud": baud, "baud_error_percent": round(100 * baud_error(clock * 1e6, baud), 3),
+            "baud_divisor": divisor,
             "input": "raw features, one byte each" if core.in_port == "in_raw" else "bits",
             "bytes_per_vector": bytes_per_vector(core.n_inputs), "leds": len(leds),
             "pack_opts": _platform_pack_opts(plan, device.family),
             "files": [f"{BOARD_DIR}/{name}" for name in files]}
+
+
+def _pll(device, oscillator, target):
+    """The PLL that makes `target` MHz from the oscillator, None when the oscillator is it."""
+    return None if math.isclose(target, oscillator) else \
+        plan_pll(device.family, device.name, oscillator, target)
+
+
+def check_baud(board, baud):
+    if not 0 < baud <= board.max_baud:
+        raise LgcError(f"--baud {baud}: the {board.name}'s USB-serial bridge ({board.bridge}) "
+                       f"takes 1 to {board.max_baud} baud")
+
+
+def uart_divisor(board, device, oscillator, clock, baud):
+    """Clock cycles per UART bit at `clock` MHz, or LgcError that says why not and names the
+    board clocks near this one (--freq: its PLL makes them) at which the rate is exact."""
+    try:
+        return baud_divisor(clock * 1e6, baud)
+    except LgcError:
+        pass
+    per_bit = clock * 1e6 / baud
+    if round(per_bit) < MIN_DIVISOR:
+        why = f"{clock:g} MHz gives {per_bit:.3g} clocks per bit, the UART needs {MIN_DIVISOR}"
+    else:
+        why = (f"the nearest divisor at {clock:g} MHz, {round(per_bit)}, makes "
+               f"{clock * 1e6 / round(per_bit):.0f} baud, {100 * baud_error(clock * 1e6, baud):.1f}%"
+               f" off (at most {100 * MAX_BAUD_ERROR:g}%)")
+    exact = [f"--freq {mhz:g}" for mhz in _exact_clocks(device, oscillator, baud, clock)]
+    fix = (f"give {' or '.join(exact)} (the PLL makes it and the rate is exact there) or "
+           "another --baud" if exact else "give another --baud or --freq")
+    raise LgcError(f"{baud} baud on the {board.name}: {why}; {fix}")
+
+
+def _exact_clocks(device, oscillator, baud, clock, wanted=2, tries=12):
+    """Up to `wanted` clocks (MHz) nearest `clock` that are whole multiples of the rate (at least
+    MIN_DIVISOR of it) and that the board's PLL (or oscillator) makes exactly."""
+    per_bit = clock * 1e6 / baud
+    divisors = sorted(range(MIN_DIVISOR, math.ceil(2 * per_bit) + MIN_DIVISOR),
+                      key=lambda d: abs(d - per_bit))
+    found = []
+    for divisor in divisors[:tries]:
+        mhz = baud * divisor / 1e6
+        try:
+            pll = _pll(device, oscillator, mhz)
+        except LgcError:
+            continue
+        if math.isclose(pll.output_mhz if pll else oscillator, mhz, rel_tol=1e-9):
+            found.append(mhz)
+            if len(found) == wanted:
+                break
+    return sorted(found)
 
 
 def _platform_pack_opts(plan, family):

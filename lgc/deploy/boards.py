@@ -17,7 +17,8 @@ from ..errors import LgcError
 from ..synth.devices import find_device
 
 FIELDS = {"description": str, "platform": str, "clock": str, "uart": str, "leds": str,
-          "frequency": (int, float), "baud": int, "programmer": str, "sram": bool}
+          "frequency": (int, float), "baud": int, "bridge": str, "max_baud": int,
+          "programmer": str, "sram": bool}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +30,9 @@ class Board:
     uart: str               # UART resource
     leds: str               # LED resource name (every number of it is used)
     frequency: float        # default design clock, MHz
-    baud: int
+    baud: int               # the UART's default rate
+    bridge: str             # the USB-serial chip the UART goes through
+    max_baud: int           # the fastest rate it takes
     programmer: str         # openFPGALoader's name of the board (-b): its cable and FPGA
     sram: bool              # whether openFPGALoader can load its FPGA's SRAM (else flash only)
 
@@ -89,5 +92,6 @@ def list_boards():
                      "family": device.family, "luts": device.luts, "ffs": device.ffs,
                      "oscillator_mhz": board.oscillator_mhz(platform),
                      "frequency_mhz": board.frequency, "baud": board.baud,
+                     "max_baud": board.max_baud,
                      "leds": len(board.led_resources(platform)), "note": device.note})
     return rows

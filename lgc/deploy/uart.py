@@ -7,13 +7,22 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import LgcError
 
+MAX_BAUD_ERROR = 0.02     # of the bit time: what a UART at the other end tolerates with margin
+MIN_DIVISOR = 4           # clock cycles per bit the receiver needs to sample a bit's middle
+
 
 def baud_divisor(clock_hz, baud):
     """Clock cycles per bit; LgcError when the clock cannot make that baud rate within 2%."""
     divisor = round(clock_hz / baud)
-    if divisor < 4 or abs(clock_hz / divisor - baud) > 0.02 * baud:
+    if divisor < MIN_DIVISOR or baud_error(clock_hz, baud) > MAX_BAUD_ERROR:
         raise LgcError(f"a {clock_hz / 1e6:g} MHz clock cannot make {baud} baud")
     return divisor
+
+
+def baud_error(clock_hz, baud):
+    """How far the rate the nearest divisor makes is from `baud`, as a fraction of it."""
+    divisor = max(1, round(clock_hz / baud))
+    return abs(clock_hz / divisor - baud) / baud
 
 
 class UARTReceiver(wiring.Component):

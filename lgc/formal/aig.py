@@ -361,3 +361,41 @@ def _varints(values):
     used = np.concatenate([np.ones((len(values), 1), bool), more[:, :-1]], axis=1)
     data = (groups | (more.astype(np.uint64) << np.uint64(7))).astype(np.uint8)
     return data[used].tobytes()
+
+
+def read_sequential(path):
+    """A binary AIGER file with latches, zero-initialized (`write_aiger -zinit -symbols`), as a
+    levelled Aig whose latches are inputs, and the int64 [L, 2] (latch variable, next-state
+    literal) pairs in that Aig's numbering."""
+    raw, latches = read_binary(path)
+    outputs = dict(raw.outputs, **{NEXT: latches[:, 1]})
+    circuit = canonical(raw.n_inputs, raw.fanins, outputs, raw.inputs)
+    next_literals = circuit.outputs.pop(NEXT)
+    return circuit, np.stack([latches[:, 0], next_literals], axis=1)
+
+
+NEXT = " next"  # a port name no symbol has: the latches' next states, while renumbering
+
+
+def simulate_frames(circuit, latches, frames):
+    """Run a sequential Aig (read_sequential) from its all-zero state: `frames` {input port:
+    0/1 array [T, N, width]} for every port that is not a latch; returns {output port: uint8
+    [T, N, width]}, frame t computed from the inputs of clock t and the state before it."""
+    is_latch = set(latches[:, 0].tolist())
+    ports = {port: bits for port, bits in circuit.inputs.items()
+             if not set(bits.values()) <= is_latch}
+    steps, n = next(iter(frames.values())).shape[:2]
+    words = np.zeros((circuit.n_inputs, (n + 63) // 64), np.uint64)
+    out = {port: np.zeros((steps, n, len(lits)), np.uint8) for port, lits in circuit.outputs.items()}
+    for t in range(steps):
+        for port, bits in ports.items():
+            if port not in frames:
+                raise LgcError(f"no values given for the input {port}")
+            columns = np.asarray(frames[port][t], dtype=np.uint8).reshape(n, -1)
+            for j, var in bits.items():
+                words[var - 1] = pack(columns[:, j])
+        values = circuit.simulate(words)
+        for port, lits in circuit.outputs.items():
+            out[port][t] = unpack(literal_values(values, np.asarray(lits, np.int64)), n).T
+        words[latches[:, 0] - 1] = literal_values(values, latches[:, 1])
+    return out

@@ -77,7 +77,8 @@ class Proof:
         out["total_seconds"] = round(sum(self.seconds.values()), 3)
         if self.counterexample is not None:
             cex = self.counterexample
-            out["counterexample"] = {"bits": "".join(map(str, cex.bits.tolist())),
+            bits = ["".join(map(str, row)) for row in np.atleast_2d(cex.bits).tolist()]
+            out["counterexample"] = {"bits": bits[0] if cex.bits.ndim == 1 else bits,
                                      "spec_scores": cex.spec_scores.tolist(), "spec_class": cex.spec_class,
                                      "rtl_scores": cex.rtl_scores.tolist(), "rtl_class": cex.rtl_class}
         return out
@@ -320,9 +321,9 @@ def _prove_group_bits(ys, sim, pairs, constants):
     return x
 
 
-def _prove_argmax(ys, spec, ports, n_cut):
-    """SAT: the core's class is the spec's argmax of its score fields, and out_valid is
-    in_valid, whatever the fields' sources hold within the group size."""
+def _prove_argmax(ys, spec, ports, n_cut, valid=True):
+    """SAT: the core's class is the spec's argmax of its score fields, and (with `valid`)
+    out_valid is in_valid, whatever the fields' sources hold within the group size."""
     k, w, cw = spec.n_classes, ports["score_width"], ports["class_width"]
     possible = " && ".join(f"scores[{c * w} +: {w}] <= {spec.group_size}" for c in range(k))
     cut = f"input wire [{n_cut - 1}:0] cut, " if n_cut else ""
@@ -335,7 +336,7 @@ module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, 
   wire valid, bad;
   {CUT} core (.in_bits(in_bits), .in_valid(in_valid), {_control()}, {".cut(cut), " if n_cut else ""}.out_scores(scores), .out_class(index), .out_valid(valid));
   {SPEC}_argmax #(.K({k}), .W({w}), .CW({cw})) spec (.scores(scores), .index(expected));
-  assign bad = (({possible}) && index != expected) || valid != in_valid;
+  assign bad = (({possible}) && index != expected){" || valid != in_valid" if valid else ""};
   assign pair = {{1'b0, bad}};  // a dual-output miter: bad against 0
 endmodule
 """)

@@ -15,9 +15,10 @@ import numpy as np
 from ..build import BuildDir
 from ..errors import LgcError
 from ..ir import Netlist
-from ..reference import reference
+from ..reference import SequenceReference, reference, sequence_reference
 from ..tools import yosys
 from .proof import Proof, prove
+from .recurrent_proof import prove_recurrent
 from .stage_proof import prove_stages
 from .verdicts import keep_verdict, load_verdict, verdict_key
 
@@ -36,10 +37,6 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
     `engine`: the yosys engine (lgc.tools.yosys.choose); `method`: one of METHODS."""
     build = BuildDir(path).check()
     rtl = build.rtl()
-    if rtl.get("recurrent"):
-        raise LgcError(f"{build.path}: lgc verify does not prove recurrent cores yet (the proof "
-                       "cut at the state registers is still to come); lgc simulate checks them "
-                       "over sequences")
     model = model or build.model_path
     if not os.path.isfile(model):
         raise LgcError(f"{model}: no such model file")
@@ -48,6 +45,11 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
     engine = yosys.choose(engine, "verify")
     if method not in METHODS:
         raise LgcError(f"unknown proof method {method!r} (one of {', '.join(METHODS)})")
+    if rtl.get("recurrent"):
+        if method != "auto":
+            raise LgcError(f"--method {method} does not apply to a recurrent core (its proof is "
+                           "sequential, docs/formal.md)")
+        return _verify_recurrent(build, rtl, model, engine)
     if method == "auto":
         method = "stages" if rtl.get("gates", 0) >= STAGES_FROM else "whole"
     with build.recording("verify") as section:
@@ -69,6 +71,27 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
             bits = proof.counterexample.bits[None]
             ref = reference(model, bits=bits, arch=arch, parametrization=parametrization)
             np.savez(build.file(WORK_DIR, "counterexample.npz"), x=bits)
+        section.update(proof.summary(), model=os.path.abspath(model))
+        if ref is not None:
+            section["counterexample"]["reference_scores"] = ref.counts[0].tolist()
+            section["counterexample"]["reference_class"] = int(ref.pred[0])
+    return proof, ref
+
+
+def _verify_recurrent(build, rtl, model, engine):
+    """The recurrent core's proof over all input streams (recurrent_proof.py); a counterexample
+    is a sequence, run through the PyTorch reference."""
+    with build.recording("verify") as section:
+        proof = prove_recurrent(build.rtl_files(), model, build.file(WORK_DIR), rtl["top"], rtl,
+                                engine=engine)
+        ref = None
+        if proof.counterexample is not None:
+            x = proof.counterexample.bits[None]
+            ref = sequence_reference(model, x)
+            np.savez(build.file(WORK_DIR, "counterexample.npz"), x=x, lengths=[len(x[0])],
+                     **{f"stream_{port}": v for port, v in proof.counterexample.stream.items()})
+            # the sequence's last step is the one that differs
+            ref = SequenceReference(ref.counts[:, -1], ref.pred[:, -1])
         section.update(proof.summary(), model=os.path.abspath(model))
         if ref is not None:
             section["counterexample"]["reference_scores"] = ref.counts[0].tolist()

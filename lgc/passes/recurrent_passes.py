@@ -75,7 +75,7 @@ def to_view(netlist, fixed, dropped):
         start[s], base = base, base + netlist.width(s)
     # global ids: view inputs, the two constants, then the layers (topological order)
     remap = np.arange(width + 2 + netlist.gate_count(), dtype=np.int64)
-    remap[n:width][fixed] = width + reset[fixed]
+    remap[n:width][fixed] = width + reset[fixed].astype(np.int64)  # reset is uint8
     ids = width + 2
     for node in netlist.logic_layers():
         start[node], ids = ids, ids + netlist.width(node)

@@ -25,13 +25,14 @@ def generate(netlist, out_dir, **options):
     adder_levels_per_stage, lut_size (see Core). When the netlist has an input encoding, the
     encoded top `lgc_encoded` (raw features in, in `input_format`: a name as
     lgc.rtl.input_format.parse takes, u8 by default) is written too, described in rtl["encoder"].
-    The AXI4-Stream top `lgc_axis` (axis.py; TDATA `axis_width` bits wide, by default one
-    vector per beat) wraps the encoded top, else the core; rtl["axis"] describes it (its files
+    The AXI4-Stream top `lgc_axis` (axis.py; input TDATA `axis_width` bits wide, by default one
+    vector per beat; output TDATA `axis_out_width`, by default one result per beat) wraps the encoded top, else the core; rtl["axis"] describes it (its files
     are not in rtl["files"], which hold the core and the encoded top)."""
     netlist.require_feed_forward("lgc.rtl.generate (recurrent ones: write_recurrent)")
     encoding = netlist.graph.graph.get("encoding")
     fmt = options.pop("input_format", None)
     axis_width = options.pop("axis_width", None)
+    axis_out_width = options.pop("axis_out_width", None)
     if fmt is not None and not encoding:
         raise LgcError("an input format is for models with an input encoding (the encoder's "
                        "raw features); this one takes input bits: give --encoding too")
@@ -45,7 +46,8 @@ def generate(netlist, out_dir, **options):
                          core.plan.class_width, ENCODED_TOP, "in_raw") if encoded else
                CorePorts(core.plan.n_inputs, core.plan.n_classes, core.score_width,
                          core.plan.class_width))
-    axis = AxisTop(wrapped, encoded.latency if encoded else core.latency, axis_width)
+    axis = AxisTop(wrapped, encoded.latency if encoded else core.latency, axis_width,
+                   axis_out_width)
     axis_files = axis.verilog()
     os.makedirs(out_dir, exist_ok=True)
     for name, text in {**files, **axis_files}.items():

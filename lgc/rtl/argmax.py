@@ -9,7 +9,9 @@ class Argmax(wiring.Component):
     """The index of the largest of `n_classes` unsigned scores, as torch.argmax picks it.
 
     Each comparator keeps its left (lower-index) operand unless the right one is strictly larger,
-    so among equal scores the lowest class wins; scores are two's complement when `signed`. A
+    so among equal scores the lowest class wins; scores are two's complement when `signed`. The
+    comparison is the sign of left - right: one carry chain whose last sum bit is the result
+    (yosys maps `right > left` to a carry chain and an equality tree joined by a LUT after it). A
     register follows every comparator level listed in `cuts` (1-based), and at the levels in
     `split` a register also sits between the compare and the select (the comparison's result and
     both candidates); the scores ride along through the same registers and leave with their class.
@@ -37,7 +39,7 @@ class Argmax(wiring.Component):
             rights = []
             for j, ((ls, _, _), (rs, _, _)) in enumerate(pairs):
                 right = Signal(name=f"right_{level}_{j}")
-                m.d.comb += right.eq(rs > ls)
+                m.d.comb += right.eq((ls - rs)[-1])   # rs > ls
                 rights.append(right)
             if level in self.split:   # compare here, select after the register
                 scores = self._delay(m, scores, f"scores_{level}c")

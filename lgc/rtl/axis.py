@@ -15,10 +15,12 @@ bytes: the vector's width rounded up by default (one vector per beat), or `beat_
 beat per vector TLAST is passed through to the vector's result (it marks packets of vectors);
 with more, TLAST must mark each vector's last beat, and a vector whose TLAST comes early or late
 is dropped (through its TLAST) and sets the sticky `error` output, which only a reset clears.
-Output: one beat per result, TDATA = `out_class` in the low `class_bytes` bytes, then the scores
-exactly as the core's `out_scores` (class c's score in bits [c*w, (c+1)*w) of that field),
-zero-padded to whole bytes. No TKEEP/TSTRB (every byte of every beat is data). `aclk` rising
-edge, `aresetn` synchronous and active low.
+Output: a result = `out_class` in the low `class_bytes` bytes, then the scores exactly as the
+core's `out_scores` (class c's score in bits [c*w, (c+1)*w) of that field), zero-padded to whole
+bytes; by default one beat per result, or in ceil(result bits / `out_width`) beats of
+`out_width` bits (beat 0 in the low bits, the last beat zero-padded), TLAST only on a result's
+last beat. No TKEEP/TSTRB (every byte of every beat is data). `aclk` rising edge, `aresetn`
+synchronous and active low.
 
 `AxisCore` is the same wrapper with Amaranth `lib.stream` interfaces (payload: data and last),
 for designs built in Amaranth; `AxisTop` gives it AXI's port names as the Verilog module.
@@ -26,7 +28,7 @@ for designs built in Amaranth; `AxisTop` gives it AXI's port names as the Verilo
 
 import math
 
-from amaranth import Cat, ClockDomain, ClockSignal, Const, Module, ResetSignal, Signal
+from amaranth import Cat, ClockDomain, ClockSignal, Const, Module, Mux, ResetSignal, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -59,16 +61,19 @@ def beat_layout(width):
 
 class AxisCore(wiring.Component):
     """`core` (lgc.rtl.ports.CorePorts of the top to wrap) with latency `latency` behind
-    stream interfaces: `i` (beats of `beat_width` bits), `o` (one result per beat), `error`."""
+    stream interfaces: `i` (beats of `beat_width` bits), `o` (results in beats of `out_width`
+    bits, by default one a beat), `error`."""
 
-    def __init__(self, core, latency, beat_width=None):
+    def __init__(self, core, latency, beat_width=None, out_width=None):
         n = core.n_inputs
         width = 8 * bytes_of(n) if beat_width is None else check_width(beat_width)
         self.core, self.latency = core, latency
         self.beat_width, self.beats = width, math.ceil(n / width)
         self.class_bytes = bytes_of(core.class_width)
         self.result_bits = 8 * self.class_bytes + core.n_classes * core.score_width
-        self.out_width = 8 * bytes_of(self.result_bits)
+        self.out_width = (8 * bytes_of(self.result_bits) if out_width is None
+                          else check_width(out_width))
+        self.out_beats = math.ceil(self.result_bits / self.out_width)
         self.depth = latency + FIFO_SLACK
         super().__init__({"i": In(stream.Signature(beat_layout(width))),
                           "o": Out(stream.Signature(beat_layout(self.out_width))),
@@ -84,7 +89,7 @@ class AxisCore(wiring.Component):
         accept = i.valid & ready
         vector = Signal(core.n_inputs)
         done = Signal()     # a whole, well-framed vector enters the core this clock
-        pop = o.valid & o.ready
+        pop = Signal()      # a result's last beat leaves
         after = Signal.like(used)
         m.d.comb += after.eq(used + done - pop)
         m.d.sync += [used.eq(after), ready.eq(after < self.depth)]
@@ -110,11 +115,27 @@ class AxisCore(wiring.Component):
             fifo.w_data.eq(Cat(out_class, Const(0, 8 * self.class_bytes - core.class_width),
                                scores, out_last)),
             o.valid.eq(fifo.r_rdy),
-            o.payload.data.eq(fifo.r_data[:-1]),
-            o.payload.last.eq(fifo.r_data[-1]),
-            fifo.r_en.eq(o.ready),
         ]
+        self._serializer(m, fifo.r_data[:-1], fifo.r_data[-1], fifo.r_en, pop)
         return m
+
+    def _serializer(self, m, result, last, r_en, pop):
+        """The FIFO's head result onto `o`, in `out_beats` beats; `r_en` and `pop` after its
+        last beat."""
+        o, width, beats = self.o, self.out_width, self.out_beats
+        padded = Signal(beats * width)
+        m.d.comb += padded.eq(result)
+        if beats == 1:
+            m.d.comb += [o.payload.data.eq(padded), o.payload.last.eq(last),
+                         r_en.eq(o.ready), pop.eq(o.valid & o.ready)]
+            return
+        beat = Signal(range(beats))
+        final = beat == beats - 1
+        m.d.comb += [o.payload.data.eq(padded.word_select(beat, width)),
+                     o.payload.last.eq(last & final), r_en.eq(o.ready & final),
+                     pop.eq(o.valid & o.ready & final)]
+        with m.If(o.valid & o.ready):
+            m.d.sync += beat.eq(Mux(final, 0, beat + 1))
 
     def _gearbox(self, m, accept, vector, done):
         """Beats -> vectors: a shift register of the earlier beats; TLAST checked on each."""
@@ -140,8 +161,8 @@ class AxisCore(wiring.Component):
 class AxisTop(wiring.Component):
     """AxisCore with AXI4-Stream's port names, `aclk` and `aresetn`: the Verilog top lgc_axis."""
 
-    def __init__(self, core, latency, beat_width=None):
-        self.axis = AxisCore(core, latency, beat_width)
+    def __init__(self, core, latency, beat_width=None, out_width=None):
+        self.axis = AxisCore(core, latency, beat_width, out_width)
         a = self.axis
         super().__init__({
             "aclk": In(1), "aresetn": In(1),
@@ -180,6 +201,7 @@ class AxisTop(wiring.Component):
         a = self.axis
         return {"top": AXIS_TOP, "files": files, "wraps": a.core.module,
                 "beat_width": a.beat_width, "beats_per_vector": a.beats,
+                "out_beat_width": a.out_width, "beats_per_result": a.out_beats,
                 "latency": a.latency + OUT_DELAY, "fifo_depth": a.depth,
                 "class_bytes": a.class_bytes, "result_bits": a.result_bits,
                 "ports": {name: len(getattr(self, name)) for name in self.signature.members}}

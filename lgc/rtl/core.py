@@ -209,10 +209,15 @@ class Plan:
     @property
     def fastest_mhz(self):
         """The fastest clock the delay model allows this core: a stage holds at least one LUT
-        level of gates, a comparison, a two-operand sum."""
-        d = self.delays
-        return 1e3 / d.period(max(self.gate_level, d.sum_path(2, 1, 2),
-                                  self._compare if self.n_classes > 1 else 0))
+        level of gates, a comparison, a two-operand sum (of any width the tree adds: a narrow
+        one is LUT logic, sometimes slower than a wider one's carry chain), the last sums with
+        the classes' constants and, for signed scores, the base."""
+        d, w, popcount = self.delays, self.score_width, self.popcount
+        sums = [d.sum_path(2, v, v + 1) for v in range(1, w)]
+        last = d.sum_path(2 + any(popcount.consts), w - 1, w) + (
+            d.sum_path(2, w, w) if popcount.signed else 0.0)
+        return 1e3 / d.period(max([self.gate_level, self._compare if self.n_classes > 1 else 0,
+                                   last] + sums))
 
     def _beyond(self):
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "

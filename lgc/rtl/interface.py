@@ -60,7 +60,10 @@ def describe(netlist, core, rtl, encoded=None, axis=None):
                       "dropped and sets the sticky error output"),
             "output": {"class": [0, plan.class_width],
                        "scores": [8 * a["class_bytes"], 8 * a["class_bytes"] + k * w],
-                       "tdata_width": len(axis.m_axis_tdata)},
+                       "tdata_width": len(axis.m_axis_tdata),
+                       "beats_per_result": a["beats_per_result"],
+                       "order": "result bit r at bit r mod tdata_width of the result's beat "
+                                "r div tdata_width; TLAST only on its last beat"},
             "tkeep_tstrb": "none: every byte of every beat is data"}
     encoding = netlist.graph.graph.get("encoding")
     return {
@@ -68,18 +71,58 @@ def describe(netlist, core, rtl, encoded=None, axis=None):
         "lgc_version": __version__,
         "model": netlist.graph.graph.get("name"),
         "classes": k,
-        "scores": {"width": w, "signed": bool(plan.score_signed),
-                   "layout": f"class c at bits [c*{w}, (c+1)*{w}) of out_scores, class 0 lowest",
-                   "offsets": np.asarray(groupsum["offset"]).astype(int).tolist(),
-                   "tau": float(groupsum["tau"]), "beta": float(groupsum["beta"]),
-                   "float_score": "(score + beta) / tau",
-                   "range": _score_range(groupsum)},
+        "scores": _scores(groupsum, w, plan.score_signed),
         "class": {"width": plan.class_width, "tie": TIE_RULE},
         "input": {"bits": plan.n_inputs, "order": "input bit i at in_bits[i]",
                   "read_bits": len(plan.logic.boundaries[0]),
                   "encoding": _encoding(encoding, rtl) if encoding else None},
         "tops": tops,
     }
+
+
+def describe_recurrent(netlist, rtl):
+    """The interface of a recurrent build (lgc.rtl.recurrent_core; `rtl`: its report summary)."""
+    groupsum = netlist.graph.nodes[netlist.output_node]
+    widths = rtl["ports"]
+    listed = [{"name": name, "direction": "input", "width": 1}
+              for name in ("clk", "rst", "in_valid", "in_first", "in_last")]
+    listed += [{"name": "in_bits", "direction": "input", "width": widths["in_bits"]},
+               {"name": "out_valid", "direction": "output", "width": 1},
+               {"name": "out_scores", "direction": "output", "width": widths["out_scores"]},
+               {"name": "out_class", "direction": "output", "width": widths["out_class"]}]
+    c = rtl["cslow"]
+    top = {"ports": listed, "clock": "clk (rising edge)",
+           "reset": "rst: synchronous, active high, resets the valid chain only",
+           "latency": rtl["latency"],
+           "throughput": "one step per clock" + (f" overall: {c} sequences in round-robin slots, "
+                                                 f"slot s on the clocks t = s mod {c}, a sequence's "
+                                                 f"steps exactly {c} clocks apart" if c > 1 else ""),
+           "sequence": "in_first on a sequence's first step (the state starts at its reset "
+                       "value); a clock without in_valid leaves its slot's state as it was",
+           "emit": ("out_valid only for steps with in_last" if rtl["emit_last_only"] else
+                    "out_valid for every accepted step"),
+           "input": "in_bits: input bit i at bit i"}
+    w = rtl["score_width"]
+    return {
+        "interface_version": VERSION,
+        "lgc_version": __version__,
+        "model": netlist.graph.graph.get("name"),
+        "classes": len(groupsum["groups"]),
+        "scores": _scores(groupsum, w, rtl["score_signed"]),
+        "class": {"width": widths["out_class"], "tie": TIE_RULE},
+        "input": {"bits": netlist.n_inputs, "order": "input bit i at in_bits[i]"},
+        "state_bits": rtl["state_bits"],
+        "tops": {rtl["top"]: top},
+    }
+
+
+def _scores(groupsum, w, signed):
+    return {"width": w, "signed": bool(signed),
+            "layout": f"class c at bits [c*{w}, (c+1)*{w}) of out_scores, class 0 lowest",
+            "offsets": np.asarray(groupsum["offset"]).astype(int).tolist(),
+            "tau": float(groupsum["tau"]), "beta": float(groupsum["beta"]),
+            "float_score": "(score + beta) / tau",
+            "range": _score_range(groupsum)}
 
 
 def _score_range(groupsum):

@@ -1,11 +1,13 @@
 """Verilog of a recurrent netlist (state nodes, lgc.ir): one step per accepted input, the state
-in registers, written as text (`write_recurrent(netlist, out_dir, cslow, last_only)`).
+in registers, written as text (`write_recurrent(netlist, out_dir, cslow, last_only,
+adder_levels)`).
 
 Stages: every logic layer the next states depend on runs inside the state loop, spread over
 `cslow` stages by its depth (the loop then holds `cslow` registers: the stage registers and the
 state register, so `cslow` independent sequences take turns in fixed round-robin slots). The
-layers only the scores read (the output net), the group sums and the argmax form one stage after
-the loop, whose results go to the output registers. Values a later stage reads are carried in a
+layers only the scores read (the output net) form one stage after the loop; the group sums
+(popcount.py's modules) and the argmax (argmax.py's, converted) follow, with a register after
+every `adder_levels` levels of their trees and one between them, then the output registers. Values a later stage reads are carried in a
 register chain. A clock without a valid input leaves its slot's state as it was; `in_first` reads
 the reset value instead of the state register. Ports: clk, rst (the valid chain only), in_valid,
 in_first, in_last, in_bits, out_valid, out_scores (class 0 in the low bits, score_width bits each,
@@ -14,29 +16,40 @@ two's complement when score_signed), out_class (lowest index among ties).
 
 import math
 import os
+import re
 
 import networkx as nx
-import numpy as np
 
 from ..errors import LgcError
 from ..ir.truthtable import reduce_to_support
+from .argmax import Argmax, argmax_depth
 from .gate_stages import expression
+from .popcount import Popcount
 from .signals import verilog_name
 from .text import concat, render
+from .verilog import convert
 
 TOP = "lgc_recurrent"
+# Popcount and argmax tree levels between the registers after the loop, by default: the output
+# stage then is no longer the critical path of the benchmarked cores (bench/README.md).
+ADDER_LEVELS = 2
 
 
-def write_recurrent(netlist, out_dir, cslow=1, last_only=False):
-    """Write `lgc_recurrent.v` into out_dir; returns report.json's "rtl" section."""
+def write_recurrent(netlist, out_dir, cslow=1, last_only=False, adder_levels=None):
+    """Write `lgc_recurrent.v` and its popcount and argmax modules into out_dir; returns
+    report.json's "rtl" section. `adder_levels`: popcount and argmax tree levels between
+    registers after the loop (0: none; ADDER_LEVELS by default)."""
     netlist.validate()
     cslow = int(cslow)
+    adder_levels = ADDER_LEVELS if adder_levels is None else int(adder_levels)
     stage, loop_depth = loop_stages(netlist, cslow)
-    text, report = RecurrentWriter(netlist, stage, cslow, last_only).verilog()
+    files, report = RecurrentWriter(netlist, stage, cslow, last_only, adder_levels).verilog()
     os.makedirs(out_dir, exist_ok=True)
-    with open(os.path.join(out_dir, f"{TOP}.v"), "w") as f:
-        f.write(text)
-    return {"top": TOP, "files": [f"{TOP}.v"], "recurrent": True, "cslow": cslow,
+    for name, text in files.items():
+        with open(os.path.join(out_dir, name), "w") as f:
+            f.write(text)
+    return {"top": TOP, "files": sorted(files), "recurrent": True, "cslow": cslow,
+            "adder_levels_per_stage": adder_levels,
             "emit_last_only": bool(last_only), "loop_depth": loop_depth, **report}
 
 
@@ -69,8 +82,9 @@ def gate_levels(netlist):
 
 
 class RecurrentWriter:
-    def __init__(self, netlist, stage, cslow, last_only):
+    def __init__(self, netlist, stage, cslow, last_only, adder_levels):
         self.netlist, self.cslow, self.last_only = netlist, cslow, last_only
+        self.adder_levels = adder_levels
         g = netlist.graph
         self.out_stage = cslow + 1
         self.stage = {netlist.input_node: 1, **{s: 1 for s in netlist.state_nodes()}, **stage,
@@ -122,15 +136,16 @@ class RecurrentWriter:
             for t in range(self.stage[node] + 1, self.needed[node] + 1):
                 decls.append(f"    reg [{netlist.width(node) - 1}:0] {self.at(node, t)};")
                 regs.append(f"        {self.at(node, t)} <= {self.at(node, t - 1)};")
-        report = self._outputs(decls, body, regs)
+        report, files = self._outputs(decls, body, regs)
+        end = c + 1 + report["output_registers"]  # the stage the output registers read
         chain = ["valid"] + (["last"] if self.last_only else [])
         decls += [f"    wire {name}_s1 = in_{name};" for name in chain]
-        decls += [f"    reg {name}_s{t};" for name in chain for t in range(2, c + 2)]
+        decls += [f"    reg {name}_s{t};" for name in chain for t in range(2, end + 1)]
         valid_chain = [f"            {name}_s{t} <= {name}_s{t - 1};" for name in chain
-                       for t in range(2, c + 2)]
-        emit = f"valid_s{c + 1}" + (f" & last_s{c + 1}" if self.last_only else "")
+                       for t in range(2, end + 1)]
+        emit = f"valid_s{end}" + (f" & last_s{end}" if self.last_only else "")
         valid_chain.append(f"            out_valid <= {emit};")
-        valid_reset = [f"            valid_s{t} <= 1'b0;" for t in range(2, c + 2)]
+        valid_reset = [f"            valid_s{t} <= 1'b0;" for t in range(2, end + 1)]
         valid_reset.append("            out_valid <= 1'b0;")
         text = render("recurrent.v.j2", name=TOP, comment=f"{g.graph.get('name')}: "
                       f"{netlist.gate_count()} gates, cslow {c}", cslow=c,
@@ -140,40 +155,50 @@ class RecurrentWriter:
                       declarations="\n".join(decls), body="\n".join(body),
                       registers="\n".join(regs), valid_reset="\n".join(valid_reset),
                       valid_chain="\n".join(valid_chain))
-        report.update(latency=c + 1, gates=netlist.gate_count(), live_gates=netlist.gate_count(),
+        files[f"{TOP}.v"] = text
+        report.update(latency=end, gates=netlist.gate_count(), live_gates=netlist.gate_count(),
                       state_bits=sum(netlist.width(s) for s in netlist.state_nodes()),
+                      state_registers=[f"{self.name[s]}_q" for s in netlist.state_nodes()],
                       stages={n: self.stage[n] for n in netlist.logic_layers()})
-        return text, report
+        return files, report
 
     def _outputs(self, decls, body, regs):
-        """The group sums and the argmax at the output stage; returns the summary's part."""
+        """The GroupSum's popcount (popcount.py) and the argmax (argmax.py) after the output
+        stage, each with a register after every `adder_levels` tree levels; returns the
+        summary's part and {file: text} of their modules."""
         netlist = self.netlist
         attrs = netlist.graph.nodes[netlist.output_node]
-        groups, offset = attrs["groups"], attrs["offset"].tolist()
-        k = len(groups)
-        lo = min(0, *offset)
-        hi = max(len(grp) + off for grp, off in zip(groups, offset))
-        signed = lo < 0
-        width = max(hi.bit_length(), (-lo - 1).bit_length()) + 1 if signed else max(1, hi.bit_length())
-        class_bits = max(1, (k - 1).bit_length())
+        popcount = Popcount(attrs["groups"], attrs["offset"])
+        k, width, levels = len(attrs["groups"]), popcount.width, self.adder_levels
         vector = self.vector(netlist.output_node)
-        kind = "wire signed" if signed else "wire"
-        for c, (grp, off) in enumerate(zip(groups, offset)):
-            bits = [f"{vector[i][0]}[{vector[i][1]}]" for i in np.asarray(grp).tolist()]
-            terms = [f"{{{width - 1}'d0, {b}}}" if width > 1 else b for b in bits]
-            terms.append(f"{width}'d{off % (1 << width)}")
-            decls.append(f"    {kind} [{width - 1}:0] score_{c};")
-            body.append(f"    assign score_{c} = {' + '.join(terms)};")
-        decls.append(f"    reg {'signed ' if signed else ''}[{width - 1}:0] best_score;")
-        decls.append(f"    reg [{class_bits - 1}:0] best_class;")
-        body.append("    always @(*) begin  // the first maximum wins")
-        body.append(f"        best_class = {class_bits}'d0;\n        best_score = score_0;")
-        for c in range(1, k):
-            body.append(f"        if (score_{c} > best_score) begin best_class = {class_bits}'d{c}; "
-                        f"best_score = score_{c}; end")
-        body.append("    end")
-        regs.append(f"        out_scores <= {concat([f'score_{c}' for c in range(k)])};")
+        # with registers, one also between the last sum and the argmax (else the final adder and
+        # the first comparisons share a clock: the longest path)
+        modules = popcount.modules(list(range(levels, popcount.depth, levels)) if levels else [],
+                                   len(vector), register_last=levels > 0, prefix=f"{TOP}_popcount")
+        files = {f"{m.name}.v": m.text for m in modules}
+        source = "group_bits"
+        decls.append(f"    wire [{len(vector) - 1}:0] group_bits = {concat(vector)};")
+        for j, m in enumerate(modules, start=1):
+            out = "scores" if j == len(modules) else f"popcount_{j}"
+            decls.append(f"    wire [{m.out_width - 1}:0] {out};")
+            ports = ([".clk(clk)"] if m.registered else []) + ([f".i({source})"] if m.in_width else [])
+            body.append(f"    {m.name} popcount_s{j} ({', '.join(ports + [f'.o({out})'])});")
+            source = out
+        argmax = Argmax(k, width, list(range(levels, argmax_depth(k), levels)) if levels else [],
+                        popcount.signed)
+        name = f"{TOP}_argmax"
+        files.update(convert(argmax, name, {"rst": "its registers have no reset"}))
+        class_bits = argmax.index_width
+        decls.append(f"    wire [{k * width - 1}:0] best_scores;")
+        decls.append(f"    wire [{class_bits - 1}:0] best_class;")
+        clocked = re.search(r"^\s*input clk;", files[f"{name}.v"], re.M) is not None
+        clock = ".clk(clk), .rst(1'b0), " if clocked else ""
+        body.append(f"    {name} argmax ({clock}.scores(scores), .index(best_class), "
+                    ".scores_out(best_scores));")
+        regs.append("        out_scores <= best_scores;")
         regs.append("        out_class <= best_class;")
+        registers = sum(m.registered for m in modules) + len(argmax.cuts)
         return {"ports": {"in_bits": netlist.n_inputs, "out_scores": k * width,
                           "out_class": class_bits},
-                "score_width": width, "score_signed": signed}
+                "score_width": width, "score_signed": popcount.signed,
+                "output_registers": registers}, files

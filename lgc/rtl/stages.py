@@ -186,10 +186,12 @@ def reduction_cuts(levels, levels_per_stage):
 def timed_schedule(popcount, delays, budget, first_budget):
     """The popcount's schedule for a clock: each stage adds, per class, as many operands per sum
     as the delay model lets into its budget (the first stage's is `first_budget`), over single
-    bits 2**k - 1 of them (a sum that fills its bits: 7 bits make 3). Every class takes the same
-    number of stages; a smaller one adds fewer operands early, so that every later stage still
-    has two to add (a stage only copies a value on where a class is down to a single bit).
-    None when a stage cannot even add two operands within its budget."""
+    bits 2**k - 1 of them (a sum that fills its bits: 7 bits make 3; 5 make 3 too, but in
+    nearly twice the LUTs per bit of 3, and the cores run short of LUTs before flip-flops).
+    Every class takes the same number of stages; a smaller one adds fewer operands early, so
+    that every later stage still has two to add (a stage only copies a value on where a class
+    is down to a single bit). None when a stage cannot even add two operands within its
+    budget."""
     tops = [[1] * len(g) for g in popcount.groups]
     stages = 1
     for class_tops in tops:   # the fewest stages the largest class needs, with the widest sums
@@ -201,23 +203,27 @@ def timed_schedule(popcount, delays, budget, first_budget):
             current, _ = _sums(current, even_sizes(len(current), -(-len(current) // rows)), 0)
             need += 1
         stages = max(stages, need)
+    # the last stage also holds the class's constant (one more summand) and, for signed
+    # scores, the base added after the sum
+    base = delays.sum_path(2, popcount.width, popcount.width) if popcount.signed else 0.0
     while True:
         schedule, current = [], [list(t) for t in tops]
         for s in range(stages):
-            available, stage, left = first_budget if s == 0 else budget, [], stages - s - 1
+            left, stage = stages - s - 1, []
+            available = (first_budget if s == 0 else budget) - (0.0 if left else base)
             for c, class_tops in enumerate(current):
                 n, rows = len(class_tops), 1
-                if n > 1:
-                    rows = _widest(delays, class_tops, available)
-                    if rows < 2:
+                const = 0 if left else popcount.consts[c]
+                if n > 1 or (n and const):
+                    rows = _widest(delays, class_tops, available, const)
+                    if rows < min(n, 2):
                         return None
                     if left:   # leave at least 2 ** (left - 1) + 1 operands for the stages left
                         rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
                     if s == 0 and rows >= 3:
                         rows = (1 << ((rows + 1).bit_length() - 1)) - 1
                 stage.append(even_sizes(n, -(-n // rows)))
-                current[c], _ = _sums(class_tops, stage[-1],
-                                      popcount.consts[c] if s == stages - 1 else 0)
+                current[c], _ = _sums(class_tops, stage[-1], const)
             schedule.append(stage)
         if all(len(t) <= 1 for t in current):
             return schedule
@@ -254,14 +260,16 @@ def _sums(tops, sizes, const):
     return out, sums
 
 
-def _widest(delays, tops, available):
-    """The most operands (of these largest values) one sum may add within `available` ns."""
+def _widest(delays, tops, available, const=0):
+    """The most operands (of these largest values) one sum may add within `available` ns, with
+    the constant `const` (when not 0) one more summand."""
     width = max(t.bit_length() for t in tops)
     ordered = sorted(tops, reverse=True)
-    best, total = 1, ordered[0]
-    for rows in range(2, len(ordered) + 1):
+    best, total = 0, const
+    for rows in range(1, len(ordered) + 1):
         total += ordered[rows - 1]
-        if delays.sum_path(rows, width, total.bit_length()) > available:
+        summands = rows + bool(const)
+        if summands > 1 and delays.sum_path(summands, width, total.bit_length()) > available:
             break
         best = rows
     return best

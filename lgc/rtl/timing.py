@@ -11,7 +11,7 @@ their nets span the core, and grow with it: `net + net_spread * sqrt(core LUTs /
 The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
 sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
 when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
-(a carry chain) and selects (a LUT level).
+(the sign of a difference: a carry chain) and selects (a LUT level).
 """
 
 import dataclasses
@@ -62,10 +62,11 @@ class Delays:
         return self.lut_path(compressor_rounds(rows)) + self.carry_path(result_width)
 
     def compare_path(self, width):
-        """a > b of two `width`-bit scores: LUTs when narrow, else a carry chain whose result
-        leaves through a LUT level (nextpnr's paths through yosys's ECP5 comparators)."""
-        return (self.lut_path(1 + (width > 2)) if width <= self.lut_adder_bits
-                else self.carry_path(width) + self.lut_level)
+        """a > b of two `width`-bit scores, as the sign of b - a (width + 1 bits): LUTs when that
+        is narrow, else a carry chain whose last sum bit is the result."""
+        if width + 1 <= self.lut_adder_bits:
+            return self.lut_path(1 + (width > 2))
+        return self.carry_path(width + 1)
 
     @property
     def select_path(self):

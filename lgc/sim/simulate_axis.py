@@ -113,9 +113,11 @@ def _run(build, rtl, axis, frames, expected, expected_frames, pause, seed, opt, 
     with open(paths["frames.hex"], "w") as f:
         f.writelines(frame.hex() + "\n" for frame in frames)
     env = {"LGC_AXIS_FRAMES": paths["frames.hex"], "LGC_AXIS_OUT": paths["received.json"],
-           "LGC_AXIS_RESULTS": str(len(expected.pred)), "LGC_AXIS_PAUSE": ",".join(map(str, map(float, pause))), "LGC_AXIS_SEED": str(seed),
+           "LGC_AXIS_RESULTS": str(len(expected.pred) * axis["beats_per_result"]),
+           "LGC_AXIS_PAUSE": ",".join(map(str, map(float, pause))), "LGC_AXIS_SEED": str(seed),
            # clocks without a result after which one counts as lost: far beyond any pause
-           "LGC_AXIS_IDLE": str(int((axis["latency"] + beats * frame_vectors + 100)
+           "LGC_AXIS_IDLE": str(int((axis["latency"] + 100 + frame_vectors
+                                     * (beats + axis["beats_per_result"]))
                                     / (1 - max(pause)) ** 2))}
     verilator.run(os.path.abspath(sim_dir), AXIS_TOP, TB_MODULE, [], env)
     with open(paths["received.json"]) as f:
@@ -156,7 +158,8 @@ def _results(received, interface):
     """(scores [R, k], classes [R], results per frame) of the received frames' bytes, read as
     interface.json says (so the simulation checks the contract too)."""
     out, scores = interface["tops"][AXIS_TOP]["output"], interface["scores"]
-    width, k, w = out["tdata_width"], interface["classes"], scores["width"]
+    k, w = interface["classes"], scores["width"]
+    width = out["tdata_width"] * out["beats_per_result"]     # the bits of one result
     data = [bytes.fromhex(frame) for frame in received]
     per_frame = [len(frame) * 8 // width for frame in data]
     raw = np.frombuffer(b"".join(data), np.uint8).reshape(-1, width // 8)

@@ -1,11 +1,14 @@
 """The FPGAs lgc synthesizes for: family, how nextpnr names them, their capacity and delays.
 
 Capacities are the `available` counts nextpnr reports for each device (tests check them against
-real runs); LUTs means 4-input LUTs, the logic cell of all three families. A family's `delays`
+real runs); LUTs means 4-input LUTs, the logic cell of ECP5, iCE40, Gowin and Nexus; on GateMate
+it means CPE halves (CPE_LT: a CCGM1A1 has 20,480 CPEs, each two LUT-tree halves and two
+flip-flops). A family's `delays`
 (lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
 fitted to nextpnr's reports on lgc's own cores (`python -m bench.qor` compares them per stage);
 a family without one gets the fixed pipelining options. `target_mhz` is the clock a core is
-compiled for and constrained at when none is given: one the family reaches on the example.
+compiled for and constrained at when none is given: about what the family reaches on the
+example (bench/README.md, "Quality of results").
 """
 
 import dataclasses
@@ -44,6 +47,13 @@ FAMILIES = {f.name: f for f in (
            r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100),
     Family("gowin", "synth_gowin", "", "nextpnr-himbaechel", "gowin_pack", "fs",
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
+    # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
+    Family("gatemate", "synth_gatemate", "-luttree -nomx8", "nextpnr-himbaechel-gatemate",
+           "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
+           "CPE_LT", "CPE_FF", 100),
+    # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
+    Family("nexus", "synth_nexus", "", "nextpnr-nexus", "prjoxide", "bit", r"(LUT4|WIDEFN9)$",
+           r"FD1P3\w+$", r"CCU2$", 2, "OXIDE_COMB", "OXIDE_FF", 200),
 )}
 
 
@@ -57,6 +67,7 @@ class Device:
     ios: int
     pack_device: str = ""   # gowin_pack's name for the chip
     note: str = ""
+    harness_sites: tuple = ()  # pins of lgc.synth.harness' clk, load, d, q where all must be set
 
     @property
     def out_of_context(self):
@@ -80,6 +91,11 @@ DEVICES = {d.name: d for d in (
     Device("iCE40HX1K", "ice40", ("--hx1k", "--package", "tq144"), 1280, 1280, 96),
     Device("GW1NR-9C", "gowin", ("--device", "GW1NR-LV9QN88PC6/I5", "--vopt", "family=GW1N-9C"),
            8640, 6480, 71, pack_device="GW1N-9C"),
+    Device("CCGM1A1", "gatemate", ("--device", "CCGM1A1"), 40960, 40960, 162),
+    # nextpnr-nexus places no pin by itself: the harness' four go on four general-purpose pins
+    # of the BG400 package (any would do).
+    Device("LIFCL-40", "nexus", ("--device", "LIFCL-40-9BG400C"), 32256, 32256, 185,
+           harness_sites=("L13", "E17", "F13", "G14")),
 )}
 
 

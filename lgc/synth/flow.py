@@ -1,14 +1,17 @@
 """`lgc synth`: yosys, nextpnr and the packer on a build directory, into report.json's "synthesis".
 
 Two kinds of target:
-- a device: the bare core, out of context on ECP5 (no pins: the numbers are the core's own), with
-  its ports on automatically chosen pins on iCE40; no bitstream;
+- a device: the bare core (or lgc_axis), out of context on ECP5 (no pins: the numbers are the
+  core's own); elsewhere with its ports on pins nextpnr chooses (iCE40, GateMate) when the device
+  has enough, else behind lgc.synth.harness' four pins (always on Nexus, whose nextpnr places no
+  pin by itself; the harness is its own block in the report); no bitstream;
 - a board: the board top lgc.deploy wrote into the build (DIR/board/, described by the `board`
   dict it returned: its files, device, clock and packer options), placed on the board's pins,
   clocked at the board's frequency, packed to a bitstream.
 Everything the tools write stays in DIR/synth/.
 """
 
+import json
 import os
 import shlex
 import shutil
@@ -16,6 +19,7 @@ import shutil
 from ..build import RTL_DIR, BuildDir, step
 from ..errors import LgcError
 from ..tools import ToolError, process, yosys
+from . import harness
 from . import report as parse
 from .devices import FAMILIES, find_device
 
@@ -37,13 +41,15 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
     check_frequency(freq)
     if board:
         target, top, target_mhz = find_device(board["device"]), board["top"], board["clock_mhz"]
+        pins = "board"
     else:
         target = find_device(device)
         top, target_mhz = rtl["top"], float(freq or compiled_target(rtl, target.family)
                                             or FAMILIES[target.family].target_mhz)
-        _check_pins(target, rtl)
         if axis:
             top = rtl["axis"]["top"]
+        ports, clock = harness.ports_of(build.report().get("interface"), top)
+        pins = placement(target, ports)
     family = FAMILIES[target.family]
     engine = yosys.choose(engine, "synth")
 
@@ -59,19 +65,22 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
                    for f in rtl["files"] + (rtl["axis"]["files"] if axis else [])]
         if board:
             sources += [os.path.join("..", f) for f in board["files"] if f.endswith(".il")]
-        # Amaranth's pin wrappers already hold the I/O buffers synth_gowin would add to every
-        # port of every kept module.
-        fixed = " -noiopads" if family.name == "gowin" else ""
+        if pins == "harness":
+            with open(os.path.join(work, f"{harness.TOP}.v"), "w") as f:
+                f.write(harness.verilog(top, ports, clock))
+            sources.append(f"{harness.TOP}.v")
+            top = harness.TOP
         with step(times, "yosys"):
-            synth.run("synth", yosys_script(sources, top,
-                                             f"{family.synth}{fixed} {opts} -top {top}"))
+            synth.run("synth", yosys_script(sources, top, *synth_commands(family, opts, top)))
+        if family.name == "nexus":
+            free_constant_carry_ins(os.path.join(work, "netlist.json"))
         stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
         cells = parse.cell_counts(stat)
         used = parse.resources(cells, family)
         _check_fit(target, family, used, board)
 
         with step(times, "nextpnr"):
-            pnr_args, products = _nextpnr_args(target, family, board, target_mhz, seed)
+            pnr_args, products = _nextpnr_args(target, family, board, target_mhz, seed, work)
             pnr_args += shlex.split(pnr_opts or "")
             try:
                 process.run(family.nextpnr, pnr_args, work, "nextpnr.log")
@@ -93,8 +102,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         section.update({
             "top": top,
             "target": {"board": board["name"] if board else None, "device": target.name,
-                       "family": target.family,
-                       "out_of_context": board is None and target.out_of_context},
+                       "family": target.family, "out_of_context": pins == "out of context",
+                       "pins": pins},
             "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": pnr_opts or "",
                         "seed": seed, "target_mhz": round(target_mhz, 6),
                         "synth_opts_chosen": opts_why},
@@ -136,17 +145,33 @@ def check_frequency(freq):
         raise LgcError(f"the clock frequency must be positive, not {freq:g} MHz")
 
 
-def yosys_script(sources, top, synth_command):
+def synth_commands(family, opts, top):
+    """The yosys commands that synthesize `top` for the family. The blocks keep their modules
+    (yosys_script), and synth_gowin and synth_gatemate would put I/O buffers on every port of
+    every kept module: on Gowin, Amaranth's pin wrappers hold the board top's buffers already;
+    on GateMate, only the top's ports get them, at the step synth_gatemate would."""
+    synth = f"{family.synth} {opts} -top {top}"
+    if family.name == "gowin":
+        return [f"{family.synth} -noiopads {opts} -top {top}"]
+    if family.name == "gatemate":
+        return [f"{synth} -run :map_io",
+                "iopadmap -bits -inpad CC_IBUF Y:I -outpad CC_OBUF A:O -toutpad CC_TOBUF ~T:A:O "
+                f"-tinoutpad CC_IOBUF ~T:Y:A:IO {top}",
+                f"{synth} -run map_regs:"]
+    return [synth]
+
+
+def yosys_script(sources, top, *synth_commands):
     lines = [f"read_rtlil {src}" if src.endswith(".il") else f"read_verilog -sv {src}"
              for src in sources]
     # Every block keeps its module, so the report gives resources per block; only the top and
     # Amaranth's pin wrappers are flattened (the I/O buffers must reach the top's ports).
     return lines + [f"hierarchy -top {top}", "setattr -mod -set keep_hierarchy 1 *",
                     f"setattr -mod -unset keep_hierarchy {top} {top}.pin_*",
-                    synth_command, "tee -q -o stat.json stat -json", "write_json netlist.json"]
+                    *synth_commands, "tee -q -o stat.json stat -json", "write_json netlist.json"]
 
 
-def _nextpnr_args(device, family, board, target_mhz, seed):
+def _nextpnr_args(device, family, board, target_mhz, seed, work):
     args = [*device.nextpnr_args, "--json", "netlist.json", "--report", "pnr.json",
             "--seed", seed, "--freq", f"{target_mhz:.6g}", "--timing-allow-fail"]
     if board:
@@ -159,7 +184,29 @@ def _nextpnr_args(device, family, board, target_mhz, seed):
         if board:
             return args + ["--pcf", constraints, "--asc", "top.asc"], "top.asc"
         return args + ["--pcf-allow-unconstrained"], None
+    if family.name == "gatemate":
+        return args + ["--vopt", "allow-unconstrained"], None
+    if family.name == "nexus":
+        with open(os.path.join(work, "pins.pdc"), "w") as f:
+            f.writelines(f"ldc_set_location -site {{{site}}} [get_ports {pin}]\n"
+                         for pin, site in zip(harness.PINS, device.harness_sites))
+        # router2 fails the clock pin's dedicated arc to its DCC on all but tiny designs
+        # (nextpnr 0.11, as in YosysHQ/nextpnr#1317); router1 routes it.
+        return args + ["--pdc", "pins.pdc", "--router", "router1"], None
     return args + ["--vopt", f"cst={constraints}", "--write", "top_pnr.json"], "top_pnr.json"
+
+
+def free_constant_carry_ins(netlist_path):
+    """Leave unconnected the carry input of every CCU2 whose first half ignores it (INIT0
+    0xFFFF): synth_nexus ties it to a constant, which nextpnr-nexus 0.11 refuses ("CIN ...
+    driven by non-CCU2 cell"); nextpnr's own later fix (commit a4357928) disconnects it so."""
+    netlist = parse.read_json(netlist_path, "yosys netlist")
+    for module in netlist["modules"].values():
+        for cell in module.get("cells", {}).values():
+            if cell["type"] == "CCU2" and cell["parameters"].get("INIT0") == "0xFFFF":
+                cell["connections"]["CIN"] = ["x"]
+    with open(netlist_path, "w") as f:
+        json.dump(netlist, f)
 
 
 def _pack_args(device, family, products, board, top):
@@ -171,17 +218,18 @@ def _pack_args(device, family, products, board, top):
     return ["-d", device.pack_device, "-o", out, *board["pack_opts"], products]
 
 
-def _check_pins(device, rtl):
+def placement(device, ports):
+    """How a bare top meets the device: "out of context" (ECP5: no pins), "pins" (one per port
+    bit, placed by nextpnr) or "harness" (lgc.synth.harness: four pins, for a top with more
+    ports than the device has pins, and always on Nexus); LgcError on Gowin."""
     if device.out_of_context:
-        return
+        return "out of context"
     if device.family == "gowin":
         raise LgcError(f"{device.name}: nextpnr cannot place a bare core on Gowin devices without "
                        "pin constraints; use --board (e.g. tangnano9k)")
-    ports = 4 + sum(rtl["ports"].values())       # clk, rst, in_valid, out_valid and the buses
-    if ports > device.ios:
-        raise LgcError(f"the bare core has {ports} ports but {device.name} has {device.ios} pins; "
-                       "synthesize it out of context on an ECP5 device (--device LFE5U-85F) or "
-                       "with its UART top (--board)")
+    if device.harness_sites or sum(p["width"] for p in ports) > device.ios:
+        return "harness"
+    return "pins"
 
 
 def _check_fit(device, family, used, board):
@@ -218,8 +266,9 @@ def _check_timing(clocks, target_mhz):
 def summary_lines(section):
     """A few human lines about a synthesis section (the CLI prints them)."""
     t = section["target"]
+    where = {"out of context": ", out of context", "harness": ", behind the pin harness"}
     lines = [f"{t['board'] or t['device']} ({t['device']}, {t['family']}"
-             f"{', out of context' if t['out_of_context'] else ''}): {section['luts']} LUTs, "
+             f"{where.get(t['pins'], '')}): {section['luts']} LUTs, "
              f"{section['ffs']} FFs, {section['carry']} carry cells, {section['cells']} cells"]
     for bel, u in section["utilization"].items():
         share = f" ({u['percent']:g}%)" if u["percent"] is not None else ""

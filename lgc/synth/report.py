@@ -11,10 +11,10 @@ from .devices import count_cells
 # popcount stretches as lgc_popcount_sN (each with the pipeline register after it), the argmax as
 # lgc_argmax; the encoded top's comparators are lgc_encoder; the board top's UART modules are
 # ...uart_rx/uart_tx. The rest of lgc_core (input and output registers, valid chain) is
-# "core (other)"; lgc_datapath only wires.
+# "core (other)"; lgc_datapath only wires. lgc_pins is lgc.synth.harness' shift registers.
 BLOCKS = (("gate layers", ("lgc_gates_",)), ("popcount", ("lgc_popcount",)),
           ("argmax", ("lgc_argmax",)), ("uart", ("uart",)), ("input encoder", ("lgc_encoder",)),
-          ("axi4-stream wrapper", ("lgc_axis",)))
+          ("axi4-stream wrapper", ("lgc_axis",)), ("pin harness", ("lgc_pins",)))
 
 _UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
 

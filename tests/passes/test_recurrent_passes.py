@@ -60,3 +60,13 @@ def test_random_models_stay_equal_over_sequences(tmp_path, reads):
     lengths = np.random.default_rng(4).integers(1, 21, 300)
     assert np.array_equal(evaluate_sequences(optimized, x, lengths)[0],
                           evaluate_sequences(netlist, x, lengths)[0])
+
+
+def test_more_than_255_inputs_and_state_bits(tmp_path):
+    """The view's constant ids (inputs and state bits, then the constants) above 255: the reset
+    values are uint8, their ids must not wrap (regression)."""
+    random_recurrent_model(tmp_path / "m.pt", n_inputs=200, next_state=(96, 64), seed=4)
+    netlist = lgc.load(tmp_path / "m.pt")
+    optimized, stats = optimize_recurrent(netlist)
+    x = np.random.default_rng(1).integers(0, 2, (100, 6, 200))
+    assert np.array_equal(evaluate_sequences(optimized, x)[0], evaluate_sequences(netlist, x)[0])

@@ -16,11 +16,12 @@ def netlist(tmp_path_factory):
     return lgc.load(path)
 
 
-@pytest.mark.parametrize("cslow, last_only", [(1, False), (3, True)])
-def test_lint_clean(tmp_path, netlist, cslow, last_only):
-    rtl = write_recurrent(netlist, tmp_path, cslow, last_only)
-    assert verilator.lint([tmp_path / "lgc_recurrent.v"], "lgc_recurrent") == ""
-    assert rtl["latency"] == cslow + 1 and rtl["state_bits"] == 8
+@pytest.mark.parametrize("cslow, last_only, adder_levels", [(1, False, 0), (3, True, None), (1, False, 1)])
+def test_lint_clean(tmp_path, netlist, cslow, last_only, adder_levels):
+    rtl = write_recurrent(netlist, tmp_path, cslow, last_only, adder_levels)
+    assert verilator.lint([tmp_path / name for name in rtl["files"]], "lgc_recurrent") == ""
+    assert rtl["latency"] == cslow + 1 + rtl["output_registers"] and rtl["state_bits"] == 8
+    assert (rtl["output_registers"] == 0) == (adder_levels == 0)
 
 
 def test_loop_stages(netlist):

@@ -8,7 +8,8 @@ from lgc.ir import Netlist
 from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.rtl import Plan
 from lgc.rtl.popcount import Popcount
-from lgc.rtl.stages import plan_logic, reduction_cuts
+from lgc.rtl.stages import plan_logic, reduction_cuts, schedule_sums, timed_schedule
+from lgc.synth.devices import FAMILIES
 from tests.support.netlists import random_dag_netlist, random_netlist
 
 AND, NOT_A, A = (int(DIFFLOGIC_TABLES[i]) for i in (1, 12, 3))
@@ -123,6 +124,21 @@ def test_offsets_join_the_last_stage():
     first, second = Popcount([[0, 1, 2, 3]], [5]).modules((1,), 4)
     assert "'d5" not in first.text and first.out_width == 4
     assert "c0_2_0 = {2'd0, i[1:0]} + {2'd0, i[3:2]} + 4'd5;" in second.text
+
+
+def test_timed_last_sums_leave_room_for_the_constant():
+    # the offset is one more summand of the last sum: a budget for two operands but not three
+    # plans the class without it and refuses it with it; every planned sum within its budget
+    delays = FAMILIES["ecp5"].delays
+    two, three = delays.sum_path(2, 2, 3), delays.sum_path(3, 2, 3)
+    assert two < three
+    for offset, budget, planned in ((0, two, True), (3, two, False), (3, three, True)):
+        pop = Popcount([[0, 1, 2, 3]], [offset])
+        schedule = timed_schedule(pop, delays, budget + 0.01, budget + 0.01)
+        assert (schedule is not None) == planned
+        if planned:
+            assert all(delays.sum_path(*made) <= budget + 0.01
+                       for sums, _ in schedule_sums(pop, schedule) for made in sums)
 
 
 def test_reduction_cuts():

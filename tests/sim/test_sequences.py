@@ -29,21 +29,27 @@ def model(tmp_path_factory):
     return path, x, lengths, sequence_reference(path, x, lengths)
 
 
-def simulate(tmp_path, model, netlist=None, cslow=1, latency=None, edit=None, last_only=False):
+def simulate(tmp_path, model, netlist=None, cslow=1, off_by=0, edit=None, last_only=False,
+             adder_levels=None):
+    """The sequences through Verilator; `off_by` clocks added to the latency the check expects."""
     path, x, lengths, ref = model
-    rtl = write_recurrent(netlist or lgc.load(path), tmp_path / "rtl", cslow, last_only)
+    rtl = write_recurrent(netlist or lgc.load(path), tmp_path / "rtl", cslow, last_only, adder_levels)
     if edit:
         verilog = tmp_path / "rtl" / "lgc_recurrent.v"
         verilog.write_text(edit(verilog.read_text()))
     return run_sequences(tmp_path / "rtl", rtl, tmp_path / "sim", x, lengths, ref.counts,
-                         ref.pred, latency=latency)[3]
+                         ref.pred, latency=rtl["latency"] + off_by)[3]
 
 
-@pytest.mark.parametrize("cslow", [1, 3])
-def test_every_step_is_bit_exact(tmp_path, model, cslow):
-    report = simulate(tmp_path, model, cslow=cslow)
+@pytest.mark.parametrize("cslow, adder_levels", [(1, 0), (1, 1), (3, None)])
+def test_every_step_is_bit_exact(tmp_path, model, cslow, adder_levels):
+    """With the group sums and argmax in one clock after the output net (adder levels 0), a
+    register after every tree level, and the default."""
+    report = simulate(tmp_path, model, cslow=cslow, adder_levels=adder_levels)
     assert report["bit_exact"], report["first_mismatches"]
-    assert report["checked_steps"] == model[2].sum() and report["latency"] == cslow + 1
+    assert report["checked_steps"] == model[2].sum()
+    # the loop, the output net's stage, then the registers of the popcount and argmax trees
+    assert (report["latency"] == cslow + 1) == (adder_levels == 0)
 
 
 def test_emit_on_last_only(tmp_path, model):
@@ -62,7 +68,7 @@ def test_one_gate_changed_in_the_next_state_logic_fails(tmp_path, model):
 
 @pytest.mark.parametrize("off_by", [-1, 1])
 def test_a_latency_off_by_one_clock_fails(tmp_path, model, off_by):
-    report = simulate(tmp_path, model, latency=2 + off_by)
+    report = simulate(tmp_path, model, off_by=off_by)
     assert not report["bit_exact"] and report["stray_out_valid"] > 0
 
 
@@ -100,6 +106,9 @@ def test_compile_and_simulate_sequences_through_the_cli(tmp_path):
     report = json.loads((tmp_path / "b" / "report.json").read_text())
     assert report["simulation"]["bit_exact"] and report["rtl"]["cslow"] == 2
     assert report["passes"]["state"]["bits_after"] == report["rtl"]["state_bits"]
+    top = json.loads((tmp_path / "b" / "interface.json").read_text())["tops"]["lgc_recurrent"]
+    assert top["latency"] == report["rtl"]["latency"] == report["simulation"]["latency"]
+    assert "2 sequences in round-robin slots" in top["throughput"]
 
 
 def test_cslow_deeper_than_the_loop_is_refused(tmp_path):

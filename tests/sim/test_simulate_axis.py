@@ -1,7 +1,7 @@
 """lgc_axis in Verilator with cocotbext-axi: bit-exact against the PyTorch reference, in order,
 nothing lost or duplicated under random pauses on both sides, full throughput without pauses;
-multi-beat vectors with malformed TLASTs dropped and reported; a wrapper whose credit is one
-too generous loses results under backpressure and fails."""
+multi-beat vectors with malformed TLASTs dropped and reported; multi-beat results; a wrapper
+whose credit is one too generous loses results under backpressure and fails."""
 
 import re
 import shutil
@@ -19,12 +19,13 @@ CORE = "difflogic_untrained_ties"           # input bits in
 ENCODED = "torchlogix_zoo_learnable_thresholds"   # raw features in, through the encoder
 
 
-@pytest.fixture(scope="module", params=[None, 32], ids=["one-beat", "width32"])
+@pytest.fixture(scope="module", params=[{}, {"axis_width": 32}, {"axis_out_width": 16}],
+                ids=["one-beat", "width32", "out16"])
 def builds(request, tmp_path_factory):
-    """Both fixtures compiled with the given --axis-width."""
+    """Both fixtures compiled with the given --axis-width or --axis-out-width."""
     out = tmp_path_factory.mktemp("axis")
     for name in (CORE, ENCODED):
-        compile_model(fixture_path(name), out / name, axis_width=request.param)
+        compile_model(fixture_path(name), out / name, **request.param)
     return {name: out / name for name in (CORE, ENCODED)}
 
 
@@ -40,8 +41,9 @@ def test_full_throughput_without_pauses(builds, name):
     axis = BuildDir(builds[name]).rtl()["axis"]
     result = simulate_axis(builds[name], **inputs(name), random=300)
     assert result.bit_exact and not result.error
-    beats = len(result.expected_pred) * axis["beats_per_vector"]
-    # the first beat in to the last result out: one beat a clock, then the wrapper's latency
+    beats = len(result.expected_pred) * max(axis["beats_per_vector"], axis["beats_per_result"])
+    # the first beat in to the last result out: one beat a clock on the busier side, then the
+    # wrapper's latency
     assert result.clocks == beats + axis["latency"]
 
 
@@ -69,8 +71,12 @@ def test_malformed_tlast_is_dropped_and_reported(builds):
 
 def test_a_credit_one_too_generous_loses_results(builds, tmp_path):
     """Broken on purpose: s_axis_tready admits one vector more than the FIFO holds."""
-    if BuildDir(builds[CORE]).rtl()["axis"]["beats_per_vector"] > 1:
+    axis = BuildDir(builds[CORE]).rtl()["axis"]
+    if axis["beats_per_vector"] > 1:
         pytest.skip("a vector every 8 beats never fills the FIFO")
+    if axis["beats_per_result"] > 1:
+        pytest.skip("results slower than vectors fill the FIFO without pauses: "
+                    "test_a_result_popped_per_beat_loses_results breaks this build")
     build = tmp_path / "build"
     shutil.copytree(builds[CORE], build)
     path = build / "rtl" / "lgc_axis_stream.v"
@@ -84,6 +90,21 @@ def test_a_credit_one_too_generous_loses_results(builds, tmp_path):
     assert not BuildDir(build).report()["axis_simulation"]["bit_exact"]
     failed = run_lgc("simulate", build, "--axis", "--random", 300, "--pause", 0.7)
     assert "(lost or duplicated)" in error_line(failed)
+
+
+def test_a_result_popped_per_beat_loses_results(builds, tmp_path):
+    """Broken on purpose: the credit counts a result out at each of its beats, not its last."""
+    if BuildDir(builds[CORE]).rtl()["axis"]["beats_per_result"] == 1:
+        pytest.skip("one beat per result")
+    build = tmp_path / "build"
+    shutil.copytree(builds[CORE], build)
+    path = build / "rtl" / "lgc_axis_stream.v"
+    text, n = re.subn(r"assign pop = (\\\$\d+) +& \\\$\d+ ;", r"assign pop = \1 ;",
+                      path.read_text())
+    assert n == 1
+    path.write_text(text)
+    result = simulate_axis(build, **inputs(CORE), random=300)
+    assert not result.bit_exact and len(result.pred) < len(result.expected_pred)
 
 
 def test_cli(builds):

@@ -66,5 +66,15 @@ def make_build(path):
     build.update_report(rtl={"top": "lgc_core", "files": ["lgc_core.v"], "score_width": SCORE_WIDTH,
                              "ports": {"in_bits": N_INPUTS, "out_scores": N_CLASSES * SCORE_WIDTH,
                                        "out_class": 2},
-                             "registers": {"total": REGISTERS}, "latency": 2})
+                             "registers": {"total": REGISTERS}, "latency": 2},
+                        interface={"tops": {"lgc_core": {"clock": "clk (rising edge)", "ports": [
+                            _port("clk", "input", 1), _port("rst", "input", 1),
+                            _port("in_valid", "input", 1), _port("in_bits", "input", N_INPUTS),
+                            _port("out_valid", "output", 1),
+                            _port("out_scores", "output", N_CLASSES * SCORE_WIDTH),
+                            _port("out_class", "output", 2)]}}})
     return build
+
+
+def _port(name, direction, width):
+    return {"name": name, "direction": direction, "width": width}

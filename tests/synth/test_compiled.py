@@ -6,6 +6,7 @@
 - `lgc compile --board ulx3s-85f` then `lgc synth DIR`: a bitstream of the UART top around the core;
   for a model with an input encoding, around the encoder and the core (iCEBreaker).
 - A model too large for the iCEBreaker stops with "does not fit" and the numbers.
+- GateMate and Nexus: the core behind the pin harness keeps every register, block by block.
 """
 
 import os
@@ -70,6 +71,21 @@ def test_ice40_registers_and_pipelining(tmp_path):
     assert results["pipe"] >= 1.5 * results["comb"], results
 
 
+@pytest.mark.parametrize("device, logic_bel", [("CCGM1A1", "CPE_LT"), ("LIFCL-40", "OXIDE_COMB")])
+def test_gatemate_and_nexus_through_the_pin_harness(tmp_path, device, logic_bel):
+    """The fixture's 304 ports exceed the CCGM1A1's 162 pins (and Nexus always takes the
+    harness): behind lgc_pins every register of the core is kept, block by block, and the harness
+    holds one flip-flop per port bit but the clock."""
+    rtl, section = _compile_and_synth(MODEL, tmp_path / "build", FULLY_PIPELINED, device=device)
+    assert section["target"]["pins"] == "harness" and section["top"] == "lgc_pins"
+    port_bits = 2 + sum(rtl["ports"].values()) + 1   # rst, in_valid, the buses, out_valid
+    assert section["blocks"].pop("pin harness")["ffs"] == port_bits
+    _check_registers_per_block(rtl, section)
+    assert section["ffs"] == rtl["registers"]["total"] + port_bits
+    assert section["utilization"][logic_bel]["used"] > 0
+    assert min(f["achieved_mhz"] for f in section["fmax"].values()) > 20
+
+
 def test_compile_for_a_board_then_synth_makes_its_bitstream(tmp_path):
     out = tmp_path / "build"
     result = run_lgc("compile", MODEL, "-o", out, "--board", "ulx3s-85f")
@@ -81,7 +97,7 @@ def test_compile_for_a_board_then_synth_makes_its_bitstream(tmp_path):
     report = BuildDir(out).report()
     section, rtl = report["synthesis"], report["rtl"]
     assert section["target"] == {"board": "ulx3s-85f", "device": "LFE5U-85F", "family": "ecp5",
-                                 "out_of_context": False}
+                                 "out_of_context": False, "pins": "board"}
     blocks = dict(section["blocks"])
     assert blocks.pop("uart")["ffs"] > 0 and blocks.pop("board top (other)")["ffs"] > 0
     _check_registers_per_block(rtl, {"blocks": blocks})

@@ -9,6 +9,7 @@ from lgc.deploy.board_build import synthesize
 from lgc.deploy.boards import board_names, list_boards, load_board
 from lgc.errors import LgcError
 from lgc.synth.devices import DEVICES, FAMILIES
+from lgc.synth.flow import summary_lines
 from lgc.tools import yosys
 from tests.support.cli import run_lgc
 from tests.support.standin_core import REGISTERS, make_build
@@ -123,11 +124,43 @@ def test_target_mistakes_are_one_clear_error(build, tmp_path):
         synthesize(build.path, board="icebreaker", freq=1000)
 
 
-def test_bare_core_with_more_ports_than_pins_is_refused():
-    from lgc.synth.flow import _check_pins
-    with pytest.raises(LgcError, match="has 285 ports but iCE40UP5K has 39 pins"):
-        _check_pins(DEVICES["iCE40UP5K"], {"ports": {"in_bits": 256, "out_scores": 24,
-                                                     "out_class": 1}})
+def test_a_bare_top_gets_pins_or_the_harness():
+    from lgc.synth.flow import placement
+    ports = [{"name": "in_bits", "direction": "input", "width": 256}]
+    assert placement(DEVICES["LFE5U-85F"], ports) == "out of context"
+    assert placement(DEVICES["iCE40UP5K"], ports) == "harness"        # 39 pins
+    assert placement(DEVICES["CCGM1A1"], ports) == "harness"          # 162 pins
+    assert placement(DEVICES["CCGM1A1"], ports[:0]) == "pins"
+    assert placement(DEVICES["LIFCL-40"], ports[:0]) == "harness"     # nextpnr-nexus places no pin
+    with pytest.raises(LgcError, match="without pin constraints; use --board"):
+        placement(DEVICES["GW1NR-9C"], ports)
+
+
+def test_gatemate_counts_exactly_the_cores_registers(build):
+    section = synthesize(build.path, device="CCGM1A1", freq=50)
+    assert section["target"]["pins"] == "pins" and section["options"]["synth"] == (
+        "synth_gatemate -luttree -nomx8")
+    assert section["ffs"] == section["utilization"]["CPE_FF"]["used"] == REGISTERS
+    assert section["utilization"]["GPIO"]["used"] == 4 + 12 + 9 + 2    # a pin per port bit
+    assert section["luts"] > 0 and section["carry"] > 0
+    assert all(f["target_mhz"] == 50 for f in section["fmax"].values())
+    _check_capacity(section)
+
+
+def test_nexus_through_the_pin_harness(build):
+    section = synthesize(build.path, device="LIFCL-40")
+    assert section["top"] == "lgc_pins" and section["target"]["pins"] == "harness"
+    assert "(LIFCL-40, nexus, behind the pin harness)" in summary_lines(section)[0]
+    assert section["blocks"]["core (other)"]["ffs"] == REGISTERS     # all of the core kept
+    # one flip-flop per port bit but the clock: 14 shifted in, 12 loaded and shifted out
+    assert section["blocks"]["pin harness"]["ffs"] == 14 + 12
+    assert section["ffs"] == section["utilization"]["OXIDE_FF"]["used"] == REGISTERS + 26
+    assert section["utilization"]["SEIO33_CORE"]["used"] == 4
+    (clock, f), = section["fmax"].items()
+    assert f["target_mhz"] == 200 and f["achieved_mhz"] > 50
+    _check_capacity(section)
+    assert "ldc_set_location -site {L13} [get_ports clk]" in open(
+        build.file("synth", "pins.pdc")).read()
 
 
 def test_every_board_matches_its_device_entry():
@@ -154,6 +187,7 @@ def test_lgc_boards_lists_device_and_capacity():
     out = run_lgc("boards")
     assert out.returncode == 0
     assert "tangnano9k" in out.stdout and "GW1NR-9C" in out.stdout and "8640 LUTs" in out.stdout
+    assert "UART up to 3000000 baud" in out.stdout
 
 
 def test_lgc_synth_cli(build):

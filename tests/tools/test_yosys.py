@@ -79,4 +79,6 @@ def test_last_words_of_a_webassembly_trap():
     assert last_words(tail) == ("RuntimeError: error while executing at wasm backtrace: "
                                 "wasm trap: out of bounds memory access")
     assert last_words(["a", "ERROR: no such file", "done"]) == "ERROR: no such file"
+    assert last_words(["ERROR: Failed to route arc 0.0 of net 'clk'", "0 warnings, 1 error"]) == (
+        "ERROR: Failed to route arc 0.0 of net 'clk'")
     assert last_words([]) == "no output"
