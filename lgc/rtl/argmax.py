@@ -4,6 +4,9 @@ from amaranth import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+# The comparators' differences: only their sign bits are read (lint waiver for verilog.convert).
+PARTLY_READ = {r"difference_\d+_\d+": "only the sign of a comparator's difference is read"}
+
 
 class Argmax(wiring.Component):
     """The index of the largest of `n_classes` unsigned scores, as torch.argmax picks it.
@@ -38,8 +41,9 @@ class Argmax(wiring.Component):
             odd = nodes[-1:] if len(nodes) % 2 else []
             rights = []
             for j, ((ls, _, _), (rs, _, _)) in enumerate(pairs):
+                difference = Signal(signed(len(ls) + 1), name=f"difference_{level}_{j}")
                 right = Signal(name=f"right_{level}_{j}")
-                m.d.comb += right.eq((ls - rs)[-1])   # rs > ls
+                m.d.comb += [difference.eq(ls - rs), right.eq(difference[-1])]   # rs > ls
                 rights.append(right)
             if level in self.split:   # compare here, select after the register
                 scores = self._delay(m, scores, f"scores_{level}c")

@@ -214,10 +214,11 @@ class Plan:
         the classes' constants and, for signed scores, the base."""
         d, w, popcount = self.delays, self.score_width, self.popcount
         sums = [d.sum_path(2, v, v + 1) for v in range(1, w)]
-        last = d.sum_path(2 + any(popcount.consts), w - 1, w) + (
-            d.sum_path(2, w, w) if popcount.signed else 0.0)
-        return 1e3 / d.period(max([self.gate_level, self._compare if self.n_classes > 1 else 0,
-                                   last] + sums))
+        base = d.sum_path(2, w, w) if popcount.signed else 0.0
+        last = [d.sum_path(2 + any(popcount.consts), v, r) + base
+                for v in range(1, w) for r in range(v + 1, w + 1)]
+        return 1e3 / d.period(max([self.gate_level, self._compare if self.n_classes > 1 else 0]
+                                  + last + sums))
 
     def _beyond(self):
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "

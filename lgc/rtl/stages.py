@@ -206,28 +206,38 @@ def timed_schedule(popcount, delays, budget, first_budget):
     # the last stage also holds the class's constant (one more summand) and, for signed
     # scores, the base added after the sum
     base = delays.sum_path(2, popcount.width, popcount.width) if popcount.signed else 0.0
-    while True:
-        schedule, current = [], [list(t) for t in tops]
-        for s in range(stages):
-            left, stage = stages - s - 1, []
-            available = (first_budget if s == 0 else budget) - (0.0 if left else base)
-            for c, class_tops in enumerate(current):
-                n, rows = len(class_tops), 1
-                const = 0 if left else popcount.consts[c]
-                if n > 1 or (n and const):
-                    rows = _widest(delays, class_tops, available, const)
-                    if rows < min(n, 2):
-                        return None
-                    if left:   # leave at least 2 ** (left - 1) + 1 operands for the stages left
-                        rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
-                    if s == 0 and rows >= 3:
-                        rows = (1 << ((rows + 1).bit_length() - 1)) - 1
-                stage.append(even_sizes(n, -(-n // rows)))
-                current[c], _ = _sums(class_tops, stage[-1], const)
-            schedule.append(stage)
-        if all(len(t) <= 1 for t in current):
+    while stages <= 1 + max(map(len, tops), default=0):
+        schedule = _schedule_in(popcount, delays, budget, first_budget, tops, stages, base)
+        if schedule is None:   # a stage could not add two operands (and the constant)
+            return None
+        if schedule:
             return schedule
-        stages += 1
+        stages += 1   # too much left for the last stage: one more
+    return None
+
+
+def _schedule_in(popcount, delays, budget, first_budget, tops, stages, base):
+    """timed_schedule's sums in exactly `stages` stages; [] when they leave the last stage
+    more operands than fit, None when a stage cannot add two operands at all."""
+    schedule, current = [], [list(t) for t in tops]
+    for s in range(stages):
+        left, stage = stages - s - 1, []
+        available = (first_budget if s == 0 else budget) - (0.0 if left else base)
+        for c, class_tops in enumerate(current):
+            n, rows = len(class_tops), 1
+            const = 0 if left else popcount.consts[c]
+            if n > 1 or (n and const):
+                rows = _widest(delays, class_tops, available, const)
+                if rows < min(n, 2):
+                    return [] if n > 2 and not left else None
+                if left:   # leave at least 2 ** (left - 1) + 1 operands for the stages left
+                    rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
+                if s == 0 and rows >= 3:
+                    rows = (1 << ((rows + 1).bit_length() - 1)) - 1
+            stage.append(even_sizes(n, -(-n // rows)))
+            current[c], _ = _sums(class_tops, stage[-1], const)
+        schedule.append(stage)
+    return schedule if all(len(t) <= 1 for t in current) else []
 
 
 def schedule_sums(popcount, schedule):

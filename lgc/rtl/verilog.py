@@ -15,6 +15,7 @@ import tempfile
 from amaranth.back import rtlil
 
 from ..tools import yosys
+from .argmax import PARTLY_READ
 
 TOP = "lgc_core"
 _SCRIPT = ["read_rtlil core.il", "proc", "opt_clean -purge", "setattr -unset init w:*",
@@ -32,7 +33,7 @@ def core_verilog(core):
 def convert(component, top, unused=None):
     """{file name: text} of an Amaranth component as module `top` and its submodules
     (`lgc_<name>`), clean under verilator -Wall; `unused` ({port: why}) names the input ports
-    that are partly unread."""
+    that are partly unread (the argmax's differences always are)."""
     # submodule top.a.b becomes the module lgc_a_b
     il = re.sub(rf"\\{re.escape(top)}\.([\w.$]+)",
                 lambda m: "\\lgc_" + m.group(1).replace(".", "_"),
@@ -43,7 +44,7 @@ def convert(component, top, unused=None):
         yosys.in_folder(tmp, job="convert").run("core", _SCRIPT)
         with open(os.path.join(tmp, "core.v")) as f:
             text = f.read()
-    for port, why in (unused or {}).items():
+    for port, why in {**PARTLY_READ, **(unused or {})}.items():
         text = _unused(text, port, why)
     header = text[:text.index("\nmodule ")].strip() + "\n"
     modules = re.findall(r"^module (\S+?)\(.*?^endmodule\n", text, flags=re.S | re.M)
@@ -52,10 +53,11 @@ def convert(component, top, unused=None):
 
 
 def _unused(text, port, why):
-    """Mark a top-level port's declarations as partly unused for the linter."""
+    """Mark the declarations of a port or wire (a name or a pattern) as partly unused for the
+    linter."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
-        if re.fullmatch(rf"\s*(input|wire) (\[\d+:0\] )?{port};", line):
+        if re.fullmatch(rf"\s*(input|wire) (signed )?(\[\d+:0\] )?{port};", line):
             lines[i] = (f"  /* verilator lint_off UNUSEDSIGNAL */  // {why}\n{line}\n"
                         "  /* verilator lint_on UNUSEDSIGNAL */")
     return "\n".join(lines)
