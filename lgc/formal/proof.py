@@ -97,10 +97,7 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
         spec = write_spec(model, os.path.join(work, "spec.v"), arch, parametrization, module=SPEC)
     proof.spec_gates = spec.gates
     with step(seconds, "read_rtl"):
-        files = [os.path.relpath(os.path.abspath(f), os.path.abspath(work)) for f in rtl_files]
-        ys.run("read_rtl", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
-                            "proc", "flatten", "opt_clean", "write_json rtl.json"])
-        rtl = Module(_read_json(os.path.join(work, "rtl.json"))["modules"][top])
+        rtl = read_rtl(ys, work, rtl_files, top)
     try:
         with step(seconds, "structure"):
             ports, core, sums = read_structure(rtl, spec, proof, latency)
@@ -143,6 +140,14 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
         return proof
     proof.equivalent = True
     return proof
+
+
+def read_rtl(ys, work, rtl_files, top):
+    """The RTL's top module, flattened by yosys (in `work`), as a netlist to read."""
+    files = [os.path.relpath(os.path.abspath(f), os.path.abspath(work)) for f in rtl_files]
+    ys.run("read_rtl", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
+                        "proc", "flatten", "opt_clean", "write_json rtl.json"])
+    return Module(_read_json(os.path.join(work, "rtl.json"))["modules"][top])
 
 
 def read_structure(rtl, spec, proof, latency):

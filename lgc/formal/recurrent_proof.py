@@ -40,9 +40,9 @@ from .proof import (
     _field_sources,
     _pair,
     _prove_argmax,
-    _read_json,
     _Values,
     _write_json,
+    read_rtl,
 )
 from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
 from .spec_recurrent import sequential_spec, write_recurrent_spec
@@ -76,10 +76,7 @@ def prove_recurrent(rtl_files, model, work, top, rtl_report, engine=None, seed=0
         spec = write_recurrent_spec(model, os.path.join(work, "spec_step.v"), SPEC)
     proof.spec_gates = spec.gates
     with step(seconds, "read_rtl"):
-        files = [os.path.relpath(os.path.abspath(f), os.path.abspath(work)) for f in rtl_files]
-        ys.run("read_rtl", ["read_verilog -sv " + " ".join(files), f"hierarchy -top {top}",
-                            "proc", "flatten", "opt_clean", "write_json rtl.json"])
-        rtl = Module(_read_json(os.path.join(work, "rtl.json"))["modules"][top])
+        rtl = read_rtl(ys, work, rtl_files, top)
     try:
         with step(seconds, "structure"):
             ports = _check_ports(rtl, spec)
