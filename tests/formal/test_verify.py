@@ -136,7 +136,7 @@ def test_a_compressor_sum_too_wide_for_its_bits(build):
 def test_a_comparator_edited_by_hand(build):
     # the first comparator, the sign of left - right (right > left), made the sign of
     # left - right - 1 (right >= left): equal scores go to the higher class
-    edit(build, "lgc_argmax.v", r"^  assign \{ right_1_0, .*(?=;$)", lambda m: m.group(0) + " - 1'b1")
+    edit(build, "lgc_argmax.v", r"^  assign difference_1_0 = .*(?=;$)", lambda m: m.group(0) + " - 1'b1")
     assert "not proven equivalent" in error_line(run_lgc("-q", "verify", build))
     cex = verify_section(build)["counterexample"]
     assert cex["rtl_scores"] == cex["spec_scores"] and cex["rtl_class"] != cex["spec_class"]
