@@ -291,15 +291,20 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
                    f"values as given {q['input_bits_changed']} input bits changed (in "
                    f"{q['vectors_with_changed_bits']} vectors) and {q['classes_changed']} classes")
     for m in rep["first_mismatches"]:
-        click.echo(f"  vector {m['index']}: expected class {m['expected']['class']} scores "
-                   f"{m['expected']['scores']}, got class {m['got']['class']} scores "
-                   f"{m['got']['scores']}{'' if m['out_valid'] else ' (out_valid low)'}")
+        click.echo(f"  vector {m['index']}: {_mismatch(m)}")
     if not rep["bit_exact"]:
         raise LgcError(f"RTL differs from the PyTorch reference: {rep['mismatches']} of "
                        f"{rep['vectors']} vectors mismatch, out_valid wrong at "
                        f"{rep['stray_out_valid']} other clocks")
     click.echo(f"bit-exact: scores and classes equal the PyTorch reference on all "
                f"{rep['vectors']} vectors")
+
+
+def _mismatch(m):
+    """One mismatch of a simulation report: what the reference expected and what the RTL gave."""
+    return (f"expected class {m['expected']['class']} scores {m['expected']['scores']}, got class "
+            f"{m['got']['class']} scores {m['got']['scores']}"
+            f"{'' if m['out_valid'] else ' (out_valid low)'}")
 
 
 def _simulate_sequences(build_dir, arrays, out_path, n_random, seed, opt):
@@ -318,10 +323,7 @@ def _simulate_sequences(build_dir, arrays, out_path, n_random, seed, opt):
                f"(cslow {rep['cslow']}), latency {rep['latency']} clocks, "
                f"{rep['steps_per_second']:,.0f} steps/s simulated")
     for m in rep["first_mismatches"]:
-        click.echo(f"  sequence {m['sequence']} step {m['step']}: expected class "
-                   f"{m['expected']['class']} scores {m['expected']['scores']}, got class "
-                   f"{m['got']['class']} scores {m['got']['scores']}"
-                   f"{'' if m['out_valid'] else ' (out_valid low)'}")
+        click.echo(f"  sequence {m['sequence']} step {m['step']}: {_mismatch(m)}")
     if not rep["bit_exact"]:
         raise LgcError(f"RTL differs from the PyTorch reference: {rep['mismatches']} of "
                        f"{rep['checked_steps']} steps mismatch, out_valid wrong at "
