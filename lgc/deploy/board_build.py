@@ -7,6 +7,7 @@ synthesis itself is lgc.synth.flow's, handed the board section this module write
 """
 
 import json
+import logging
 import math
 import os
 import shutil
@@ -25,11 +26,14 @@ BOARD_DIR = "board"
 TOP = "top"
 CONSTRAINTS = (".lpf", ".pcf", ".cst")
 
+log = logging.getLogger("lgc")
+
 
 def synthesize(path, *, board=None, device=None, freq=None, baud=None, **options):
     """`lgc synth`: the bare core on a `device`, or the board top on a `board` (by default the
-    board the build was compiled for, at the baud rate it was compiled with unless `baud` is
-    given); options as lgc.synth.flow.synthesize. Returns the "synthesis" report section."""
+    board the build was compiled for, at the clock and baud rate it was compiled with unless
+    `freq` or `baud` is given); options as lgc.synth.flow.synthesize. Returns the "synthesis"
+    report section."""
     build = BuildDir(path).check()
     if board and device:
         raise LgcError("give a board or a device, not both")
@@ -44,12 +48,31 @@ def synthesize(path, *, board=None, device=None, freq=None, baud=None, **options
     if not board:
         raise LgcError(f"{path} was compiled without a board: give --board NAME or --device NAME")
     flow.check_frequency(freq)
-    if baud is None and compiled.get("name") == board:
-        baud = compiled.get("baud")
+    if compiled.get("name") == board:
+        baud = compiled.get("baud") if baud is None else baud
+        freq = freq or compiled.get("target_mhz")
     board = load_board(board)
     with build.recording("board", step="board top") as section:
         section.update(write_board_top(build, board, freq, baud))
+    warning = clock_mismatch(build.rtl(), section)
+    if warning:
+        log.warning("%s", warning)
     return flow.synthesize(path, board=section, **options)
+
+
+def clock_mismatch(rtl, board):
+    """Why the board's clock may be too fast for the core: a sentence when the core was pipelined
+    (`lgc compile --target-mhz`, or a board's clock) for a slower clock of the same family than the
+    board top runs at, else None. A slower board clock only wastes registers."""
+    timing = rtl.get("timing") or {}
+    compiled = timing.get("target_mhz")
+    if not compiled or timing.get("family") != board["family"]:
+        return None
+    if board["clock_mhz"] <= compiled * 1.001:
+        return None
+    return (f"the core was pipelined for {compiled:g} MHz but the {board['name']} board top runs "
+            f"at {board['clock_mhz']:g} MHz: it may miss timing; compile with --target-mhz "
+            f"{board['clock_mhz']:g} (or synthesize with --freq {compiled:g})")
 
 
 def core_ports(rtl):

@@ -79,3 +79,27 @@ def test_synth_keeps_the_compiled_rate_unless_given(build, monkeypatch):
     assert board_build.synthesize(build.path, board="ulx3s-85f")["baud"] == 115200
     with pytest.raises(LgcError, match="--baud sets a board's UART: give --board, not --device"):
         board_build.synthesize(build.path, device="LFE5U-85F", baud=3_000_000)
+
+
+def test_synth_keeps_the_compiled_clock_and_says_when_the_core_is_slower(build, monkeypatch,
+                                                                         caplog):
+    # As `lgc compile --board ulx3s-85f --target-mhz 100` leaves it: the core pipelined for 100
+    # MHz, the board top clocked at 100 by the PLL. `lgc synth DIR` used to rewrite the board top
+    # at the board's 25 MHz.
+    from lgc.deploy import board_build
+    monkeypatch.setattr(board_build.flow, "synthesize", lambda path, board, **_: board)
+    rtl = build.rtl()
+    build.update_report(rtl={**rtl, "timing": {"target_mhz": 100.0, "family": "ecp5"}},
+                        board=write_board_top(build, load_board("ulx3s-85f"), 100))
+    with caplog.at_level("WARNING", logger="lgc"):
+        assert board_build.synthesize(build.path)["clock_mhz"] == 100
+        assert board_build.synthesize(build.path, freq=50)["clock_mhz"] == 50
+        assert not caplog.records
+        assert board_build.synthesize(build.path, freq=150)["clock_mhz"] == 150
+    assert caplog.messages == [
+        "the core was pipelined for 100 MHz but the ulx3s-85f board top runs at 150 MHz: it may "
+        "miss timing; compile with --target-mhz 150 (or synthesize with --freq 100)"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="lgc"):   # another family: the core's plan says nothing
+        assert board_build.synthesize(build.path, board="icebreaker", freq=150)
+    assert not caplog.records
