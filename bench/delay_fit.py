@@ -1,0 +1,227 @@
+"""A family's delay model (lgc.rtl.timing.Delays) fitted to nextpnr's timing of lgc's own core.
+
+    python -m bench.delay_fit [--devices LIFCL-40 CCGM1A1] [--model PATH] [--seed 1] [--work DIR]
+    python -m bench.delay_fit --check [--devices ...] [--target-mhz F]
+
+Fit (per device): the model (default: the shipped example) compiled once with fixed pipelining
+(one LUT level of gates and one adder level per stage, so there are short stages of every kind
+the model describes), then `lgc synth --device` with nextpnr's detailed timing report and its SDF.
+Cell delays are read from the SDF, medians over the design's cells: the flip-flops' clock-to-out
+and setup, a LUT's input to output, a carry cell's entry (operand to carry out), step (carry in
+to carry out, per bit) and exit (carry in to sum). The nets are fitted to the worst arrival
+nextpnr reports at the registers of each kind of stage: `net` makes the delay model's popcount
+and argmax stages (the mean of the two) arrive when nextpnr's do, `net_spread` is what the gate
+stages need on top. It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
+the fitted model's path against nextpnr's.
+
+--check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
+--target-mhz, else the family's default), synthesized at that clock; prints the predicted
+critical path against nextpnr's, and per kind of stage. `--work DIR` keeps the builds; a build
+whose nextpnr report is there already is read again instead of rerun.
+"""
+
+import argparse
+import dataclasses
+import json
+import pathlib
+import re
+import statistics
+import tempfile
+
+from lgc.compile import compile_model
+from lgc.ir.netlist import Netlist
+from lgc.rtl import Plan
+from lgc.rtl.timing import Delays
+from lgc.synth.devices import DEVICES
+from lgc.synth.flow import SYNTH_DIR, synthesize
+from tests.support.fixtures import EXAMPLE
+
+FIXED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
+PNR_OPTS = "--detailed-timing-report --sdf timing.sdf"
+
+# Per family, how the SDF names its cells' timing arcs: (cell type, from port, to port) regexes.
+ARCS = {
+    "nexus": {"clock_to_out": (r"OXIDE_FF", r"CLK", r"Q"),
+              "lut": (r"OXIDE_COMB", r"[ABCD]", r"F"),
+              "carry_in": (r"OXIDE_COMB", r"[AB]", r"FCO"),
+              "carry_step": (r"OXIDE_COMB", r"FCI", r"FCO"),
+              "carry_out": (r"OXIDE_COMB", r"FCI", r"F")},
+    "gatemate": {"clock_to_out": (r"CPE_FF", r"CLK_INT", r"DOUT"),
+                 "lut": (r"CPE_(LT|L2T)\w*", r"IN\d", r"OUT\d?"),
+                 "carry_in": (r"CPE_ADDF2?", r"IN\d", r"COUTY1"),
+                 "carry_step": (r"CPE_ADDF2?", r"CINY1", r"COUTY1"),
+                 "carry_out": (r"CPE_ADDF2?", r"CINY1", r"OUT\d")},
+}
+SETUP = {"nexus": (r"OXIDE_FF", r"M"), "gatemate": (r"CPE_FF", r"DIN")}
+CARRY_BITS = {"nexus": 2, "gatemate": 1}   # bits one carry cell adds
+
+
+def stage_kind(cell):
+    """Which kind of stage a register endpoint ends (the core may sit in a harness)."""
+    if re.search(r"(^|\.)gates_s", cell):
+        return "gates"
+    if re.search(r"(^|\.)popcount_s", cell):
+        return "popcount"
+    if re.search(r"(^|\.)(argmax\.|out_class|out_scores)", cell):
+        return "argmax"
+    return None
+
+
+def stage_periods(pnr):
+    """The period each kind of stage needs by nextpnr: the worst arrival at its registers, plus
+    what the critical path adds to its own arrival (setup, clock skew, less the clock's insertion
+    delay, which arrivals count from the clock pin)."""
+    worst, arrival = {}, {}
+    for net in pnr.get("detailed_net_timings", []):
+        for end in net["endpoints"]:
+            delay = max(end["delay"]) if isinstance(end["delay"], list) else end["delay"]
+            pin = end["cell"], end["port"]
+            arrival[pin] = max(arrival.get(pin, 0.0), delay)
+            kind = stage_kind(end["cell"])
+            if kind:
+                worst[kind] = max(worst.get(kind, 0.0), delay)
+    steps = pnr["critical_paths"][0]["path"]
+    end = steps[-1]["to"]
+    offset = sum(s["delay"] for s in steps) - arrival[end["cell"], end["port"]]
+    return {kind: ns + offset for kind, ns in worst.items()}
+
+
+_CELL = re.compile(r'\(CELL\s*\(CELLTYPE\s+"([^"]+)"\)\s*\(INSTANCE\s*([^)]*)\)(.*?)\n\s*\)\s*\n'
+                   r'(?=\s*\(CELL|\s*\)\s*$)', re.S)
+_IOPATH = re.compile(r"\(IOPATH\s+(?:\((?:posedge|negedge)\s+)?(\S+?)\)?\s+(\S+)\s+"
+                     r"\(([-\d.:]+)\)\s*(?:\(([-\d.:]+)\))?")
+_SETUP = re.compile(r"\(SETUP(?:HOLD)?\s+(?:\(\w+\s+)?(\S+?)\)?\s+\((?:posedge|negedge)\s+\S+\)\s+"
+                    r"\(([-\d.:]+)\)")
+
+
+def _max(triple):
+    """The slowest corner of an SDF (min:typ:max) triple, in ns (nextpnr writes ps)."""
+    return max(float(v) for v in triple.split(":") if v) / 1000
+
+
+def sdf_arcs(path):
+    """Every timing arc of the SDF's cells: [(cell type, from, to, ns)] (the slower edge, the
+    max corner), and setup checks [(cell type, port, ns)]."""
+    text = pathlib.Path(path).read_text()
+    arcs, setups = [], []
+    for cell_type, _, body in _CELL.findall(text):
+        for src, dst, rise, fall in _IOPATH.findall(body):
+            arcs.append((cell_type, src, dst, max(_max(rise), _max(fall or rise))))
+        for port, value in _SETUP.findall(body):
+            setups.append((cell_type, port, _max(value)))
+    return arcs, setups
+
+
+def cell_delays(family, arcs, setups):
+    """The Delays fields the SDF fixes: medians of each kind of arc (None: none in the design)."""
+    found = {}
+    for field, (cell, src, dst) in ARCS[family].items():
+        values = [ns for t, s, d, ns in arcs
+                  if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
+        found[field] = statistics.median(values) if values else None
+    cell, port = SETUP[family]
+    values = [ns for t, p, ns in setups if re.fullmatch(cell, t) and re.fullmatch(port, p)]
+    found["setup"] = statistics.median(values) if values else None
+    step = found.pop("carry_step")
+    found["carry_bit"] = step / CARRY_BITS[family] if step is not None else None
+    return found
+
+
+def predicted(plan, delays):
+    """The model's worst path per kind of stage (ns, clock-to-out and setup included)."""
+    plan.delays = delays
+    return {kind: max(paths) for kind, paths in plan.stage_paths().items() if paths}
+
+
+def _solve(f, goal, low=0.0, high=20.0):
+    """x in [low, high] where the increasing f(x) reaches goal (bisection)."""
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if f(mid) < goal else (low, mid)
+    return round((low + high) / 2, 3)
+
+
+def fit_nets(plan, cells, achieved):
+    """`net` from the popcount and argmax stages (their mean), `net_spread` from the gates'."""
+    def delays(net, spread=0.0):
+        return Delays(**cells, net=net, net_spread=spread)
+    nets = [_solve(lambda n: predicted(plan, delays(n))[kind], achieved[kind])
+            for kind in ("popcount", "argmax") if kind in achieved]
+    net = round(statistics.mean(nets), 3)
+    spread = _solve(lambda s: predicted(plan, delays(net, s))["gates"], achieved["gates"])
+    return delays(net, spread)
+
+
+def synthesized(build, device, seed, target=None):
+    """nextpnr's report of `build` on `device` (run unless it is there)."""
+    report = build / SYNTH_DIR / "pnr.json"
+    if not report.exists():
+        synthesize(build, device=device, seed=seed, freq=target, pnr_opts=PNR_OPTS)
+    return json.loads(report.read_text())
+
+
+def fit(model, device, seed, work):
+    family = DEVICES[device].family
+    build = work / f"{device}-fixed"
+    if not (build / "report.json").exists():
+        compile_model(str(model), str(build), **FIXED)
+    achieved = stage_periods(synthesized(build, device, seed))
+    cells = cell_delays(family, *sdf_arcs(build / SYNTH_DIR / "timing.sdf"))
+    missing = [k for k, v in cells.items() if v is None]
+    if missing:
+        raise SystemExit(f"{device}: the SDF has no arcs for {', '.join(missing)}")
+    plan = Plan(Netlist.load(build / "netlist.npz"), **FIXED)
+    for k in ("clock_to_out", "setup", "lut", "carry_in", "carry_bit", "carry_out"):
+        cells[k] = round(cells[k], 4)
+    delays = fit_nets(plan, cells, achieved)
+    print(f"{device} ({family}), seed {seed}: {len(achieved)} kinds of stage")
+    print(f"  {delays!r}")
+    model_ns = predicted(plan, delays)
+    print("  per kind of stage, the fitted model's period / nextpnr's (ns): " + ", ".join(
+        f"{k} {model_ns[k]:.2f}/{achieved[k]:.2f}" for k in sorted(achieved)))
+    return {"device": device, "delays": dataclasses.asdict(delays),
+            "achieved": achieved, "model": model_ns}
+
+
+def check(model, device, seed, work, target_mhz):
+    build = work / f"{device}-{target_mhz or 'default'}"
+    if not (build / "report.json").exists():
+        compile_model(str(model), str(build), device=device, target_mhz=target_mhz)
+    rtl = json.loads((build / "report.json").read_text())["rtl"]
+    timing = rtl["timing"]
+    pnr = synthesized(build, device, seed)
+    (clock,) = [c for c in pnr["fmax"].values()]
+    achieved = stage_periods(pnr)
+    crit = 1e3 / clock["achieved"]
+    pred = timing["predicted_critical_ns"]
+    print(f"{device}: target {timing['target_mhz']:g} MHz, latency {rtl['latency']}, "
+          f"predicted {pred:.2f} ns ({timing['critical_stage']}), nextpnr {crit:.2f} ns "
+          f"({clock['achieved']:.1f} MHz), {100 * (pred / crit - 1):+.1f}%")
+    print("  per kind of stage, predicted period / nextpnr's (ns): " + ", ".join(
+        f"{k} {max(timing['stage_ns'].get(k) or [0]):.2f}/{achieved[k]:.2f}"
+        for k in sorted(achieved)))
+    return {"device": device, "target_mhz": timing["target_mhz"], "predicted_ns": pred,
+            "achieved_ns": crit, "latency": rtl["latency"], "achieved": achieved}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", nargs="+", default=["LIFCL-40", "CCGM1A1"])
+    parser.add_argument("--model", type=pathlib.Path, default=EXAMPLE)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--target-mhz", type=float)
+    parser.add_argument("--work", type=pathlib.Path)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or pathlib.Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for device in args.devices:
+            if args.check:
+                check(args.model, device, args.seed, work, args.target_mhz)
+            else:
+                fit(args.model, device, args.seed, work)
+
+
+if __name__ == "__main__":
+    main()
