@@ -52,8 +52,8 @@ ARCS = {
                  "carry_step": (r"CPE_ADDF2?", r"CINY1", r"COUTY1"),
                  "carry_out": (r"CPE_ADDF2?", r"CINY1", r"OUT\d")},
 }
-SETUP = {"nexus": (r"OXIDE_FF", r"M"), "gatemate": (r"CPE_FF", r"DIN")}
-CARRY_BITS = {"nexus": 2, "gatemate": 1}   # bits one carry cell adds
+SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN")}
+CARRY_BITS = {"nexus": 1, "gatemate": 1}   # bits one carry cell of the SDF adds (a CCU2: two)
 
 
 def stage_kind(cell):

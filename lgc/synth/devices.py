@@ -52,8 +52,11 @@ FAMILIES = {f.name: f for f in (
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
            "CPE_LT", "CPE_FF", 100),
     # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
+    # Delays: python -m bench.delay_fit (nextpnr-nexus' SDF and stage arrivals, the example).
     Family("nexus", "synth_nexus", "", "nextpnr-nexus", "prjoxide", "bit", r"(LUT4|WIDEFN9)$",
-           r"FD1P3\w+$", r"CCU2$", 2, "OXIDE_COMB", "OXIDE_FF", 200),
+           r"FD1P3\w+$", r"CCU2$", 2, "OXIDE_COMB", "OXIDE_FF", 250,
+           Delays(clock_to_out=0.307, setup=0.0, lut=0.213, net=1.128, net_spread=0.543,
+                  carry_in=0.316, carry_bit=0.027, carry_out=0.208)),
 )}
 
 

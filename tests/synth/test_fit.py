@@ -65,6 +65,14 @@ def test_the_clock_target_by_default():
     assert not clock_target(None, None, 120, {})["target_is_ceiling"]
 
 
+def test_nexus_pipelines_for_a_clock_with_its_own_delay_model(netlist):
+    target = clock_target(DEVICES["LIFCL-40"], None, 150, {})
+    assert target["family"] == "nexus" and target["delays"] == FAMILIES["nexus"].delays
+    nexus = Core(netlist, target_mhz=200, delays=target["delays"]).plan
+    assert nexus.timing()["predicted_mhz"] >= 200
+    assert nexus.fastest_mhz > core_at(netlist, 150).plan.fastest_mhz   # a faster family
+
+
 def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist):
     with pytest.raises(LgcError, match="beyond what the delay model allows"):
         Core(netlist, target_mhz=1000, delays=ECP5.delays)
