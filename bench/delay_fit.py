@@ -34,6 +34,7 @@ from lgc.rtl import Plan
 from lgc.rtl.timing import Delays
 from lgc.synth.devices import DEVICES
 from lgc.synth.flow import SYNTH_DIR, synthesize
+from lgc.tools import ToolError
 from tests.support.fixtures import EXAMPLE
 
 FIXED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
@@ -152,12 +153,24 @@ def fit_nets(plan, cells, achieved):
     return delays(net, spread)
 
 
-def synthesized(build, device, seed, target=None):
-    """nextpnr's report of `build` on `device` (run unless it is there)."""
+def synthesized(build, device, seed):
+    """nextpnr's report of `build` on `device` (run unless it is there); None when nextpnr stopped
+    after routing without writing it (nextpnr-himbaechel-gatemate 0.11 on larger cores)."""
     report = build / SYNTH_DIR / "pnr.json"
     if not report.exists():
-        synthesize(build, device=device, seed=seed, freq=target, pnr_opts=PNR_OPTS)
+        try:
+            synthesize(build, device=device, seed=seed, pnr_opts=PNR_OPTS)
+        except ToolError as e:
+            print(f"  {device}: {e}")
+            return None
     return json.loads(report.read_text())
+
+
+def logged_fmax(build):
+    """The last Fmax nextpnr's log gives (after routing), when it wrote no report."""
+    found = re.findall(r"Max frequency for clock '[^']+': ([\d.]+) MHz",
+                       (build / SYNTH_DIR / "nextpnr.log").read_text())
+    return float(found[-1])
 
 
 def fit(model, device, seed, work):
@@ -165,7 +178,10 @@ def fit(model, device, seed, work):
     build = work / f"{device}-fixed"
     if not (build / "report.json").exists():
         compile_model(str(model), str(build), **FIXED)
-    achieved = stage_periods(synthesized(build, device, seed))
+    pnr = synthesized(build, device, seed)
+    if pnr is None:
+        raise SystemExit(f"{device}: nextpnr wrote no timing report to fit to")
+    achieved = stage_periods(pnr)
     cells = cell_delays(family, *sdf_arcs(build / SYNTH_DIR / "timing.sdf"))
     missing = [k for k, v in cells.items() if v is None]
     if missing:
@@ -190,16 +206,17 @@ def check(model, device, seed, work, target_mhz):
     rtl = json.loads((build / "report.json").read_text())["rtl"]
     timing = rtl["timing"]
     pnr = synthesized(build, device, seed)
-    (clock,) = [c for c in pnr["fmax"].values()]
-    achieved = stage_periods(pnr)
-    crit = 1e3 / clock["achieved"]
-    pred = timing["predicted_critical_ns"]
+    achieved = stage_periods(pnr) if pnr else {}
+    mhz = min(c["achieved"] for c in pnr["fmax"].values()) if pnr else logged_fmax(build)
+    crit, pred = 1e3 / mhz, timing["predicted_critical_ns"]
     print(f"{device}: target {timing['target_mhz']:g} MHz, latency {rtl['latency']}, "
-          f"predicted {pred:.2f} ns ({timing['critical_stage']}), nextpnr {crit:.2f} ns "
-          f"({clock['achieved']:.1f} MHz), {100 * (pred / crit - 1):+.1f}%")
-    print("  per kind of stage, predicted period / nextpnr's (ns): " + ", ".join(
-        f"{k} {max(timing['stage_ns'].get(k) or [0]):.2f}/{achieved[k]:.2f}"
-        for k in sorted(achieved)))
+          f"{rtl['registers']['total']} FFs, predicted {pred:.2f} ns ({timing['critical_stage']}),"
+          f" nextpnr {crit:.2f} ns ({mhz:.1f} MHz{'' if pnr else ', from its log'}), "
+          f"{100 * (pred / crit - 1):+.1f}%")
+    if achieved:
+        print("  per kind of stage, predicted period / nextpnr's (ns): " + ", ".join(
+            f"{k} {max(timing['stage_ns'].get(k) or [0]):.2f}/{achieved[k]:.2f}"
+            for k in sorted(achieved)))
     return {"device": device, "target_mhz": timing["target_mhz"], "predicted_ns": pred,
             "achieved_ns": crit, "latency": rtl["latency"], "achieved": achieved}
 
