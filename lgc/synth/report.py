@@ -17,6 +17,7 @@ BLOCKS = (("gate layers", ("lgc_gates_",)), ("popcount", ("lgc_popcount",)),
           ("axi4-stream wrapper", ("lgc_axis",)), ("pin harness", ("lgc_pins",)))
 
 _UTILISATION = re.compile(r"^Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%")
+_FMAX = re.compile(r"Max frequency for clock '([^']+)': ([\d.]+) MHz")
 
 
 def read_json(path, what):
@@ -144,3 +145,15 @@ def utilisation_from_log(path):
     except OSError:
         pass
     return found
+
+
+def routed_fmax_from_log(path):
+    """{clock: MHz} of nextpnr's last timing report after routing completed, from its log; empty
+    when routing did not complete."""
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return {}
+    routed = text.rfind("Routing complete")
+    return dict(_FMAX.findall(text[routed:])) if routed >= 0 else {}

@@ -196,3 +196,28 @@ def test_lgc_synth_cli(build):
     assert json.loads(out.stdout)["ffs"] == REGISTERS
     out = run_lgc("synth", build.path, "--device", "nope")
     assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown device")
+
+
+def test_a_trap_after_routing_says_the_design_was_routed(tmp_path):
+    """nextpnr-himbaechel-gatemate 0.11.1 routes the example, prints its timing, then traps
+    before writing its report: the error says so, with the Fmax of its log (the lines below are
+    the end of such a log, shortened)."""
+    from lgc.synth.flow import _explain_pnr_failure
+    from lgc.tools import ToolError
+    log = tmp_path / "nextpnr.log"
+    lines = ["Info: Max frequency for clock '$iopadmap$clk': 90.07 MHz (FAIL at 100.00 MHz)",
+             "Info: Routing complete.",
+             "Warning: Max frequency for clock '$iopadmap$clk': 47.84 MHz (FAIL at 100.00 MHz)",
+             "wasmtime._trap.Trap: error while executing at wasm backtrace:",
+             "    0:  0x72b04 - <unknown>!<wasm function 1015>", "Caused by:",
+             "    0: memory fault at wasm address 0x100000070 in linear memory of size 0x8bfb0000",
+             "    1: wasm trap: out of bounds memory access"]
+    log.write_text("\n".join(lines) + "\n")
+    error = ToolError("nextpnr-himbaechel-gatemate", 1, str(log), lines[3:])
+    with pytest.raises(LgcError, match=r"nextpnr-himbaechel-gatemate routed the design \(Fmax "
+                       r"47.84 MHz by its log, .*\) but then stopped on a WebAssembly trap before "
+                       r"writing its report \(.*out of bounds memory access\): a defect of "
+                       r"yowasp-nextpnr-himbaechel-gatemate "):
+        _explain_pnr_failure(DEVICES["CCGM1A1"], error, None)
+    log.write_text("\n".join(lines[:1] + lines[3:]) + "\n")   # not routed: the tool's own error
+    _explain_pnr_failure(DEVICES["CCGM1A1"], error, None)
