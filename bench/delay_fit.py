@@ -131,7 +131,7 @@ def cell_delays(family, arcs, setups):
 def predicted(plan, delays):
     """The model's worst path per kind of stage (ns, clock-to-out and setup included)."""
     plan.delays = delays
-    return {kind: max(paths) for kind, paths in plan.stage_paths().items() if paths}
+    return {kind: delays.period(max(paths)) for kind, paths in plan.stage_paths().items() if paths}
 
 
 def _solve(f, goal, low=0.0, high=20.0):

@@ -55,7 +55,7 @@ FAMILIES = {f.name: f for f in (
     # Delays: python -m bench.delay_fit (nextpnr-nexus' SDF and stage arrivals, the example).
     Family("nexus", "synth_nexus", "", "nextpnr-nexus", "prjoxide", "bit", r"(LUT4|WIDEFN9)$",
            r"FD1P3\w+$", r"CCU2$", 2, "OXIDE_COMB", "OXIDE_FF", 250,
-           Delays(clock_to_out=0.307, setup=0.0, lut=0.213, net=1.128, net_spread=0.543,
+           Delays(clock_to_out=0.307, setup=0.0, lut=0.213, net=0.975, net_spread=0.482,
                   carry_in=0.316, carry_bit=0.027, carry_out=0.208)),
 )}
 
