@@ -21,7 +21,6 @@ whose nextpnr report is there already is read again instead of rerun.
 """
 
 import argparse
-import dataclasses
 import json
 import pathlib
 import re
@@ -29,12 +28,12 @@ import statistics
 import tempfile
 
 from lgc.compile import compile_model
+from lgc.errors import LgcError
 from lgc.ir.netlist import Netlist
 from lgc.rtl import Plan
 from lgc.rtl.timing import Delays
 from lgc.synth.devices import DEVICES
 from lgc.synth.flow import SYNTH_DIR, synthesize
-from lgc.tools import ToolError
 from tests.support.fixtures import EXAMPLE
 
 FIXED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
@@ -54,6 +53,8 @@ ARCS = {
                  "carry_out": (r"CPE_ADDF2?", r"CINY1", r"OUT\d")},
 }
 SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN")}
+# Sums of at most this many bits yosys maps to LUTs, not a carry chain (its arith_map for the family)
+LUT_ADDER_BITS = {"nexus": 4, "gatemate": 2}
 CARRY_BITS = {"nexus": 1, "gatemate": 1}   # bits one carry cell of the SDF adds (a CCU2: two)
 
 
@@ -123,8 +124,10 @@ def cell_delays(family, arcs, setups):
     cell, port = SETUP[family]
     values = [ns for t, p, ns in setups if re.fullmatch(cell, t) and re.fullmatch(port, p)]
     found["setup"] = statistics.median(values) if values else None
-    step = found.pop("carry_step")
-    found["carry_bit"] = step / CARRY_BITS[family] if step is not None else None
+    # nextpnr's GateMate database has no carry-in to carry-out arc: a chain costs its entry and
+    # exit only (in nextpnr's timing, which is what the model predicts).
+    found["carry_bit"] = (found.pop("carry_step") or 0.0) / CARRY_BITS[family]
+    found["lut_adder_bits"] = LUT_ADDER_BITS[family]
     return found
 
 
@@ -142,25 +145,40 @@ def _solve(f, goal, low=0.0, high=20.0):
     return round((low + high) / 2, 3)
 
 
-def fit_nets(plan, cells, achieved):
-    """`net` from the popcount and argmax stages (their mean), `net_spread` from the gates'."""
+def fit_nets(runs, cells):
+    """`net` from the popcount and argmax stages, `net_spread` from the gates' (means over the
+    runs: [(plan, {kind: nextpnr's period})])."""
     def delays(net, spread=0.0):
         return Delays(**cells, net=net, net_spread=spread)
     nets = [_solve(lambda n: predicted(plan, delays(n))[kind], achieved[kind])
-            for kind in ("popcount", "argmax") if kind in achieved]
+            for plan, achieved in runs for kind in ("popcount", "argmax") if kind in achieved]
     net = round(statistics.mean(nets), 3)
-    spread = _solve(lambda s: predicted(plan, delays(net, s))["gates"], achieved["gates"])
-    return delays(net, spread)
+    spreads = [_solve(lambda s: predicted(plan, delays(net, s))["gates"], achieved["gates"])
+               for plan, achieved in runs if "gates" in achieved]
+    return delays(net, round(statistics.mean(spreads), 3))
+
+
+def logged_periods(build):
+    """{kind: period} of the one critical path nextpnr's log gives, for a run without report:
+    its total (skew and setup included) at the register it ends in."""
+    text = (build / SYNTH_DIR / "nextpnr.log").read_text()
+    report = text[text.rfind("Routing complete"):]
+    block = report[report.find("Critical path report for clock"):]
+    setup = re.search(r"setup\s+[-\d.]+\s+([-\d.]+)\s+Source (\S+)\.\w+\n", block)
+    kind = stage_kind(setup.group(2)) if setup else None
+    return {kind: float(setup.group(1))} if kind else {}
 
 
 def synthesized(build, device, seed):
     """nextpnr's report of `build` on `device` (run unless it is there); None when nextpnr stopped
     after routing without writing it (nextpnr-himbaechel-gatemate 0.11 on larger cores)."""
     report = build / SYNTH_DIR / "pnr.json"
+    if not report.exists() and (build / SYNTH_DIR / "nextpnr.log").exists():
+        return None   # run before, and nextpnr stopped after routing
     if not report.exists():
         try:
             synthesize(build, device=device, seed=seed, pnr_opts=PNR_OPTS)
-        except ToolError as e:
+        except LgcError as e:   # the flow's error for a routed design whose nextpnr trapped
             print(f"  {device}: {e}")
             return None
     return json.loads(report.read_text())
@@ -173,30 +191,34 @@ def logged_fmax(build):
     return float(found[-1])
 
 
-def fit(model, device, seed, work):
+def fit(models, device, seed, work):
     family = DEVICES[device].family
-    build = work / f"{device}-fixed"
-    if not (build / "report.json").exists():
-        compile_model(str(model), str(build), **FIXED)
-    pnr = synthesized(build, device, seed)
-    if pnr is None:
-        raise SystemExit(f"{device}: nextpnr wrote no timing report to fit to")
-    achieved = stage_periods(pnr)
-    cells = cell_delays(family, *sdf_arcs(build / SYNTH_DIR / "timing.sdf"))
+    runs, cells = [], None
+    for model in models:
+        build = work / f"{device}-fixed-{pathlib.Path(model).stem}"
+        if not (build / "report.json").exists():
+            compile_model(str(model), str(build), **FIXED)
+        pnr = synthesized(build, device, seed)
+        achieved = stage_periods(pnr) if pnr else logged_periods(build)
+        if pnr and cells is None:
+            cells = cell_delays(family, *sdf_arcs(build / SYNTH_DIR / "timing.sdf"))
+        runs.append((pathlib.Path(model).name, Plan(Netlist.load(build / "netlist.npz"), **FIXED),
+                     achieved))
+    if cells is None:
+        raise SystemExit(f"{device}: nextpnr wrote no SDF to read the cells' delays from")
     missing = [k for k, v in cells.items() if v is None]
     if missing:
         raise SystemExit(f"{device}: the SDF has no arcs for {', '.join(missing)}")
-    plan = Plan(Netlist.load(build / "netlist.npz"), **FIXED)
     for k in ("clock_to_out", "setup", "lut", "carry_in", "carry_bit", "carry_out"):
         cells[k] = round(cells[k], 4)
-    delays = fit_nets(plan, cells, achieved)
-    print(f"{device} ({family}), seed {seed}: {len(achieved)} kinds of stage")
+    delays = fit_nets([(plan, achieved) for _, plan, achieved in runs], cells)
+    print(f"{device} ({family}), seed {seed}:")
     print(f"  {delays!r}")
-    model_ns = predicted(plan, delays)
-    print("  per kind of stage, the fitted model's period / nextpnr's (ns): " + ", ".join(
-        f"{k} {model_ns[k]:.2f}/{achieved[k]:.2f}" for k in sorted(achieved)))
-    return {"device": device, "delays": dataclasses.asdict(delays),
-            "achieved": achieved, "model": model_ns}
+    for name, plan, achieved in runs:
+        model_ns = predicted(plan, delays)
+        print(f"  {name}: per kind of stage, the fitted model's period / nextpnr's (ns): "
+              + ", ".join(f"{k} {model_ns[k]:.2f}/{achieved[k]:.2f}" for k in sorted(achieved)))
+    return delays
 
 
 def check(model, device, seed, work, target_mhz):
@@ -224,7 +246,7 @@ def check(model, device, seed, work, target_mhz):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", nargs="+", default=["LIFCL-40", "CCGM1A1"])
-    parser.add_argument("--model", type=pathlib.Path, default=EXAMPLE)
+    parser.add_argument("--model", type=pathlib.Path, nargs="+", default=[EXAMPLE])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--target-mhz", type=float)
@@ -235,7 +257,7 @@ def main():
         work.mkdir(parents=True, exist_ok=True)
         for device in args.devices:
             if args.check:
-                check(args.model, device, args.seed, work, args.target_mhz)
+                check(args.model[0], device, args.seed, work, args.target_mhz)
             else:
                 fit(args.model, device, args.seed, work)
 

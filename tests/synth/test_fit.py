@@ -65,12 +65,15 @@ def test_the_clock_target_by_default():
     assert not clock_target(None, None, 120, {})["target_is_ceiling"]
 
 
-def test_nexus_pipelines_for_a_clock_with_its_own_delay_model(netlist):
-    target = clock_target(DEVICES["LIFCL-40"], None, 150, {})
-    assert target["family"] == "nexus" and target["delays"] == FAMILIES["nexus"].delays
-    nexus = Core(netlist, target_mhz=200, delays=target["delays"]).plan
-    assert nexus.timing()["predicted_mhz"] >= 200
-    assert nexus.fastest_mhz > core_at(netlist, 150).plan.fastest_mhz   # a faster family
+def test_nexus_and_gatemate_pipeline_for_a_clock_with_their_own_delay_models(netlist):
+    fastest = {}
+    for device, family, mhz in (("LIFCL-40", "nexus", 200), ("CCGM1A1", "gatemate", 40)):
+        target = clock_target(DEVICES[device], None, mhz, {})
+        assert target["family"] == family and target["delays"] == FAMILIES[family].delays
+        plan = Core(netlist, target_mhz=mhz, delays=target["delays"]).plan
+        assert plan.timing()["predicted_mhz"] >= mhz
+        fastest[family] = plan.fastest_mhz
+    assert fastest["nexus"] > core_at(netlist, 150).plan.fastest_mhz > fastest["gatemate"]
 
 
 def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist):
