@@ -5,10 +5,11 @@ real runs); LUTs means 4-input LUTs, the logic cell of ECP5, iCE40, Gowin and Ne
 it means CPE halves (CPE_LT: a CCGM1A1 has 20,480 CPEs, each two LUT-tree halves and two
 flip-flops). A family's `delays`
 (lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
-fitted to nextpnr's reports on lgc's own cores (`python -m bench.qor` compares them per stage);
-a family without one gets the fixed pipelining options. `target_mhz` is the clock a core is
-compiled for and constrained at when none is given: about what the family reaches on the
-example (bench/README.md, "Quality of results").
+fitted to nextpnr's reports on lgc's own cores (ECP5: `python -m bench.qor` compares them per
+stage; Nexus, GateMate: `python -m bench.delay_fit`); a family without one gets the fixed
+pipelining options. `target_mhz` is the clock a core is compiled for and constrained at when
+none is given: about what the family reaches on the example (bench/README.md, "Quality of
+results", "Delay models of Nexus and GateMate").
 """
 
 import dataclasses
