@@ -225,9 +225,8 @@ def lgc_row(model, vectors, expected, name, options, seeds, freq, work):
             "fmax": [next(iter(r["fmax"].values()))["achieved_mhz"] for r in runs]}
 
 
-def peer_row(design, files, top, latency, mismatched, n_vectors, seeds, freq, work):
-    used, fmax = synthesize_verilog(pathlib.Path(work) / design.split()[0], files, top, seeds,
-                                    freq)
+def peer_row(design, files, top, latency, mismatched, n_vectors, seeds, freq, folder):
+    used, fmax = synthesize_verilog(pathlib.Path(folder) / "synth", files, top, seeds, freq)
     return {"design": design, "argmax": False, "latency": latency, "mismatches": mismatched,
             "vectors": n_vectors, "luts": used["luts"], "carry": used["carry"],
             "lut4_eq": used["logic_cells"], "ffs": used["ffs"], "fmax": fmax}
@@ -259,13 +258,13 @@ def main():
     parser.add_argument("--model", default=str(fixture_path("torchlogix_dense_raw")))
     parser.add_argument("--vectors", help="NAME.vectors.npz (default: beside the model)")
     parser.add_argument("--random", type=int, default=256, help="random vectors added")
-    parser.add_argument("--targets", nargs="+", default=["default", "250"],
+    parser.add_argument("--targets", nargs="*", default=["default", "250"],
                         help="lgc's cores: 'default' or a --target-mhz")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--freq", type=float, default=250.0,
                         help="the clock constraint of every design (MHz)")
-    parser.add_argument("--latency-cutoff", type=float, default=1.0,
-                        help="alkaid's pipelining (its delay units per stage)")
+    parser.add_argument("--latency-cutoff", type=float, nargs="+", default=[1.0],
+                        help="alkaid's pipelining, one row each (its delay units per stage)")
     parser.add_argument("--out", help="also write every figure here (JSON)")
     parser.add_argument("--work", help="keep the builds here (default: a temporary folder)")
     args = parser.parse_args()
@@ -282,13 +281,13 @@ def main():
     print(f"{pathlib.Path(args.model).name}: {n_inputs} inputs, tau {tau_as_saved:g} as saved; "
           f"{len(x)} vectors ({len(given)} of the fixture, {args.random} random); {DEVICE} out "
           f"of context, constraint {args.freq:g} MHz, seeds {args.seeds}; torchlogix "
-          f"{PEERS['torchlogix']}, alkaid {PEERS['alkaid']} (latency_cutoff "
-          f"{args.latency_cutoff:g}); yosys engine {yosys.choose(None, 'synth')}")
+          f"{PEERS['torchlogix']}, alkaid {PEERS['alkaid']} (alkaid-C: latency_cutoff C); "
+          f"yosys engine {yosys.choose(None, 'synth')}")
 
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(args.work or tmp).resolve()
         try:
-            alkaid_model(model, n_inputs, args.latency_cutoff, work / "alkaid-as-saved")
+            alkaid_model(model, n_inputs, args.latency_cutoff[0], work / "alkaid-as-saved")
             print(f"alkaid with tau {tau_as_saved:g} as saved: generated")
         except Exception as e:  # the peer's own failure, reported as it says it
             print(f"alkaid with tau {tau_as_saved:g} as saved: {type(e).__name__}: {e}")
@@ -305,20 +304,22 @@ def main():
             except LgcError as e:
                 print(f"lgc {name}: refused: {e}", flush=True)
 
-        def alkaid_row():
-            rtl, files, top, latency = alkaid_model(model, n_inputs, args.latency_cutoff,
-                                                    work / "alkaid")
-            wrong = alkaid_check(rtl, x, expected, work / "alkaid")
-            return peer_row("alkaid (tau 1)", files, top, latency, wrong, len(x), args.seeds,
-                            args.freq, work)
+        def alkaid_row(cutoff):
+            folder = work / f"alkaid-{cutoff:g}"
+            rtl, files, top, latency = alkaid_model(model, n_inputs, cutoff, folder)
+            wrong = alkaid_check(rtl, x, expected, folder)
+            return peer_row(f"alkaid-{cutoff:g} (tau 1)", files, top, latency, wrong, len(x),
+                            args.seeds, args.freq, folder)
 
         def torchlogix_row():
-            circuit, files, top, latency = torchlogix_model(model, n_inputs, work / "torchlogix")
+            folder = work / "torchlogix"
+            circuit, files, top, latency = torchlogix_model(model, n_inputs, folder)
             wrong = torchlogix_check(circuit, x, expected)
             return peer_row("torchlogix Verilog (regs)", files, top, latency, wrong, len(x),
-                            args.seeds, args.freq, work)
+                            args.seeds, args.freq, folder)
 
-        timed(rows, alkaid_row)
+        for cutoff in args.latency_cutoff:
+            timed(rows, lambda: alkaid_row(cutoff))
         timed(rows, torchlogix_row)
     if args.out:
         with open(args.out, "w") as f:
