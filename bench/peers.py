@@ -13,8 +13,8 @@ Every design goes through lgc.synth's flow for the LFE5U-85F out of context: the
 script (`synth_ecp5 -nowidelut`, every module kept), the same nextpnr arguments and clock
 constraint (`--freq`), seeds `--seeds`. Before synthesis each design is checked against
 torchlogix's own forward (GroupSum with tau = 1: the integer counts) on the model's vectors plus
-random ones: lgc's core with `lgc simulate` (Verilator), alkaid's RTL with alkaid's Verilator
-binding, torchlogix's circuit with its own evaluation of the circuit the Verilog is written from.
+random ones, all in Verilator: lgc's core with `lgc simulate`, alkaid's RTL with alkaid's own
+binding, torchlogix's Verilog with a testbench written here.
 
 alkaid 0.8.2 traces the model with its GroupSum's tau; as saved (tau != 1) it fails, so it runs
 with tau forced to 1, which changes no class (the counts divided by a positive constant), and
@@ -29,6 +29,7 @@ import json
 import os
 import pathlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -170,15 +171,45 @@ module {WRAPPER_TOP}(input clk, input [{n_inputs - 1}:0] inp, output reg [{width
   circuit comb(.inp(inp_q), .scores_flat(scores_d));
 endmodule
 """)
-    return circuit, [verilog, wrapper], WRAPPER_TOP, 2
+    return [verilog, wrapper], WRAPPER_TOP, 2
 
 
-def torchlogix_check(circuit, x, expected):
-    """torchlogix's evaluation of the circuit its Verilog is written from."""
-    import torch
-
-    got = circuit(torch.tensor(x, dtype=torch.bool))
-    return mismatches(np.asarray(got).astype(np.int64).reshape(expected.shape), expected)
+def torchlogix_check(verilog, x, expected, sim_dir):
+    """torchlogix's Verilog (module `circuit`) in Verilator, vector by vector, against the
+    expected counts (its scores: one unsigned word per class, class 0 lowest)."""
+    n, k = x.shape[1], expected.shape[1]
+    width = int(verilog.read_text().split("output reg  [", 1)[1].split(":", 1)[0]) + 1
+    os.makedirs(sim_dir, exist_ok=True)
+    np.savetxt(sim_dir / "vectors.txt", x[:, ::-1], fmt="%d", delimiter="")
+    (sim_dir / "tb.v").write_text(f"""\
+module tb;
+  reg [{n - 1}:0] inp;
+  reg [{n - 1}:0] vectors [0:{len(x) - 1}];
+  wire [{width - 1}:0] scores;
+  integer i, f;
+  circuit dut(.inp(inp), .scores_flat(scores));
+  initial begin
+    $readmemb("vectors.txt", vectors);
+    f = $fopen("scores.txt", "w");
+    for (i = 0; i < {len(x)}; i = i + 1) begin
+      inp = vectors[i];
+      #1 $fdisplay(f, "%h", scores);
+    end
+    $fclose(f);
+    $finish;
+  end
+endmodule
+""")
+    with verilator.environment():
+        # --binary's timing support (the testbench's delays) is C++20 coroutines.
+        subprocess.run(["verilator", "--binary", "-Wno-fatal", "-j", "1", "-CFLAGS", "-std=c++20",
+                        "--top-module", "tb", "tb.v", str(verilog.resolve())],
+                       cwd=sim_dir, check=True, capture_output=True)
+        subprocess.run(["./obj_dir/Vtb"], cwd=sim_dir, check=True, capture_output=True)
+    words = [int(line, 16) for line in (sim_dir / "scores.txt").read_text().split()]
+    bits = width // k
+    got = np.array([[(w >> (c * bits)) & ((1 << bits) - 1) for c in range(k)] for w in words])
+    return mismatches(got, expected)
 
 
 def mismatches(got, expected):
@@ -313,8 +344,8 @@ def main():
 
         def torchlogix_row():
             folder = work / "torchlogix"
-            circuit, files, top, latency = torchlogix_model(model, n_inputs, folder)
-            wrong = torchlogix_check(circuit, x, expected)
+            files, top, latency = torchlogix_model(model, n_inputs, folder)
+            wrong = torchlogix_check(files[0], x, expected, folder / "sim")
             return peer_row("torchlogix Verilog (regs)", files, top, latency, wrong, len(x),
                             args.seeds, args.freq, folder)
 
