@@ -3,7 +3,7 @@
 Verilog (combinational: measured between an input and an output register).
 
     python -m bench.peers [--model PATH] [--vectors PATH] [--targets default 250]
-                          [--seeds 1 2 3] [--freq 250] [--latency-cutoff 1]
+                          [--seeds 1 2 3] [--freq 300] [--latency-cutoff 1 0.5]
                           [--out FILE.json] [--work DIR]
 
 Needs the peers, pinned in bench/requirements-peers.txt (`make .venv/.peers-stamp`: installed
@@ -292,9 +292,9 @@ def main():
     parser.add_argument("--targets", nargs="*", default=["default", "250"],
                         help="lgc's cores: 'default' or a --target-mhz")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
-    parser.add_argument("--freq", type=float, default=250.0,
-                        help="the clock constraint of every design (MHz)")
-    parser.add_argument("--latency-cutoff", type=float, nargs="+", default=[1.0],
+    parser.add_argument("--freq", type=float, default=300.0,
+                        help="the clock constraint of every design (MHz): above what they reach")
+    parser.add_argument("--latency-cutoff", type=float, nargs="+", default=[1.0, 0.5],
                         help="alkaid's pipelining, one row each (its delay units per stage)")
     parser.add_argument("--out", help="also write every figure here (JSON)")
     parser.add_argument("--work", help="keep the builds here (default: a temporary folder)")
