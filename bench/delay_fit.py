@@ -222,7 +222,7 @@ def fit(models, device, seed, work):
 
 
 def check(model, device, seed, work, target_mhz):
-    build = work / f"{device}-{target_mhz or 'default'}"
+    build = work / f"{device}-{target_mhz or 'default'}-{pathlib.Path(model).stem}"
     if not (build / "report.json").exists():
         compile_model(str(model), str(build), device=device, target_mhz=target_mhz)
     rtl = json.loads((build / "report.json").read_text())["rtl"]
