@@ -1,23 +1,25 @@
 """A family's delay model (lgc.rtl.timing.Delays) fitted to nextpnr's timing of lgc's own core.
 
-    python -m bench.delay_fit [--devices LIFCL-40 CCGM1A1] [--model PATH] [--seed 1] [--work DIR]
-    python -m bench.delay_fit --check [--devices ...] [--target-mhz F]
+    python -m bench.delay_fit [--devices LIFCL-40 CCGM1A1] [--model PATH ...] [--seed 1]
+                              [--work DIR]
+    python -m bench.delay_fit --check [--devices ...] [--model PATH] [--target-mhz F]
 
-Fit (per device): the model (default: the shipped example) compiled once with fixed pipelining
-(one LUT level of gates and one adder level per stage, so there are short stages of every kind
-the model describes), then `lgc synth --device` with nextpnr's detailed timing report and its SDF.
+Fit (per device): each model (default: the shipped example) compiled with fixed pipelining (one
+LUT level of gates and one adder level per stage, so there are short stages of every kind the
+model describes), then `lgc synth --device` with nextpnr's detailed timing report and its SDF
+(a run whose nextpnr stopped after routing gives only the critical path in its log: GateMate).
 Cell delays are read from the SDF, medians over the design's cells: the flip-flops' clock-to-out
 and setup, a LUT's input to output, a carry cell's entry (operand to carry out), step (carry in
 to carry out, per bit) and exit (carry in to sum). The nets are fitted to the worst arrival
 nextpnr reports at the registers of each kind of stage: `net` makes the delay model's popcount
-and argmax stages (the mean of the two) arrive when nextpnr's do, `net_spread` is what the gate
-stages need on top. It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
+and argmax stages arrive when nextpnr's do, `net_spread` is what the gate stages need on top
+(means over the models). It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
 the fitted model's path against nextpnr's.
 
 --check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
 --target-mhz, else the family's default), synthesized at that clock; prints the predicted
 critical path against nextpnr's, and per kind of stage. `--work DIR` keeps the builds; a build
-whose nextpnr report is there already is read again instead of rerun.
+that was synthesized already (its nextpnr log is there) is read again instead of rerun.
 """
 
 import argparse
@@ -53,7 +55,7 @@ ARCS = {
                  "carry_out": (r"CPE_ADDF2?", r"CINY1", r"OUT\d")},
 }
 SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN")}
-# Sums of at most this many bits yosys maps to LUTs, not a carry chain (its arith_map for the family)
+# Sums of at most this many bits yosys maps to LUTs, not to a carry chain (the family's arith_map)
 LUT_ADDER_BITS = {"nexus": 4, "gatemate": 2}
 CARRY_BITS = {"nexus": 1, "gatemate": 1}   # bits one carry cell of the SDF adds (a CCU2: two)
 
