@@ -36,6 +36,7 @@ from lgc.rtl import Plan
 from lgc.rtl.timing import Delays
 from lgc.synth.devices import DEVICES
 from lgc.synth.flow import SYNTH_DIR, synthesize
+from lgc.synth.report import routed_fmax_from_log
 from tests.support.fixtures import EXAMPLE
 
 FIXED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
@@ -186,13 +187,6 @@ def synthesized(build, device, seed):
     return json.loads(report.read_text())
 
 
-def logged_fmax(build):
-    """The last Fmax nextpnr's log gives (after routing), when it wrote no report."""
-    found = re.findall(r"Max frequency for clock '[^']+': ([\d.]+) MHz",
-                       (build / SYNTH_DIR / "nextpnr.log").read_text())
-    return float(found[-1])
-
-
 def fit(models, device, seed, work):
     family = DEVICES[device].family
     runs, cells = [], None
@@ -231,7 +225,8 @@ def check(model, device, seed, work, target_mhz):
     timing = rtl["timing"]
     pnr = synthesized(build, device, seed)
     achieved = stage_periods(pnr) if pnr else {}
-    mhz = min(c["achieved"] for c in pnr["fmax"].values()) if pnr else logged_fmax(build)
+    mhz = min(float(c["achieved"]) for c in pnr["fmax"].values()) if pnr else min(
+        float(f) for f in routed_fmax_from_log(build / SYNTH_DIR / "nextpnr.log").values())
     crit, pred = 1e3 / mhz, timing["predicted_critical_ns"]
     print(f"{device}: target {timing['target_mhz']:g} MHz, latency {rtl['latency']}, "
           f"{rtl['registers']['total']} FFs, predicted {pred:.2f} ns ({timing['critical_stage']}),"
