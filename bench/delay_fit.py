@@ -225,8 +225,12 @@ def check(model, device, seed, work, target_mhz):
     timing = rtl["timing"]
     pnr = synthesized(build, device, seed)
     achieved = stage_periods(pnr) if pnr else {}
-    mhz = min(float(c["achieved"]) for c in pnr["fmax"].values()) if pnr else min(
-        float(f) for f in routed_fmax_from_log(build / SYNTH_DIR / "nextpnr.log").values())
+    routed = ({k: c["achieved"] for k, c in pnr["fmax"].items()} if pnr
+              else routed_fmax_from_log(build / SYNTH_DIR / "nextpnr.log"))
+    if not routed:
+        print(f"{device}: nextpnr did not finish routing ({build / SYNTH_DIR / 'nextpnr.log'})")
+        return None
+    mhz = min(float(f) for f in routed.values())
     crit, pred = 1e3 / mhz, timing["predicted_critical_ns"]
     print(f"{device}: target {timing['target_mhz']:g} MHz, latency {rtl['latency']}, "
           f"{rtl['registers']['total']} FFs, predicted {pred:.2f} ns ({timing['critical_stage']}),"
