@@ -30,6 +30,7 @@ class Delays:
     carry_bit: float      # one bit along it
     carry_out: float      # leaving it
     lut_adder_bits: int = 4   # sums this wide or narrower are LUT logic (yosys' arith map)
+    fanout_limit: int = 0     # gates of the first stage per copy of an input bit (0: one copy)
 
     @property
     def lut_level(self):
