@@ -73,6 +73,7 @@ class Plan:
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
+        self._fanout = _gate_fanout(levels, delays.fanout_limit if delays is not None else 0)
         self.lowered_from_mhz = None
         if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
             self.lowered_from_mhz = target_mhz
@@ -208,7 +209,7 @@ class Plan:
     @property
     def gate_level(self):
         """Predicted ns of one LUT level of this core's gates."""
-        return self.delays.gate_level(self._size)
+        return self.delays.gate_level(self._size, self._fanout)
 
     @property
     def fastest_mhz(self):
@@ -322,6 +323,17 @@ def _popcount(netlist, levels):
     on_vector[last] = np.arange(len(last))
     groups = [on_vector[g] for g in levels.signals.groups()]
     return Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
+
+
+def _gate_fanout(levels, limit):
+    """The most gates one bit feeds (an input bit's per copy when the input register holds one
+    per `limit` readers, fanout.py)."""
+    reads = np.concatenate([layer.inputs[layer.inputs >= 0] for layer in levels.layers]
+                           + [np.zeros(0, np.int64)])
+    fanout = np.bincount(reads, minlength=levels.signals.n_inputs)
+    if limit:
+        fanout[:levels.signals.n_inputs] = np.minimum(fanout[:levels.signals.n_inputs], limit)
+    return int(fanout.max(initial=1))
 
 
 def _default(value, name):
