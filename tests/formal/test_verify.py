@@ -252,3 +252,14 @@ def test_a_dwn_model_changed_is_caught(dwn_build, tmp_path, change):
     assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
     x = np.load(dwn_build / "verify" / "counterexample.npz")["x"]
     assert lgc.load(other).evaluate(x)[0][0].tolist() == cex["reference_scores"]
+
+
+def test_an_input_copy_edited_by_hand(tmp_path):
+    # the input register's copies of bits many gates read (lgc.rtl.fanout): proven as compiled,
+    # refuted with one copy inverted (the concatenation starts with the last copy)
+    compile_model(str(fixture_path("difflogic_digits_3x600")), str(tmp_path / "b"))
+    header = (tmp_path / "b" / "rtl" / "lgc_inputs.v").read_text()
+    assert re.search(r"input register \(\d+ bits, [1-9]\d* copies\)", header)
+    assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+    edit(tmp_path / "b", "lgc_inputs.v", r"<= \{(i\[\d+\])", lambda m: f"<= {{~{m.group(1)}")
+    assert "not proven equivalent" in error_line(run_lgc("-q", "verify", tmp_path / "b"))
