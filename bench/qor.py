@@ -1,5 +1,5 @@
 """Quality of results: lgc's cores per clock target on ECP5 (out of context), today's fixed
-pipelining measured in the same run, and the peers on the same torchlogix model.
+pipelining measured in the same run (the peers on one torchlogix model: bench/peers.py).
 
     python -m bench.qor [--model PATH ...] [--targets fixed default 100 150 200]
                         [--seeds 1 2 3] [--out FILE.json] [--work DIR]
