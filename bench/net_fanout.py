@@ -19,7 +19,6 @@ import pathlib
 
 import numpy as np
 
-from lgc.rtl import Plan
 from lgc.synth.devices import FAMILIES
 
 
