@@ -87,3 +87,36 @@ def test_a_rerun_reuses_the_verdict_and_the_unchanged_stages(build):
     section = refuted(build)
     assert not section["reused"]
     assert [a == b for a, b in zip(before, made())] == [True, False, True]
+
+
+def _and_chain(n_inputs, literals, first):
+    """AND gates from variable `first` on: literals[0] & literals[1] & ...; (fanins, its literal)."""
+    fanins, last = [], literals[0]
+    for j, lit in enumerate(literals[1:]):
+        fanins.append([last, lit])
+        last = 2 * (first + j)
+    return fanins, last
+
+
+def test_vectors_are_aimed_at_rare_nodes_that_look_alike(tmp_path):
+    # two 20-input ANDs (one of plain, one of inverted inputs): 0 on every random vector, so
+    # alike to the matching; the aimed vectors set each of them
+    from lgc.formal import aig, stage_proof
+    from lgc.tools import yosys
+
+    n = 24
+    first = n + 1
+    plain, a = _and_chain(n, [2 * (1 + j) for j in range(20)], first)
+    inverted, b = _and_chain(n, [2 * (1 + j) + 1 for j in range(4, 24)], first + len(plain))
+    graph = aig.canonical(n, np.array(plain + inverted), {"a": [a], "b": [b]})
+    keys = stage_proof._Keys()
+    x = (np.random.default_rng(0).random((4096, n)) < 0.5).astype(np.uint8)
+    words = np.stack([aig.pack(x[:, j]) for j in range(n)])
+    keys.add(graph.simulate(words), len(x))
+    nodes = [graph.outputs["a"][0], graph.outputs["b"][0]]
+    values = aig.unpack(aig.literal_values(graph.simulate(words), np.array(nodes)), len(x))
+    assert not values.any()  # the random vectors never set them
+    aimed = stage_proof._aimed_vectors(yosys.in_folder(tmp_path, None, "verify"), graph, keys, 0)
+    words = np.stack([aig.pack(aimed[:, j]) for j in range(n)])
+    values = aig.unpack(aig.literal_values(graph.simulate(words), np.array(nodes)), len(aimed))
+    assert values.any(axis=1).all()
