@@ -37,7 +37,7 @@ def cluster(scheduler=None, workers=None):
             with client:
                 yield client
             return
-        n = workers or os.cpu_count() or 1
+        n = (os.cpu_count() or 1) if workers is None else workers
         if n < 1:
             raise LgcError(f"--workers must be at least 1, not {n}")
         # The dashboard needs bokeh; without it there is none (and no warning about it).
