@@ -31,7 +31,7 @@ import numpy as np
 
 from ..build import step
 from ..errors import LgcError
-from ..tools import yosys
+from ..tools import cluster, yosys
 from . import aig, verdicts
 from .proof import (
     AIG_FLOW,
@@ -74,11 +74,49 @@ class Stage:
 
 
 def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None,
-                 parametrization=None, vectors=VECTORS, seed=0, engine=None):
+                 parametrization=None, vectors=VECTORS, seed=0, engine=None, scheduler=None):
     """Prove the RTL equivalent to the model file stage by stage (module docstring); the same
-    arguments and Proof as proof.prove."""
+    arguments and Proof as proof.prove; with a Dask `scheduler`'s address, its workers run the
+    yosys and ABC runs (the parts: each stage's netlist and miters)."""
     os.makedirs(work, exist_ok=True)
-    ys = yosys.in_folder(work, engine, "verify")
+    ys = yosys.in_folder(os.path.abspath(work), engine, "verify")
+    if scheduler is None:
+        return _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrization, vectors, seed)
+    with cluster.cluster(scheduler) as client:
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        return _prove_stages(_OnCluster(ys, client, workers), rtl_files, model, work, top, latency, arch,
+                             parametrization, vectors, seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class _OnCluster:
+    """A yosys.Yosys whose runs are tasks on a Dask cluster: the same files in the same folder,
+    run by a worker (a task whose worker dies runs again: tools.cluster)."""
+    local: object
+    client: object
+    workers: int  # parts run at a time
+
+    folder = property(lambda self: self.local.folder)
+    version = property(lambda self: self.local.version)
+
+    def run(self, name, commands):
+        return self.client.submit(_tool, self.local, "run", name, commands, pure=False).result()
+
+    def abc(self, name, commands):
+        return self.client.submit(_tool, self.local, "abc", name, commands, pure=False).result()
+
+
+def _width(ys):
+    """Parts run at a time: the cluster's workers, else WORKERS threads here."""
+    return getattr(ys, "workers", WORKERS)
+
+
+def _tool(ys, kind, name, commands):
+    """On a worker: yosys (kind "run") or ABC ("abc") with `commands` in ys's folder."""
+    return getattr(ys, kind)(name, commands)
+
+
+def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrization, vectors, seed):
     proof = Proof(False, yosys=ys.version, method="stages")
     seconds = proof.seconds
     with step(seconds, "spec"):
@@ -86,7 +124,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
     proof.spec_gates = spec.gates
     stages, rest = _split(rtl_files)
     try:
-        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
             list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
         first_in, sums, leaf_of = _prove_rest(ys, work, top, rest, stages, spec, proof, latency)
     except LgcError as e:
@@ -463,7 +501,7 @@ class _Graph:
             todo = np.flatnonzero((matched >= 0) & (windowed != matched))
             jobs.append((s, matched, windowed, plain, todo, stop.copy()))
             stop[matched[matched >= 0] >> 1] = True
-        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        with concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
             return [x for found in pool.map(lambda job: self._prove_stage(ys, *job), jobs) for x in found]
 
     def _prove_stage(self, ys, stage, matched, windowed, plain, todo, stop):

@@ -160,3 +160,24 @@ def test_vectors_are_aimed_at_rare_nodes_that_look_alike(tmp_path):
     words = np.stack([aig.pack(aimed[:, j]) for j in range(n)])
     values = aig.unpack(aig.literal_values(graph.simulate(words), np.array(nodes)), len(aimed))
     assert values.any(axis=1).all()
+
+
+def test_the_parts_run_on_a_dask_cluster_given_by_its_address(build):
+    from distributed import Client, LocalCluster
+
+    (build / "verify" / "verdict.json").unlink(missing_ok=True)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+            Client(local) as client:
+        result = run_lgc("verify", build, "--method", "stages", "--scheduler", local.scheduler_address, "--json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["equivalent"]
+        ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+        assert "tool" in ran  # yosys and ABC ran as tasks (stage_proof._tool) of its workers
+        mutants.invert_gate(build, MIDDLE)
+        assert "not proven equivalent" in error_line(
+            run_lgc("-q", "verify", build, "--method", "stages", "--scheduler", local.scheduler_address))
+
+
+def test_scheduler_applies_to_the_stage_proof_only(built):
+    line = error_line(run_lgc("-q", "verify", built, "--method", "whole", "--scheduler", "tcp://127.0.0.1:1"))
+    assert "--scheduler hands the parts of the stage proof to a cluster" in line
