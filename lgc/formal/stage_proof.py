@@ -132,14 +132,12 @@ def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrizatio
         return proof
     x = _random_vectors(vectors, spec.n_inputs, seed)  # then only the new vectors of a refinement
     checker, run = _Checker(spec, stages, first_in, sums, leaf_of), None
-    tried = np.zeros(spec.aig.variables, bool)  # nodes aimed at before
-    stage_tried = [np.zeros(s.outputs, bool) for s in stages]
     for proof.refinements in range(MAX_REFINEMENTS + 1):
         with step(seconds, "simulate"):
             run = checker.simulate(x, run)
-        if run.disagreement is None:
+        if run.disagreement is None and proof.refinements == 0:
             with step(seconds, "aim"):
-                aimed = _aimed_vectors(ys, spec.aig, run.spec, tried, seed + proof.refinements)
+                aimed = _aimed_vectors(ys, spec.aig, run.spec, seed)
             with step(seconds, "simulate"):
                 run = checker.simulate(aimed, run)
         if run.disagreement is not None:
@@ -149,11 +147,6 @@ def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrizatio
         with step(seconds, "match"):
             # spec nodes told apart here stay apart (unmerged: the cut is smaller, still sound)
             graph, apart = checker.join(run, ys)
-        with step(seconds, "aim"):  # matched stage bits that are rare: a wrong match shows
-            aimed = graph.aim_at_stage_bits(ys, run, stage_tried, seed + proof.refinements)
-        if len(aimed):
-            x = np.concatenate([aimed] + ([_near(np.stack(apart), seed + proof.refinements + 1)] if apart else []))
-            continue
         with step(seconds, "prove_stages"):
             refuting = graph.prove_stages(ys)
         if not refuting:
@@ -199,39 +192,25 @@ def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
     return first_in, sums, leaf_of
 
 
-def _rare(keys, skip):
-    """bool [rows]: the rows that took one of their values on at most RARE of the vectors so far,
-    but not those of `skip`; and the literal offset that makes each row 1 at that value."""
+def _aimed_vectors(ys, graph, keys, seed, name="aimed"):
+    """Input vectors aimed at the spec's rare nodes: each gate that took one of its values on
+    at most RARE of the vectors so far, and whose values so far are another node's (so the
+    matching could take one for the other), set to that value by ABC (`&gencex`: simulation,
+    then SAT), the inputs it leaves free random. Near-constant nodes (OR pooling over conv
+    trees) are told apart so, wholesale, instead of by one ABC run of the proof each. They only
+    join the random vectors: nothing is proven by them."""
     minority = np.minimum(keys.ones, keys.n - keys.ones)
-    return (minority <= RARE) & ~skip, ((2 * keys.ones < keys.n) ^ keys.flips) ^ 1
-
-
-def _aimed_vectors(ys, graph, keys, tried, seed, name="aimed"):
-    """Input vectors aimed at the spec's rare nodes (_rare) whose values so far are another
-    node's (so the matching could take one for the other): each set to its rare value by ABC
-    (_aim). Near-constant nodes (OR pooling over conv trees) are told apart so, wholesale,
-    instead of by one ABC run of the proof each."""
     order = np.argsort(keys.keys, kind="stable")
     sorted_keys = keys.keys[order]
     alike = np.zeros(graph.variables, bool)
     alike[order[1:]] = sorted_keys[1:] == sorted_keys[:-1]
     alike[order[:-1]] |= sorted_keys[:-1] == sorted_keys[1:]
-    alike[:graph.n_inputs + 1] = False
-    rare, offset = _rare(keys, tried | ~alike)
-    tried |= rare
-    nodes = np.flatnonzero(rare)
-    return _aim(ys, graph, 2 * nodes + offset[nodes], seed, name)
-
-
-def _aim(ys, graph, literals, seed, name):
-    """Input vectors that set each literal of `graph` to 1 (ABC's `&gencex`: simulation, then
-    SAT; one each, where one exists), the inputs it leaves free random. They only join the
-    random vectors: nothing is proven by them."""
-    if not len(literals):
+    rare = np.flatnonzero(alike & (minority <= RARE) & (np.arange(graph.variables) > graph.n_inputs))
+    if not len(rare):
         return np.zeros((0, graph.n_inputs), np.uint8)
-    literals = np.asarray(literals, np.int64)
-    free, outputs, fanins = aig.window(graph, np.stack([literals, literals], 1),
-                                       np.arange(graph.variables) <= graph.n_inputs)
+    value = (2 * keys.ones[rare] < keys.n) ^ keys.flips[rare]  # the rare value
+    lits = 2 * rare + (value ^ 1)  # 1 where the node takes it
+    free, outputs, fanins = aig.window(graph, np.stack([lits, lits], 1), np.arange(graph.variables) <= graph.n_inputs)
     aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs[0::2], fanins)
     found = os.path.join(ys.folder, f"{name}.cex")
     if os.path.exists(found):
@@ -511,16 +490,6 @@ class _Graph:
     spec: object
     group_pairs: list = None
     parts: list = dataclasses.field(default_factory=list)  # one dict per stage proven
-
-    def aim_at_stage_bits(self, ys, run, tried, seed):
-        """Input vectors setting each matched stage bit that is rare (_rare) to its rare value,
-        through the stages' logic from the input bits (_aim)."""
-        literals = []
-        for matched, plain, keys, done in zip(self.matched, self.plain, run.stages, tried):
-            rare, offset = _rare(keys, done | (matched < 0) | (plain < 2))
-            done |= rare
-            literals.append(plain[rare] ^ offset[rare])
-        return _aim(ys, self.aig, np.concatenate(literals), seed, "aimed_stages")
 
     def prove_stages(self, ys):
         """Every matched bit of every stage equal to its node (module docstring, 5): the input

@@ -156,8 +156,7 @@ def test_vectors_are_aimed_at_rare_nodes_that_look_alike(tmp_path):
     nodes = [graph.outputs["a"][0], graph.outputs["b"][0]]
     values = aig.unpack(aig.literal_values(graph.simulate(words), np.array(nodes)), len(x))
     assert not values.any()  # the random vectors never set them
-    tried = np.zeros(graph.variables, bool)
-    aimed = stage_proof._aimed_vectors(yosys.in_folder(tmp_path, None, "verify"), graph, keys, tried, 0)
+    aimed = stage_proof._aimed_vectors(yosys.in_folder(tmp_path, None, "verify"), graph, keys, 0)
     words = np.stack([aig.pack(aimed[:, j]) for j in range(n)])
     values = aig.unpack(aig.literal_values(graph.simulate(words), np.array(nodes)), len(aimed))
     assert values.any(axis=1).all()
