@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
+PEERS_STAMP := $(VENV)/.peers-stamp
 # Both cores; a test file stays on one worker, so its module fixtures are built once.
 PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=20
 
@@ -20,6 +21,11 @@ $(STAMP): pyproject.toml
 
 $(DOCS_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $@
+
+# The peers of bench/peers.py, without their declared dependencies (see the requirements file).
+$(PEERS_STAMP): $(STAMP) bench/requirements-peers.txt
+	$(BIN)/pip install --quiet --no-deps -r bench/requirements-peers.txt
 	touch $@
 
 demo: $(STAMP)
