@@ -1,5 +1,5 @@
 """Quality of results: lgc's cores per clock target on ECP5 (out of context), today's fixed
-pipelining measured in the same run, and the peers on the same torchlogix model.
+pipelining measured in the same run (the peers on one torchlogix model: bench/peers.py).
 
     python -m bench.qor [--model PATH ...] [--targets fixed default 100 150 200]
                         [--seeds 1 2 3] [--out FILE.json] [--work DIR]
@@ -17,6 +17,7 @@ import argparse
 import json
 import pathlib
 import re
+import shutil
 import statistics
 import tempfile
 import time
@@ -64,10 +65,12 @@ def measure(model, name, options, seeds, bits, work):
     runs = []
     for seed in seeds:
         s = synthesize(out, device=DEVICE, seed=seed, pnr_opts="--detailed-timing-report")
+        kept = out / "synth" / f"pnr.seed{seed}.json"   # each seed's report (bench.net_fanout)
+        shutil.copy(out / "synth" / "pnr.json", kept)
         (clock,) = s["fmax"].values()
         runs.append({"seed": seed, "fmax": clock["achieved_mhz"], "target": clock["target_mhz"],
                      "critical_ns": s["critical_paths"][0]["delay_ns"],
-                     "arrivals": stage_arrivals(out / "synth" / "pnr.json"),
+                     "arrivals": stage_arrivals(kept),
                      "cells": s["cells_by_type"], "blocks": s["blocks"],
                      "luts": s["luts"], "carry": s["carry"], "ffs": s["ffs"],
                      "logic_cells": s["logic_cells"]})

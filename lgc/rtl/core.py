@@ -26,6 +26,7 @@ from ..ir.truthtable import MAX_ARITY
 from .argmax import Argmax, argmax_depth, argmax_registers
 from .datapath import datapath_files
 from .estimate import argmax_luts, gate_luts, popcount_luts
+from .fanout import input_copies
 from .popcount import Popcount
 from .stages import (
     crossings,
@@ -72,6 +73,7 @@ class Plan:
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
+        self._fanout = _gate_fanout(levels, delays.fanout_limit if delays is not None else 0)
         self.lowered_from_mhz = None
         if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
             self.lowered_from_mhz = target_mhz
@@ -80,6 +82,9 @@ class Plan:
             self._fixed(netlist, levels, lut_size)
         else:
             self._timed(netlist, levels, lut_size)
+        limit = delays.fanout_limit if delays is not None else 0
+        self.input_copies = (input_copies(self.logic.stages[0], levels.signals.count, limit)
+                             if limit and self.logic.stages else None)
         self.latency = (2 + sum(stage.registered for stage in self.logic.stages)
                         + sum(m.registered for m in self.popcount_modules())
                         + len(self.argmax_cuts) + len(self.argmax_split))
@@ -204,7 +209,7 @@ class Plan:
     @property
     def gate_level(self):
         """Predicted ns of one LUT level of this core's gates."""
-        return self.delays.gate_level(self._size)
+        return self.delays.gate_level(self._size, self._fanout)
 
     @property
     def fastest_mhz(self):
@@ -258,8 +263,9 @@ class Plan:
                 "delays": dataclasses.asdict(d)}
 
     @property
-    def clocked_datapath(self):
-        return bool(self.logic.registered or any(m.registered for m in self.popcount_modules()))
+    def copies(self):
+        """Extra copies of input bits in the input register (fanout.py)."""
+        return 0 if self.input_copies is None else len(self.input_copies[0])
 
     def popcount_modules(self):
         return self.popcount.modules(self.schedule, len(self.logic.boundaries[-1]),
@@ -297,7 +303,7 @@ class Plan:
         registered = [m for m in self.popcount_modules() if m.registered]
         arg_fresh, arg_delay = argmax_registers(k, w, self.argmax_cuts, self.argmax_split)
         logic = self.logic
-        inputs, outputs = len(logic.boundaries[0]), k * w + self.class_width
+        inputs, outputs = len(logic.boundaries[0]) + self.copies, k * w + self.class_width
         data = (inputs + logic.stage_bits + sum(m.fresh_bits for m in registered) + arg_fresh
                 + outputs)
         delay = logic.delay_bits + sum(m.carried_bits for m in registered) + arg_delay
@@ -317,6 +323,17 @@ def _popcount(netlist, levels):
     on_vector[last] = np.arange(len(last))
     groups = [on_vector[g] for g in levels.signals.groups()]
     return Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
+
+
+def _gate_fanout(levels, limit):
+    """The most gates one bit feeds (an input bit's per copy when the input register holds one
+    per `limit` readers, fanout.py)."""
+    reads = np.concatenate([layer.inputs[layer.inputs >= 0] for layer in levels.layers]
+                           + [np.zeros(0, np.int64)])
+    fanout = np.bincount(reads, minlength=levels.signals.n_inputs)
+    if limit:
+        fanout[:levels.signals.n_inputs] = np.minimum(fanout[:levels.signals.n_inputs], limit)
+    return int(fanout.max(initial=1))
 
 
 def _default(value, name):
@@ -348,7 +365,8 @@ class Core(wiring.Component):
         if self._files is None:
             plan = self.plan
             name = plan.netlist.graph.graph.get("name") or "netlist"
-            self._files = datapath_files(plan.logic, plan.popcount_modules(), name)
+            self._files = datapath_files(plan.logic, plan.popcount_modules(), name,
+                                         plan.input_copies)
         return self._files
 
     def elaborate(self, platform):
@@ -356,17 +374,14 @@ class Core(wiring.Component):
         m = Module()
         valid = Signal(plan.latency, name="valid")  # the only registers with a reset
         m.d.sync += valid.eq(Cat(self.in_valid, valid[:-1]))
-        # Only the input bits something reads are registered (the others would be dropped by
-        # synthesis anyway; lgc_core.v marks them unused for the linter).
+        # Only the input bits something reads go to the datapath's input register (the others
+        # would be dropped by synthesis anyway; lgc_core.v marks them unused for the linter).
         live = plan.logic.boundaries[0].tolist()
-        bits = Signal(len(live), name="bits", reset_less=True)
-        m.d.sync += bits.eq(Cat(self.in_bits[lo:hi] for lo, hi in _runs(live)))
-
         scores = Signal(len(self.out_scores), name="scores")
         ports = {"o_scores": scores}
         if live:
-            ports["i_b0"] = bits
-        if plan.clocked_datapath:
+            ports["i_live"] = Cat(self.in_bits[lo:hi] for lo, hi in _runs(live))
+        if live or plan.logic.registered or any(m.registered for m in plan.popcount_modules()):
             ports["i_clk"] = ClockSignal("sync")
         m.submodules.datapath = Instance("lgc_datapath", **ports)
         # Data registers below the core have no reset: a reset-less domain on the same clock, so

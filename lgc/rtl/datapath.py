@@ -5,25 +5,39 @@ Written as text because it grows with the gates: per bit, Amaranth spends micros
 milliseconds (a 256k-gate layer took 107 s; 5 stage registers of 200k bits, 26 s), text a
 microsecond. Each module holds the pipeline register after it, so synthesis reports count every
 register in its block; `lgc_datapath` only wires them. The core instantiates `lgc_datapath`
-(ports: `clk` when it has registers, `b0` the registered input bits some gate or group reads,
-`scores`) and adds the per-class rest around it.
+(ports: `clk` when it has registers, `live` the input bits some gate or group reads, `scores`)
+and adds the per-class rest around it. The input register is lgc_inputs (`b0`: the live bits,
+then the copies the first gate stage reads, fanout.py).
 """
 
+import numpy as np
+
 from .gate_stages import stage_module
-from .text import render
+from .text import render, slices
 
 
-def datapath_files(logic, popcount_modules, model_name):
-    """{file name: text} of lgc_datapath and the modules it instantiates."""
+def datapath_files(logic, popcount_modules, model_name, copies=None):
+    """{file name: text} of lgc_datapath and the modules it instantiates; `copies`: the first
+    gate stage's input copies (fanout.input_copies)."""
     files, steps = {}, []
-    previous = "b0" if len(logic.boundaries[0]) else None
+    live = len(logic.boundaries[0])
+    previous = None
+    if live:
+        copy_of = np.zeros(0, np.int64) if copies is None else copies[0]
+        bits = [("i", p) for p in range(live)] + [("i", int(p)) for p in copy_of]
+        files["lgc_inputs.v"] = render(
+            "inputs.v.j2", name="lgc_inputs", in_width=live, out_width=len(bits), keep=True,
+            registered=True, outputs=slices(bits),
+            comment=f"{model_name}: input register ({live} bits, {len(copy_of)} copies)")
+        steps.append(_step("lgc_inputs", "live", "b0", len(bits), True))
+        previous = "b0"
     for s, stage in enumerate(logic.stages, start=1):
         name = f"lgc_gates_s{s}"
         layers = ", ".join(f"{layer.node} ({len(layer.ids)})" for layer in stage.gates)
         files[f"{name}.v"] = stage_module(
             name, stage, logic.signals.count,
             f"{model_name}: gates of stage {s} of {len(logic.stages)}, by layer: {layers}",
-            stage.registered)
+            stage.registered, copies if s == 1 else None)
         steps.append(_step(name, previous, f"gates_s{s}_o", len(stage.outputs), stage.registered))
         previous = steps[-1]["out"]
     for j, module in enumerate(popcount_modules, start=1):
@@ -33,7 +47,7 @@ def datapath_files(logic, popcount_modules, model_name):
         previous = steps[-1]["out"]
     files["lgc_datapath.v"] = render(
         "datapath.v.j2", comment=f"{model_name}: datapath", steps=steps,
-        clocked=any(step["clocked"] for step in steps), live_inputs=len(logic.boundaries[0]),
+        clocked=any(step["clocked"] for step in steps), live_inputs=live,
         scores_width=popcount_modules[-1].out_width, scores=previous)
     return files
 

@@ -17,37 +17,41 @@ _TWO_INPUTS = {8: "{a} & {b}", 2: "{a} & ~{b}", 4: "~{a} & {b}", 6: "{a} ^ {b}",
                7: "~({a} & {b})"}
 
 
-def stage_module(name, stage, n_signals, comment, registered):
+def stage_module(name, stage, n_signals, comment, registered, copies=None):
     """Verilog text of one stage: `i` is the stage's input vector, `o` its output vector (the
-    stage register when `registered`)."""
+    stage register when `registered`). `copies` (fanout.input_copies): the input vector is
+    widened by copies of its bits, and the gates read the positions it gives."""
     position = np.full(n_signals, -1, dtype=np.int64)
     position[stage.inputs] = np.arange(len(stage.inputs))
+    copy_of, reads = copies if copies is not None else (np.zeros(0, np.int64), None)
     starts = np.array([layer.start for layer in stage.gates], dtype=np.int64)
     names = [layer.name for layer in stage.gates]
 
-    def refs(ids):
-        """How this stage reads each id: (\"i\", bit) on its input vector, or a wire made here."""
+    def refs(ids, pos=None):
+        """How this stage reads each id: (\"i\", bit) on its input vector (at `pos` when given),
+        or a wire made here."""
         ids = np.asarray(ids, dtype=np.int64)
-        pos = position[ids].tolist()
+        pos = (position[ids] if pos is None else pos).tolist()
         layer = np.maximum(np.searchsorted(starts, ids, side="right") - 1, 0)
         index = (ids - starts[layer]).tolist() if len(starts) else [0] * len(ids)
         return [("i", p) if p >= 0 else f"{names[lay]}_{j}"
                 for p, lay, j in zip(pos, layer.tolist(), index)]
 
     lines, arities = [], set()
-    for layer in stage.gates:
-        reads = (layer.inputs >= 0).sum(axis=1)
-        for r in np.unique(reads).tolist():
-            sel = reads == r
+    for n, layer in enumerate(stage.gates):
+        arity = (layer.inputs >= 0).sum(axis=1)
+        for r in np.unique(arity).tolist():
+            sel = arity == r
             wires = [f"{layer.name}_{j}" for j in (layer.ids[sel] - layer.start).tolist()]
             ins = layer.inputs[sel]
-            args = [a if isinstance(a, str) else f"i[{a[1]}]" for a in refs(ins[ins >= 0])]
+            pos = None if reads is None else reads[n][sel][ins >= 0]
+            args = [a if isinstance(a, str) else f"i[{a[1]}]" for a in refs(ins[ins >= 0], pos)]
             if r >= 3:
                 arities.add(r)
             lines += [f"    wire {w} = {expression(t, args[g * r:(g + 1) * r])};"
                       for g, (w, t) in enumerate(zip(wires, layer.tables[sel].tolist()))]
     return render("gates.v.j2", name=name, comment=comment, registered=registered,
-                  in_width=len(stage.inputs),
+                  in_width=len(stage.inputs) + len(copy_of),
                   out_width=len(stage.outputs), lut_arities=sorted(arities),
                   body="\n".join(lines), outputs=slices(refs(stage.outputs)))
 

@@ -7,7 +7,9 @@ every LUT level a routed net into the LUT and the LUT itself, and for a carry ch
 its entry, a step per bit and its exit; the last hop into the next register counts in `setup`.
 The gates' nets are longer than the popcount's and argmax's: trained networks wire each gate to
 inputs anywhere in the previous layer (and the input bits fan out to the whole first layer), so
-their nets span the core, and grow with it: `net + net_spread * sqrt(core LUTs / 1000)`.
+their nets span the core, and grow with it and with their fanout: `net + net_spread *
+sqrt(core LUTs / 1000) + net_fanout * log2(largest fanout)` (the input bits' fanout counted
+per copy of the input register, fanout.py).
 The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
 sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
 when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
@@ -15,6 +17,7 @@ when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the arg
 """
 
 import dataclasses
+import math
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,14 +33,18 @@ class Delays:
     carry_bit: float      # one bit along it
     carry_out: float      # leaving it
     lut_adder_bits: int = 4   # sums this wide or narrower are LUT logic (yosys' arith map)
+    fanout_limit: int = 0     # gates of the first stage per copy of an input bit (0: one copy)
+    net_fanout: float = 0.0   # more per gate net, per doubling of the gates' largest fanout
 
     @property
     def lut_level(self):
         return self.net + self.lut
 
-    def gate_level(self, core_luts):
-        """One LUT level of gates in a core of about `core_luts` LUTs."""
-        return self.lut_level + self.net_spread * (max(core_luts, 0) / 1000) ** 0.5
+    def gate_level(self, core_luts, fanout=1):
+        """One LUT level of gates in a core of about `core_luts` LUTs whose gates' nets reach at
+        most `fanout` gates each."""
+        return (self.lut_level + self.net_spread * (max(core_luts, 0) / 1000) ** 0.5
+                + self.net_fanout * math.log2(max(fanout, 1)))
 
     def budget(self, target_mhz):
         """ns of logic and routing a stage may hold at this clock."""

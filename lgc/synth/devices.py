@@ -6,7 +6,8 @@ it means CPE halves (CPE_LT: a CCGM1A1 has 20,480 CPEs, each two LUT-tree halves
 flip-flops). A family's `delays`
 (lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
 fitted to nextpnr's reports on lgc's own cores (`python -m bench.qor` compares them per stage);
-a family without one gets the fixed pipelining options. `target_mhz` is the clock a core is
+a family without one gets the fixed pipelining options. Its `fanout_limit` (copies of the
+input register, lgc.rtl.fanout) is 0 on ECP5: copies did not make cores faster there. `target_mhz` is the clock a core is
 compiled for and constrained at when none is given: about what the family reaches on the
 example (bench/README.md, "Quality of results").
 """
@@ -41,7 +42,8 @@ FAMILIES = {f.name: f for f in (
     Family("ecp5", "synth_ecp5", "-nowidelut", "nextpnr-ecp5", "ecppack", "bit",
            r"LUT4$", r"TRELLIS_FF$", r"CCU2C$", 2, "TRELLIS_COMB", "TRELLIS_FF", 200,
            Delays(clock_to_out=0.525, setup=0.13, lut=0.236, net=1.2, net_spread=0.71,
-                  carry_in=0.447, carry_bit=0.0355, carry_out=0.443),
+                  carry_in=0.447, carry_bit=0.0355, carry_out=0.443,
+                  net_fanout=0.115),
            wide_lut_opts=""),
     Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",
            r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100),

@@ -3,6 +3,7 @@ and class for every input, and a counterexample when it does not: a gate of the 
 hand, a copy of the model with one gate changed, a difference on 1 input vector in 2**20 that
 random vectors miss, a pipeline made unbalanced."""
 
+import dataclasses
 import json
 import re
 import shutil
@@ -16,6 +17,7 @@ from lgc.build import BuildDir
 from lgc.compile import compile_model
 from lgc.formal.proof import prove
 from lgc.rtl import Plan
+from lgc.synth.devices import FAMILIES
 from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
 from tests.support.mutants import edit
@@ -252,3 +254,18 @@ def test_a_dwn_model_changed_is_caught(dwn_build, tmp_path, change):
     assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
     x = np.load(dwn_build / "verify" / "counterexample.npz")["x"]
     assert lgc.load(other).evaluate(x)[0][0].tolist() == cex["reference_scores"]
+
+
+def test_an_input_copy_edited_by_hand(tmp_path, monkeypatch):
+    # the input register with copies of bits many gates read (lgc.rtl.fanout; one per 8 readers,
+    # which ECP5's data does not set): proven as compiled, refuted with one copy inverted (the
+    # concatenation starts with the last copy)
+    ecp5 = FAMILIES["ecp5"]
+    monkeypatch.setitem(FAMILIES, "ecp5", dataclasses.replace(
+        ecp5, delays=dataclasses.replace(ecp5.delays, fanout_limit=8)))
+    compile_model(str(fixture_path("difflogic_digits_3x600")), str(tmp_path / "b"))
+    header = (tmp_path / "b" / "rtl" / "lgc_inputs.v").read_text()
+    assert re.search(r"input register \(\d+ bits, [1-9]\d* copies\)", header)
+    assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+    edit(tmp_path / "b", "lgc_inputs.v", r"<= \{(i\[\d+\])", lambda m: f"<= {{~{m.group(1)}")
+    assert "not proven equivalent" in error_line(run_lgc("-q", "verify", tmp_path / "b"))

@@ -2,7 +2,9 @@
 the fixtures, against the IR for netlists with every feature the IR allows; and proof that the
 check fails when the RTL or the testbench's timing is wrong."""
 
+import dataclasses
 import json
+import re
 import shutil
 
 import numpy as np
@@ -27,6 +29,7 @@ from tests.support.netlists import random_dag_netlist
 SMALLEST = "difflogic_untrained_ties"
 ECP5 = FAMILIES["ecp5"]
 MATRIX = [(0, 0), (1, 1), (2, 3)]
+COPY_EVERY_2 = dataclasses.replace(ECP5.delays, fanout_limit=2)
 # State_dict + arch spec fixtures compile to the same netlist as the whole pickles: one of them
 # runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
 STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels",
@@ -120,6 +123,8 @@ def test_unoptimized_netlist(tmp_path):
     # stages (100, with negative offsets)
     (4, {"target_mhz": 210, "delays": ECP5.delays, "lut_size": 4}),
     (5, {"target_mhz": 100, "delays": ECP5.delays, "lut_size": 4}),
+    # the input register with copies of its bits, two gates each (lgc.rtl.fanout)
+    (6, {"target_mhz": 150, "delays": COPY_EVERY_2, "lut_size": 4}),
 ])
 def test_any_netlist_is_bit_exact(tmp_path, seed, options):
     """Skip edges, several layers per depth, arities 1-6, constant gates, repeated / empty /
@@ -133,6 +138,20 @@ def test_any_netlist_is_bit_exact(tmp_path, seed, options):
     result = run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", x, scores, pred)
     assert result.report["bit_exact"], result.report["first_mismatches"]
     assert rtl["registers"]["delay"] > 0 or not options.get("layers_per_stage", 1)
+
+
+def test_an_input_copy_inverted_is_caught(tmp_path):
+    rng = np.random.default_rng(6)
+    netlist = random_dag_netlist(rng, n_inputs=16, n_layers=8, max_width=40, n_classes=7)
+    core, rtl = generate(netlist, tmp_path / "rtl", target_mhz=150, delays=COPY_EVERY_2)
+    assert core.plan.copies > 0
+    x = rng.integers(0, 2, (2000, netlist.n_inputs), dtype=np.uint8)
+    scores, pred = netlist.evaluate(x)
+    path = tmp_path / "rtl" / "lgc_inputs.v"
+    # the register's concatenation starts with the last copy: invert it
+    path.write_text(re.sub(r"<= \{(i\[\d+\])", r"<= {~\1", path.read_text(), count=1))
+    result = run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", x, scores, pred)
+    assert not result.report["bit_exact"]
 
 
 def test_two_thousand_classes(tmp_path):
