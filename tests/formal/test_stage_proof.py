@@ -14,11 +14,7 @@ import lgc
 from lgc.compile import compile_model
 from tests.support import mutants
 from tests.support.cli import error_line, run_lgc
-from tests.support.models import (
-    clgn_mnist_spec,
-    random_torchlogix_state_dict,
-    save_difflogic_model,
-)
+from tests.support.models import clgn_mnist_spec, random_torchlogix_state_dict, save_difflogic_model
 
 MIDDLE = "lgc_gates_s2.v"
 
