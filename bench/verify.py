@@ -25,7 +25,7 @@ import tempfile
 import time
 
 TARGET_MHZ = 50
-STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate", "match",
+STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate", "aim", "match",
          "prove_stages", "prove_group_bits")
 
 

@@ -521,12 +521,15 @@ def stream(build_dir, port, vectors, baud, timeout, quantize):
 @click.option("--method", type=click.Choice(["auto", "whole", "stages"]), default="auto",
               show_default=True, help="Prove the whole design at once, or gate stage by gate "
               "stage (auto: by stages from 10,000 gates in the RTL).")
+@click.option("--scheduler", metavar="ADDRESS", help="A Dask scheduler (tcp://HOST:8786) whose "
+              "workers run the stage proof's yosys and ABC runs; they must see BUILD_DIR at the "
+              "same path.")
 @yosys_option
-def verify(build_dir, model, arch, parametrization, as_json, method, engine):
+def verify(build_dir, model, arch, parametrization, as_json, method, scheduler, engine):
     """Prove that BUILD_DIR's RTL computes the model's scores and class for every input."""
     from .formal.verify import verify_build
 
-    proof, ref = verify_build(build_dir, model, arch, parametrization, engine, method)
+    proof, ref = verify_build(build_dir, model, arch, parametrization, engine, method, scheduler)
     summary = proof.summary()
     if as_json:
         click.echo(json.dumps(summary, indent=2))

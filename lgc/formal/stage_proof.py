@@ -31,7 +31,7 @@ import numpy as np
 
 from ..build import step
 from ..errors import LgcError
-from ..tools import yosys
+from ..tools import cluster, yosys
 from . import aig, verdicts
 from .proof import (
     AIG_FLOW,
@@ -58,6 +58,8 @@ MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexam
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 VECTORS = 1 << 16  # random vectors for the matching: near-constant nodes need many
 BLOCK = 4096  # vectors simulated at a time
+WINDOW_MISSES = 3  # windows refuted where the cones held, before the cones decide the stage
+RARE = 16  # a node that took one of its values this few times is aimed at (_aimed_vectors)
 
 
 @dataclasses.dataclass
@@ -72,11 +74,49 @@ class Stage:
 
 
 def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None,
-                 parametrization=None, vectors=VECTORS, seed=0, engine=None):
+                 parametrization=None, vectors=VECTORS, seed=0, engine=None, scheduler=None):
     """Prove the RTL equivalent to the model file stage by stage (module docstring); the same
-    arguments and Proof as proof.prove."""
+    arguments and Proof as proof.prove; with a Dask `scheduler`'s address, its workers run the
+    yosys and ABC runs (the parts: each stage's netlist and miters)."""
     os.makedirs(work, exist_ok=True)
-    ys = yosys.in_folder(work, engine, "verify")
+    ys = yosys.in_folder(os.path.abspath(work), engine, "verify")
+    if scheduler is None:
+        return _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrization, vectors, seed)
+    with cluster.cluster(scheduler) as client:
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        return _prove_stages(_OnCluster(ys, client, workers), rtl_files, model, work, top, latency, arch,
+                             parametrization, vectors, seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class _OnCluster:
+    """A yosys.Yosys whose runs are tasks on a Dask cluster: the same files in the same folder,
+    run by a worker (a task whose worker dies runs again: tools.cluster)."""
+    local: object
+    client: object
+    workers: int  # parts run at a time
+
+    folder = property(lambda self: self.local.folder)
+    version = property(lambda self: self.local.version)
+
+    def run(self, name, commands):
+        return self.client.submit(_tool, self.local, "run", name, commands, pure=False).result()
+
+    def abc(self, name, commands):
+        return self.client.submit(_tool, self.local, "abc", name, commands, pure=False).result()
+
+
+def _width(ys):
+    """Parts run at a time: the cluster's workers, else WORKERS threads here."""
+    return getattr(ys, "workers", WORKERS)
+
+
+def _tool(ys, kind, name, commands):
+    """On a worker: yosys (kind "run") or ABC ("abc") with `commands` in ys's folder."""
+    return getattr(ys, kind)(name, commands)
+
+
+def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrization, vectors, seed):
     proof = Proof(False, yosys=ys.version, method="stages")
     seconds = proof.seconds
     with step(seconds, "spec"):
@@ -84,7 +124,7 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
     proof.spec_gates = spec.gates
     stages, rest = _split(rtl_files)
     try:
-        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
             list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
         first_in, sums, leaf_of = _prove_rest(ys, work, top, rest, stages, spec, proof, latency)
     except LgcError as e:
@@ -95,6 +135,11 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
     for proof.refinements in range(MAX_REFINEMENTS + 1):
         with step(seconds, "simulate"):
             run = checker.simulate(x, run)
+        if run.disagreement is None and proof.refinements == 0:
+            with step(seconds, "aim"):
+                aimed = _aimed_vectors(ys, spec.aig, run.spec, seed)
+            with step(seconds, "simulate"):
+                run = checker.simulate(aimed, run)
         if run.disagreement is not None:
             proof.counterexample = checker.counterexample(run.disagreement)
             proof.reason = "the RTL and the model disagree on an input vector"
@@ -145,6 +190,42 @@ def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
     if failure:
         raise LgcError(failure)
     return first_in, sums, leaf_of
+
+
+def _aimed_vectors(ys, graph, keys, seed, name="aimed"):
+    """Input vectors aimed at the spec's rare nodes: each gate that took one of its values on
+    at most RARE of the vectors so far, and whose values so far are another node's (so the
+    matching could take one for the other), set to that value by ABC (`&gencex`: simulation,
+    then SAT), the inputs it leaves free random. Near-constant nodes (OR pooling over conv
+    trees) are told apart so, wholesale, instead of by one ABC run of the proof each. They only
+    join the random vectors: nothing is proven by them."""
+    minority = np.minimum(keys.ones, keys.n - keys.ones)
+    order = np.argsort(keys.keys, kind="stable")
+    sorted_keys = keys.keys[order]
+    alike = np.zeros(graph.variables, bool)
+    alike[order[1:]] = sorted_keys[1:] == sorted_keys[:-1]
+    alike[order[:-1]] |= sorted_keys[:-1] == sorted_keys[1:]
+    rare = np.flatnonzero(alike & (minority <= RARE) & (np.arange(graph.variables) > graph.n_inputs))
+    if not len(rare):
+        return np.zeros((0, graph.n_inputs), np.uint8)
+    value = (2 * keys.ones[rare] < keys.n) ^ keys.flips[rare]  # the rare value
+    lits = 2 * rare + (value ^ 1)  # 1 where the node takes it
+    free, outputs, fanins = aig.window(graph, np.stack([lits, lits], 1), np.arange(graph.variables) <= graph.n_inputs)
+    aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs[0::2], fanins)
+    found = os.path.join(ys.folder, f"{name}.cex")
+    if os.path.exists(found):
+        os.remove(found)
+    ys.abc(name, [f"&r {name}.aig", f"&gencex -C 1 -F {name}.cex"])
+    with open(found) as f:  # "output : 01-1..." (- for an input it leaves free) or "output : unsat"
+        rows = [line.split(" : ")[1] for line in f.read().splitlines() if " : " in line]
+    rows = [r for r in rows if set(r) <= set("01-") and len(r) == len(free)]
+    rng = np.random.default_rng(seed)
+    x = (rng.random((len(rows), graph.n_inputs)) < 0.5).astype(np.uint8)
+    if rows:
+        care = np.frombuffer("".join(rows).encode(), np.uint8).reshape(len(rows), len(free))
+        columns = x[:, free - 1]
+        x[:, free - 1] = np.where(care == ord("-"), columns, care - ord("0"))
+    return x
 
 
 def _near(vectors, seed, copies=63, flip=0.02):
@@ -259,18 +340,23 @@ class _Run:
 
 class _Keys:
     """A hash of each row's values over blocks of vectors, the same for a row and its
-    complement, and whether the row was complemented to get it (its value on the first vector)."""
+    complement, whether the row was complemented to get it (its value on the first vector), and
+    how often the complemented row was 1 in the `n` vectors so far."""
 
     def __init__(self):
-        self.keys = self.flips = None
+        self.keys = self.flips = self.ones = None
+        self.n = 0
 
     def add(self, values, n):
         if self.flips is None:
             self.flips = (values[:, 0] & np.uint64(1)).astype(np.int64)
             self.keys = np.zeros(len(values), np.uint64)
+            self.ones = np.zeros(len(values), np.int64)
         values = values ^ (np.uint64(0) - self.flips.astype(np.uint64))[:, None]
         if n % 64:
             values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+        self.ones += np.bitwise_count(values).sum(axis=1, dtype=np.int64)
+        self.n += n
         weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
         block = (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1)
         self.keys = self.keys * np.uint64(0x9E3779B97F4A7C15) + block
@@ -415,7 +501,7 @@ class _Graph:
             todo = np.flatnonzero((matched >= 0) & (windowed != matched))
             jobs.append((s, matched, windowed, plain, todo, stop.copy()))
             stop[matched[matched >= 0] >> 1] = True
-        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+        with concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
             return [x for found in pool.map(lambda job: self._prove_stage(ys, *job), jobs) for x in found]
 
     def _prove_stage(self, ys, stage, matched, windowed, plain, todo, stop):
@@ -428,7 +514,7 @@ class _Graph:
 
     def _decide_stage(self, ys, stage, matched, windowed, plain, todo, stop):
         """The input vectors that refute matched bits of the stage (none: all proven)."""
-        name, refuting = f"stage{stage.number}_miter", []
+        name, refuting, spurious = f"stage{stage.number}_miter", [], 0
         inputs_only = np.arange(self.aig.variables) <= self.spec.n_inputs
         for _ in range(MAX_ROUNDS):
             if not len(todo):
@@ -447,7 +533,12 @@ class _Graph:
                 if len(refuting) >= VECTORS_PER_ROUND:
                     return refuting
                 continue
-            # the whole cones from the input bits decide those bits
+            # the whole cones from the input bits decide those bits; after WINDOW_MISSES
+            # windows refuted only where the cones hold (a window loses the relations between
+            # its free inputs), the cones decide every bit left, in one miter
+            spurious += 1
+            if spurious >= WINDOW_MISSES:
+                failing, todo = np.union1d(failing, todo), todo[:0]
             held, found = _prove_in_spec(ys, self.aig, np.stack([plain[failing], matched[failing]], 1),
                                          f"{name}_cone", inputs_only)
             refuting += found

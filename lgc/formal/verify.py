@@ -31,10 +31,13 @@ STAGES_FROM = 10_000
 METHODS = ("auto", "whole", "stages")
 
 
-def verify_build(path, model=None, arch=None, parametrization=None, engine=None, method="auto"):
+def verify_build(path, model=None, arch=None, parametrization=None, engine=None, method="auto",
+                 scheduler=None):
     """Prove the RTL of the build at `path` equivalent to its model; returns (Proof, reference
     output on the counterexample or None). Records the "verify" section of report.json.
-    `engine`: the yosys engine (lgc.tools.yosys.choose); `method`: one of METHODS."""
+    `engine`: the yosys engine (lgc.tools.yosys.choose); `method`: one of METHODS; `scheduler`:
+    a Dask scheduler's address whose workers run the stage proof's yosys and ABC runs (they
+    must see the build folder at the same path)."""
     build = BuildDir(path).check()
     rtl = build.rtl()
     model = model or build.model_path
@@ -52,6 +55,9 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
         return _verify_recurrent(build, rtl, model, engine)
     if method == "auto":
         method = "stages" if rtl.get("gates", 0) >= STAGES_FROM else "whole"
+    if scheduler and method != "stages":
+        raise LgcError(f"--scheduler hands the parts of the stage proof to a cluster; this build is "
+                       f"proven by --method {method} (give --method stages)")
     with build.recording("verify") as section:
         work = build.file(WORK_DIR)
         key = verdict_key(model, arch, parametrization, build.rtl_files(), rtl["top"],
@@ -62,9 +68,10 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
                              if f.name in kept and f.name != "counterexample"})
             proof.reused = True
         else:
+            extra = {"scheduler": scheduler} if method == "stages" else {}
             proof = (prove_stages if method == "stages" else prove)(
                 build.rtl_files(), model, work, top=rtl["top"], latency=rtl["latency"], arch=arch,
-                parametrization=parametrization, engine=engine)
+                parametrization=parametrization, engine=engine, **extra)
             keep_verdict(work, key, proof.summary())
         ref = None
         if proof.counterexample is not None:

@@ -25,15 +25,24 @@ def invert_gate(build, stage_file):
 
 def swap_register_bits(build, stage_file):
     """Two neighbouring bits of the stage's output register swapped, from different layers (two
-    group bits of one class would count the same)."""
-    def swap(m):
-        items = [t.strip() for t in m.group(3).split(",")]
+    group bits of one class would count the same), in the first of its register statements
+    that has such a pair (a stage's first ones may only carry input bits along)."""
+    def pair(items):
         layer = [re.match(r"layer\d+|i\[", t) if ":" not in t else None for t in items]
         layer = [found and found.group(0) for found in layer]
-        a = next(j for j in range(len(items) - 1) if None != layer[j] != layer[j + 1] != None)
-        items[a], items[a + 1] = items[a + 1], items[a]
-        return m.group(0).replace(m.group(3), ", ".join(items))
-    edit(build, stage_file, REGISTER, swap)
+        return next((j for j in range(len(items) - 1) if None != layer[j] != layer[j + 1] != None), None)
+
+    file = build / "rtl" / stage_file
+    text = file.read_text()
+    for m in re.finditer(REGISTER, text, flags=re.M):
+        items = [t.strip() for t in m.group(3).split(",")]
+        a = pair(items)
+        if a is not None:
+            items[a], items[a + 1] = items[a + 1], items[a]
+            swapped = m.group(0).replace(m.group(3), ", ".join(items))
+            file.write_text(text[:m.start()] + swapped + text[m.end():])
+            return
+    raise AssertionError(f"{stage_file} has no neighbouring register bits of different layers")
 
 
 def rare_difference(build, stage_file):
