@@ -29,8 +29,7 @@ def input_copies(stage, n_signals, limit):
     # rank of every read among the reads of its bit (stable: readers in id order)
     order = on_input[np.argsort(flat[on_input], kind="stable")]
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
-    rank = np.empty(len(order), np.int64)
-    rank[np.arange(len(order))] = np.arange(len(order)) - first[flat[order]]
+    rank = np.arange(len(order)) - first[flat[order]]
     copy = rank // limit                            # 0: the bit itself
     extra = np.maximum(-(-count // limit) - 1, 0)   # extra copies per bit
     start = len(stage.inputs) + np.concatenate([[0], np.cumsum(extra)[:-1]])
