@@ -73,7 +73,8 @@ class Plan:
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
-        self._fanout = _gate_fanout(levels, delays.fanout_limit if delays is not None else 0)
+        copy_limit = delays.fanout_limit if delays is not None else 0
+        self._fanout = _gate_fanout(levels, copy_limit)
         self.lowered_from_mhz = None
         if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
             self.lowered_from_mhz = target_mhz
@@ -82,9 +83,8 @@ class Plan:
             self._fixed(netlist, levels, lut_size)
         else:
             self._timed(netlist, levels, lut_size)
-        limit = delays.fanout_limit if delays is not None else 0
-        self.input_copies = (input_copies(self.logic.stages[0], levels.signals.count, limit)
-                             if limit and self.logic.stages else None)
+        self.input_copies = (input_copies(self.logic.stages[0], levels.signals.count, copy_limit)
+                             if copy_limit and self.logic.stages else None)
         self.latency = (2 + sum(stage.registered for stage in self.logic.stages)
                         + sum(m.registered for m in self.popcount_modules())
                         + len(self.argmax_cuts) + len(self.argmax_split))
