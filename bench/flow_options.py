@@ -29,12 +29,15 @@ from .qor import DEVICE, stage_arrivals
 # name: (synth_ecp5 options or None for the flow's choice, nextpnr options, constraint factor)
 VARIANTS = {
     "today": (None, "", 1.0),
+    "timingweight10": (None, "--placer-heap-timingweight 10", 1.0),   # nextpnr's default
     "widelut": ("", "", 1.0),
+    "widelut-tw10": ("", "--placer-heap-timingweight 10", 1.0),
     "dff": ("-nowidelut -dff", "", 1.0),
     "tmg-ripup": (None, "--tmg-ripup", 1.0),
     "router2": (None, "--router router2", 1.0),
     "router2-ripup": (None, "--router router2 --tmg-ripup", 1.0),
     "timingweight40": (None, "--placer-heap-timingweight 40", 1.0),
+    "timingweight80": (None, "--placer-heap-timingweight 80", 1.0),
     "critexp4": (None, "--placer-heap-critexp 4", 1.0),
     "sa": (None, "--placer sa", 1.0),
     "over1.15": (None, "", 1.15),
