@@ -85,6 +85,7 @@ def summary(core, files):
         "popcount_levels": sum(popcount_levels),
         "popcount_stages": len(plan.schedule),
         "popcount_sums": [sorted({n for sizes in stage for n in sizes}) for stage in plan.schedule],
+        "popcount_early_bits": 0 if plan.early is None else len(plan.early),
         "argmax_levels": argmax_depth(plan.n_classes),
         "reduction_registers_after_levels": [sum(popcount_levels[:j + 1]) for j in
                                              range(len(popcount_levels) - 1)]
