@@ -269,3 +269,47 @@ def test_an_input_copy_edited_by_hand(tmp_path, monkeypatch):
     assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
     edit(tmp_path / "b", "lgc_inputs.v", r"<= \{(i\[\d+\])", lambda m: f"<= {{~{m.group(1)}")
     assert "not proven equivalent" in error_line(run_lgc("-q", "verify", tmp_path / "b"))
+
+
+# The popcount beside the last gate stage: torchlogix_conv_channels at the default clock target
+# has one gate stage of one LUT level sharing its clock with the first sums; the group bits its
+# input register holds are summed beside it, so the first popcount stage reads two boundaries.
+@pytest.fixture(scope="module")
+def beside_built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("beside") / "b"
+    compile_model(str(fixture_path("torchlogix_conv_channels")), str(path))
+    assert json.loads((path / "report.json").read_text())["rtl"]["popcount_early_bits"] > 0
+    return path
+
+
+def early_sum(build):
+    """A sum of the first popcount stage over early bits only (its input's top bits):
+    (pattern of its line, the last operand)."""
+    text = (build / "rtl" / POPCOUNT).read_text()
+    width = int(re.search(r"input wire \[(\d+):0\] i,", text).group(1)) + 1
+    early = json.loads((build / "report.json").read_text())["rtl"]["popcount_early_bits"]
+    for m in re.finditer(FIRST_SUM, text, flags=re.M):
+        if min(map(int, re.findall(r"i\[(\d+)\]", m.group(0)))) >= width - early:
+            return re.escape(m.group(0)), m.group(2)
+    raise AssertionError("no sum over early bits alone")
+
+
+@pytest.mark.parametrize("method", ["whole", "stages"])
+def test_a_popcount_reading_two_boundaries_is_proven(beside_built, method):
+    result = run_lgc("-q", "verify", beside_built, "--method", method)
+    assert result.returncode == 0, result.stderr
+    assert verify_section(beside_built)["equivalent"]
+
+
+@pytest.mark.parametrize("method", ["whole", "stages"])
+@pytest.mark.parametrize("change", ["an operand left out", "an operand inverted"])
+def test_a_sum_beside_the_last_gate_stage_edited_by_hand(beside_built, tmp_path, method, change):
+    build = shutil.copytree(beside_built, tmp_path / "b")
+    line, last = early_sum(build)
+    replace = "" if change == "an operand left out" else \
+        " + " + re.sub(r"(i\[\d+\])", r"~\1", last)
+    edit(build, POPCOUNT, f"^{line}$", lambda m: m.group(0).replace(f" + {last};", f"{replace};"))
+    result = run_lgc("-q", "verify", build, "--method", method)
+    assert "not proven equivalent" in error_line(result)
+    cex = verify_section(build)["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
