@@ -8,7 +8,10 @@ Each sum is one multi-operand `+` of bits and words, from which yosys builds a 3
 tree and a final adder; the proof (lgc.formal.rtl_structure) reads such sums as exact integer
 sums. Every sum is exactly as wide as its largest value. A schedule comes from stages.py: for a
 clock target (the widest sums the delay model lets into each stage) or from fixed cuts in a
-binary adder tree (`binary_schedule`: a stage of d tree levels adds 2**d operands).
+binary adder tree (`binary_schedule`: a stage of d tree levels adds 2**d operands). A class's
+operands may include early bits (read by the first stage from the last gate stage's input
+register, beside that stage: lgc.rtl.core): they follow its other bits, and the first stage's
+sums never mix the two.
 
 The class's constant (its offset) joins its sum in the last stage (earlier, it would make the
 first sums wider and slower, and the registers after them hold its fixed bits). A bit that appears twice in a group is
