@@ -18,6 +18,7 @@ from lgc.compile import compile_model
 from lgc.formal.proof import prove
 from lgc.rtl import Plan
 from lgc.synth.devices import FAMILIES
+from tests.support import mutants
 from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
 from tests.support.mutants import edit
@@ -282,18 +283,6 @@ def beside_built(tmp_path_factory):
     return path
 
 
-def early_sum(build):
-    """A sum of the first popcount stage over early bits only (its input's top bits):
-    (pattern of its line, the last operand)."""
-    text = (build / "rtl" / POPCOUNT).read_text()
-    width = int(re.search(r"input wire \[(\d+):0\] i,", text).group(1)) + 1
-    early = json.loads((build / "report.json").read_text())["rtl"]["popcount_early_bits"]
-    for m in re.finditer(FIRST_SUM, text, flags=re.M):
-        if min(map(int, re.findall(r"i\[(\d+)\]", m.group(0)))) >= width - early:
-            return re.escape(m.group(0)), m.group(2)
-    raise AssertionError("no sum over early bits alone")
-
-
 @pytest.mark.parametrize("method", ["whole", "stages"])
 def test_a_popcount_reading_two_boundaries_is_proven(beside_built, method):
     result = run_lgc("-q", "verify", beside_built, "--method", method)
@@ -305,10 +294,7 @@ def test_a_popcount_reading_two_boundaries_is_proven(beside_built, method):
 @pytest.mark.parametrize("change", ["an operand left out", "an operand inverted"])
 def test_a_sum_beside_the_last_gate_stage_edited_by_hand(beside_built, tmp_path, method, change):
     build = shutil.copytree(beside_built, tmp_path / "b")
-    line, last = early_sum(build)
-    replace = "" if change == "an operand left out" else \
-        " + " + re.sub(r"(i\[\d+\])", r"~\1", last)
-    edit(build, POPCOUNT, f"^{line}$", lambda m: m.group(0).replace(f" + {last};", f"{replace};"))
+    mutants.break_early_sum(build, invert=change == "an operand inverted")
     result = run_lgc("-q", "verify", build, "--method", method)
     assert "not proven equivalent" in error_line(result)
     cex = verify_section(build)["counterexample"]
