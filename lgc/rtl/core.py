@@ -23,9 +23,11 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import LgcError
 from ..ir.truthtable import MAX_ARITY
+from . import compressor
 from .argmax import Argmax, argmax_depth, argmax_registers
+from .compressor import CarrySave
 from .datapath import datapath_files
-from .estimate import argmax_luts, gate_luts, popcount_luts
+from .estimate import argmax_luts, gate_luts, popcount_luts, sum_luts
 from .fanout import input_copies
 from .popcount import Popcount
 from .stages import (
@@ -120,18 +122,19 @@ class Plan:
         best = None
         for logic, first_budget in self._timed_logic(netlist, levels, lut_size):
             for logic, popcount, early in [(logic, self.popcount, None)] + _beside(logic):
-                schedule = timed_schedule(popcount, self.delays, budget, first_budget)
-                if schedule is None:
-                    continue
-                sums = schedule_sums(popcount, schedule)
-                scores, cuts, split = self._argmax_plan(
-                    budget, self._popcount_paths(popcount, schedule, logic)[-1])
-                registers = (logic.stage_bits + logic.delay_bits
-                             + sum(bits for _, bits in sums[:-1])
-                             + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
-                key = (registers, len(schedule) + scores + len(cuts) + len(split))
-                if best is None or key < best[0]:
-                    best = key, logic, popcount, early, schedule, (scores, cuts, split)
+                for schedule in (timed_schedule(popcount, self.delays, budget, first_budget),
+                                 compressor.schedule(popcount, self.delays, budget, first_budget)):
+                    if schedule is None:
+                        continue
+                    scores, cuts, split = self._argmax_plan(
+                        budget, self._popcount_paths(popcount, schedule, logic)[-1])
+                    registers = (logic.stage_bits + logic.delay_bits
+                                 + sum(_popcount_registers(popcount, schedule))
+                                 + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
+                    stages = len(getattr(schedule, "levels", schedule))
+                    key = (registers, stages + scores + len(cuts) + len(split))
+                    if best is None or key < best[0]:
+                        best = key, logic, popcount, early, schedule, (scores, cuts, split)
         if best is None:
             raise LgcError(self._beyond())
         _, self.logic, self.popcount, self.early, self.schedule, (scores, self.argmax_cuts,
@@ -211,11 +214,16 @@ class Plan:
     def _popcount_paths(self, popcount, schedule, logic):
         """ns of every popcount stage; the first one includes the last gate stage's levels when
         it shares their clock (its sums over early bits run beside them)."""
+        shared = logic.stages[-1].levels * self.gate_level \
+            if logic.stages and not logic.stages[-1].registered else 0.0
+        if isinstance(schedule, CarrySave):   # (its last stage adds the base itself)
+            (late, early), *rest = compressor.paths(popcount, self.delays, schedule)
+            return [max(shared + late, early)] + rest
         path = lambda made: max([0.0] + [self.delays.sum_path(*x) for x in made])
         paths = [path(made) for made, _ in schedule_sums(popcount, schedule)]
-        if paths and logic.stages and not logic.stages[-1].registered:
+        if paths:
             late, early = first_stage_sums(popcount, schedule)
-            paths[0] = max(logic.stages[-1].levels * self.gate_level + path(late), path(early))
+            paths[0] = max(shared + path(late), path(early))
         if self.score_signed and paths:   # base joins the last sum: one more add
             paths[-1] += self.delays.sum_path(2, self.score_width, self.score_width)
         return paths
@@ -282,6 +290,9 @@ class Plan:
         return 0 if self.input_copies is None else len(self.input_copies[0])
 
     def popcount_modules(self):
+        if isinstance(self.schedule, CarrySave):
+            return compressor.modules(self.popcount, self.schedule, self.popcount_inputs,
+                                      self.register_scores)
         return self.popcount.modules(self.schedule, self.popcount_inputs, self.register_scores)
 
     @property
@@ -291,15 +302,31 @@ class Plan:
 
     @property
     def popcount_levels(self):
-        """Levels of a binary adder tree each popcount stage stands for (its widest sum's)."""
+        """Levels of a binary adder tree each popcount stage stands for (its widest sum's; a
+        carry-save stage's: its full-adder levels)."""
+        if isinstance(self.schedule, CarrySave):
+            return [max(1, self.schedule.levels[0], self.schedule.early_levels)] + \
+                [max(1, n) for n in self.schedule.levels[1:]]
         return [max([1] + [math.ceil(math.log2(n)) for sizes in stage for n in sizes if n > 1])
                 for stage in self.schedule]
+
+    @property
+    def popcount_sums(self):
+        """Per popcount stage, the operands its sums add (a carry-save stage's: 3)."""
+        if isinstance(self.schedule, CarrySave):
+            return [[3]] * len(self.schedule.levels)
+        return [sorted({n for sizes in stage for n in sizes}) for stage in self.schedule]
 
     def estimated_luts(self):
         """LUT4-equivalents by block, estimated from the structure (estimate.py)."""
         adder_bits = self.delays.lut_adder_bits if self.delays else Delays.lut_adder_bits
+        if isinstance(self.schedule, CarrySave):   # two LUTs a full adder, and the last adders
+            adders, last = compressor.full_adders(self.popcount, self.schedule)
+            popcount = 2 * adders + sum(sum_luts(rows, w, w, adder_bits) for rows, w in last)
+        else:
+            popcount = popcount_luts(self.popcount, self.schedule, adder_bits)
         return {"gate layers": gate_luts(self.levels, self.logic, self.options["lut_size"]),
-                "popcount": popcount_luts(self.popcount, self.schedule, adder_bits),
+                "popcount": popcount,
                 "argmax": argmax_luts(self.n_classes, self.score_width, self.class_width)}
 
     def estimate_luts(self):
@@ -341,6 +368,13 @@ def _popcount(netlist, levels):
     on_vector[last] = np.arange(len(last))
     groups = [on_vector[g] for g in levels.signals.groups()]
     return Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
+
+
+def _popcount_registers(popcount, schedule):
+    """Bits every popcount stage but the last registers."""
+    if isinstance(schedule, CarrySave):
+        return compressor.registers(popcount, schedule)
+    return [bits for _, bits in schedule_sums(popcount, schedule)[:-1]]
 
 
 def _beside(logic):
