@@ -299,3 +299,15 @@ def test_a_sum_beside_the_last_gate_stage_edited_by_hand(beside_built, tmp_path,
     assert "not proven equivalent" in error_line(result)
     cex = verify_section(build)["counterexample"]
     assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+
+
+@pytest.mark.parametrize("method", ["whole", "stages"])
+def test_a_carry_save_stage_with_a_sum_and_carry_swapped(beside_built, tmp_path, method):
+    # the default plan's popcount is a carry-save tree; its second stage's register holds every
+    # full adder's sum and carry bits, the next stage reads them by position
+    assert json.loads((beside_built / "report.json").read_text())["rtl"]["popcount_tree"] == \
+        "carry-save"
+    build = shutil.copytree(beside_built, tmp_path / "b")
+    mutants.swap_full_adder_bits(build, "lgc_popcount_s2.v")
+    line = error_line(run_lgc("-q", "verify", build, "--method", method))
+    assert "not proven equivalent" in line and "apart, whose value" in line

@@ -153,7 +153,7 @@ def test_timed_last_sums_leave_room_for_the_constant():
 def test_early_bits_are_summed_apart_within_the_whole_period():
     # class 0: 7 bits ready only after the last gate level, 7 ready at its input register
     delays = FAMILIES["ecp5"].delays
-    budget, first = 3 * delays.lut_level + 0.01, delays.lut_level + 0.01
+    budget, first = 4 * delays.lut_level + 0.01, delays.lut_level + 0.01
     pop = Popcount([range(7), [7]], [0, 0], early=[range(8, 15), []])
     schedule = timed_schedule(pop, delays, budget, first)
     late, early = first_stage_sums(pop, schedule)

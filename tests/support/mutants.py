@@ -85,3 +85,11 @@ def break_early_sum(build, invert=False):
                             + text[m.end():])
             return
     raise AssertionError("no sum over early bits alone")
+
+
+def swap_full_adder_bits(build, stage_file):
+    """The sum and carry bits of one full adder of a carry-save stage swapped in its register
+    (`o <= {..., f[1], f[0], ...}`): the next stage reads the carry at the sum's weight and the
+    sum at the carry's."""
+    edit(build, stage_file, r"(c\d+_\d+_\d+)\[1\], \1\[0\]",
+         lambda m: f"{m.group(1)}[0], {m.group(1)}[1]")
