@@ -295,8 +295,11 @@ def test_a_popcount_reading_two_boundaries_is_proven(beside_built, method):
 def test_a_sum_beside_the_last_gate_stage_edited_by_hand(beside_built, tmp_path, method, change):
     build = shutil.copytree(beside_built, tmp_path / "b")
     mutants.break_early_sum(build, invert=change == "an operand inverted")
-    result = run_lgc("-q", "verify", build, "--method", method)
-    assert "not proven equivalent" in error_line(result)
+    line = error_line(run_lgc("-q", "verify", build, "--method", method))
+    assert "not proven equivalent" in line
+    if method == "stages" and change == "an operand inverted":  # its leaf is no stage's bit
+        assert "neither an input bit nor an output bit of a gate stage" in line
+        return
     cex = verify_section(build)["counterexample"]
     assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
 
