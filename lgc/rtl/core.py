@@ -112,11 +112,12 @@ class Plan:
 
     def _timed(self, netlist, levels, lut_size):
         """Registers only where a path would exceed the period: the gate stages hold as many LUT
-        levels as fit, the popcount's sums are as wide as fit, the argmax compares as many
-        levels per stage as fit; of the ways to share the last gate stage with the first sums,
-        the one with the fewest registers. Where the last gate stage shares its clock with the
-        first sums, the group bits its input register already holds may be summed beside it,
-        within the whole period (`_beside`)."""
+        levels as fit, the popcount's stages as wide sums (stages.timed_schedule) or as many
+        full-adder levels (compressor.schedule) as fit, the argmax compares as many levels per
+        stage as fit; of the ways to share the last gate stage with the first sums and of the
+        two popcount shapes, the one with the fewest registers. Where the last gate stage shares
+        its clock with the first sums, the group bits its input register already holds may be
+        summed beside it, within the whole period (`_beside`)."""
         budget = self.delays.budget(self.target_mhz)
         k, w = self.n_classes, self.score_width
         best = None
