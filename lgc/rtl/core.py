@@ -72,6 +72,7 @@ class Plan:
         self.levels = levels = gate_levels(netlist, lut_size)
         self.popcount = _popcount(netlist, levels)
         self.early = None   # positions of the group bits summed beside the last gate stage
+        self._carry_save = (None, None)   # (what its modules were written for, the modules)
         self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
         self.class_width = max(1, argmax_depth(self.n_classes))
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
@@ -291,9 +292,11 @@ class Plan:
         return 0 if self.input_copies is None else len(self.input_copies[0])
 
     def popcount_modules(self):
-        if isinstance(self.schedule, CarrySave):
-            return compressor.modules(self.popcount, self.schedule, self.popcount_inputs,
-                                      self.register_scores)
+        if isinstance(self.schedule, CarrySave):   # written once (the latency reads them first)
+            key = (self.schedule, self.popcount_inputs, self.register_scores)
+            if self._carry_save[0] != key:
+                self._carry_save = key, compressor.modules(self.popcount, *key)
+            return self._carry_save[1]
         return self.popcount.modules(self.schedule, self.popcount_inputs, self.register_scores)
 
     @property
