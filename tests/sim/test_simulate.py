@@ -204,11 +204,11 @@ def test_a_gate_flipped_in_the_rtl_only_is_caught(ties_build, tmp_path):
 
 @pytest.mark.parametrize("name, target", [("torchlogix_conv_channels", None),
                                           ("difflogic_digits_cuda_3x1000", 150),
-                                          ("torchlogix_dense_warp", 100)])
+                                          ("torchlogix_dense_light", 100)])
 def test_sums_beside_the_last_gate_stage_are_bit_exact_and_a_broken_one_is_caught(tmp_path, name,
                                                                                  target):
     # the first popcount stage reads the group bits the last gate stage's input register holds
-    # (gates_s1's output, the input register for dense_warp's single gate stage) beside it
+    # (gates_s1's output, the input register for dense_light's single gate stage) beside it
     build = tmp_path / "build"
     compile_model(fixture_path(name), build, target_mhz=target)
     assert json.loads((build / "report.json").read_text())["rtl"]["popcount_early_bits"] > 0
