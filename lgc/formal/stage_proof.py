@@ -46,7 +46,7 @@ from .proof import (
     _write_json,
     read_structure,
 )
-from .rtl_structure import Module, derive
+from .rtl_structure import Module, derive, output_cone
 from .spec_aig import build_spec_aig
 
 GATES = re.compile(r"^module (lgc_gates_s(\d+)) \(", re.M)
@@ -59,6 +59,7 @@ WORKERS = max(1, min(2, os.cpu_count() or 1))
 VECTORS = 1 << 16  # random vectors for the matching: near-constant nodes need many
 BLOCK = 4096  # vectors simulated at a time
 WINDOW_MISSES = 3  # windows refuted where the cones held, before the cones decide the stage
+ROWS = 8192  # rows of node values turned into numbers at a time (the memory of a few copies)
 RARE = 16  # a node that took one of its values this few times is aimed at (_aimed_vectors)
 
 
@@ -185,7 +186,7 @@ def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
     proof.leaves = len({b for s in sums for b in s.terms})
     with step(seconds, "prove_argmax"):
         cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
-        _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
+        _write_json(work, "cut.json", CUT, output_cone(core, derive(core, cut={"cut": cut})))
         failure = _prove_argmax(ys, spec, ports, len(cut))
     if failure:
         raise LgcError(failure)
@@ -352,14 +353,16 @@ class _Keys:
             self.flips = (values[:, 0] & np.uint64(1)).astype(np.int64)
             self.keys = np.zeros(len(values), np.uint64)
             self.ones = np.zeros(len(values), np.int64)
-        values = values ^ (np.uint64(0) - self.flips.astype(np.uint64))[:, None]
-        if n % 64:
-            values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
-        self.ones += np.bitwise_count(values).sum(axis=1, dtype=np.int64)
-        self.n += n
         weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
-        block = (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1)
-        self.keys = self.keys * np.uint64(0x9E3779B97F4A7C15) + block
+        for start in range(0, len(values), ROWS):  # a few copies of ROWS rows, not of them all
+            rows = slice(start, start + ROWS)
+            chunk = values[rows] ^ (np.uint64(0) - self.flips[rows].astype(np.uint64))[:, None]
+            if n % 64:
+                chunk[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+            self.ones[rows] += np.bitwise_count(chunk).sum(axis=1, dtype=np.int64)
+            block = (chunk * weights).sum(axis=1) ^ (chunk >> np.uint64(29)).sum(axis=1)
+            self.keys[rows] = self.keys[rows] * np.uint64(0x9E3779B97F4A7C15) + block
+        self.n += n
 
 
 class _Checker:
@@ -374,6 +377,8 @@ class _Checker:
             for bit, coefficient in total.terms.items():
                 self.weights[row[leaf_of[bit]], c] += coefficient
         self.const = np.array([total.const for total in sums], np.int64)
+        # the spec's: each group bit counts once for its class
+        self.group_weights = np.repeat(np.eye(spec.n_classes), spec.group_size, axis=0)
 
     def simulate(self, x, run=None):
         """Both sides on the vectors x, a block of BLOCK vectors at a time (the memory of one
@@ -398,11 +403,9 @@ class _Checker:
         return run
 
     def _scores(self, spec_values, last, n):
-        m, k = self.spec.group_size, self.spec.n_classes
-        groups = aig.unpack(aig.literal_values(spec_values, self.spec.groups), n).astype(np.int64)
-        spec_scores = groups.reshape(k, m, n).sum(axis=1).T
-        leaves = aig.unpack(last[self.leaves], n).astype(np.float64)
-        return spec_scores, self.const + (leaves.T @ self.weights).astype(np.int64)
+        """(the spec's scores, the RTL's) on the n vectors of a block: int64 [n, k] each."""
+        spec_scores = _weighted_sums(spec_values, self.spec.groups, self.group_weights, n)
+        return spec_scores, self.const + _weighted_sums(last, 2 * self.leaves, self.weights, n)  # rows as literals
 
     def counterexample(self, bits):
         run = self.simulate(bits[None].astype(np.uint8))
@@ -458,6 +461,16 @@ class _Checker:
         return _Graph(joined, self.stages, [np.where(m >= 0, get("m", i), -1) for i, m in enumerate(matched)],
                       [get("w", i) for i in range(n)], [get("p", i) for i in range(n)],
                       spec_of, self.sums, self.leaf_of, self.spec), refuting
+
+
+def _weighted_sums(values, literals, weights, n):
+    """int64 [n, k]: each sample's sum over the literals of weights[i] where literal i is 1 in
+    it, ROWS literals at a time (a whole layer's bits as numbers would need gigabytes)."""
+    total = np.zeros((n, weights.shape[1]), np.float64)
+    for start in range(0, len(literals), ROWS):
+        bits = aig.unpack(aig.literal_values(values, literals[start:start + ROWS]), n)
+        total += bits.T.astype(np.float64) @ weights[start:start + ROWS]
+    return total.astype(np.int64)
 
 
 def _order(stage, current):
