@@ -43,9 +43,10 @@ def prove_one(folder, method):
                       **{k: round(v, 1) for k, v in proof.seconds.items()}}), flush=True)
 
 
-def build_one(gates, depth, folder, model=None, clgn_mnist=None):
-    """Write (or take `model`) and compile one model in `folder`; returns (RTL gates, compile
-    seconds)."""
+def build_one(gates, depth, folder, model=None, clgn_mnist=None, layers_per_stage=None):
+    """Write (or take `model`) and compile one model in `folder` (at TARGET_MHZ, or with
+    `layers_per_stage` LUT levels per gate stage and the fastest clock the core allows);
+    returns (RTL gates, compile seconds)."""
     import torch
 
     from lgc.compile import compile_model
@@ -64,8 +65,9 @@ def build_one(gates, depth, folder, model=None, clgn_mnist=None):
         model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
     start = time.perf_counter()
     # one clock target for every size (the default 200 MHz fits only the small ones)
-    report = compile_model(str(model), str(pathlib.Path(folder) / "build"), target_mhz=TARGET_MHZ,
-                           load_options={"arch": arch} if arch else None)
+    clock = {"target_mhz": TARGET_MHZ} if layers_per_stage is None else {"layers_per_stage": layers_per_stage}
+    report = compile_model(str(model), str(pathlib.Path(folder) / "build"),
+                           load_options={"arch": arch} if arch else None, **clock)
     return report["rtl"]["gates"], time.perf_counter() - start
 
 

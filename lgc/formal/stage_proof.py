@@ -22,9 +22,11 @@
 
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import os
 import re
+import threading
 import time
 
 import numpy as np
@@ -56,6 +58,9 @@ MAX_REFINEMENTS = 64
 VECTORS_PER_ROUND = 4  # refuting vectors a stage collects before the vectors are simulated again
 MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexample refutes
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Verilog of gate stages read by yosys at a time: it needs about 200 bytes of memory per byte
+# (bench/README.md), so a 4M-gate model's stages (45 + 33 MB) go one after the other
+YOSYS_VERILOG = 40 << 20
 VECTORS = 1 << 16  # random vectors for the matching: near-constant nodes need many
 BLOCK = 4096  # vectors simulated at a time
 WINDOW_MISSES = 3  # windows refuted where the cones held, before the cones decide the stage
@@ -125,8 +130,9 @@ def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrizatio
     proof.spec_gates = spec.gates
     stages, rest = _split(rtl_files)
     try:
+        budget = _Budget(YOSYS_VERILOG)
         with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
-            list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
+            list(pool.map(lambda s: _elaborate_stage(ys, s, work, budget), stages))
         first_in, sums, leaf_of = _prove_rest(ys, work, top, rest, stages, spec, proof, latency)
     except LgcError as e:
         proof.reason = str(e)
@@ -276,7 +282,27 @@ def _write_stubs(work, stages):
     return "stubs.v"
 
 
-def _elaborate_stage(ys, stage, work):
+class _Budget:
+    """At most `limit` bytes of Verilog in yosys at a time (a file larger than that alone)."""
+
+    def __init__(self, limit):
+        self.limit, self.used, self.changed = limit, 0, threading.Condition()
+
+    @contextlib.contextmanager
+    def reading(self, path):
+        size = os.path.getsize(path)
+        with self.changed:
+            self.changed.wait_for(lambda: self.used == 0 or self.used + size <= self.limit)
+            self.used += size
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.used -= size
+                self.changed.notify_all()
+
+
+def _elaborate_stage(ys, stage, work, budget):
     name = f"stage{stage.number}"
     commands = [f"read_verilog -sv {_relative(stage.path, work)}", f"hierarchy -top {stage.name}",
                 "proc", "flatten", *AIG_FLOW, f"write_aiger -symbols {name}.aig"]
@@ -285,7 +311,8 @@ def _elaborate_stage(ys, stage, work):
         made_from = [f.read(), ys.version, *commands]
     if not verdicts.artifact_is_current(path, made_from):  # an unchanged stage: yosys's AIG again
         verdicts.forget_artifact(path)
-        ys.run(name, commands)
+        with budget.reading(stage.path):
+            ys.run(name, commands)
         verdicts.mark_artifact(path, made_from)
     graph, latches = aig.read_binary(path)
     stage.aig, clocks = aig.registers_as_wires(graph, latches, ["i"])
