@@ -33,6 +33,7 @@ import tempfile
 import time
 
 TARGET_MHZ = 50
+ADDER_LEVELS = 4  # per popcount stage, with --layers-per-stage (build_one)
 STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate", "aim", "match",
          "prove_stages", "prove_group_bits")
 
@@ -95,8 +96,9 @@ def _checkout(revision):
 
 def build_one(gates, depth, folder, model=None, clgn_mnist=None, layers_per_stage=None):
     """Write (or take `model`) and compile one model in `folder` (at TARGET_MHZ, or with
-    `layers_per_stage` LUT levels per gate stage and the fastest clock the core allows);
-    returns (RTL gates, compile seconds)."""
+    `layers_per_stage` LUT levels per gate stage and ADDER_LEVELS per popcount stage: at the
+    slow clock a 4M-gate core allows, 29 MHz, a popcount stage sums thousands of operands in one
+    expression, which overflows yosys's stack); returns (RTL gates, compile seconds)."""
     import torch
 
     from lgc.compile import compile_model
@@ -115,7 +117,8 @@ def build_one(gates, depth, folder, model=None, clgn_mnist=None, layers_per_stag
         model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
     start = time.perf_counter()
     # one clock target for every size (the default 200 MHz fits only the small ones)
-    clock = {"target_mhz": TARGET_MHZ} if layers_per_stage is None else {"layers_per_stage": layers_per_stage}
+    clock = ({"target_mhz": TARGET_MHZ} if layers_per_stage is None else
+             {"layers_per_stage": layers_per_stage, "adder_levels_per_stage": ADDER_LEVELS})
     report = compile_model(str(model), str(pathlib.Path(folder) / "build"),
                            load_options={"arch": arch} if arch else None, **clock)
     return report["rtl"]["gates"], time.perf_counter() - start
@@ -133,7 +136,7 @@ def main():
     parser.add_argument("--clgn-mnist", type=int, metavar="K_NUM", help="compile and prove "
                         "torchlogix's ClgnMnist layer stack with random weights (k_num kernels)")
     parser.add_argument("--layers-per-stage", type=int, help="compile with this many LUT levels "
-                        f"per gate stage (at the fastest clock the core allows) instead of {TARGET_MHZ} MHz")
+                        f"per gate stage and {ADDER_LEVELS} adder levels per popcount stage instead of {TARGET_MHZ} MHz")
     parser.add_argument("--baseline", metavar="REV", help="also prove each build by lgc at this git "
                         "revision, right after this checkout's lgc")
     parser.add_argument("--memory-limit", type=float, metavar="GB", help="stop a proof (and its tools) "
