@@ -396,16 +396,16 @@ class _Checker:
     def __init__(self, spec, stages, first_in, sums, leaf_of):
         self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
         # each class's score as const + (the last stage's output bits) @ weights
-        self.leaves = np.array(sorted({leaf_of[b] for total in sums for b in total.terms}), np.int64)
-        # (float64: exact for these small integers, and numpy multiplies integer matrices slowly)
-        self.weights = np.zeros((len(self.leaves), len(sums)), np.float64)
-        row = {j: i for i, j in enumerate(self.leaves)}
+        leaves = np.array(sorted({leaf_of[b] for total in sums for b in total.terms}), np.int64)
+        weights = np.zeros((len(leaves), len(sums)), np.float64)
+        row = {j: i for i, j in enumerate(leaves)}
         for c, total in enumerate(sums):
             for bit, coefficient in total.terms.items():
-                self.weights[row[leaf_of[bit]], c] += coefficient
+                weights[row[leaf_of[bit]], c] += coefficient
         self.const = np.array([total.const for total in sums], np.int64)
+        self.rtl_sum = _WeightedSum(2 * leaves, weights)  # the last stage's rows as literals
         # the spec's: each group bit counts once for its class
-        self.group_weights = np.repeat(np.eye(spec.n_classes), spec.group_size, axis=0)
+        self.spec_sum = _WeightedSum(spec.groups, np.repeat(np.eye(spec.n_classes), spec.group_size, axis=0))
 
     def simulate(self, x, run=None):
         """Both sides on the vectors x, a block of BLOCK vectors at a time (the memory of one
@@ -431,8 +431,7 @@ class _Checker:
 
     def _scores(self, spec_values, last, n):
         """(the spec's scores, the RTL's) on the n vectors of a block: int64 [n, k] each."""
-        spec_scores = _weighted_sums(spec_values, self.spec.groups, self.group_weights, n)
-        return spec_scores, self.const + _weighted_sums(last, 2 * self.leaves, self.weights, n)  # rows as literals
+        return self.spec_sum(spec_values, n), self.const + self.rtl_sum(last, n)
 
     def counterexample(self, bits):
         run = self.simulate(bits[None].astype(np.uint8))
@@ -490,14 +489,26 @@ class _Checker:
                       spec_of, self.sums, self.leaf_of, self.spec), refuting
 
 
-def _weighted_sums(values, literals, weights, n):
-    """int64 [n, k]: each sample's sum over the literals of weights[i] where literal i is 1 in
-    it, ROWS literals at a time (a whole layer's bits as numbers would need gigabytes)."""
-    total = np.zeros((n, weights.shape[1]), np.float64)
-    for start in range(0, len(literals), ROWS):
-        bits = aig.unpack(aig.literal_values(values, literals[start:start + ROWS]), n)
-        total += bits.T.astype(np.float64) @ weights[start:start + ROWS]
-    return total.astype(np.int64)
+class _WeightedSum:
+    """Per vector, the sum over `literals` of weights[i] where literal i is 1 (int64 [n, k]). The
+    literals are grouped by their row of weights (a few kinds: a class's bit, counted once or
+    more), each group a plain count of ones, ROWS literals at a time (a layer's bits as
+    numbers all at once took gigabytes)."""
+
+    def __init__(self, literals, weights):
+        self.kinds, kind = np.unique(weights, axis=0, return_inverse=True)
+        order = np.argsort(kind.reshape(-1), kind="stable")
+        self.literals, self.kind = literals[order], kind.reshape(-1)[order]
+
+    def __call__(self, values, n):
+        counts = np.zeros((len(self.kinds), n), np.int64)
+        for start in range(0, len(self.literals), ROWS):
+            kind = self.kind[start:start + ROWS]
+            bits = aig.unpack(aig.literal_values(values, self.literals[start:start + ROWS]), n)
+            starts = np.flatnonzero(np.r_[True, kind[1:] != kind[:-1]])
+            for a, b in zip(starts, np.r_[starts[1:], len(kind)]):  # (np.add.reduceat: 20x slower)
+                counts[kind[a]] += bits[a:b].sum(axis=0, dtype=np.int32)
+        return (counts.T @ self.kinds).astype(np.int64)  # float64: exact for these integers
 
 
 def _order(stage, current):
