@@ -49,7 +49,8 @@ def prove_one(folder, method):
         module.step = _with_peak(module.step, peaks)
     proof, _ = verify_build(str(pathlib.Path(folder) / "build"), method=method)
     with open("/proc/self/status") as f:
-        peak = next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))
+        peak = max([next(int(line.split()[1]) for line in f if line.startswith("VmHWM"))]
+                   + [1024 * mb for mb in peaks.values()])  # (each step reset VmHWM)
     tools = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"equivalent": proof.equivalent, "reason": proof.reason,
                       "refinements": proof.refinements, "peak_mb": round(peak / 1024),
