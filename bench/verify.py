@@ -17,7 +17,9 @@ time, the proof's steps (seconds), its total, its peak memory (the proving proce
 its tools', which run as child processes: ru_maxrss of the children) and the load average; a
 second line the proving process's peak per step (VmHWM, reset where each step starts). Every
 proof starts from an empty verify/ folder (nothing reused). With --baseline, lgc at REV (a git
-worktree in a temporary folder) proves each build right after the checkout's lgc does.
+worktree in a temporary folder) proves each build right after the checkout's lgc does; the
+build is the checkout's, so a revision whose proof cannot read its RTL fails (83707ed does not
+read the popcount compressors merged after it).
 """
 
 import argparse
