@@ -185,7 +185,10 @@ def _nextpnr_args(device, family, board, target_mhz, seed, work):
             return args + ["--pcf", constraints, "--asc", "top.asc"], "top.asc"
         return args + ["--pcf-allow-unconstrained"], None
     if family.name == "gatemate":
-        return args + ["--vopt", "allow-unconstrained"], None
+        # No CPE pass-through on CP lines: nextpnr-himbaechel-gatemate 0.11's post-route pass
+        # over such nets (reassign_cplines) recurses along each route and overflows YoWASP's
+        # 64 KiB stack on the example; router2 also converges without them (bench/README.md).
+        return args + ["--vopt", "allow-unconstrained", "--vopt", "no-cpe-cp"], None
     if family.name == "nexus":
         with open(os.path.join(work, "pins.pdc"), "w") as f:
             f.writelines(f"ldc_set_location -site {{{site}}} [get_ports {pin}]\n"

@@ -145,6 +145,8 @@ def test_gatemate_counts_exactly_the_cores_registers(build):
     assert section["luts"] > 0 and section["carry"] > 0
     assert all(f["target_mhz"] == 50 for f in section["fmax"].values())
     _check_capacity(section)
+    # without CP-line pass-throughs (their post-route pass overflows the wasm build's stack)
+    assert "--vopt no-cpe-cp" in open(build.file("synth", "commands.sh")).read()
 
 
 def test_nexus_through_the_pin_harness(build):
