@@ -53,7 +53,8 @@ FAMILIES = {f.name: f for f in (
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc; its gate
-    # nets grow with their fan-out more than with the core: a rough fit, bench/README.md).
+    # nets grow with their fan-out more than with the core: a rough fit), `net` from the
+    # example's routed critical path (bench/README.md, "GateMate: a default that routes").
     Family("gatemate", "synth_gatemate", "-luttree -nomx8", "nextpnr-himbaechel-gatemate",
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
            "CPE_LT", "CPE_FF", 45,
