@@ -8,7 +8,10 @@
 - `score_sums`: each out_scores field as an exact integer sum of single bits (the "leaves": the
   GroupSum's input bits) plus a constant, read through the word-level adders: a field that is the
   low bits of an $add must hold its whole value (no bit that can be set is cut off), so the sum is
-  the integer the bits spell. No SAT is needed for the adder trees, whatever their shape.
+  the integer the bits spell. The bits of one adder may also be read apart, at different places
+  (a full adder's sum and carry bits in the columns of a carry-save tree): wherever the reads of
+  its low m bits add up to c * 2**j per bit j, they are c times its value (which those bits must
+  spell). No SAT is needed for the adder trees, whatever their shape.
 - `derive`: a copy of the module with bits exposed as outputs or cut into free inputs.
 """
 
@@ -218,25 +221,80 @@ class _Sums:
             if not isinstance(bit, int):
                 raise LgcError(f"{what}: bit {i} is undefined ({bit})")
             name, _, j = m.driver.get(bit, (None, None, None))
-            if name is None or m.cells[name]["type"] not in ARITHMETIC or j != 0:
+            if name is None or m.cells[name]["type"] not in ARITHMETIC:
                 total = total.add(Sum({bit: weight}))  # a leaf: one bit of logic
                 i += 1
                 continue
             y = m.cells[name]["connections"]["Y"]
             k = 1
-            while i + k < n and k < len(y) and m.resolve(bits[i + k]) == y[k]:
+            while j == 0 and i + k < n and k < len(y) and m.resolve(bits[i + k]) == y[k]:
                 k += 1
-            value = self.cell(name)
+            value = self.cell(name) if j == 0 else None
             top = i + k == n
-            q = value.window(k, bool(signed and top))
-            if q is None and signed is None and top:
+            q = None if value is None else value.window(k, bool(signed and top))
+            if q is None and value is not None and signed is None and top:
                 q = value.window(k, True)
-            if q is None:
-                raise LgcError(f"{what}: reads {k} bits of {_where(m, bit)}, whose value "
-                               f"({value.low}..{value.high}) they do not spell")
-            total = total.add(value.add(Sum({}, -q << k)).scaled(1 << i))
+            if q is None:   # bits of an adder read apart: _recombine joins them
+                for b in range(k):
+                    total = total.add(Sum({(name, j + b): weight << b}))
+            else:
+                total = total.add(value.add(Sum({}, -q << k)).scaled(1 << i))
             i += k
         return total
+
+    def recombine(self, total, what, strict):
+        """`total` with the bits of each adder read apart (terms (cell, bit)) replaced by its
+        value where their coefficients are c * 2**j for its low bits j (which spell its value);
+        outer adders first, since their values read the inner ones' bits. LgcError, when
+        `strict`, for bits left that do not add up to a value."""
+        skipped = set()
+        while True:
+            pending = {k[0] for k in total.terms if isinstance(k, tuple)} - skipped
+            inner, todo = set(), [r for name in pending for r in self._reads(name)]
+            while todo:
+                name = todo.pop()
+                if name not in inner:
+                    inner.add(name)
+                    todo.extend(self._reads(name))
+            ready = pending - inner
+            if not ready:
+                break
+            for name in ready:
+                joined = self._joined(total, name)
+                if joined is None:
+                    skipped.add(name)
+                else:
+                    total = joined
+        left = sorted({k[0] for k in total.terms if isinstance(k, tuple)})
+        if strict and left:
+            value = self.cell(left[0])
+            where = _where(self.m, self.m.cells[left[0]]["connections"]["Y"][0])
+            raise LgcError(f"{what}: reads bits of {where} apart, whose value "
+                           f"({value.low}..{value.high}) they do not spell")
+        return total
+
+    def _reads(self, name):
+        """The adders whose bits the value of adder `name` reads apart."""
+        return {k[0] for k in self.cell(name).terms if isinstance(k, tuple)}
+
+    def _joined(self, total, name):
+        """total with adder `name`'s bits read apart replaced by its value; None where their
+        coefficients are not c * 2**j over its bits from the lowest read one (those below it
+        must be fixed: every coefficient of its value a multiple of their weight) up, and
+        those bits do not spell its value."""
+        coefficient = {k[1]: c for k, c in total.terms.items() if isinstance(k, tuple) and k[0] == name}
+        low, width = min(coefficient), 1 + max(coefficient)
+        c = coefficient[low] >> low
+        value = self.cell(name)
+        q = value.window(width, False)
+        if q is None or coefficient[low] != c << low \
+                or any(coefficient.get(j, 0) != c << j for j in range(low, width)) \
+                or any(v % (1 << low) for v in value.terms.values()):
+            return None
+        fixed = value.const % (1 << low)   # the bits below the lowest read one
+        rest = Sum({k: v for k, v in total.terms.items() if not (isinstance(k, tuple) and k[0] == name)},
+                   total.const)
+        return rest.add(value.add(Sum({}, -(q << width) - fixed)).scaled(c))
 
     def cell(self, name):
         if name not in self.forms:
@@ -249,7 +307,7 @@ class _Sums:
             else:
                 b = self.word(conns["B"], signed, what)
                 value = a.add(b.scaled(-1 if cell["type"] == "$sub" else 1))
-            self.forms[name] = value
+            self.forms[name] = self.recombine(value, what, strict=False)
         return self.forms[name]
 
 
@@ -261,8 +319,9 @@ def score_sums(module, n_classes, score_width, port="out_scores"):
     if len(bits) != n_classes * score_width:
         raise LgcError(f"the RTL's {port} has {len(bits)} bits, not {n_classes} x {score_width}")
     reader = _Sums(module)
-    return [reader.word(bits[c * score_width:(c + 1) * score_width], None,
-                        f"{port} field {c}") for c in range(n_classes)]
+    return [reader.recombine(reader.word(bits[c * score_width:(c + 1) * score_width], None,
+                                         f"{port} field {c}"), f"{port} field {c}", strict=True)
+            for c in range(n_classes)]
 
 
 # --- derived modules ---------------------------------------------------------------------------

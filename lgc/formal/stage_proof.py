@@ -6,7 +6,8 @@
    output `o`, one register on every path (or none, when no pipeline register follows it).
 3. The rest of the RTL (core, datapath, popcount, argmax) with every gate stage replaced by a
    stub of the same ports and latency: its pipeline balance, its scores as exact sums of the
-   last stage's output bits (the leaves) and its argmax are proven as in proof.py.
+   stages' output bits or input bits (the leaves: mostly the last stage's; the popcount may
+   read bits of an earlier boundary too) and its argmax are proven as in proof.py.
 4. Random vectors run through the spec and the stages: each stage output bit is matched to a
    spec node with the same values, up to complement (a bit with no such node is computed from
    the previous matched cut: the window widens). A vector where the scores differ is a
@@ -170,8 +171,8 @@ def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrizatio
 def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
     """The rest of the RTL around stubs of the gate stages: its structure (proof.read_structure)
     and its argmax proven; returns (the in_bits index of each bit of the first stage's input, the
-    score sums, {leaf: the last stage's output bit}). LgcError where it fails. (Its netlist, the
-    largest data of the proof, is freed on return.)"""
+    score sums, {leaf: (stage number, its output bit) or (0, in_bits index)}). LgcError where it
+    fails. (Its netlist, the largest data of the proof, is freed on return.)"""
     seconds = proof.seconds
     with step(seconds, "read_rtl"):
         files = [_relative(f, work) for f in rest] + [_write_stubs(work, stages)]
@@ -181,7 +182,7 @@ def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
     with step(seconds, "structure"):
         ports, core, sums = read_structure(rtl, spec, proof, latency)
         first_in = _stage_inputs(core, stages[0])
-        leaf_of = _leaf_indices(core, stages[-1], sums)
+        leaf_of = _leaf_indices(core, stages, sums)
     proof.leaves = len({b for s in sums for b in s.terms})
     with step(seconds, "prove_argmax"):
         cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
@@ -315,15 +316,19 @@ def _stage_inputs(core, stage):
     return np.array(index, np.int64)
 
 
-def _leaf_indices(core, stage, sums):
-    """{leaf bit: index of the last stage's output bit it is}; LgcError for a score that counts
-    another bit."""
-    out = {core.resolve(b): j for j, b in enumerate(_netname(core, f"{STUB}_out_s{stage.number}"))}
+def _leaf_indices(core, stages, sums):
+    """{leaf bit: (stage number, index of its output bit), or (0, index of the input bit)}: the
+    popcount may read any boundary (the first sums of bits made before the last stage run
+    beside it); LgcError for a score that counts another bit."""
+    out = {core.resolve(b): (0, j) for j, b in enumerate(core.port("in_bits"))}
+    for stage in stages:
+        out.update({core.resolve(b): (stage.number, j)
+                    for j, b in enumerate(_netname(core, f"{STUB}_out_s{stage.number}"))})
     for c, total in enumerate(sums):
         for bit in total.terms:
             if bit not in out:
-                raise LgcError(f"the score of class {c} counts a bit that is not an output bit "
-                               f"of {stage.name}")
+                raise LgcError(f"the score of class {c} counts a bit that is neither an input "
+                               "bit nor an output bit of a gate stage")
     return out
 
 
@@ -365,8 +370,8 @@ class _Keys:
 class _Checker:
     def __init__(self, spec, stages, first_in, sums, leaf_of):
         self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
-        # each class's score as const + (the last stage's output bits) @ weights
-        self.leaves = np.array(sorted({leaf_of[b] for total in sums for b in total.terms}), np.int64)
+        # each class's score as const + (the leaves: (stage, bit) pairs) @ weights
+        self.leaves = sorted({leaf_of[b] for total in sums for b in total.terms})
         # (float64: exact for these small integers, and numpy multiplies integer matrices slowly)
         self.weights = np.zeros((len(self.leaves), len(sums)), np.float64)
         row = {j: i for i, j in enumerate(self.leaves)}
@@ -385,23 +390,29 @@ class _Checker:
             block = x[start:start + BLOCK]
             words = np.stack([aig.pack(block[:, j]) for j in range(block.shape[1])])
             spec = self.spec.aig.simulate(words)
-            current = words[self.first_in]
+            current, boundaries = words[self.first_in], [words]
             for s, keys in zip(self.stages, run.stages):
                 current = aig.literal_values(s.aig.simulate(_order(s, current)), s.aig.outputs["o"])
                 keys.add(current, len(block))
+                boundaries.append(current)
             run.spec.add(spec, len(block))
-            run.spec_scores, run.rtl_scores = self._scores(spec, current, len(block))
+            run.spec_scores, run.rtl_scores = self._scores(spec, boundaries, len(block))
             bad = np.flatnonzero((run.spec_scores != run.rtl_scores).any(axis=1))
             if len(bad):
                 run.disagreement = block[bad[0]]
                 break
         return run
 
-    def _scores(self, spec_values, last, n):
+    def _scores(self, spec_values, boundaries, n):
         m, k = self.spec.group_size, self.spec.n_classes
         groups = aig.unpack(aig.literal_values(spec_values, self.spec.groups), n).astype(np.int64)
         spec_scores = groups.reshape(k, m, n).sum(axis=1).T
-        leaves = aig.unpack(last[self.leaves], n).astype(np.float64)
+        values = np.zeros((len(self.leaves), boundaries[0].shape[1]), boundaries[0].dtype)
+        at = np.array([s for s, _ in self.leaves], np.int64)
+        bit = np.array([j for _, j in self.leaves], np.int64)
+        for s in np.unique(at).tolist():
+            values[at == s] = boundaries[s][bit[at == s]]
+        leaves = aig.unpack(values, n).astype(np.float64)
         return spec_scores, self.const + (leaves.T @ self.weights).astype(np.int64)
 
     def counterexample(self, bits):
@@ -550,8 +561,9 @@ class _Graph:
     def pair_groups(self, run):
         """Pairs (group bit literal, leaf's node literal) such that equal pairs make every
         class's leaf sum its count (as proof._pair); (pairs, constants, why not)."""
-        last = self.matched[-1]
-        spec_lits = np.where(last >= 0, 2 * self.spec_of[last >> 1] + (last & 1), -1)
+        # a leaf's spec literal: the node its stage output bit matched, or its input bit's
+        spec_lits = [2 * (1 + np.arange(self.spec.n_inputs))] + [
+            np.where(m >= 0, 2 * self.spec_of[m >> 1] + (m & 1), -1) for m in self.matched]
         key, flip = run.spec.keys, run.spec.flips
         signature = lambda lit: (int(key[lit >> 1]), int(flip[lit >> 1] ^ (lit & 1)))
         zero, one = signature(0), signature(1)
@@ -561,9 +573,10 @@ class _Graph:
             waiting = collections.defaultdict(list)
             ones = total.const
             for bit, coefficient in total.terms.items():
-                lit = spec_lits[self.leaf_of[bit]]
+                stage, j = self.leaf_of[bit]
+                lit = spec_lits[stage][j]
                 if lit < 0:
-                    return 0, 0, f"output bit {self.leaf_of[bit]} of the last stage matches no node"
+                    return 0, 0, f"output bit {j} of gate stage {stage} matches no node"
                 if coefficient < 0:
                     return 0, 0, f"class {c} subtracts a bit"
                 sig = signature(lit)

@@ -8,6 +8,7 @@ from ..errors import LgcError
 from . import input_format, interface
 from .argmax import argmax_depth
 from .axis import AXIS_TOP, AxisTop
+from .compressor import CarrySave
 from .core import DEFAULTS, Core, Plan
 from .encoded import ENCODED_TOP, EncodedCore
 from .ports import CorePorts
@@ -83,8 +84,10 @@ def summary(core, files):
         "gate_stage_levels": [stage.levels for stage in plan.logic.stages],
         "gate_cuts": plan.logic.cuts,
         "popcount_levels": sum(popcount_levels),
-        "popcount_stages": len(plan.schedule),
-        "popcount_sums": [sorted({n for sizes in stage for n in sizes}) for stage in plan.schedule],
+        "popcount_stages": len(popcount_levels),
+        "popcount_sums": plan.popcount_sums,
+        "popcount_tree": "carry-save" if isinstance(plan.schedule, CarrySave) else "sums",
+        "popcount_early_bits": 0 if plan.early is None else len(plan.early),
         "argmax_levels": argmax_depth(plan.n_classes),
         "reduction_registers_after_levels": [sum(popcount_levels[:j + 1]) for j in
                                              range(len(popcount_levels) - 1)]

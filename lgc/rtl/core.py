@@ -23,14 +23,17 @@ from amaranth.lib.wiring import In, Out
 
 from ..errors import LgcError
 from ..ir.truthtable import MAX_ARITY
+from . import compressor
 from .argmax import Argmax, argmax_depth, argmax_registers
+from .compressor import CarrySave
 from .datapath import datapath_files
-from .estimate import argmax_luts, gate_luts, popcount_luts
+from .estimate import argmax_luts, gate_luts, popcount_luts, sum_luts
 from .fanout import input_copies
 from .popcount import Popcount
 from .stages import (
     crossings,
     fewest_bits_cuts,
+    first_stage_sums,
     gate_levels,
     plan_logic,
     reduction_cuts,
@@ -68,6 +71,8 @@ class Plan:
         self.n_inputs, self.n_classes = netlist.n_inputs, netlist.n_classes
         self.levels = levels = gate_levels(netlist, lut_size)
         self.popcount = _popcount(netlist, levels)
+        self.early = None   # positions of the group bits summed beside the last gate stage
+        self._carry_save = (None, None)   # (what its modules were written for, the modules)
         self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
         self.class_width = max(1, argmax_depth(self.n_classes))
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
@@ -108,26 +113,34 @@ class Plan:
 
     def _timed(self, netlist, levels, lut_size):
         """Registers only where a path would exceed the period: the gate stages hold as many LUT
-        levels as fit, the popcount's sums are as wide as fit, the argmax compares as many
-        levels per stage as fit; of the ways to share the last gate stage with the first sums,
-        the one with the fewest registers."""
+        levels as fit, the popcount's stages as wide sums (stages.timed_schedule) or as many
+        full-adder levels (compressor.schedule) as fit, the argmax compares as many levels per
+        stage as fit; of the ways to share the last gate stage with the first sums and of the
+        two popcount shapes, the one with the fewest registers. Where the last gate stage shares
+        its clock with the first sums, the group bits its input register already holds may be
+        summed beside it, within the whole period (`_beside`)."""
         budget = self.delays.budget(self.target_mhz)
         k, w = self.n_classes, self.score_width
         best = None
         for logic, first_budget in self._timed_logic(netlist, levels, lut_size):
-            schedule = timed_schedule(self.popcount, self.delays, budget, first_budget)
-            if schedule is None:
-                continue
-            sums = schedule_sums(self.popcount, schedule)
-            scores, cuts, split = self._argmax_plan(budget, self._popcount_paths(sums)[-1])
-            registers = (logic.stage_bits + logic.delay_bits + sum(bits for _, bits in sums[:-1])
-                         + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
-            key = (registers, len(schedule) + scores + len(cuts) + len(split))
-            if best is None or key < best[0]:
-                best = key, logic, schedule, (scores, cuts, split)
+            for logic, popcount, early in [(logic, self.popcount, None)] + _beside(logic):
+                for schedule in (timed_schedule(popcount, self.delays, budget, first_budget),
+                                 compressor.schedule(popcount, self.delays, budget, first_budget)):
+                    if schedule is None:
+                        continue
+                    scores, cuts, split = self._argmax_plan(
+                        budget, self._popcount_paths(popcount, schedule, logic)[-1])
+                    registers = (logic.stage_bits + logic.delay_bits
+                                 + sum(_popcount_registers(popcount, schedule))
+                                 + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
+                    stages = len(getattr(schedule, "levels", schedule))
+                    key = (registers, stages + scores + len(cuts) + len(split))
+                    if best is None or key < best[0]:
+                        best = key, logic, popcount, early, schedule, (scores, cuts, split)
         if best is None:
             raise LgcError(self._beyond())
-        _, self.logic, self.schedule, (scores, self.argmax_cuts, self.argmax_split) = best
+        _, self.logic, self.popcount, self.early, self.schedule, (scores, self.argmax_cuts,
+                                                                 self.argmax_split) = best
         self.register_scores = bool(scores)
 
     def _timed_logic(self, netlist, levels, lut_size):
@@ -200,8 +213,19 @@ class Plan:
     def _compare(self):
         return self.delays.compare_path(self.score_width)
 
-    def _popcount_paths(self, sums):
-        paths = [max([0.0] + [self.delays.sum_path(*x) for x in made]) for made, _ in sums]
+    def _popcount_paths(self, popcount, schedule, logic):
+        """ns of every popcount stage; the first one includes the last gate stage's levels when
+        it shares their clock (its sums over early bits run beside them)."""
+        shared = logic.stages[-1].levels * self.gate_level \
+            if logic.stages and not logic.stages[-1].registered else 0.0
+        if isinstance(schedule, CarrySave):   # (its last stage adds the base itself)
+            (late, early), *rest = compressor.paths(popcount, self.delays, schedule)
+            return [max(shared + late, early)] + rest
+        path = lambda made: max([0.0] + [self.delays.sum_path(*x) for x in made])
+        paths = [path(made) for made, _ in schedule_sums(popcount, schedule)]
+        if paths:
+            late, early = first_stage_sums(popcount, schedule)
+            paths[0] = max(shared + path(late), path(early))
         if self.score_signed and paths:   # base joins the last sum: one more add
             paths[-1] += self.delays.sum_path(2, self.score_width, self.score_width)
         return paths
@@ -238,9 +262,9 @@ class Plan:
         if d is None:
             return None
         gates = [stage.levels * self.gate_level for stage in self.logic.stages]
-        pops = self._popcount_paths(schedule_sums(self.popcount, self.schedule))
+        pops = self._popcount_paths(self.popcount, self.schedule, self.logic)
         if self.logic.stages and not self.logic.stages[-1].registered:
-            pops[0] += gates.pop()
+            gates.pop()   # shares the first popcount stage's clock
         argmax = self._argmax_paths(pops[-1])
         pops[-1] = argmax.pop(0)
         return {"gates": gates, "popcount": pops, "argmax": argmax}
@@ -268,20 +292,45 @@ class Plan:
         return 0 if self.input_copies is None else len(self.input_copies[0])
 
     def popcount_modules(self):
-        return self.popcount.modules(self.schedule, len(self.logic.boundaries[-1]),
-                                     self.register_scores)
+        if isinstance(self.schedule, CarrySave):   # written once (the latency reads them first)
+            key = (self.schedule, self.popcount_inputs, self.register_scores)
+            if self._carry_save[0] != key:
+                self._carry_save = key, compressor.modules(self.popcount, *key)
+            return self._carry_save[1]
+        return self.popcount.modules(self.schedule, self.popcount_inputs, self.register_scores)
+
+    @property
+    def popcount_inputs(self):
+        """Bits the first popcount stage reads: the GroupSum's vector, then the early bits."""
+        return len(self.logic.boundaries[-1]) + (0 if self.early is None else len(self.early))
 
     @property
     def popcount_levels(self):
-        """Levels of a binary adder tree each popcount stage stands for (its widest sum's)."""
+        """Levels of a binary adder tree each popcount stage stands for (its widest sum's; a
+        carry-save stage's: its full-adder levels)."""
+        if isinstance(self.schedule, CarrySave):
+            return [max(1, self.schedule.levels[0], self.schedule.early_levels)] + \
+                [max(1, n) for n in self.schedule.levels[1:]]
         return [max([1] + [math.ceil(math.log2(n)) for sizes in stage for n in sizes if n > 1])
                 for stage in self.schedule]
+
+    @property
+    def popcount_sums(self):
+        """Per popcount stage, the operands its sums add (a carry-save stage's: 3)."""
+        if isinstance(self.schedule, CarrySave):
+            return [[3]] * len(self.schedule.levels)
+        return [sorted({n for sizes in stage for n in sizes}) for stage in self.schedule]
 
     def estimated_luts(self):
         """LUT4-equivalents by block, estimated from the structure (estimate.py)."""
         adder_bits = self.delays.lut_adder_bits if self.delays else Delays.lut_adder_bits
+        if isinstance(self.schedule, CarrySave):   # two LUTs a full adder, and the last adders
+            adders, last = compressor.full_adders(self.popcount, self.schedule)
+            popcount = 2 * adders + sum(sum_luts(rows, w, w, adder_bits) for rows, w in last)
+        else:
+            popcount = popcount_luts(self.popcount, self.schedule, adder_bits)
         return {"gate layers": gate_luts(self.levels, self.logic, self.options["lut_size"]),
-                "popcount": popcount_luts(self.popcount, self.schedule, adder_bits),
+                "popcount": popcount,
                 "argmax": argmax_luts(self.n_classes, self.score_width, self.class_width)}
 
     def estimate_luts(self):
@@ -325,6 +374,39 @@ def _popcount(netlist, levels):
     return Popcount(groups, netlist.graph.nodes[netlist.output_node]["offset"])
 
 
+def _popcount_registers(popcount, schedule):
+    """Bits every popcount stage but the last registers."""
+    if isinstance(schedule, CarrySave):
+        return compressor.registers(popcount, schedule)
+    return [bits for _, bits in schedule_sums(popcount, schedule)[:-1]]
+
+
+def _beside(logic):
+    """[(the plan with the group bits its last gate stage's input register holds read from there,
+    the popcount over them, their positions on that register)] when the last gate stage shares
+    its clock with the first sums (else []): those bits then leave the last gate stage's
+    output, and its first sums need not wait for the last gate levels."""
+    if not logic.stages or logic.stages[-1].registered:
+        return []
+    before, last = logic.boundaries[-2], logic.boundaries[-1]
+    early = np.intersect1d(last, before)
+    if not len(early):
+        return []
+    late = np.setdiff1d(last, early)
+    stage = dataclasses.replace(logic.stages[-1], outputs=late)
+    logic = dataclasses.replace(logic, stages=logic.stages[:-1] + [stage],
+                                boundaries=logic.boundaries[:-1] + [late])
+    on_vector = np.full(logic.signals.count, -1, dtype=np.int64)
+    on_vector[late] = np.arange(len(late))
+    on_vector[early] = len(late) + np.arange(len(early))
+    groups = logic.signals.groups()
+    is_early = lambda g: np.isin(g, early)
+    popcount = Popcount([on_vector[g[~is_early(g)]] for g in groups],
+                        logic.signals.netlist.graph.nodes[logic.signals.netlist.output_node]["offset"],
+                        [on_vector[g[is_early(g)]] for g in groups])
+    return [(logic, popcount, np.searchsorted(before, early))]
+
+
 def _gate_fanout(levels, limit):
     """The most gates one bit feeds (an input bit's per copy when the input register holds one
     per `limit` readers, fanout.py)."""
@@ -366,7 +448,7 @@ class Core(wiring.Component):
             plan = self.plan
             name = plan.netlist.graph.graph.get("name") or "netlist"
             self._files = datapath_files(plan.logic, plan.popcount_modules(), name,
-                                         plan.input_copies)
+                                         plan.input_copies, plan.early)
         return self._files
 
     def elaborate(self, platform):

@@ -7,18 +7,20 @@ microsecond. Each module holds the pipeline register after it, so synthesis repo
 register in its block; `lgc_datapath` only wires them. The core instantiates `lgc_datapath`
 (ports: `clk` when it has registers, `live` the input bits some gate or group reads, `scores`)
 and adds the per-class rest around it. The input register is lgc_inputs (`b0`: the live bits,
-then the copies the first gate stage reads, fanout.py).
+then the copies the first gate stage reads, fanout.py). The first popcount stage reads the last
+gate stage's output, then (`early`) the group bits it sums beside that stage, from its input.
 """
 
 import numpy as np
 
 from .gate_stages import stage_module
-from .text import render, slices
+from .text import concat, render, slices
 
 
-def datapath_files(logic, popcount_modules, model_name, copies=None):
+def datapath_files(logic, popcount_modules, model_name, copies=None, early=None):
     """{file name: text} of lgc_datapath and the modules it instantiates; `copies`: the first
-    gate stage's input copies (fanout.input_copies)."""
+    gate stage's input copies (fanout.input_copies); `early`: positions on the last gate stage's
+    input vector of the bits the first popcount stage reads from there."""
     files, steps = {}, []
     live = len(logic.boundaries[0])
     previous = None
@@ -40,6 +42,10 @@ def datapath_files(logic, popcount_modules, model_name, copies=None):
             stage.registered, copies if s == 1 else None)
         steps.append(_step(name, previous, f"gates_s{s}_o", len(stage.outputs), stage.registered))
         previous = steps[-1]["out"]
+    if early is not None:
+        last = steps[-1]
+        previous = concat([(last["out"], p) for p in range(last["width"])]
+                          + [(last["input"], int(p)) for p in early])
     for j, module in enumerate(popcount_modules, start=1):
         files[f"{module.name}.v"] = module.text
         steps.append(_step(module.name, previous if module.in_width else None, f"popcount_s{j}_o",

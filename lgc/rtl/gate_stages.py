@@ -9,7 +9,7 @@ truth table, lutR(table, {in_R-1, ..., in_0}) in the IR's bit order.
 
 import numpy as np
 
-from .text import render, slices
+from .text import concat, render, slices
 
 # Tables over two inputs that use both (IR bit j = f(A = j & 1, B = j >> 1)).
 _TWO_INPUTS = {8: "{a} & {b}", 2: "{a} & ~{b}", 4: "~{a} & {b}", 6: "{a} ^ {b}", 14: "{a} | {b}",
@@ -37,7 +37,7 @@ def stage_module(name, stage, n_signals, comment, registered, copies=None):
         return [("i", p) if p >= 0 else f"{names[lay]}_{j}"
                 for p, lay, j in zip(pos, layer.tolist(), index)]
 
-    lines, arities = [], set()
+    lines, arities, read = [], set(), np.zeros(len(stage.inputs) + len(copy_of), bool)
     for n, layer in enumerate(stage.gates):
         arity = (layer.inputs >= 0).sum(axis=1)
         for r in np.unique(arity).tolist():
@@ -45,15 +45,21 @@ def stage_module(name, stage, n_signals, comment, registered, copies=None):
             wires = [f"{layer.name}_{j}" for j in (layer.ids[sel] - layer.start).tolist()]
             ins = layer.inputs[sel]
             pos = None if reads is None else reads[n][sel][ins >= 0]
-            args = [a if isinstance(a, str) else f"i[{a[1]}]" for a in refs(ins[ins >= 0], pos)]
+            sources = refs(ins[ins >= 0], pos)
+            args = [a if isinstance(a, str) else f"i[{a[1]}]" for a in sources]
+            read[[a[1] for a in sources if not isinstance(a, str)]] = True
             if r >= 3:
                 arities.add(r)
             lines += [f"    wire {w} = {expression(t, args[g * r:(g + 1) * r])};"
                       for g, (w, t) in enumerate(zip(wires, layer.tables[sel].tolist()))]
+    outputs = refs(stage.outputs)
+    read[[a[1] for a in outputs if not isinstance(a, str)]] = True
+    if not read.all():   # bits only the popcount reads beside this stage (Verilator's exemption)
+        lines.append(f"    wire unused_inputs = ^{concat([('i', int(p)) for p in np.flatnonzero(~read)])};")
     return render("gates.v.j2", name=name, comment=comment, registered=registered,
                   in_width=len(stage.inputs) + len(copy_of),
                   out_width=len(stage.outputs), lut_arities=sorted(arities),
-                  body="\n".join(lines), outputs=slices(refs(stage.outputs)))
+                  body="\n".join(lines), outputs=slices(outputs))
 
 
 def expression(table, ins):

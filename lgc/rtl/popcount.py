@@ -8,7 +8,10 @@ Each sum is one multi-operand `+` of bits and words, from which yosys builds a 3
 tree and a final adder; the proof (lgc.formal.rtl_structure) reads such sums as exact integer
 sums. Every sum is exactly as wide as its largest value. A schedule comes from stages.py: for a
 clock target (the widest sums the delay model lets into each stage) or from fixed cuts in a
-binary adder tree (`binary_schedule`: a stage of d tree levels adds 2**d operands).
+binary adder tree (`binary_schedule`: a stage of d tree levels adds 2**d operands). A class's
+operands may include early bits (read by the first stage from the last gate stage's input
+register, beside that stage: lgc.rtl.core): they follow its other bits, and the first stage's
+sums never mix the two.
 
 The class's constant (its offset) joins its sum in the last stage (earlier, it would make the
 first sums wider and slower, and the registers after them hold its fixed bits). A bit that appears twice in a group is
@@ -85,10 +88,17 @@ class Module:
 
 
 class Popcount:
-    def __init__(self, groups, offsets):
+    def __init__(self, groups, offsets, early=None):
         """groups: per class, positions of its bits on the GroupSum's input vector (repeats count
-        twice); offsets: per class, the constant added to its count."""
-        self.groups = [_spread_repeats(np.asarray(g, dtype=np.int64)) for g in groups]
+        twice); offsets: per class, the constant added to its count; early: per class, positions
+        of more of its bits that are ready a stage before the others (the first stage may sum
+        them apart, beside the last gate stage: stages.timed_schedule). A class's operands are
+        its other bits, then its early ones; `late[c]` counts the others."""
+        early = [[] for _ in groups] if early is None else early
+        self.late = [len(g) for g in groups]
+        self.groups = [_spread_repeats(np.asarray(g, dtype=np.int64))
+                       + _spread_repeats(np.asarray(e, dtype=np.int64))
+                       for g, e in zip(groups, early)]
         self.base = min(0, min(int(o) for o in offsets))
         self.consts = [int(o) - self.base for o in offsets]   # what the trees add: >= 0
         self.depth = max((tree_depth(len(g), c) for g, c in zip(self.groups, self.consts)),

@@ -188,16 +188,23 @@ def timed_schedule(popcount, delays, budget, first_budget):
     as the delay model lets into its budget (the first stage's is `first_budget`), over single
     bits 2**k - 1 of them (a sum that fills its bits: 7 bits make 3; 5 make 3 too, but in
     nearly twice the LUTs per bit of 3, and the cores run short of LUTs before flip-flops).
-    Every class takes the same number of stages; a smaller one adds fewer operands early, so
-    that every later stage still has two to add (a stage only copies a value on where a class
-    is down to a single bit). None when a stage cannot even add two operands within its
-    budget."""
+    A class's early bits (Popcount's `early`: ready at the last gate stage's input register)
+    are summed apart in the first stage, within the whole `budget`: they need not wait for the
+    last gate level. Every class takes the same number of stages; a smaller one adds fewer
+    operands early, so that every later stage still has two to add (a stage only copies a
+    value on where a class is down to a single bit). None when a stage cannot even add two
+    operands within its budget."""
     tops = [[1] * len(g) for g in popcount.groups]
     stages = 1
-    for class_tops in tops:   # the fewest stages the largest class needs, with the widest sums
+    for c, class_tops in enumerate(tops):   # the fewest stages the largest class needs
         current, need = class_tops, 0
+        if len(current) > 1:
+            sizes = _first_sizes(popcount, c, delays, budget, first_budget)
+            if None in sizes:
+                return None
+            current, need = _sums(current, sizes, 0)[0], 1
         while len(current) > 1:
-            rows = _widest(delays, current, first_budget if need == 0 else budget)
+            rows = _widest(delays, current, budget)
             if rows < 2:
                 return None
             current, _ = _sums(current, even_sizes(len(current), -(-len(current) // rows)), 0)
@@ -216,6 +223,29 @@ def timed_schedule(popcount, delays, budget, first_budget):
     return None
 
 
+def _first_sizes(popcount, c, delays, budget, first_budget, left=None):
+    """Class c's runs in the first stage when it is not the last (`left` stages after it; None:
+    unknown): its other bits within `first_budget`, its early ones apart within `budget` (a run
+    never mixes the two); [None] when its other bits cannot even be added in pairs."""
+    n, late = len(popcount.groups[c]), popcount.late[c]
+    if n - late < 2:   # no early bits to sum apart: a lone one joins the others
+        late = n
+    sizes = []
+    for m, available in ((late, first_budget), (n - late, budget)):
+        if m < 2:
+            sizes += [1] * m
+            continue
+        rows = _widest(delays, [1] * m, available)
+        if rows < 2:
+            return [None]
+        if left:   # as _schedule_in: leave operands for the stages left, runs of 2**k - 1
+            rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
+            if rows >= 3:
+                rows = (1 << ((rows + 1).bit_length() - 1)) - 1
+        sizes += even_sizes(m, -(-m // rows))
+    return sizes
+
+
 def _schedule_in(popcount, delays, budget, first_budget, tops, stages, base):
     """timed_schedule's sums in exactly `stages` stages; [] when they leave the last stage
     more operands than fit, None when a stage cannot add two operands at all."""
@@ -226,6 +256,13 @@ def _schedule_in(popcount, delays, budget, first_budget, tops, stages, base):
         for c, class_tops in enumerate(current):
             n, rows = len(class_tops), 1
             const = 0 if left else popcount.consts[c]
+            if s == 0 and left and n > 1:
+                sizes = _first_sizes(popcount, c, delays, budget, first_budget, left)
+                if None in sizes:
+                    return None
+                stage.append(sizes)
+                current[c], _ = _sums(class_tops, sizes, 0)
+                continue
             if n > 1 or (n and const):
                 rows = _widest(delays, class_tops, available, const)
                 if rows < min(n, 2):
@@ -238,6 +275,21 @@ def _schedule_in(popcount, delays, budget, first_budget, tops, stages, base):
             current[c], _ = _sums(class_tops, stage[-1], const)
         schedule.append(stage)
     return schedule if all(len(t) <= 1 for t in current) else []
+
+
+def first_stage_sums(popcount, schedule):
+    """The first stage's sums, (operands, widest operand's bits, result bits) each: (those over
+    the classes' other bits, those over their early bits alone)."""
+    late, early = [], []
+    for c, sizes in enumerate(schedule[0] if schedule else []):
+        const = popcount.consts[c] if len(schedule) == 1 else 0
+        _, made = _sums([1] * len(popcount.groups[c]), sizes, const)
+        starts = np.cumsum([0] + sizes[:-1])
+        summed = [start for j, (size, start) in enumerate(zip(sizes, starts))
+                  if size + bool(const and j == 0) > 1]   # the runs _sums adds
+        for start, x in zip(summed, made):
+            (early if start >= popcount.late[c] else late).append(x)
+    return late, early
 
 
 def schedule_sums(popcount, schedule):

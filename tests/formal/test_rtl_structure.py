@@ -90,3 +90,30 @@ def test_outputs_of_different_latencies(tmp_path):
   always @* out_class = in_bits[0];""")
     with pytest.raises(LgcError, match="different numbers of registers"):
         pipeline_latency(m)
+
+
+# A carry-save tree: a full adder's sum and carry bits read apart, in different columns (and
+# through a register), then added as two rows.
+CARRY_SAVE = """{valid}
+  wire [1:0] f = in_bits[0] + in_bits[1] + in_bits[2];
+  reg [1:0] r;
+  always @(posedge clk) r <= f;
+  reg b;
+  always @(posedge clk) b <= in_bits[3];
+  reg v;
+  always @(posedge clk) v <= rst ? 1'b0 : in_valid;
+  wire [2:0] s = {carry} + {{2'd0, r[0]}} + {{2'd0, b}};
+  always @(posedge clk) begin out_scores <= {{3'd0, s}}; out_class <= 1'b0; out_valid <= v; end"""
+
+
+def test_bits_of_an_adder_read_apart_add_up_to_its_value(tmp_path):
+    m = core(tmp_path, CARRY_SAVE.format(valid="", carry="{1'b0, r[1], 1'b0}"))
+    (total,) = score_sums(combinational(m), 1, 6)
+    assert terms(m, total) == {0: 1, 1: 1, 2: 1, 3: 1} and total.const == 0
+
+
+@pytest.mark.parametrize("carry", ["{2'd0, r[1]}", "3'd0"])  # the carry at the sum's weight; lost
+def test_bits_of_an_adder_that_do_not_add_up_to_its_value(tmp_path, carry):
+    m = core(tmp_path, CARRY_SAVE.format(valid="", carry=carry))
+    with pytest.raises(LgcError, match="apart, whose value .* they do not spell"):
+        score_sums(combinational(m), 1, 6)

@@ -18,6 +18,7 @@ from lgc.compile import compile_model
 from lgc.formal.proof import prove
 from lgc.rtl import Plan
 from lgc.synth.devices import FAMILIES
+from tests.support import mutants
 from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
 from tests.support.mutants import edit
@@ -269,3 +270,47 @@ def test_an_input_copy_edited_by_hand(tmp_path, monkeypatch):
     assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
     edit(tmp_path / "b", "lgc_inputs.v", r"<= \{(i\[\d+\])", lambda m: f"<= {{~{m.group(1)}")
     assert "not proven equivalent" in error_line(run_lgc("-q", "verify", tmp_path / "b"))
+
+
+# The popcount beside the last gate stage: torchlogix_conv_channels at the default clock target
+# has one gate stage of one LUT level sharing its clock with the first sums; the group bits its
+# input register holds are summed beside it, so the first popcount stage reads two boundaries.
+@pytest.fixture(scope="module")
+def beside_built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("beside") / "b"
+    compile_model(str(fixture_path("torchlogix_conv_channels")), str(path))
+    assert json.loads((path / "report.json").read_text())["rtl"]["popcount_early_bits"] > 0
+    return path
+
+
+@pytest.mark.parametrize("method", ["whole", "stages"])
+def test_a_popcount_reading_two_boundaries_is_proven(beside_built, method):
+    result = run_lgc("-q", "verify", beside_built, "--method", method)
+    assert result.returncode == 0, result.stderr
+    assert verify_section(beside_built)["equivalent"]
+
+
+@pytest.mark.parametrize("method", ["whole", "stages"])
+@pytest.mark.parametrize("change", ["an operand left out", "an operand inverted"])
+def test_a_sum_beside_the_last_gate_stage_edited_by_hand(beside_built, tmp_path, method, change):
+    build = shutil.copytree(beside_built, tmp_path / "b")
+    mutants.break_early_sum(build, invert=change == "an operand inverted")
+    line = error_line(run_lgc("-q", "verify", build, "--method", method))
+    assert "not proven equivalent" in line
+    if method == "stages" and change == "an operand inverted":  # its leaf is no stage's bit
+        assert "neither an input bit nor an output bit of a gate stage" in line
+        return
+    cex = verify_section(build)["counterexample"]
+    assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
+
+
+@pytest.mark.parametrize("method", ["whole", "stages"])
+def test_a_carry_save_stage_with_a_sum_and_carry_swapped(beside_built, tmp_path, method):
+    # the default plan's popcount is a carry-save tree; its second stage's register holds every
+    # full adder's sum and carry bits, the next stage reads them by position
+    assert json.loads((beside_built / "report.json").read_text())["rtl"]["popcount_tree"] == \
+        "carry-save"
+    build = shutil.copytree(beside_built, tmp_path / "b")
+    mutants.swap_full_adder_bits(build, "lgc_popcount_s2.v")
+    line = error_line(run_lgc("-q", "verify", build, "--method", method))
+    assert "not proven equivalent" in line and "apart, whose value" in line

@@ -3,13 +3,22 @@
 import numpy as np
 import pytest
 
+import lgc
+import lgc.rtl.core as core
 from lgc.errors import LgcError
 from lgc.ir import Netlist
 from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.rtl import Plan
 from lgc.rtl.popcount import Popcount
-from lgc.rtl.stages import plan_logic, reduction_cuts, schedule_sums, timed_schedule
+from lgc.rtl.stages import (
+    first_stage_sums,
+    plan_logic,
+    reduction_cuts,
+    schedule_sums,
+    timed_schedule,
+)
 from lgc.synth.devices import FAMILIES
+from tests.support.fixtures import fixture_path
 from tests.support.netlists import random_dag_netlist, random_netlist
 
 AND, NOT_A, A = (int(DIFFLOGIC_TABLES[i]) for i in (1, 12, 3))
@@ -139,6 +148,42 @@ def test_timed_last_sums_leave_room_for_the_constant():
         if planned:
             assert all(delays.sum_path(*made) <= budget + 0.01
                        for sums, _ in schedule_sums(pop, schedule) for made in sums)
+
+
+def test_early_bits_are_summed_apart_within_the_whole_period():
+    # class 0: 7 bits ready only after the last gate level, 7 ready at its input register
+    delays = FAMILIES["ecp5"].delays
+    budget, first = 4 * delays.lut_level + 0.01, delays.lut_level + 0.01
+    pop = Popcount([range(7), [7]], [0, 0], early=[range(8, 15), []])
+    schedule = timed_schedule(pop, delays, budget, first)
+    late, early = first_stage_sums(pop, schedule)
+    # the late bits three at a time (one LUT level), the early ones seven (three levels), and
+    # no sum mixes them
+    assert schedule[0][0] == [3, 2, 2, 7] and early == [(7, 1, 3)]
+    assert max(delays.sum_path(*x) for x in late) <= first
+    assert delays.sum_path(*early[0]) <= budget
+    # a lone early bit joins the others
+    pop = Popcount([range(6)], [0], early=[[6]])
+    assert first_stage_sums(pop, timed_schedule(pop, delays, budget, first))[1] == []
+
+
+def test_a_plan_sums_early_bits_beside_the_last_gate_stage(monkeypatch):
+    # at 150 MHz the fixture's last gate stage shares its clock with the first sums; the group
+    # bits its input register holds leave its output and are summed within the whole period
+    netlist = lgc.optimize(lgc.load(fixture_path("difflogic_digits_cuda_3x1000")))
+    delays = FAMILIES["ecp5"].delays
+    plan = Plan(netlist, target_mhz=150, delays=delays)
+    assert not plan.logic.stages[-1].registered and len(plan.early) > 0
+    before, last = plan.logic.boundaries[-2], plan.logic.boundaries[-1]
+    assert not np.isin(before[plan.early], last).any()   # not through the last gate stage
+    assert sum(map(len, plan.popcount.groups)) == sum(map(len, plan.levels.signals.groups()))
+    assert plan.popcount_inputs == len(last) + len(plan.early)
+    assert max(plan.stage_paths()["popcount"]) <= delays.budget(150)
+    # fewer registers than the best plan without it
+    monkeypatch.setattr(core, "_beside", lambda logic: [])
+    without = Plan(netlist, target_mhz=150, delays=delays)
+    assert without.early is None
+    assert plan.registers()["total"] < without.registers()["total"]
 
 
 def test_reduction_cuts():

@@ -16,6 +16,7 @@ from lgc.compile import compile_model
 from lgc.rtl import generate
 from lgc.sim.simulate import run_rtl, simulate
 from lgc.synth.devices import FAMILIES
+from tests.support import mutants
 from tests.support.cli import run_lgc
 from tests.support.fixtures import (
     DIFFLOGIC_FIXTURES,
@@ -199,6 +200,24 @@ def test_a_gate_flipped_in_the_rtl_only_is_caught(ties_build, tmp_path):
     assert f"{changed.sum()} of {len(x)} vectors mismatch" in result.stderr
     assert np.array_equal(~np.load(tmp_path / "o.npz")["match"], changed)
     assert f"vector {np.flatnonzero(changed)[0]}:" in result.stdout
+
+
+@pytest.mark.parametrize("name, target", [
+    ("torchlogix_conv_channels", None),
+    pytest.param("difflogic_digits_cuda_3x1000", 150, marks=pytest.mark.full),
+    ("torchlogix_dense_light", 100)])
+def test_sums_beside_the_last_gate_stage_are_bit_exact_and_a_broken_one_is_caught(tmp_path, name,
+                                                                                 target):
+    # the first popcount stage reads the group bits the last gate stage's input register holds
+    # (gates_s1's output, the input register for dense_light's single gate stage) beside it
+    build = tmp_path / "build"
+    compile_model(fixture_path(name), build, target_mhz=target)
+    assert json.loads((build / "report.json").read_text())["rtl"]["popcount_early_bits"] > 0
+    x = np.load(fixture_path(name, ".vectors.npz"))["x"]
+    result = simulate(build, x, random=500)
+    assert result.report["bit_exact"], result.report["first_mismatches"]
+    mutants.break_early_sum(build)
+    assert simulate(build, x, random=500).report["mismatches"] > 0
 
 
 def test_sampling_one_cycle_early_is_caught(ties_build):

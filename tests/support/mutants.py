@@ -1,7 +1,8 @@
 """Compiled builds broken on purpose in one gate stage's Verilog (lgc_gates_sN.v), for the
 proofs' refutation tests and bench/verify_mutants.py: each function edits the stage file of the
-build folder `build` in place."""
+build folder `build` in place (break_early_sum: the first popcount stage's file)."""
 
+import json
 import re
 
 # a register of a stage: `always @(posedge clk) o[HI:LO] <= {a, b, ...};` (or all of o)
@@ -65,3 +66,30 @@ def late_register_bit(build, stage_file):
         return (f"    reg late;\n    always @(posedge clk) late <= {first};\n"
                 + m.group(0).replace(m.group(3), ", ".join(items)))
     edit(build, stage_file, REGISTER, late)
+
+
+def break_early_sum(build, invert=False):
+    """The first popcount stage's first sum over early bits alone (those it reads from the last
+    gate stage's input register: the top bits of its input) with its last operand left out, or
+    inverted."""
+    file = build / "rtl" / "lgc_popcount_s1.v"
+    text = file.read_text()
+    width = int(re.search(r"input wire \[(\d+):0\] i,", text).group(1)) + 1
+    early = json.loads((build / "report.json").read_text())["rtl"]["popcount_early_bits"]
+    sums = r"^    wire \[\d+:0\] c\d+_1_\d+ = (.*) \+ (\{\d+'d0, i\[\d+\]\}|i\[\d+\]);$"
+    for m in re.finditer(sums, text, flags=re.M):
+        if min(map(int, re.findall(r"i\[(\d+)\]", m.group(0)))) >= width - early:
+            last = m.group(2)
+            new = " + " + re.sub(r"(i\[\d+\])", r"~\1", last) + ";" if invert else ";"
+            file.write_text(text[:m.start()] + m.group(0).replace(f" + {last};", new)
+                            + text[m.end():])
+            return
+    raise AssertionError("no sum over early bits alone")
+
+
+def swap_full_adder_bits(build, stage_file):
+    """The sum and carry bits of one full adder of a carry-save stage swapped in its register
+    (`o <= {..., f[1], f[0], ...}`): the next stage reads the carry at the sum's weight and the
+    sum at the carry's."""
+    edit(build, stage_file, r"(c\d+_\d+_\d+)\[1\], \1\[0\]",
+         lambda m: f"{m.group(1)}[0], {m.group(1)}[1]")
