@@ -246,7 +246,7 @@ def _explain_pnr_failure(device, error, board):
     _raise_if_over(device, parse.utilisation_from_log(error.log_path), board)
     routed = parse.routed_fmax_from_log(error.log_path)
     if routed and "wasm trap" in str(error):
-        # nextpnr-himbaechel-gatemate 0.11.1 (the newest on PyPI) on the example and larger cores
+        # nextpnr-himbaechel-gatemate 0.11.1 (the newest on PyPI) with CP-line pass-throughs
         fmax = ", ".join(f"{mhz} MHz" for mhz in routed.values())
         raise LgcError(f"{error.tool} routed the design (Fmax {fmax} by its log, "
                        f"{error.log_path}) but then stopped on a WebAssembly trap before writing "
