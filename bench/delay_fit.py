@@ -1,7 +1,7 @@
 """A family's delay model (lgc.rtl.timing.Delays) fitted to nextpnr's timing of lgc's own core.
 
     python -m bench.delay_fit [--devices LIFCL-40 CCGM1A1] [--model PATH ...] [--seed 1]
-                              [--work DIR]
+                              [--planned] [--work DIR]
     python -m bench.delay_fit --check [--devices ...] [--model PATH] [--target-mhz F]
 
 Fit (per device): each model (default: the shipped example) compiled with fixed pipelining (one
@@ -13,7 +13,10 @@ and setup, a LUT's input to output, a carry cell's entry (operand to carry out),
 to carry out, per bit) and exit (carry in to sum). The nets are fitted to the worst arrival
 nextpnr reports at the registers of each kind of stage: `net` makes the delay model's popcount
 and argmax stages arrive when nextpnr's do, `net_spread` is what the gate stages need on top
-(means over the models). It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
+(means over the models). `--planned` adds each model compiled for the device by the delay model
+of lgc/synth/devices.py (its default target) to the runs: its stages are the ones --target-mhz
+makes (several compressor levels, a gate level sharing the first sums' clock), which the fixed
+builds do not have. It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
 the fitted model's path against nextpnr's.
 
 --check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
@@ -153,12 +156,17 @@ def fit_nets(runs, cells):
     runs: [(plan, {kind: nextpnr's period})])."""
     def delays(net, spread=0.0):
         return Delays(**cells, net=net, net_spread=spread)
-    nets = [_solve(lambda n: predicted(plan, delays(n))[kind], achieved[kind])
-            for plan, achieved in runs for kind in ("popcount", "argmax") if kind in achieved]
-    net = round(statistics.mean(nets), 3)
-    spreads = [_solve(lambda s: predicted(plan, delays(net, s))["gates"], achieved["gates"])
-               for plan, achieved in runs if "gates" in achieved]
-    return delays(net, round(statistics.mean(spreads), 3))
+    # A planned core's first popcount stage may hold its last gate level, so each fit depends on
+    # the other: alternate until they settle.
+    spread = 0.0
+    for _ in range(8):
+        nets = [_solve(lambda n: predicted(plan, delays(n, spread))[kind], achieved[kind])
+                for plan, achieved in runs for kind in ("popcount", "argmax") if kind in achieved]
+        net = round(statistics.mean(nets), 3)
+        spreads = [_solve(lambda s: predicted(plan, delays(net, s))["gates"], achieved["gates"])
+                   for plan, achieved in runs if "gates" in achieved]
+        spread = round(statistics.mean(spreads), 3)
+    return delays(net, spread)
 
 
 def logged_periods(build):
@@ -187,19 +195,37 @@ def synthesized(build, device, seed):
     return json.loads(report.read_text())
 
 
-def fit(models, device, seed, work):
+def planned_build(model, device, work, target_mhz=None):
+    """The model compiled for the device by the delay model of lgc/synth/devices.py (at
+    target_mhz, else the family's default), and the Plan that placed its registers."""
+    build = work / f"{device}-{target_mhz or 'default'}-{pathlib.Path(model).stem}"
+    if not (build / "report.json").exists():
+        compile_model(str(model), str(build), device=device, target_mhz=target_mhz)
+    timing = json.loads((build / "report.json").read_text())["rtl"]["timing"]
+    return build, Plan(Netlist.load(build / "netlist.npz"), target_mhz=timing["target_mhz"],
+                       delays=Delays(**timing["delays"]))
+
+
+def fixed_build(model, device, work):
+    build = work / f"{device}-fixed-{pathlib.Path(model).stem}"
+    if not (build / "report.json").exists():
+        compile_model(str(model), str(build), **FIXED)
+    return build, Plan(Netlist.load(build / "netlist.npz"), **FIXED)
+
+
+def fit(models, device, seed, work, planned=False):
     family = DEVICES[device].family
     runs, cells = [], None
-    for model in models:
-        build = work / f"{device}-fixed-{pathlib.Path(model).stem}"
-        if not (build / "report.json").exists():
-            compile_model(str(model), str(build), **FIXED)
+    builds = [(f"{pathlib.Path(m).name} fixed", *fixed_build(m, device, work)) for m in models]
+    if planned:
+        builds += [(f"{pathlib.Path(m).name} planned", *planned_build(m, device, work))
+                   for m in models]
+    for name, build, plan in builds:
         pnr = synthesized(build, device, seed)
         achieved = stage_periods(pnr) if pnr else logged_periods(build)
         if pnr and cells is None:
             cells = cell_delays(family, *sdf_arcs(build / SYNTH_DIR / "timing.sdf"))
-        runs.append((pathlib.Path(model).name, Plan(Netlist.load(build / "netlist.npz"), **FIXED),
-                     achieved))
+        runs.append((name, plan, achieved))
     if cells is None:
         raise SystemExit(f"{device}: nextpnr wrote no SDF to read the cells' delays from")
     missing = [k for k, v in cells.items() if v is None]
@@ -218,9 +244,7 @@ def fit(models, device, seed, work):
 
 
 def check(model, device, seed, work, target_mhz):
-    build = work / f"{device}-{target_mhz or 'default'}-{pathlib.Path(model).stem}"
-    if not (build / "report.json").exists():
-        compile_model(str(model), str(build), device=device, target_mhz=target_mhz)
+    build, _ = planned_build(model, device, work, target_mhz)
     rtl = json.loads((build / "report.json").read_text())["rtl"]
     timing = rtl["timing"]
     pnr = synthesized(build, device, seed)
@@ -250,6 +274,7 @@ def main():
     parser.add_argument("--model", type=pathlib.Path, nargs="+", default=[EXAMPLE])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--planned", action="store_true")
     parser.add_argument("--target-mhz", type=float)
     parser.add_argument("--work", type=pathlib.Path)
     args = parser.parse_args()
@@ -260,7 +285,7 @@ def main():
             if args.check:
                 check(args.model[0], device, args.seed, work, args.target_mhz)
             else:
-                fit(args.model, device, args.seed, work)
+                fit(args.model, device, args.seed, work, args.planned)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from ..build import step
 from ..errors import LgcError
 from ..tools import yosys
 from . import aig
-from .rtl_structure import Module, combinational, derive, pipeline_latency, score_sums
+from .rtl_structure import Module, combinational, derive, output_cone, pipeline_latency, score_sums
 from .spec import argmax_module, write_spec
 
 log = logging.getLogger("lgc")
@@ -109,7 +109,7 @@ def prove(rtl_files, model, work, top="lgc_core", latency=None, arch=None, param
     cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
     with step(seconds, "elaborate"):
         _write_json(work, "core.json", CORE, derive(core, outputs={"leaves": leaves}))
-        _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
+        _write_json(work, "cut.json", CUT, output_cone(core, derive(core, cut={"cut": cut})))
         sim = _Simulation(elaborate(ys, "spec", "read_verilog -sv spec.v", SPEC),
                           elaborate(ys, "core", "read_json core.json", CORE), spec, ports)
     x = _random_vectors(vectors, spec.n_inputs, seed)

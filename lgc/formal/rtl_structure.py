@@ -15,7 +15,6 @@
 - `derive`: a copy of the module with bits exposed as outputs or cut into free inputs.
 """
 
-import copy
 import dataclasses
 
 from ..errors import LgcError
@@ -157,14 +156,16 @@ def _where(m, bit):
 
 
 def combinational(module):
-    """A copy of the module whose registers are wires ($pos cells from D to Q)."""
-    json = copy.deepcopy(module.json)
-    for cell in json["cells"].values():
+    """The module with its registers as wires ($pos cells from D to Q): a new Module sharing
+    every other cell with `module` (a netlist of a million gates is gigabytes as Python objects)."""
+    json = dict(module.json, cells=dict(module.json["cells"]))
+    for name, cell in json["cells"].items():
         if cell["type"] == REGISTER:
             width = len(cell["connections"]["D"])
-            cell.update(type="$pos", parameters={"A_SIGNED": 0, "A_WIDTH": width, "Y_WIDTH": width},
-                        port_directions={"A": "input", "Y": "output"},
-                        connections={"A": cell["connections"]["D"], "Y": cell["connections"]["Q"]})
+            json["cells"][name] = dict(
+                cell, type="$pos", parameters={"A_SIGNED": 0, "A_WIDTH": width, "Y_WIDTH": width},
+                port_directions={"A": "input", "Y": "output"},
+                connections={"A": cell["connections"]["D"], "Y": cell["connections"]["Q"]})
     return Module(json)
 
 
@@ -327,25 +328,53 @@ def score_sums(module, n_classes, score_width, port="out_scores"):
 # --- derived modules ---------------------------------------------------------------------------
 
 def derive(module, outputs=None, cut=None):
-    """A copy of the module's JSON with new output ports ({name: bits}) and with `cut` ({name:
-    bits}) turned into input ports: whatever read those bits reads the new inputs instead."""
-    json = copy.deepcopy(module.json)
-    fresh = 1 + max([b for bits in json["netnames"].values() for b in bits["bits"] if isinstance(b, int)]
-                    + [b for p in json["ports"].values() for b in p["bits"] if isinstance(b, int)])
+    """The module's JSON with new output ports ({name: bits}) and with `cut` ({name: bits})
+    turned into input ports: whatever read those bits reads the new inputs instead. It shares
+    the cells it leaves unchanged with `module` (neither is changed)."""
+    json = dict(module.json, ports=dict(module.json["ports"]), cells=dict(module.json["cells"]))
+    fresh = 1 + max(max((b for bits in json["netnames"].values() for b in bits["bits"] if isinstance(b, int)),
+                        default=0),
+                    max((b for p in json["ports"].values() for b in p["bits"] if isinstance(b, int)), default=0))
     renamed = {}
     for name, bits in (cut or {}).items():
         new = list(range(fresh, fresh + len(bits)))
         fresh += len(bits)
         renamed.update(zip(bits, new))
         json["ports"][name] = {"direction": "input", "bits": new}
+    rename = lambda bits: [renamed.get(b, b) for b in bits]
     if renamed:
-        for cell in json["cells"].values():
-            for p, bits in cell["connections"].items():
-                if cell["port_directions"].get(p) == "input":
-                    cell["connections"][p] = [renamed.get(b, b) for b in bits]
-        for p in json["ports"].values():
+        for name, cell in json["cells"].items():
+            read = {p: rename(bits) for p, bits in cell["connections"].items()
+                    if cell["port_directions"].get(p) == "input" and any(b in renamed for b in bits)}
+            if read:
+                json["cells"][name] = dict(cell, connections=dict(cell["connections"], **read))
+        for name, p in json["ports"].items():
             if p["direction"] == "output":
-                p["bits"] = [renamed.get(b, b) for b in p["bits"]]
+                json["ports"][name] = dict(p, bits=rename(p["bits"]))
     for name, bits in (outputs or {}).items():
-        json["ports"][name] = {"direction": "output", "bits": [renamed.get(b, b) for b in bits]}
+        json["ports"][name] = {"direction": "output", "bits": rename(bits)}
     return json
+
+
+def output_cone(module, json):
+    """`json` (derived from `module` by `derive`, which renames only what cells read) with only
+    the cells its output ports depend on, and the wires among them: what yosys keeps of it
+    anyway, without yosys (or json.dump) handling the rest (a cut core is mostly the cut-off
+    popcount)."""
+    cells, keep, seen = json["cells"], set(), set()
+    todo = [b for p in json["ports"].values() if p["direction"] == "output" for b in p["bits"]]
+    while todo:
+        bit = todo.pop()
+        if not isinstance(bit, int) or bit in seen:
+            continue
+        seen.add(bit)
+        name = module.driver.get(bit, (None,))[0]
+        if name is None or name in keep:
+            continue
+        keep.add(name)
+        cell = cells[name]
+        todo += [b for p, bits in cell["connections"].items()
+                 if cell["port_directions"].get(p) == "input" for b in bits]
+    return dict(json, cells={name: cells[name] for name in keep},
+                netnames={name: net for name, net in json["netnames"].items()
+                          if all(b in seen for b in net["bits"] if isinstance(b, int))})

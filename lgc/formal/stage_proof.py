@@ -23,9 +23,11 @@
 
 import collections
 import concurrent.futures
+import contextlib
 import dataclasses
 import os
 import re
+import threading
 import time
 
 import numpy as np
@@ -47,7 +49,7 @@ from .proof import (
     _write_json,
     read_structure,
 )
-from .rtl_structure import Module, derive
+from .rtl_structure import Module, derive, output_cone
 from .spec_aig import build_spec_aig
 
 GATES = re.compile(r"^module (lgc_gates_s(\d+)) \(", re.M)
@@ -57,9 +59,13 @@ MAX_REFINEMENTS = 64
 VECTORS_PER_ROUND = 4  # refuting vectors a stage collects before the vectors are simulated again
 MAX_ROUNDS = 64  # ABC runs per stage, each leaving out the bits its counterexample refutes
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Verilog of gate stages read by yosys at a time: it needs about 200 bytes of memory per byte
+# (bench/README.md), so a 4M-gate model's stages (45 + 33 MB) go one after the other
+YOSYS_VERILOG = 40 << 20
 VECTORS = 1 << 16  # random vectors for the matching: near-constant nodes need many
 BLOCK = 4096  # vectors simulated at a time
 WINDOW_MISSES = 3  # windows refuted where the cones held, before the cones decide the stage
+ROWS = 8192  # rows of node values turned into numbers at a time (the memory of a few copies)
 RARE = 16  # a node that took one of its values this few times is aimed at (_aimed_vectors)
 
 
@@ -125,8 +131,9 @@ def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrizatio
     proof.spec_gates = spec.gates
     stages, rest = _split(rtl_files)
     try:
+        budget = _Budget(YOSYS_VERILOG)
         with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
-            list(pool.map(lambda s: _elaborate_stage(ys, s, work), stages))
+            list(pool.map(lambda s: _elaborate_stage(ys, s, work, budget), stages))
         first_in, sums, leaf_of = _prove_rest(ys, work, top, rest, stages, spec, proof, latency)
     except LgcError as e:
         proof.reason = str(e)
@@ -186,7 +193,7 @@ def _prove_rest(ys, work, top, rest, stages, spec, proof, latency):
     proof.leaves = len({b for s in sums for b in s.terms})
     with step(seconds, "prove_argmax"):
         cut = [b for c in range(spec.n_classes) for b in _field_sources(core, ports, c)]
-        _write_json(work, "cut.json", CUT, derive(core, cut={"cut": cut}))
+        _write_json(work, "cut.json", CUT, output_cone(core, derive(core, cut={"cut": cut})))
         failure = _prove_argmax(ys, spec, ports, len(cut))
     if failure:
         raise LgcError(failure)
@@ -276,7 +283,27 @@ def _write_stubs(work, stages):
     return "stubs.v"
 
 
-def _elaborate_stage(ys, stage, work):
+class _Budget:
+    """At most `limit` bytes of Verilog in yosys at a time (a file larger than that alone)."""
+
+    def __init__(self, limit):
+        self.limit, self.used, self.changed = limit, 0, threading.Condition()
+
+    @contextlib.contextmanager
+    def reading(self, path):
+        size = os.path.getsize(path)
+        with self.changed:
+            self.changed.wait_for(lambda: self.used == 0 or self.used + size <= self.limit)
+            self.used += size
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.used -= size
+                self.changed.notify_all()
+
+
+def _elaborate_stage(ys, stage, work, budget):
     name = f"stage{stage.number}"
     commands = [f"read_verilog -sv {_relative(stage.path, work)}", f"hierarchy -top {stage.name}",
                 "proc", "flatten", *AIG_FLOW, f"write_aiger -symbols {name}.aig"]
@@ -285,7 +312,8 @@ def _elaborate_stage(ys, stage, work):
         made_from = [f.read(), ys.version, *commands]
     if not verdicts.artifact_is_current(path, made_from):  # an unchanged stage: yosys's AIG again
         verdicts.forget_artifact(path)
-        ys.run(name, commands)
+        with budget.reading(stage.path):
+            ys.run(name, commands)
         verdicts.mark_artifact(path, made_from)
     graph, latches = aig.read_binary(path)
     stage.aig, clocks = aig.registers_as_wires(graph, latches, ["i"])
@@ -357,14 +385,16 @@ class _Keys:
             self.flips = (values[:, 0] & np.uint64(1)).astype(np.int64)
             self.keys = np.zeros(len(values), np.uint64)
             self.ones = np.zeros(len(values), np.int64)
-        values = values ^ (np.uint64(0) - self.flips.astype(np.uint64))[:, None]
-        if n % 64:
-            values[:, -1] &= np.uint64((1 << (n % 64)) - 1)
-        self.ones += np.bitwise_count(values).sum(axis=1, dtype=np.int64)
-        self.n += n
         weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
-        block = (values * weights).sum(axis=1) ^ (values >> np.uint64(29)).sum(axis=1)
-        self.keys = self.keys * np.uint64(0x9E3779B97F4A7C15) + block
+        for start in range(0, len(values), ROWS):  # a few copies of ROWS rows, not of them all
+            rows = slice(start, start + ROWS)
+            chunk = values[rows] ^ (np.uint64(0) - self.flips[rows].astype(np.uint64))[:, None]
+            if n % 64:
+                chunk[:, -1] &= np.uint64((1 << (n % 64)) - 1)
+            self.ones[rows] += np.bitwise_count(chunk).sum(axis=1, dtype=np.int64)
+            block = (chunk * weights).sum(axis=1) ^ (chunk >> np.uint64(29)).sum(axis=1)
+            self.keys[rows] = self.keys[rows] * np.uint64(0x9E3779B97F4A7C15) + block
+        self.n += n
 
 
 class _Checker:
@@ -372,13 +402,15 @@ class _Checker:
         self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
         # each class's score as const + (the leaves: (stage, bit) pairs) @ weights
         self.leaves = sorted({leaf_of[b] for total in sums for b in total.terms})
-        # (float64: exact for these small integers, and numpy multiplies integer matrices slowly)
-        self.weights = np.zeros((len(self.leaves), len(sums)), np.float64)
+        weights = np.zeros((len(self.leaves), len(sums)), np.float64)
         row = {j: i for i, j in enumerate(self.leaves)}
         for c, total in enumerate(sums):
             for bit, coefficient in total.terms.items():
-                self.weights[row[leaf_of[bit]], c] += coefficient
+                weights[row[leaf_of[bit]], c] += coefficient
         self.const = np.array([total.const for total in sums], np.int64)
+        self.rtl_sum = _WeightedSum(2 * np.arange(len(self.leaves)), weights)  # rows as literals
+        # the spec's: each group bit counts once for its class
+        self.spec_sum = _WeightedSum(spec.groups, np.repeat(np.eye(spec.n_classes), spec.group_size, axis=0))
 
     def simulate(self, x, run=None):
         """Both sides on the vectors x, a block of BLOCK vectors at a time (the memory of one
@@ -404,16 +436,13 @@ class _Checker:
         return run
 
     def _scores(self, spec_values, boundaries, n):
-        m, k = self.spec.group_size, self.spec.n_classes
-        groups = aig.unpack(aig.literal_values(spec_values, self.spec.groups), n).astype(np.int64)
-        spec_scores = groups.reshape(k, m, n).sum(axis=1).T
+        """(the spec's scores, the RTL's) on the n vectors of a block: int64 [n, k] each."""
         values = np.zeros((len(self.leaves), boundaries[0].shape[1]), boundaries[0].dtype)
         at = np.array([s for s, _ in self.leaves], np.int64)
         bit = np.array([j for _, j in self.leaves], np.int64)
         for s in np.unique(at).tolist():
             values[at == s] = boundaries[s][bit[at == s]]
-        leaves = aig.unpack(values, n).astype(np.float64)
-        return spec_scores, self.const + (leaves.T @ self.weights).astype(np.int64)
+        return self.spec_sum(spec_values, n), self.const + self.rtl_sum(values, n)
 
     def counterexample(self, bits):
         run = self.simulate(bits[None].astype(np.uint8))
@@ -469,6 +498,28 @@ class _Checker:
         return _Graph(joined, self.stages, [np.where(m >= 0, get("m", i), -1) for i, m in enumerate(matched)],
                       [get("w", i) for i in range(n)], [get("p", i) for i in range(n)],
                       spec_of, self.sums, self.leaf_of, self.spec), refuting
+
+
+class _WeightedSum:
+    """Per vector, the sum over `literals` of weights[i] where literal i is 1 (int64 [n, k]). The
+    literals are grouped by their row of weights (a few kinds: a class's bit, counted once or
+    more), each group a plain count of ones, ROWS literals at a time (a layer's bits as
+    numbers all at once took gigabytes)."""
+
+    def __init__(self, literals, weights):
+        self.kinds, kind = np.unique(weights, axis=0, return_inverse=True)
+        order = np.argsort(kind.reshape(-1), kind="stable")
+        self.literals, self.kind = literals[order], kind.reshape(-1)[order]
+
+    def __call__(self, values, n):
+        counts = np.zeros((len(self.kinds), n), np.int64)
+        for start in range(0, len(self.literals), ROWS):
+            kind = self.kind[start:start + ROWS]
+            bits = aig.unpack(aig.literal_values(values, self.literals[start:start + ROWS]), n)
+            starts = np.flatnonzero(np.r_[True, kind[1:] != kind[:-1]])
+            for a, b in zip(starts, np.r_[starts[1:], len(kind)]):  # (np.add.reduceat: 20x slower)
+                counts[kind[a]] += bits[a:b].sum(axis=0, dtype=np.int32)
+        return (counts.T @ self.kinds).astype(np.int64)  # float64: exact for these integers
 
 
 def _order(stage, current):

@@ -21,6 +21,12 @@ import math
 from .popcount import Module
 from .text import concat, render, slices
 
+# A stage of fewer full-adder levels spends too much of its period on the nets between its
+# registers and its adders, which the delay model does not see: the example's 3-level stages at
+# 200 MHz missed by 16%, its 4-level stages at 150 MHz met (bench/README.md, "Quality of
+# results"). Below this the planner keeps the word-wide sums.
+MIN_STAGE_LEVELS = 4
+
 
 @dataclasses.dataclass(frozen=True)
 class CarrySave:
@@ -32,12 +38,13 @@ class CarrySave:
 
 
 def schedule(popcount, delays, budget, first_budget):
-    """The CarrySave of the fewest stages for a clock (None when a stage cannot hold a level):
+    """The CarrySave of the fewest stages for a clock (None when a stage cannot hold
+    MIN_STAGE_LEVELS levels, or the first stage one beside the gates):
     the first stage as many levels as fit each kind of bit, later ones as many as fit, the last
     one as few as let its adder fit after them."""
     level = delays.lut_level
     late, full = math.floor(first_budget / level), math.floor(budget / level)
-    if late < 1 or full < 1 or not any(len(g) > 1 for g in popcount.groups):
+    if late < 1 or full < MIN_STAGE_LEVELS or not any(len(g) > 1 for g in popcount.groups):
         return None
     columns = [_first(n, popcount.late[c], late, full)
                for c, n in enumerate(map(len, popcount.groups))]

@@ -322,13 +322,20 @@ def _sums(tops, sizes, const):
     return out, sums
 
 
+# yosys parses a sum recursing once per operand, and YoWASP's build runs out of stack at a few
+# hundred one-bit operands (pyosys at a few thousand): a slow clock on a large core would
+# otherwise write one sum of thousands. tests/rtl/test_stages.py reads the widest one allowed.
+MAX_SUM_OPERANDS = 255
+
+
 def _widest(delays, tops, available, const=0):
-    """The most operands (of these largest values) one sum may add within `available` ns, with
-    the constant `const` (when not 0) one more summand."""
+    """The most operands (of these largest values, at most MAX_SUM_OPERANDS with the constant)
+    one sum may add within `available` ns, with the constant `const` (when not 0) one more
+    summand."""
     width = max(t.bit_length() for t in tops)
     ordered = sorted(tops, reverse=True)
     best, total = 0, const
-    for rows in range(1, len(ordered) + 1):
+    for rows in range(1, min(len(ordered), MAX_SUM_OPERANDS - bool(const)) + 1):
         total += ordered[rows - 1]
         summands = rows + bool(const)
         if summands > 1 and delays.sum_path(summands, width, total.bit_length()) > available:

@@ -56,11 +56,12 @@ FAMILIES = {f.name: f for f in (
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc; its gate
-    # nets grow with their fan-out more than with the core: a rough fit, bench/README.md).
+    # nets grow with their fan-out more than with the core: a rough fit), `net` from the
+    # example's routed critical path (bench/README.md, "GateMate: a default that routes").
     Family("gatemate", "synth_gatemate", "-luttree -nomx8", "nextpnr-himbaechel-gatemate",
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
-           "CPE_LT", "CPE_FF", 50,
-           Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=2.337, net_spread=6.04,
+           "CPE_LT", "CPE_FF", 45,
+           Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=4.59, net_spread=6.04,
                   carry_in=0.551, carry_bit=0.0, carry_out=0.515, lut_adder_bits=2)),
     # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
     # Delays: python -m bench.delay_fit (nextpnr-nexus' SDF and stage arrivals, the example).

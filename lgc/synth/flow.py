@@ -200,7 +200,10 @@ def _nextpnr_args(device, family, board, target_mhz, seed, work):
             return args + ["--pcf", constraints, "--asc", "top.asc"], "top.asc"
         return args + ["--pcf-allow-unconstrained"], None
     if family.name == "gatemate":
-        return args + ["--vopt", "allow-unconstrained"], None
+        # No CPE pass-through on CP lines: nextpnr-himbaechel-gatemate 0.11's post-route pass
+        # over such nets (reassign_cplines) recurses along each route and overflows YoWASP's
+        # 64 KiB stack on the example; router2 also converges without them (bench/README.md).
+        return args + ["--vopt", "allow-unconstrained", "--vopt", "no-cpe-cp"], None
     if family.name == "nexus":
         with open(os.path.join(work, "pins.pdc"), "w") as f:
             f.writelines(f"ldc_set_location -site {{{site}}} [get_ports {pin}]\n"
@@ -258,7 +261,7 @@ def _explain_pnr_failure(device, error, board):
     _raise_if_over(device, parse.utilisation_from_log(error.log_path), board)
     routed = parse.routed_fmax_from_log(error.log_path)
     if routed and "wasm trap" in str(error):
-        # nextpnr-himbaechel-gatemate 0.11.1 (the newest on PyPI) on the example and larger cores
+        # nextpnr-himbaechel-gatemate 0.11.1 (the newest on PyPI) with CP-line pass-throughs
         fmax = ", ".join(f"{mhz} MHz" for mhz in routed.values())
         raise LgcError(f"{error.tool} routed the design (Fmax {fmax} by its log, "
                        f"{error.log_path}) but then stopped on a WebAssembly trap before writing "

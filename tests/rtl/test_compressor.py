@@ -46,6 +46,13 @@ def test_no_schedule_without_a_level_beside_the_gates():
     assert compressor.schedule(pop, ECP5, 4 * ECP5.lut_level, ECP5.lut_level / 2) is None
 
 
+def test_no_schedule_of_stages_shorter_than_the_minimum():
+    pop = Popcount([range(30)], [0])
+    short = (compressor.MIN_STAGE_LEVELS - 1) * ECP5.lut_level + 0.1
+    assert compressor.schedule(pop, ECP5, short, ECP5.lut_level + 0.1) is None
+    assert compressor.schedule(pop, ECP5, short + ECP5.lut_level, ECP5.lut_level + 0.1)
+
+
 def test_a_plan_takes_the_carry_save_tree_where_it_registers_fewer_bits(monkeypatch):
     netlist = lgc.optimize(lgc.load(fixture_path("difflogic_digits_cuda_3x1000")))
     plan = Plan(netlist, target_mhz=150, delays=ECP5)

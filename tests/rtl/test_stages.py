@@ -11,6 +11,7 @@ from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.rtl import Plan
 from lgc.rtl.popcount import Popcount
 from lgc.rtl.stages import (
+    MAX_SUM_OPERANDS,
     first_stage_sums,
     plan_logic,
     reduction_cuts,
@@ -18,6 +19,7 @@ from lgc.rtl.stages import (
     timed_schedule,
 )
 from lgc.synth.devices import FAMILIES
+from lgc.tools import yosys
 from tests.support.fixtures import fixture_path
 from tests.support.netlists import random_dag_netlist, random_netlist
 
@@ -218,3 +220,16 @@ def test_negative_offsets_make_signed_scores():
 def test_bad_options_are_refused(options, message):
     with pytest.raises(LgcError, match=message):
         Plan(binary_tree(2), **options)
+
+
+def test_a_slow_clock_sums_no_more_operands_than_yosys_reads(tmp_path):
+    # a class of 3,000 bits at a clock slow enough for one sum: YoWASP's yosys must parse it
+    pop = Popcount([range(3000)], [5])
+    schedule = timed_schedule(pop, FAMILIES["ecp5"].delays, 1e3, 1e3)
+    widest = max(n for sums, _ in schedule_sums(pop, schedule) for n, _, _ in sums)
+    assert MAX_SUM_OPERANDS // 2 < widest <= MAX_SUM_OPERANDS
+    modules = pop.modules(schedule, 3000)
+    for m in modules:
+        (tmp_path / f"{m.name}.v").write_text(m.text)
+    yosys.in_folder(tmp_path, "wasm").run("read", [
+        *(f"read_verilog {m.name}.v" for m in modules), "hierarchy -check", "proc"])

@@ -159,6 +159,8 @@ def test_gatemate_counts_exactly_the_cores_registers(build):
     assert section["luts"] > 0 and section["carry"] > 0
     assert all(f["target_mhz"] == 50 for f in section["fmax"].values())
     _check_capacity(section)
+    # without CP-line pass-throughs (their post-route pass overflows the wasm build's stack)
+    assert "--vopt no-cpe-cp" in open(build.file("synth", "commands.sh")).read()
 
 
 def test_nexus_through_the_pin_harness(build):
@@ -213,9 +215,10 @@ def test_lgc_synth_cli(build):
 
 
 def test_a_trap_after_routing_says_the_design_was_routed(tmp_path):
-    """nextpnr-himbaechel-gatemate 0.11.1 routes the example, prints its timing, then traps
-    before writing its report: the error says so, with the Fmax of its log (the lines below are
-    the end of such a log, shortened)."""
+    """nextpnr-himbaechel-gatemate 0.11.1 routed the example, printed its timing, then trapped
+    before writing its report (with CP-line pass-throughs, before lgc passed --vopt no-cpe-cp):
+    the error says so, with the Fmax of its log (the lines below are the end of such a log,
+    shortened)."""
     from lgc.synth.flow import _explain_pnr_failure
     from lgc.tools import ToolError
     log = tmp_path / "nextpnr.log"
