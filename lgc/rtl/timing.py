@@ -7,9 +7,11 @@ every LUT level a routed net into the LUT and the LUT itself, and for a carry ch
 its entry, a step per bit and its exit; the last hop into the next register counts in `setup`.
 The gates' nets are longer than the popcount's and argmax's: trained networks wire each gate to
 inputs anywhere in the previous layer (and the input bits fan out to the whole first layer), so
-their nets span the core, and grow with it and with their fanout: `net + net_spread *
-sqrt(core LUTs / 1000) + net_fanout * log2(largest fanout)` (the input bits' fanout counted
-per copy of the input register, fanout.py).
+their nets span the core, and grow with it and with their fanout: `net + spread + net_fanout *
+log2(largest fanout)` (the input bits' fanout counted per copy of the input register,
+fanout.py), where spread is `net_spread * sqrt(core LUTs / 1000)`, or in a core so large that
+it is more, `net_crowd * (core LUTs / 1000) ** crowd_power` (the worst of many spread nets
+grows faster than the core's side).
 The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
 sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
 when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
@@ -35,6 +37,8 @@ class Delays:
     lut_adder_bits: int = 4   # sums this wide or narrower are LUT logic (yosys' arith map)
     fanout_limit: int = 0     # gates of the first stage per copy of an input bit (0: one copy)
     net_fanout: float = 0.0   # more per gate net, per doubling of the gates' largest fanout
+    net_crowd: float = 0.0     # the spread of large cores: net_crowd * (LUTs / 1000) ** crowd_power
+    crowd_power: float = 1.0
 
     @property
     def lut_level(self):
@@ -43,7 +47,9 @@ class Delays:
     def gate_level(self, core_luts, fanout=1):
         """One LUT level of gates in a core of about `core_luts` LUTs whose gates' nets reach at
         most `fanout` gates each."""
-        return (self.lut_level + self.net_spread * (max(core_luts, 0) / 1000) ** 0.5
+        size = max(core_luts, 0) / 1000
+        spread = max(self.net_spread * size ** 0.5, self.net_crowd * size ** self.crowd_power)
+        return (self.lut_level + spread
                 + self.net_fanout * math.log2(max(fanout, 1)))
 
     def budget(self, target_mhz):

@@ -79,9 +79,10 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         used = parse.resources(cells, family)
         _check_fit(target, family, used, board)
 
+        pnr_extra = nextpnr_opts(family, pnr_opts)
         with step(times, "nextpnr"):
             pnr_args, products = _nextpnr_args(target, family, board, target_mhz, seed, work)
-            pnr_args += shlex.split(pnr_opts or "")
+            pnr_args += pnr_extra
             try:
                 process.run(family.nextpnr, pnr_args, work, "nextpnr.log")
             except ToolError as e:
@@ -104,9 +105,10 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             "target": {"board": board["name"] if board else None, "device": target.name,
                        "family": target.family, "out_of_context": pins == "out of context",
                        "pins": pins},
-            "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": pnr_opts or "",
+            "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": shlex.join(pnr_extra),
                         "seed": seed, "target_mhz": round(target_mhz, 6),
-                        "synth_opts_chosen": opts_why},
+                        "synth_opts_chosen": opts_why,
+                        "pnr_opts_chosen": ("given" if pnr_opts else "the family's default")},
             "board": board,
             "cells_by_type": cells,
             **used,
@@ -138,6 +140,19 @@ def default_synth_opts(family, rtl):
     if family.wide_lut_opts is not None and wide * 2 > sum(arities.values()):
         return family.wide_lut_opts, f"{wide} of {sum(arities.values())} gates read 5-6 inputs"
     return family.synth_opts, "the family's default"
+
+
+def nextpnr_opts(family, given):
+    """The options added to nextpnr's: the family's defaults, where `given` (--pnr-opts) does
+    not name the same option, then `given`."""
+    given = shlex.split(given or "")
+    named = {arg for arg in given if arg.startswith("-")}
+    kept, option = [], None
+    for arg in shlex.split(family.pnr_opts):
+        option = arg if arg.startswith("-") else option   # a value belongs to the option before
+        if option not in named:
+            kept.append(arg)
+    return kept + given
 
 
 def check_frequency(freq):

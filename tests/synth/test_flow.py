@@ -9,7 +9,7 @@ from lgc.deploy.board_build import synthesize
 from lgc.deploy.boards import board_names, list_boards, load_board
 from lgc.errors import LgcError
 from lgc.synth.devices import DEVICES, FAMILIES
-from lgc.synth.flow import summary_lines
+from lgc.synth.flow import nextpnr_opts, summary_lines
 from lgc.tools import yosys
 from tests.support.cli import run_lgc
 from tests.support.standin_core import REGISTERS, make_build
@@ -45,6 +45,9 @@ def test_ecp5_out_of_context_counts_exactly_the_cores_registers(build):
     assert path["delay_ns"] == pytest.approx(1e3 / f["achieved_mhz"], rel=0.02)
     assert path["logic_levels"] >= 1
     assert section["options"]["synth"] == "synth_ecp5 -nowidelut"
+    assert section["options"]["pnr"] == "--placer-heap-timingweight 40"
+    assert section["options"]["pnr_opts_chosen"] == "the family's default"
+    assert "--placer-heap-timingweight 40" in open(build.file("synth", "commands.sh")).read()
     assert section["bitstream"] is None
     assert section["tools"]["yosys"] == yosys.version(yosys.choose(None, "synth"))
     assert set(section["times"]) == {"yosys", "nextpnr"}
@@ -62,12 +65,23 @@ def test_ice40_counts_exactly_the_cores_registers(build):
 def test_synth_options_pass_through(build):
     section = synthesize(build.path, device="LFE5U-25F", synth_opts="", pnr_opts="--placer sa",
                          seed=7)
-    assert section["options"] == {"synth": "synth_ecp5", "pnr": "--placer sa", "seed": 7,
-                                  "target_mhz": 200, "synth_opts_chosen": "given"}
+    assert section["options"] == {"synth": "synth_ecp5",
+                                  "pnr": "--placer-heap-timingweight 40 --placer sa", "seed": 7,
+                                  "target_mhz": 200, "synth_opts_chosen": "given",
+                                  "pnr_opts_chosen": "given"}
     commands = open(build.file("synth", "commands.sh")).read()
     assert "--seed 7" in commands and "--placer sa" in commands
     with open(build.file("synth", "synth.ys")) as f:
         assert "synth_ecp5  -top lgc_core" in f.read()
+
+
+def test_a_given_nextpnr_option_replaces_the_familys_own():
+    ecp5, ice40 = FAMILIES["ecp5"], FAMILIES["ice40"]
+    assert nextpnr_opts(ecp5, None) == ["--placer-heap-timingweight", "40"]
+    assert nextpnr_opts(ecp5, "--placer-heap-timingweight 10 --no-route") == [
+        "--placer-heap-timingweight", "10", "--no-route"]
+    assert nextpnr_opts(ecp5, "--no-route") == ["--placer-heap-timingweight", "40", "--no-route"]
+    assert nextpnr_opts(ice40, "--no-route") == ["--no-route"]
 
 
 def test_ulx3s_board_build_makes_a_bitstream(build):

@@ -1,0 +1,111 @@
+"""ECP5 flow options side by side: yosys's `synth_ecp5` options and nextpnr-ecp5's placer,
+router and constraint options on the same cores, seeds and machine, in one run.
+
+    python -m bench.flow_options [--model PATH] [--targets default 150] [--seeds 1 2 3]
+                                 [--variants NAME ...] [--out FILE.json]
+
+Per target the model is compiled once (`lgc compile --device LFE5U-85F [--target-mhz F]`), then
+every variant runs `lgc synth` per seed with its options (`--synth-opts`, `--pnr-opts`, the
+constraint). It prints per variant the Fmax per seed and their median, LUT4, CCU2C, FFs and the
+worst arrival per kind of stage (bench.qor's reading of nextpnr's detailed timing report).
+`today`: the flow's choice for the build (lgc.synth.flow.default_synth_opts and the family's
+nextpnr options).
+"""
+
+import argparse
+import json
+import pathlib
+import statistics
+import tempfile
+import time
+
+import lgc
+from lgc.compile import compile_model
+from lgc.synth.flow import synthesize
+from tests.support.fixtures import EXAMPLE
+
+from .qor import DEVICE, stage_arrivals
+
+# name: (synth_ecp5 options or None for the flow's choice, nextpnr options, constraint factor)
+VARIANTS = {
+    "today": (None, "", 1.0),
+    "timingweight10": (None, "--placer-heap-timingweight 10", 1.0),   # nextpnr's default
+    "widelut": ("", "", 1.0),
+    "widelut-tw10": ("", "--placer-heap-timingweight 10", 1.0),
+    "dff": ("-nowidelut -dff", "", 1.0),
+    "tmg-ripup": (None, "--tmg-ripup", 1.0),
+    "router2": (None, "--router router2", 1.0),
+    "router2-ripup": (None, "--router router2 --tmg-ripup", 1.0),
+    "timingweight40": (None, "--placer-heap-timingweight 40", 1.0),
+    "timingweight80": (None, "--placer-heap-timingweight 80", 1.0),
+    "critexp4": (None, "--placer-heap-critexp 4", 1.0),
+    "sa": (None, "--placer sa", 1.0),
+    "over1.15": (None, "", 1.15),
+    "over1.25": (None, "", 1.25),
+}
+
+
+def measure(build, target_mhz, name, seeds):
+    synth_opts, pnr_opts, over = VARIANTS[name]
+    runs = []
+    start = time.perf_counter()
+    for seed in seeds:
+        s = synthesize(build, device=DEVICE, seed=seed, synth_opts=synth_opts,
+                       freq=target_mhz * over,
+                       pnr_opts=f"--detailed-timing-report {pnr_opts}".strip())
+        (clock,) = s["fmax"].values()
+        runs.append({"seed": seed, "fmax": clock["achieved_mhz"],
+                     "arrivals": stage_arrivals(build / "synth" / "pnr.json"),
+                     "luts": s["luts"], "carry": s["carry"], "ffs": s["ffs"],
+                     "synth": s["options"]["synth"], "nextpnr_s": s["times"]["nextpnr"]})
+    fmax = [r["fmax"] for r in runs]
+    worst = {k: statistics.median(r["arrivals"].get(k, 0.0) for r in runs)
+             for k in runs[0]["arrivals"]}
+    row = {"variant": name, "synth": runs[0]["synth"], "pnr": pnr_opts,
+           "constraint_mhz": round(target_mhz * over, 3), "fmax": fmax,
+           "fmax_median": statistics.median(fmax), "luts": runs[0]["luts"],
+           "carry": runs[0]["carry"], "ffs": runs[0]["ffs"], "arrivals_median": worst,
+           "nextpnr_s": [r["nextpnr_s"] for r in runs],
+           "seconds": round(time.perf_counter() - start, 1)}
+    print(f"  {name:<15} {row['synth']:<28} {pnr_opts:<34} {row['constraint_mhz']:>7g} "
+          f"{'/'.join(f'{f:.1f}' for f in fmax):>17} {row['fmax_median']:>6.1f} {row['luts']:>6} "
+          f"{row['carry']:>5} {row['ffs']:>6}  "
+          + ", ".join(f"{k} {v:.2f}" for k, v in sorted(worst.items()))
+          + f"  {row['seconds']:.0f}s", flush=True)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(EXAMPLE))
+    parser.add_argument("--targets", nargs="+", default=["default", "150"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--out", help="also write every figure here (JSON)")
+    parser.add_argument("--work", help="keep the builds here (default: a temporary folder)")
+    args = parser.parse_args()
+    print(f"{pathlib.Path(args.model).name} on {DEVICE} out of context, seeds {args.seeds}")
+    print(f"  {'variant':<15} {'synth':<28} {'nextpnr':<34} {'constr':>7} {'Fmax per seed':>17} "
+          f"{'median':>6} {'LUT4':>6} {'CCU2C':>5} {'FFs':>6}  worst arrival per kind (ns)")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(args.work or tmp)
+        for target in args.targets:
+            build = work / f"target-{target}"
+            options = {} if target == "default" else {"target_mhz": float(target)}
+            rtl = compile_model(args.model, str(build), device=DEVICE, **options)["rtl"]
+            target_mhz = rtl["timing"]["target_mhz"]
+            print(f"target {target}: {target_mhz:g} MHz, latency {rtl['latency']}, predicted "
+                  f"{rtl['timing']['predicted_critical_ns']:.2f} ns", flush=True)
+            for name in args.variants:
+                try:
+                    rows.append({"target": target, **measure(build, target_mhz, name, args.seeds)})
+                except lgc.LgcError as e:
+                    print(f"  {name:<15} failed: {e}", flush=True)
+                if args.out:   # after every row: a long run stopped early keeps what it measured
+                    with open(args.out, "w") as f:
+                        json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
