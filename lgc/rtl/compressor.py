@@ -22,9 +22,9 @@ from .popcount import Module
 from .text import concat, render, slices
 
 # A stage of fewer full-adder levels spends too much of its period on the nets between its
-# registers and its adders, which the delay model does not see: the example's 3-level stages at
-# 200 MHz missed by 16%, its 4-level stages at 150 MHz met (bench/README.md, "Quality of
-# results"). Below this the planner keeps the word-wide sums.
+# registers and its adders, which the delay model does not see: the example's 3-level stages
+# missed their clock where its 4-level stages met theirs (bench/README.md, "Quality of results").
+# Below this the planner keeps the word-wide sums.
 MIN_STAGE_LEVELS = 4
 
 

@@ -238,10 +238,8 @@ def _first_sizes(popcount, c, delays, budget, first_budget, left=None):
         rows = _widest(delays, [1] * m, available)
         if rows < 2:
             return [None]
-        if left:   # as _schedule_in: leave operands for the stages left, runs of 2**k - 1
-            rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
-            if rows >= 3:
-                rows = (1 << ((rows + 1).bit_length() - 1)) - 1
+        if left:
+            rows = _first_stage_rows(rows, n, left)
         sizes += even_sizes(m, -(-m // rows))
     return sizes
 
@@ -267,14 +265,23 @@ def _schedule_in(popcount, delays, budget, first_budget, tops, stages, base):
                 rows = _widest(delays, class_tops, available, const)
                 if rows < min(n, 2):
                     return [] if n > 2 and not left else None
-                if left:   # leave at least 2 ** (left - 1) + 1 operands for the stages left
-                    rows = min(rows, max(2, -(-n // ((1 << (left - 1)) + 1))))
-                if s == 0 and rows >= 3:
-                    rows = (1 << ((rows + 1).bit_length() - 1)) - 1
+                rows = _first_stage_rows(rows, n, left) if s == 0 else _leave_for(rows, n, left)
             stage.append(even_sizes(n, -(-n // rows)))
             current[c], _ = _sums(class_tops, stage[-1], const)
         schedule.append(stage)
     return schedule if all(len(t) <= 1 for t in current) else []
+
+
+def _leave_for(rows, n, left):
+    """At most `rows` operands a sum of n, leaving at least 2 ** (left - 1) + 1 of them for the
+    `left` stages after it."""
+    return min(rows, max(2, -(-n // ((1 << (left - 1)) + 1)))) if left else rows
+
+
+def _first_stage_rows(rows, n, left):
+    """_leave_for's operands in the first stage, over single bits: runs of 2**k - 1."""
+    rows = _leave_for(rows, n, left)
+    return (1 << ((rows + 1).bit_length() - 1)) - 1 if rows >= 3 else rows
 
 
 def first_stage_sums(popcount, schedule):
