@@ -2,25 +2,30 @@
 router and constraint options on the same cores, seeds and machine, in one run.
 
     python -m bench.flow_options [--model PATH] [--targets default 150] [--seeds 1 2 3]
-                                 [--variants NAME ...] [--out FILE.json]
+                                 [--fanout-limits N ...] [--variants NAME ...] [--out FILE.json]
 
 Per target the model is compiled once (`lgc compile --device LFE5U-85F [--target-mhz F]`), then
 every variant runs `lgc synth` per seed with its options (`--synth-opts`, `--pnr-opts`, the
 constraint). It prints per variant the Fmax per seed and their median, LUT4, CCU2C, FFs and the
 worst arrival per kind of stage (bench.qor's reading of nextpnr's detailed timing report).
 `today`: the flow's choice for the build (lgc.synth.flow.default_synth_opts and the family's
-nextpnr options).
+nextpnr options). `--fanout-limits`: compile each target once per copy limit of the input
+register (lgc.rtl.fanout; 0: no copies) instead of the family's own.
 """
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import pathlib
+import shutil
 import statistics
 import tempfile
 import time
 
 import lgc
 from lgc.compile import compile_model
+from lgc.synth.devices import DEVICES, FAMILIES
 from lgc.synth.flow import synthesize
 from tests.support.fixtures import EXAMPLE
 
@@ -38,8 +43,11 @@ VARIANTS = {
     "router2-ripup": (None, "--router router2 --tmg-ripup", 1.0),
     "timingweight40": (None, "--placer-heap-timingweight 40", 1.0),
     "timingweight80": (None, "--placer-heap-timingweight 80", 1.0),
+    "timingweight150": (None, "--placer-heap-timingweight 150", 1.0),
     "critexp4": (None, "--placer-heap-critexp 4", 1.0),
+    "critexp8": (None, "--placer-heap-critexp 8", 1.0),
     "sa": (None, "--placer sa", 1.0),
+    "static": (None, "--placer static", 1.0),
     "over1.15": (None, "", 1.15),
     "over1.25": (None, "", 1.25),
 }
@@ -53,8 +61,11 @@ def measure(build, target_mhz, name, seeds):
         s = synthesize(build, device=DEVICE, seed=seed, synth_opts=synth_opts,
                        freq=target_mhz * over,
                        pnr_opts=f"--detailed-timing-report {pnr_opts}".strip())
+        for kept in ("pnr.json", "nextpnr.log"):   # each seed's, for its critical path
+            shutil.copy(build / "synth" / kept, build / f"{name}.seed{seed}.{kept}")
         (clock,) = s["fmax"].values()
         runs.append({"seed": seed, "fmax": clock["achieved_mhz"],
+                     "critical": s["critical_paths"][0] if s["critical_paths"] else None,
                      "arrivals": stage_arrivals(build / "synth" / "pnr.json"),
                      "luts": s["luts"], "carry": s["carry"], "ffs": s["ffs"],
                      "synth": s["options"]["synth"], "nextpnr_s": s["times"]["nextpnr"]})
@@ -66,6 +77,7 @@ def measure(build, target_mhz, name, seeds):
            "fmax_median": statistics.median(fmax), "luts": runs[0]["luts"],
            "carry": runs[0]["carry"], "ffs": runs[0]["ffs"], "arrivals_median": worst,
            "nextpnr_s": [r["nextpnr_s"] for r in runs],
+           "critical": [r["critical"] for r in runs],
            "seconds": round(time.perf_counter() - start, 1)}
     print(f"  {name:<15} {row['synth']:<28} {pnr_opts:<34} {row['constraint_mhz']:>7g} "
           f"{'/'.join(f'{f:.1f}' for f in fmax):>17} {row['fmax_median']:>6.1f} {row['luts']:>6} "
@@ -75,11 +87,27 @@ def measure(build, target_mhz, name, seeds):
     return row
 
 
+@contextlib.contextmanager
+def copy_limit(limit):
+    """The device's family plans input copies every `limit` readers (None: its own data)."""
+    name = DEVICES[DEVICE].family
+    family = FAMILIES[name]
+    if limit is not None:
+        FAMILIES[name] = dataclasses.replace(
+            family, delays=dataclasses.replace(family.delays, fanout_limit=limit))
+    try:
+        yield
+    finally:
+        FAMILIES[name] = family
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(EXAMPLE))
     parser.add_argument("--targets", nargs="+", default=["default", "150"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    parser.add_argument("--fanout-limits", nargs="+", type=int, default=[None],
+                        help="input copies every N readers (0: none; default: the family's)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--out", help="also write every figure here (JSON)")
     parser.add_argument("--work", help="keep the builds here (default: a temporary folder)")
@@ -90,16 +118,20 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(args.work or tmp)
-        for target in args.targets:
-            build = work / f"target-{target}"
+        for target, limit in ((t, n) for t in args.targets for n in args.fanout_limits):
+            copies = "" if limit is None else f"-copies{limit}"
+            build = work / f"target-{target}{copies}"
             options = {} if target == "default" else {"target_mhz": float(target)}
-            rtl = compile_model(args.model, str(build), device=DEVICE, **options)["rtl"]
+            with copy_limit(limit):
+                rtl = compile_model(args.model, str(build), device=DEVICE, **options)["rtl"]
             target_mhz = rtl["timing"]["target_mhz"]
-            print(f"target {target}: {target_mhz:g} MHz, latency {rtl['latency']}, predicted "
-                  f"{rtl['timing']['predicted_critical_ns']:.2f} ns", flush=True)
+            print(f"target {target}{copies}: {target_mhz:g} MHz, latency {rtl['latency']}, "
+                  f"predicted {rtl['timing']['predicted_critical_ns']:.2f} ns, "
+                  f"{rtl['registers']['total']} FFs", flush=True)
             for name in args.variants:
                 try:
-                    rows.append({"target": target, **measure(build, target_mhz, name, args.seeds)})
+                    rows.append({"target": target, "fanout_limit": limit,
+                                 **measure(build, target_mhz, name, args.seeds)})
                 except lgc.LgcError as e:
                     print(f"  {name:<15} failed: {e}", flush=True)
                 if args.out:   # after every row: a long run stopped early keeps what it measured
