@@ -2,7 +2,8 @@
 router and constraint options on the same cores, seeds and machine, in one run.
 
     python -m bench.flow_options [--model PATH] [--targets default 150] [--seeds 1 2 3]
-                                 [--fanout-limits N ...] [--variants NAME ...] [--out FILE.json]
+                                 [--fanout-limits N ...] [--delays NAME=VALUE ...]
+                                 [--variants NAME ...] [--out FILE.json]
 
 Per target the model is compiled once (`lgc compile --device LFE5U-85F [--target-mhz F]`), then
 every variant runs `lgc synth` per seed with its options (`--synth-opts`, `--pnr-opts`, the
@@ -10,7 +11,9 @@ constraint). It prints per variant the Fmax per seed and their median, LUT4, CCU
 worst arrival per kind of stage (bench.qor's reading of nextpnr's detailed timing report).
 `today`: the flow's choice for the build (lgc.synth.flow.default_synth_opts and the family's
 nextpnr options). `--fanout-limits`: compile each target once per copy limit of the input
-register (lgc.rtl.fanout; 0: no copies) instead of the family's own.
+register (lgc.rtl.fanout; 0: no copies) instead of the family's own; `--delays`: compile with
+these fields of the family's delay model (lgc.rtl.timing.Delays) changed, e.g. to plan a clock the
+model refuses today.
 """
 
 import argparse
@@ -44,6 +47,7 @@ VARIANTS = {
     "timingweight40": (None, "--placer-heap-timingweight 40", 1.0),
     "timingweight80": (None, "--placer-heap-timingweight 80", 1.0),
     "timingweight150": (None, "--placer-heap-timingweight 150", 1.0),
+    "timingweight300": (None, "--placer-heap-timingweight 300", 1.0),
     "critexp4": (None, "--placer-heap-critexp 4", 1.0),
     "critexp8": (None, "--placer-heap-critexp 8", 1.0),
     "sa": (None, "--placer sa", 1.0),
@@ -88,13 +92,12 @@ def measure(build, target_mhz, name, seeds):
 
 
 @contextlib.contextmanager
-def copy_limit(limit):
-    """The device's family plans input copies every `limit` readers (None: its own data)."""
+def delay_data(changes):
+    """The device's family plans with these fields of its delay model changed."""
     name = DEVICES[DEVICE].family
     family = FAMILIES[name]
-    if limit is not None:
-        FAMILIES[name] = dataclasses.replace(
-            family, delays=dataclasses.replace(family.delays, fanout_limit=limit))
+    FAMILIES[name] = dataclasses.replace(family,
+                                         delays=dataclasses.replace(family.delays, **changes))
     try:
         yield
     finally:
@@ -108,10 +111,13 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
     parser.add_argument("--fanout-limits", nargs="+", type=int, default=[None],
                         help="input copies every N readers (0: none; default: the family's)")
+    parser.add_argument("--delays", nargs="+", default=[], metavar="NAME=VALUE",
+                        help="fields of the family's delay model to change (numbers)")
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--out", help="also write every figure here (JSON)")
     parser.add_argument("--work", help="keep the builds here (default: a temporary folder)")
     args = parser.parse_args()
+    changes = {k: float(v) for k, v in (d.split("=", 1) for d in args.delays)}
     print(f"{pathlib.Path(args.model).name} on {DEVICE} out of context, seeds {args.seeds}")
     print(f"  {'variant':<15} {'synth':<28} {'nextpnr':<34} {'constr':>7} {'Fmax per seed':>17} "
           f"{'median':>6} {'LUT4':>6} {'CCU2C':>5} {'FFs':>6}  worst arrival per kind (ns)")
@@ -122,7 +128,8 @@ def main():
             copies = "" if limit is None else f"-copies{limit}"
             build = work / f"target-{target}{copies}"
             options = {} if target == "default" else {"target_mhz": float(target)}
-            with copy_limit(limit):
+            copies_data = {} if limit is None else {"fanout_limit": limit}
+            with delay_data({**changes, **copies_data}):
                 rtl = compile_model(args.model, str(build), device=DEVICE, **options)["rtl"]
             target_mhz = rtl["timing"]["target_mhz"]
             print(f"target {target}{copies}: {target_mhz:g} MHz, latency {rtl['latency']}, "
@@ -130,7 +137,7 @@ def main():
                   f"{rtl['registers']['total']} FFs", flush=True)
             for name in args.variants:
                 try:
-                    rows.append({"target": target, "fanout_limit": limit,
+                    rows.append({"target": target, "fanout_limit": limit, "delays": changes,
                                  **measure(build, target_mhz, name, args.seeds)})
                 except lgc.LgcError as e:
                     print(f"  {name:<15} failed: {e}", flush=True)
