@@ -65,7 +65,7 @@ def arrivals(arcs, starts):
     indegree = collections.Counter(dst for outs in arcs.values() for dst, _ in outs)
     arrival = dict(starts)
     before = {}
-    ready = [pin for pin in set(arcs) | set(starts) if indegree[pin] == 0]
+    ready = sorted(pin for pin in set(arcs) | set(starts) if indegree[pin] == 0)
     while ready:
         pin = ready.pop()
         t = arrival.get(pin)   # None: driven by a constant, which nextpnr does not time
@@ -81,8 +81,7 @@ def arrivals(arcs, starts):
 def stage_of(pin):
     """The register module a flip-flop belongs to (gates_s2, popcount_s1, argmax.score_3_0...)."""
     name = pin.rsplit("/", 1)[0].removeprefix("datapath.")
-    return re.split(r"\.o_|_q_|_TRELLIS|\$", name)[0] if "." in name else re.split(
-        r"_TRELLIS|\$|_q", name)[0]
+    return re.split(r"\.o_|_q_|_TRELLIS|\$", name)[0]
 
 
 def main():
