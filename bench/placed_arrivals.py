@@ -1,8 +1,9 @@
-"""Per register of a core, nextpnr's arrival after placement (its estimate), from the SDF nextpnr
-writes even when it does not route: which stage limits a core too large to route in a session.
+"""Per register of an ECP5 core, nextpnr's arrival after placement (its estimate), from the SDF
+nextpnr writes even when it does not route: which stage limits a core too large to route in a
+session.
 
     lgc synth BUILD --device LFE5U-85F "--pnr-opts=--no-route --sdf placed.sdf"
-    python -m bench.placed_arrivals BUILD/synth/placed.sdf [--paths 1]
+    python -m bench.placed_arrivals BUILD/synth/placed.sdf [--paths 1] [--each]
 
 Before routing, nextpnr's SDF holds every net's estimated delay (ECP5: a step per tile of
 distance between the two cells) and every cell's arcs; the arrival at a flip-flop's data input is
@@ -18,7 +19,6 @@ import re
 
 import numpy as np
 
-_CELL = re.compile(r'\(CELLTYPE "([^"]+)"\)\s*\(INSTANCE ([^\s)]*)\)')
 _IOPATH = re.compile(r"\(IOPATH (\S+) (\S+) \(([\d:]+)\)")
 _INTERCONNECT = re.compile(r"\(INTERCONNECT (\S+) (\S+) \(([\d:]+)\)")
 _SETUP = re.compile(r"\(SETUPHOLD \((?:pos|neg)edge (\S+)\) \(posedge CLK\) \(([\d:]+)\)")
