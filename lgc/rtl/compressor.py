@@ -61,46 +61,42 @@ def schedule(popcount, delays, budget, first_budget):
 
 def registers(popcount, cs):
     """Bits each stage but the last registers."""
-    columns = [_first(len(g), popcount.late[c], cs.levels[0], cs.early_levels)
-               for c, g in enumerate(popcount.groups)]
-    out = [sum(map(len, cols)) for cols in columns]
-    bits = [sum(out)]
-    for levels in cs.levels[1:-1]:
-        columns = [_reduce(cols, levels)[0] for cols in columns]
-        bits.append(sum(sum(map(len, cols)) for cols in columns))
-    return bits
+    return [sum(sum(map(len, cols)) for cols in columns)
+            for columns, _ in list(_walk(popcount, cs))[:-1]]
 
 
 def paths(popcount, delays, cs):
     """ns of every stage: the first as (over its late bits, over its early bits)."""
     level = delays.lut_level
-    columns, first = [], [0, 0]
-    for c, g in enumerate(popcount.groups):
-        late, used_late = _reduce(_column(popcount.late[c]), cs.levels[0])
-        early, used_early = _reduce(_column(len(g) - popcount.late[c]), cs.early_levels)
-        columns.append(_merge(late, early))
-        first = [max(first[0], used_late * level), max(first[1], used_early * level)]
-    out = [tuple(first)]
-    for levels in cs.levels[1:-1]:
-        reduced = [_reduce(cols, levels) for cols in columns]
-        columns = [cols for cols, _ in reduced]
-        out.append(max(used for _, used in reduced) * level)
-    final = cs.levels[-1]
-    out.append(_last_path(popcount, delays, [_reduce(cols, final)[0] for cols in columns], final))
-    return out
+    (_, first), *middle, (columns, _) = _walk(popcount, cs)
+    return ([tuple(used * level for used in first)] + [used * level for _, used in middle]
+            + [_last_path(popcount, delays, columns, cs.levels[-1])])
 
 
 def full_adders(popcount, cs):
     """(full adders of the tree, (rows, result bits) of every class's last adder)."""
-    counter, columns = [0], []
-    for c, g in enumerate(popcount.groups):
-        late, _ = _reduce(_column(popcount.late[c]), cs.levels[0], counter=counter)
-        early, _ = _reduce(_column(len(g) - popcount.late[c]), cs.early_levels, counter=counter)
-        columns.append(_merge(late, early))
-    for levels in cs.levels[1:]:
-        columns = [_reduce(cols, levels, counter=counter)[0] for cols in columns]
+    counter = [0]
+    *_, (columns, _) = _walk(popcount, cs, counter)
     return counter[0], [(max(map(len, cols), default=0) + bool(const), popcount.width)
                         for cols, const in zip(columns, popcount.consts)]
+
+
+def _walk(popcount, cs, counter=None):
+    """Per stage, every class's columns after its full-adder levels (the last stage's before its
+    adder) and the most levels that added anything in a class (the first stage's as (over the
+    late bits, over the early bits)); `counter` counts the full adders."""
+    columns, first = [], (0, 0)
+    for c, g in enumerate(popcount.groups):
+        late, used_late = _reduce(_column(popcount.late[c]), cs.levels[0], counter=counter)
+        early, used_early = _reduce(_column(len(g) - popcount.late[c]), cs.early_levels,
+                                    counter=counter)
+        columns.append(_merge(late, early))
+        first = (max(first[0], used_late), max(first[1], used_early))
+    yield columns, first
+    for levels in cs.levels[1:]:
+        reduced = [_reduce(cols, levels, counter=counter) for cols in columns]
+        columns = [cols for cols, _ in reduced]
+        yield columns, max((used for _, used in reduced), default=0)
 
 
 def modules(popcount, cs, n_in, register_last=False, prefix="lgc_popcount"):

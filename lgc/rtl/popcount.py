@@ -180,32 +180,49 @@ class Popcount:
         return f"{_extend(op, w)} + {w}'d{self.base % (1 << w)}"
 
 
+# yosys parses a sum recursing once per operand, and YoWASP's build runs out of stack at a few
+# hundred one-bit operands (pyosys at a few thousand): a longer sum is written as a sum of
+# partial sums, each of at most this many summands. tests/rtl/test_stages.py reads one.
+MAX_SUM_OPERANDS = 255
+
+
 def _stage(ops, sizes, const, prefix, lines):
     """One stage over a class's operands: a sum of each run of `sizes` operands (the constant
     joins the first); appends the sums' wire lines, returns the operands after it."""
     assert sum(sizes) == len(ops), (sizes, len(ops))
     out, at = [], 0
-    exprs = [op.expr for op in ops]
     for j, size in enumerate(sizes):
-        chunk, chunk_exprs = ops[at:at + size], exprs[at:at + size]
+        chunk = ops[at:at + size]
         at += size
         add = const if j == 0 else 0
         if size == 1 and not add:
             out.append(chunk[0])
             continue
+        name = f"{prefix}_{j}"
+        chunk = _partial_sums(chunk, MAX_SUM_OPERANDS - bool(add), name, lines)
+        chunk_exprs = [op.expr for op in chunk]
         lo, top = sum(op.lo for op in chunk) + add, sum(op.top for op in chunk) + add
         # the same value added n times: a multiple of n steps
-        step = (size * chunk[0].step if len(set(chunk_exprs)) == 1
+        step = (len(chunk) * chunk[0].step if len(set(chunk_exprs)) == 1
                 else math.gcd(*(op.step for op in chunk)))
         width = top.bit_length()
         terms = [e if op.width == width else f"{{{width - op.width}'d0, {e}}}"
                  for op, e in zip(chunk, chunk_exprs)]
         if add:
             terms.append(f"{width}'d{add}")
-        name = f"{prefix}_{j}"
         lines.append(f"    wire [{width - 1}:0] {name} = {' + '.join(terms)};")
         out.append(Operand(width, lo, top, step, True, wire=name))
     return out
+
+
+def _partial_sums(ops, most, name, lines):
+    """The operands of the sum `name`, as sums of at most MAX_SUM_OPERANDS of them (wires
+    `name`p_k, then `name`pp_k...) until `most` or fewer are left."""
+    while len(ops) > most:
+        name += "p"
+        ops = _stage(ops, even_sizes(len(ops), -(-len(ops) // MAX_SUM_OPERANDS)), 0, name,
+                     lines)
+    return ops
 
 
 def _unused_fixed_bits(line):

@@ -279,8 +279,11 @@ def _leave_for(rows, n, left):
 
 
 def _first_stage_rows(rows, n, left):
-    """_leave_for's operands in the first stage, over single bits: runs of 2**k - 1."""
+    """_leave_for's operands in the first stage, over single bits: runs of 2**k - 1 (a stage
+    that is also the last adds them all in one sum where it can)."""
     rows = _leave_for(rows, n, left)
+    if rows >= n:
+        return rows
     return (1 << ((rows + 1).bit_length() - 1)) - 1 if rows >= 3 else rows
 
 
@@ -329,20 +332,13 @@ def _sums(tops, sizes, const):
     return out, sums
 
 
-# yosys parses a sum recursing once per operand, and YoWASP's build runs out of stack at a few
-# hundred one-bit operands (pyosys at a few thousand): a slow clock on a large core would
-# otherwise write one sum of thousands. tests/rtl/test_stages.py reads the widest one allowed.
-MAX_SUM_OPERANDS = 255
-
-
 def _widest(delays, tops, available, const=0):
-    """The most operands (of these largest values, at most MAX_SUM_OPERANDS with the constant)
-    one sum may add within `available` ns, with the constant `const` (when not 0) one more
-    summand."""
+    """The most operands (of these largest values) one sum may add within `available` ns, with
+    the constant `const` (when not 0) one more summand."""
     width = max(t.bit_length() for t in tops)
     ordered = sorted(tops, reverse=True)
     best, total = 0, const
-    for rows in range(1, min(len(ordered), MAX_SUM_OPERANDS - bool(const)) + 1):
+    for rows in range(1, len(ordered) + 1):
         total += ordered[rows - 1]
         summands = rows + bool(const)
         if summands > 1 and delays.sum_path(summands, width, total.bit_length()) > available:

@@ -1,17 +1,19 @@
 """The RTL's plan, without a simulator: LUT levels, stages, stage boundaries, register counts."""
 
+import json
+
 import numpy as np
 import pytest
 
 import lgc
 import lgc.rtl.core as core
 from lgc.errors import LgcError
+from lgc.formal import rtl_structure
 from lgc.ir import Netlist
 from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.rtl import Plan
-from lgc.rtl.popcount import Popcount
+from lgc.rtl.popcount import MAX_SUM_OPERANDS, Popcount
 from lgc.rtl.stages import (
-    MAX_SUM_OPERANDS,
     first_stage_sums,
     plan_logic,
     reduction_cuts,
@@ -222,14 +224,27 @@ def test_bad_options_are_refused(options, message):
         Plan(binary_tree(2), **options)
 
 
-def test_a_slow_clock_sums_no_more_operands_than_yosys_reads(tmp_path):
-    # a class of 3,000 bits at a clock slow enough for one sum: YoWASP's yosys must parse it
+@pytest.mark.parametrize("plan", ["timed at 1 MHz", "no popcount registers", "binary, 9 levels"])
+def test_long_sums_are_written_in_parts_yosys_reads(tmp_path, plan):
+    # a class of 3,000 bits summed in one stage: YoWASP's yosys must parse it, and the proof's
+    # reader must find every bit once in the score
     pop = Popcount([range(3000)], [5])
-    schedule = timed_schedule(pop, FAMILIES["ecp5"].delays, 1e3, 1e3)
-    widest = max(n for sums, _ in schedule_sums(pop, schedule) for n, _, _ in sums)
-    assert MAX_SUM_OPERANDS // 2 < widest <= MAX_SUM_OPERANDS
+    schedule = {"timed at 1 MHz": lambda: timed_schedule(pop, FAMILIES["ecp5"].delays, 1e3, 1e3),
+                "no popcount registers": lambda: (),
+                "binary, 9 levels": lambda: (9,)}[plan]()
     modules = pop.modules(schedule, 3000)
+    if plan != "binary, 9 levels":
+        assert len(modules) == 1
     for m in modules:
         (tmp_path / f"{m.name}.v").write_text(m.text)
+        assert max(line.count("+") for line in m.text.splitlines()) < MAX_SUM_OPERANDS
     yosys.in_folder(tmp_path, "wasm").run("read", [
-        *(f"read_verilog {m.name}.v" for m in modules), "hierarchy -check", "proc"])
+        *(f"read_verilog {m.name}.v" for m in modules), "hierarchy -check", "proc",
+        "flatten", "write_json popcount.json"])
+    if len(modules) == 1:
+        (netlist,) = json.loads((tmp_path / "popcount.json").read_text())["modules"].values()
+        module = rtl_structure.Module(netlist)
+        (score,) = rtl_structure.score_sums(module, 1, pop.width, port="o")
+        leaves = {bit: c for bit, c in score.terms.items()}
+        assert sorted(leaves) == sorted(module.port("i")) and set(leaves.values()) == {1}
+        assert score.const == 5
