@@ -64,7 +64,7 @@ class Plan:
         if target_mhz is None:
             layers_per_stage = _default(layers_per_stage, "layers_per_stage")
             adder_levels_per_stage = _default(adder_levels_per_stage, "adder_levels_per_stage")
-        self.netlist, self.delays, self.target_mhz = netlist, delays, target_mhz
+        self.netlist, self.target_mhz = netlist, target_mhz
         self.options = {"target_mhz": target_mhz, "layers_per_stage": layers_per_stage,
                         "adder_levels_per_stage": adder_levels_per_stage,
                         "lut_size": int(lut_size)}
@@ -78,6 +78,7 @@ class Plan:
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
+        self.delays = delays
         copy_limit = delays.fanout_limit if delays is not None else 0
         self._fanout = _gate_fanout(levels, copy_limit)
         self.lowered_from_mhz = None
@@ -231,6 +232,16 @@ class Plan:
         return paths
 
     @property
+    def delays(self):
+        """The family's delay model in this core (Delays.in_core); None without one."""
+        return self._delays
+
+    @delays.setter
+    def delays(self, family_delays):
+        self.family_delays = family_delays
+        self._delays = family_delays.in_core(self._size) if family_delays else None
+
+    @property
     def gate_level(self):
         """Predicted ns of one LUT level of this core's gates."""
         return self.delays.gate_level(self._size, self._fanout)
@@ -284,7 +295,7 @@ class Plan:
                 "predicted_mhz": round(1e3 / critical, 1),
                 "critical_stage": f"{worst[1]} stage {worst[2]}",
                 "stage_ns": {k: [round(d.period(p), 3) for p in ps] for k, ps in paths.items()},
-                "delays": dataclasses.asdict(d)}
+                "delays": dataclasses.asdict(self.family_delays)}
 
     @property
     def copies(self):

@@ -11,7 +11,8 @@ their nets span the core, and grow with it and with their fanout: `net + spread 
 log2(largest fanout)` (the input bits' fanout counted per copy of the input register,
 fanout.py), where spread is `net_spread * sqrt(core LUTs / 1000)`, or in a core so large that
 it is more, `net_crowd * (core LUTs / 1000) ** crowd_power` (the worst of many spread nets
-grows faster than the core's side).
+grows faster than the core's side). Such a crowded core lengthens every net, the popcount's and
+argmax's too: `crowd_share` of the gates' spread beyond the square root's (`Delays.in_core`).
 The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
 sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
 when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
@@ -39,18 +40,32 @@ class Delays:
     net_fanout: float = 0.0   # more per gate net, per doubling of the gates' largest fanout
     net_crowd: float = 0.0     # the spread of large cores: net_crowd * (LUTs / 1000) ** crowd_power
     crowd_power: float = 1.0
+    crowd_share: float = 0.0   # of that spread beyond the square root's, what every net gets
 
     @property
     def lut_level(self):
         return self.net + self.lut
 
+    def _spreads(self, core_luts):
+        size = max(core_luts, 0) / 1000
+        square_root = self.net_spread * size ** 0.5
+        return square_root, max(square_root, self.net_crowd * size ** self.crowd_power)
+
     def gate_level(self, core_luts, fanout=1):
         """One LUT level of gates in a core of about `core_luts` LUTs whose gates' nets reach at
         most `fanout` gates each."""
-        size = max(core_luts, 0) / 1000
-        spread = max(self.net_spread * size ** 0.5, self.net_crowd * size ** self.crowd_power)
-        return (self.lut_level + spread
+        return (self.lut_level + self._spreads(core_luts)[1]
                 + self.net_fanout * math.log2(max(fanout, 1)))
+
+    def in_core(self, core_luts):
+        """These delays in a core of about `core_luts` LUTs: in one more crowded than the square
+        root spread describes, every net (the popcount's and argmax's too) is `crowd_share` of
+        the gates' extra spread longer (their gate levels keep their own spread)."""
+        square_root, spread = self._spreads(core_luts)
+        if not self.crowd_share or spread <= square_root:
+            return self
+        extra = self.crowd_share * (spread - square_root)
+        return dataclasses.replace(self, net=self.net + extra, crowd_share=0.0)
 
     def budget(self, target_mhz):
         """ns of logic and routing a stage may hold at this clock."""

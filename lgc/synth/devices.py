@@ -45,8 +45,8 @@ FAMILIES = {f.name: f for f in (
     Family("ecp5", "synth_ecp5", "-nowidelut", "nextpnr-ecp5", "ecppack", "bit",
            r"LUT4$", r"TRELLIS_FF$", r"CCU2C$", 2, "TRELLIS_COMB", "TRELLIS_FF", 200,
            Delays(clock_to_out=0.525, setup=0.13, lut=0.236, net=1.2, net_spread=0.71,
-                  net_crowd=0.4215, crowd_power=0.782, carry_in=0.447, carry_bit=0.0355, carry_out=0.443,
-                  net_fanout=0.115),
+                  net_crowd=0.4215, crowd_power=0.782, crowd_share=0.097, carry_in=0.447,
+                  carry_bit=0.0355, carry_out=0.443, net_fanout=0.115),
            # HeAP weighs timing 4x its default: every seed of the example meets 200 MHz
            # (bench/README.md, "Flow options")
            wide_lut_opts="", pnr_opts="--placer-heap-timingweight 40"),
