@@ -46,8 +46,7 @@ def schedule(popcount, delays, budget, first_budget):
     late, full = math.floor(first_budget / level), math.floor(budget / level)
     if late < 1 or full < MIN_STAGE_LEVELS or not any(len(g) > 1 for g in popcount.groups):
         return None
-    columns = [_first(n, popcount.late[c], late, full)
-               for c, n in enumerate(map(len, popcount.groups))]
+    columns, _ = next(_walk(popcount, CarrySave((late,), full)))
     levels = [late]
     for _ in range(64):
         for final in range(full + 1):
@@ -168,12 +167,6 @@ def _writer(lines, prefix):
 
 def _column(n):
     return [[None] * n] if n else []
-
-
-def _first(n, late, late_levels, early_levels):
-    """A class's columns after the first stage (None for every bit)."""
-    return _merge(_reduce(_column(late), late_levels)[0],
-                  _reduce(_column(n - late), early_levels)[0])
 
 
 def _merge(a, b):
