@@ -121,9 +121,12 @@ class Plan:
         its clock with the first sums, the group bits its input register already holds may be
         summed beside it, within the whole period (`_beside`)."""
         budget = self.delays.budget(self.target_mhz)
+        margin = self._margin(budget)
+        budget -= margin
         k, w = self.n_classes, self.score_width
         best = None
         for logic, first_budget in self._timed_logic(netlist, levels, lut_size):
+            first_budget -= margin
             for logic, popcount, early in [(logic, self.popcount, None)] + _beside(logic):
                 for schedule in (timed_schedule(popcount, self.delays, budget, first_budget),
                                  compressor.schedule(popcount, self.delays, budget, first_budget)):
@@ -143,6 +146,14 @@ class Plan:
         _, self.logic, self.popcount, self.early, self.schedule, (scores, self.argmax_cuts,
                                                                  self.argmax_split) = best
         self.register_scores = bool(scores)
+
+    def _margin(self, budget):
+        """ns the popcount's and argmax's stages keep free of the budget: the family's margin
+        where a stage of gates fills the budget to within it (nextpnr places some gate net at
+        the model's worst, while sums and compares scatter around their prediction: planned to
+        the same edge, one of them would often be slower), else none."""
+        margin, level = self.delays.margin, self.gate_level
+        return margin if budget - math.floor(budget / level) * level < margin else 0.0
 
     def _timed_logic(self, netlist, levels, lut_size):
         """Gate plans for the target: (plan, ns its last stage leaves for the first sums when
@@ -251,14 +262,19 @@ class Plan:
         """The fastest clock the delay model allows this core: a stage holds at least one LUT
         level of gates, a comparison, a two-operand sum (of any width the tree adds: a narrow
         one is LUT logic, sometimes slower than a wider one's carry chain), the last sums with
-        the classes' constants and, for signed scores, the base."""
+        the classes' constants and, for signed scores, the base; where a stage of gates then
+        fills the budget, those others within the margin (`_margin`)."""
         d, w, popcount = self.delays, self.score_width, self.popcount
         sums = [d.sum_path(2, v, v + 1) for v in range(1, w)]
         base = d.sum_path(2, w, w) if popcount.signed else 0.0
         last = [d.sum_path(2 + any(popcount.consts), v, r) + base
                 for v in range(1, w) for r in range(v + 1, w + 1)]
-        return 1e3 / d.period(max([self.gate_level, self._compare if self.n_classes > 1 else 0]
-                                  + last + sums))
+        level, rest = self.gate_level, max([self._compare if self.n_classes > 1 else 0.0]
+                                           + last + sums)
+        budget = max(level, rest)
+        if rest > budget - self._margin(budget):   # a stage of gates fills it: leave the margin
+            budget = math.floor(budget / level) * level + d.margin
+        return 1e3 / d.period(budget)
 
     def _beyond(self):
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "

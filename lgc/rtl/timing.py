@@ -13,6 +13,9 @@ fanout.py), where spread is `net_spread * sqrt(core LUTs / 1000)`, or in a core 
 it is more, `net_crowd * (core LUTs / 1000) ** crowd_power` (the worst of many spread nets
 grows faster than the core's side). Such a crowded core lengthens every net, the popcount's and
 argmax's too: `crowd_share` of the gates' spread beyond the square root's (`Delays.in_core`).
+Where a stage of gates fills the period, the popcount's and argmax's stages are planned `margin`
+shorter (lgc.rtl.core.Plan): nextpnr places some gate net at the model's worst, the others
+scatter around their prediction.
 The paths are the core's three kinds: gate LUT levels (their depth from cones.py), multi-operand
 sums of the popcount (yosys builds each as a 3:2 compressor tree and a final adder: a carry chain
 when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the argmax's comparators
@@ -41,6 +44,7 @@ class Delays:
     net_crowd: float = 0.0     # the spread of large cores: net_crowd * (LUTs / 1000) ** crowd_power
     crowd_power: float = 1.0
     crowd_share: float = 0.0   # of that spread beyond the square root's, what every net gets
+    margin: float = 0.0        # what sums and compares leave free where gates fill the budget
 
     @property
     def lut_level(self):
