@@ -220,7 +220,8 @@ def mismatches(got, expected):
 
 def synthesize_verilog(work, sources, top, seeds, freq):
     """lgc.synth's ECP5 flow on plain Verilog files: the yosys script `lgc synth` runs, then
-    nextpnr with the arguments it passes, once per seed."""
+    nextpnr with the arguments it passes (the family's placer options included), once per
+    seed."""
     device = find_device(DEVICE)
     family = FAMILIES[device.family]
     os.makedirs(work, exist_ok=True)
@@ -233,7 +234,8 @@ def synthesize_verilog(work, sources, top, seeds, freq):
     fmax = []
     for seed in seeds:
         args, _ = flow._nextpnr_args(device, family, None, freq, seed, str(work))
-        process.run(family.nextpnr, args, str(work), f"nextpnr-{seed}.log")
+        process.run(family.nextpnr, args + flow.nextpnr_opts(family, None), str(work),
+                    f"nextpnr-{seed}.log")
         (clock,) = parse.fmax(parse.read_json(os.path.join(work, "pnr.json"),
                                               "nextpnr report")).values()
         fmax.append(clock["achieved_mhz"])
