@@ -18,27 +18,21 @@ import argparse
 import dataclasses
 import json
 import pathlib
-import re
 
 from lgc.ir.netlist import Netlist
 from lgc.rtl import Plan
 from lgc.rtl.timing import Delays
 from lgc.synth.flow import SYNTH_DIR
-from lgc.synth.report import routed_fmax_from_log
-
-_FMAX = re.compile(r"Max frequency for clock '[^']+': ([\d.]+) MHz")
+from lgc.synth.report import fmax_from_log
 
 
 def nextpnr_ns(build):
     """nextpnr's critical path (ns) of the build and what it is: routed, else placed (estimate)."""
     log = build / SYNTH_DIR / "nextpnr.log"
-    routed = routed_fmax_from_log(log)
-    if routed:
-        return 1e3 / min(float(f) for f in routed.values()), "routed"
-    placed = _FMAX.findall(log.read_text(errors="replace"))
-    if not placed:
+    figures, routed = fmax_from_log(log)
+    if not figures:
         raise SystemExit(f"{log}: nextpnr gave no critical path (did placement finish?)")
-    return 1e3 / float(placed[-1]), "placed"
+    return 1e3 / min(float(f) for f in figures.values()), "routed" if routed else "placed"
 
 
 def critical_ns(plan, delays):
@@ -67,9 +61,9 @@ def main():
     runs, rows, delays = [], [], None
     for build in args.builds:
         timing = json.loads((build / "report.json").read_text())["rtl"]["timing"]
-        delays = delays or Delays(**timing["delays"])
         plan = Plan(Netlist.load(build / "netlist.npz"), target_mhz=timing["target_mhz"],
                     delays=Delays(**timing["delays"]))
+        delays = delays or plan.family_delays
         ns, how = nextpnr_ns(build)
         runs.append((plan, ns))
         rows.append((build.name, timing, ns, how))

@@ -147,13 +147,20 @@ def utilisation_from_log(path):
     return found
 
 
-def routed_fmax_from_log(path):
-    """{clock: MHz} of nextpnr's last timing report after routing completed, from its log; empty
-    when routing did not complete."""
+def fmax_from_log(path):
+    """({clock: MHz}, routed) of nextpnr's last timing report in its log: after routing if it
+    completed, else its estimate after placement (empty when it gave none)."""
     try:
         with open(path, errors="replace") as f:
             text = f.read()
     except OSError:
-        return {}
+        return {}, False
     routed = text.rfind("Routing complete")
-    return dict(_FMAX.findall(text[routed:])) if routed >= 0 else {}
+    return dict(_FMAX.findall(text[max(routed, 0):])), routed >= 0   # the last one per clock
+
+
+def routed_fmax_from_log(path):
+    """{clock: MHz} of nextpnr's last timing report after routing completed, from its log; empty
+    when routing did not complete."""
+    figures, routed = fmax_from_log(path)
+    return figures if routed else {}
