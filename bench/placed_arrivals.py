@@ -93,20 +93,21 @@ def main():
     arcs, starts, ends, fanout = read_sdf(args.sdf)
     arrival, before = arrivals(arcs, starts)
     total = {pin: arrival[pin] + setup for pin, setup in ends.items() if pin in arrival}
-    by_stage = collections.defaultdict(list)
-    for pin, ns in total.items():
-        by_stage[stage_of(pin)].append(ns)
+    by_stage = collections.defaultdict(list)   # stage: its endpoints
+    for pin in total:
+        by_stage[stage_of(pin)].append(pin)
+    worst_of = {stage: max(pins, key=total.get) for stage, pins in by_stage.items()}
     print(f"{'stage':<22} {'endpoints':>9} {'worst':>7} {'99%':>7} {'median':>7}  (ns, setup in)")
-    for stage, values in sorted(by_stage.items(), key=lambda kv: -max(kv[1])):
-        v = np.array(values)
+    for stage, pins in sorted(by_stage.items(), key=lambda kv: -total[worst_of[kv[0]]]):
+        v = np.array([total[pin] for pin in pins])
         print(f"{stage:<22} {len(v):>9} {v.max():>7.2f} {np.percentile(v, 99):>7.2f} "
               f"{np.median(v):>7.2f}")
     worst = sorted(total, key=total.get, reverse=True)
     print(f"worst: {total[worst[0]]:.2f} ns ({1e3 / total[worst[0]]:.2f} MHz)")
     ends_shown = worst[:args.paths]
     if args.each:
-        ends_shown += [max((p for p in total if stage_of(p) == stage), key=total.get)
-                       for stage in by_stage if stage not in map(stage_of, ends_shown)]
+        shown = set(map(stage_of, ends_shown))
+        ends_shown += [pin for stage, pin in worst_of.items() if stage not in shown]
     for end in ends_shown:
         print_path(end, total[end], arrival, before, fanout)
 
