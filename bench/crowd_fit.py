@@ -37,8 +37,7 @@ def nextpnr_ns(build):
 
 def critical_ns(plan, delays):
     """The model's critical path of the plan's own stages with these (family) delays."""
-    plan.delays = delays
-    return plan.delays.period(max(max(paths) for paths in plan.stage_paths().values() if paths))
+    return plan.with_delays(delays).timing()["predicted_critical_ns"]
 
 
 def fit(runs, delays):
@@ -71,8 +70,8 @@ def main():
     print(f"fitted: crowd_share={fitted.crowd_share} (was {delays.crowd_share})")
     for (plan, ns), (name, timing, _, how) in zip(runs, rows):
         before, after = critical_ns(plan, delays), critical_ns(plan, fitted)
-        stages = {k: "/".join(f"{plan.delays.period(p):.2f}" for p in v)
-                  for k, v in plan.stage_paths().items() if v}
+        stages = {k: "/".join(f"{ns:.2f}" for ns in v)
+                  for k, v in plan.with_delays(fitted).timing()["stage_ns"].items() if v}
         print(f"  {name}: {timing['target_mhz']:g} MHz plan, nextpnr {ns:.2f} ns ({how}); model"
               f" before {before:.2f} ns ({before / ns - 1:+.1%}), fitted {after:.2f} ns"
               f" ({after / ns - 1:+.1%}; stages {stages})")

@@ -139,8 +139,8 @@ def cell_delays(family, arcs, setups):
 
 def predicted(plan, delays):
     """The model's worst path per kind of stage (ns, clock-to-out and setup included)."""
-    plan.delays = delays
-    return {kind: delays.period(max(paths)) for kind, paths in plan.stage_paths().items() if paths}
+    stages = plan.with_delays(delays).timing()["stage_ns"]
+    return {kind: max(periods) for kind, periods in stages.items() if periods}
 
 
 def _solve(f, goal, low=0.0, high=20.0):

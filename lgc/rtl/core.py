@@ -13,6 +13,7 @@ build adds those files next to the core (Amaranth elaborates the rest). `Plan` h
 of a core without building it.
 """
 
+import copy
 import dataclasses
 import math
 
@@ -78,7 +79,7 @@ class Plan:
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
-        self.delays = delays
+        self._use(delays)
         copy_limit = delays.fanout_limit if delays is not None else 0
         self._fanout = _gate_fanout(levels, copy_limit)
         self.lowered_from_mhz = None
@@ -247,10 +248,16 @@ class Plan:
         """The family's delay model in this core (Delays.in_core); None without one."""
         return self._delays
 
-    @delays.setter
-    def delays(self, family_delays):
+    def _use(self, family_delays):
         self.family_delays = family_delays
         self._delays = family_delays.in_core(self._size) if family_delays else None
+
+    def with_delays(self, family_delays):
+        """This plan, its registers where they are, with its paths predicted by another delay
+        model (bench's fits of the model's fields)."""
+        plan = copy.copy(self)
+        plan._use(family_delays)
+        return plan
 
     @property
     def gate_level(self):
