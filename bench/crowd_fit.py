@@ -69,9 +69,10 @@ def main():
     fitted = fit(runs, delays)
     print(f"fitted: crowd_share={fitted.crowd_share} (was {delays.crowd_share})")
     for (plan, ns), (name, timing, _, how) in zip(runs, rows):
-        before, after = critical_ns(plan, delays), critical_ns(plan, fitted)
-        stages = {k: "/".join(f"{ns:.2f}" for ns in v)
-                  for k, v in plan.with_delays(fitted).timing()["stage_ns"].items() if v}
+        model = plan.with_delays(fitted).timing()
+        before, after = critical_ns(plan, delays), model["predicted_critical_ns"]
+        stages = {k: "/".join(f"{period:.2f}" for period in periods)
+                  for k, periods in model["stage_ns"].items() if periods}
         print(f"  {name}: {timing['target_mhz']:g} MHz plan, nextpnr {ns:.2f} ns ({how}); model"
               f" before {before:.2f} ns ({before / ns - 1:+.1%}), fitted {after:.2f} ns"
               f" ({after / ns - 1:+.1%}; stages {stages})")
