@@ -20,21 +20,18 @@ from lgc.rtl import Plan
 from lgc.synth.devices import FAMILIES
 from tests.support import mutants
 from tests.support.cli import error_line, run_lgc
-from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path
+from tests.support.fixtures import (
+    DATA,
+    DIFFLOGIC_FIXTURES,
+    QUICK_FIXTURES,
+    fixture_path,
+    quick_or_full,
+)
 from tests.support.mutants import edit
 from tests.support.torchfiles import change_gate, edit_dwn
 
 MODEL = "difflogic_untrained_ties"
 TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
-# (3-d conv, 3-d pooling and transposed 3-d conv; transposed 2-d conv; a residual block with a
-# projection shortcut)
-QUICK = [MODEL, "torchlogix_conv_channels", "torchlogix_dense_warp", "torchlogix_conv3d",
-         "torchlogix_conv_transpose", "torchlogix_residual_projection"]
-
-
-def quick_or_full(names, quick):
-    """The names as test parameters, those not in `quick` marked full (make test-full only)."""
-    return [n if n in quick else pytest.param(n, marks=pytest.mark.full) for n in names]
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +62,7 @@ POPCOUNT = "lgc_popcount_s1.v"
 FIRST_SUM = r"^    wire \[\d+:0\] c\d+_1_\d+ = (.*) \+ (\{\d+'d0, i\[\d+\]\}|i\[\d+\]);$"  # a bit last
 
 
-@pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, QUICK))
+@pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, QUICK_FIXTURES))
 def test_compiled_fixtures_are_proven(tmp_path, name):
     compile_model(str(fixture_path(name)), str(tmp_path / "b"))
     result = run_lgc("-q", "verify", tmp_path / "b")

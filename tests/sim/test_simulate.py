@@ -21,9 +21,11 @@ from tests.support.cli import run_lgc
 from tests.support.fixtures import (
     DIFFLOGIC_FIXTURES,
     FULL,
+    QUICK_FIXTURES,
     TORCHLOGIX_FIXTURES,
     arch_of,
     fixture_path,
+    quick_or_full,
 )
 from tests.support.netlists import random_dag_netlist
 
@@ -88,13 +90,16 @@ def test_fixture_option_matrix(tmp_path, name, layers, adders):
     assert (rtl["layers_per_stage"], rtl["adder_levels_per_stage"]) == (layers, adders)
 
 
-@pytest.mark.parametrize("name", [n for n in DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES
-                                  if n != SMALLEST])
+@pytest.mark.parametrize("name", quick_or_full(
+    [n for n in DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES if n != SMALLEST],
+    QUICK_FIXTURES + ["difflogic_digits_3x600"]))
 def test_other_fixtures_default_options(tmp_path, name):
     compile_model(fixture_path(name), tmp_path / "build")
     result = simulate(tmp_path / "build", np.load(fixture_path(name, ".vectors.npz"))["x"],
                       random=200)
     assert result.report["bit_exact"], result.report["first_mismatches"]
+    # one precompiled header for the fast and the slow objects (a large design's build has both)
+    assert (tmp_path / "build" / "sim" / "build.log").read_text().count("-x c++-header") <= 1
 
 
 @pytest.mark.parametrize("name", STATE_DICTS)

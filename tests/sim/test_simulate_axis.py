@@ -48,7 +48,9 @@ def test_full_throughput_without_pauses(builds, name):
 
 
 @pytest.mark.parametrize("name", [CORE, ENCODED])
-@pytest.mark.parametrize("pause", [(0.3, 0.3), (0.0, 0.7), (0.6, 0.0)])
+# Pauses on both sides in make test; on one side only (sink, then source) in make test-full.
+@pytest.mark.parametrize("pause", [(0.3, 0.3), *(pytest.param(p, marks=pytest.mark.full)
+                                                  for p in [(0.0, 0.7), (0.6, 0.0)])])
 def test_bit_exact_under_backpressure(builds, name, pause):
     result = simulate_axis(builds[name], **inputs(name), random=400, pause=pause, seed=3)
     assert result.bit_exact, (len(result.pred), len(result.expected_pred))

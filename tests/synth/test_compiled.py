@@ -5,7 +5,7 @@
   pipelined core reaches at least 1.5x the combinational one's Fmax.
 - `lgc compile --board ulx3s-85f` then `lgc synth DIR`: a bitstream of the UART top around the core;
   for a model with an input encoding, around the encoder and the core (iCEBreaker).
-- A model too large for the iCEBreaker stops with "does not fit" and the numbers.
+- A model too large for the iCEBreaker stops with "does not fit" and the numbers (make test-full).
 - GateMate and Nexus: the core behind the pin harness keeps every register, block by block.
 """
 
@@ -71,7 +71,9 @@ def test_ice40_registers_and_pipelining(tmp_path):
     assert results["pipe"] >= 1.5 * results["comb"], results
 
 
-@pytest.mark.parametrize("device, logic_bel", [("CCGM1A1", "CPE_LT"), ("LIFCL-40", "OXIDE_COMB")])
+# (Nexus always takes the harness: tests/synth/test_flow.py has it on a smaller core)
+@pytest.mark.parametrize("device, logic_bel", [
+    ("CCGM1A1", "CPE_LT"), pytest.param("LIFCL-40", "OXIDE_COMB", marks=pytest.mark.full)])
 def test_gatemate_and_nexus_through_the_pin_harness(tmp_path, device, logic_bel):
     """The fixture's 304 ports exceed the CCGM1A1's 162 pins (and Nexus always takes the
     harness): behind lgc_pins every register of the core is kept, block by block, and the harness
@@ -121,6 +123,7 @@ def test_board_bitstream_of_a_model_with_an_input_encoding(tmp_path):
     _check_registers_per_block(report["rtl"], {"blocks": blocks})
 
 
+@pytest.mark.full
 def test_a_model_too_large_for_the_icebreaker_does_not_fit(tmp_path):
     model = tmp_path / "large.pt"
     save_difflogic(model, in_dim=256, widths=(3000, 3000, 3000), k=10, seed=4)
