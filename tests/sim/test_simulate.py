@@ -160,6 +160,7 @@ def test_an_input_copy_inverted_is_caught(tmp_path):
     assert not result.report["bit_exact"]
 
 
+@pytest.mark.full
 def test_two_thousand_classes(tmp_path):
     """Small groups (2 gates per class), an 11-level argmax tree pipelined every 2 levels."""
     import torch
