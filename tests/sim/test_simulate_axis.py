@@ -32,6 +32,7 @@ def builds(request, tmp_path_factory):
 
 
 def built(builds, name):
+    """The build of `name` at this fixture's width (skipped where make test leaves it out)."""
     if name not in builds:
         pytest.skip("the encoded fixture at this width runs in make test-full")
     return builds[name]
@@ -46,8 +47,9 @@ def inputs(name):
 
 @pytest.mark.parametrize("name", [CORE, ENCODED])
 def test_full_throughput_without_pauses(builds, name):
-    axis = BuildDir(built(builds, name)).rtl()["axis"]
-    result = simulate_axis(builds[name], **inputs(name), random=300)
+    build = built(builds, name)
+    axis = BuildDir(build).rtl()["axis"]
+    result = simulate_axis(build, **inputs(name), random=300)
     assert result.bit_exact and not result.error
     beats = len(result.expected_pred) * max(axis["beats_per_vector"], axis["beats_per_result"])
     # the first beat in to the last result out: one beat a clock on the busier side, then the
