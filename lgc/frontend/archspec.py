@@ -26,7 +26,7 @@ import re
 from ..errors import LgcError
 from . import dwn_arch
 from .encoding import numbers, read_table
-from .spec_modules import module, tensors_by_module
+from .spec_modules import check_layer_keys, module, tensors_by_module
 from .unroll import ntuple
 
 PARAMETRIZATIONS = {"raw": "torchlogix.parametrization.RawLUTParametrization",
@@ -126,27 +126,17 @@ def _check_layer(i, layer):
 
 
 def _check_fields(i, layer):
-    if not isinstance(layer, dict) or layer.get("type") not in LAYERS:
-        kind = layer.get("type") if isinstance(layer, dict) else layer
-        raise LgcError(f"arch: layer {i} has type {kind!r}; known types are {', '.join(LAYERS)}")
-    required, optional = LAYERS[layer["type"]]
-    unknown = sorted(set(layer) - {"type", *required, *optional})
-    if unknown:
-        raise LgcError(f"arch: layer {i} ({layer['type']}) has unknown key(s) {', '.join(unknown)}")
-    missing = [key for key in required if key not in layer]
-    if missing:
-        raise LgcError(f"arch: layer {i} ({layer['type']}) needs {', '.join(missing)}")
+    what = check_layer_keys(i, layer, LAYERS, "torchlogix")
     if layer.get("thresholds") is not None:
-        numbers(layer["thresholds"], f"arch: layer {i} ({layer['type']}): thresholds")
+        numbers(layer["thresholds"], f"{what}: thresholds")
     if not isinstance(layer.get("downsample", False), bool):
-        raise LgcError(f"arch: layer {i} ({layer['type']}): downsample must be true or false")
+        raise LgcError(f"{what}: downsample must be true or false")
     for key, value in layer.items():
         if key in ("type", "parametrization", "connections", "thresholds", "downsample", "main", "shortcut"):
             continue
         values = value if isinstance(value, list) else [value]
         if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise LgcError(f"arch: layer {i} ({layer['type']}): {key} must be a number or a list "
-                           f"of numbers, got {value!r}")
+            raise LgcError(f"{what}: {key} must be a number or a list of numbers, got {value!r}")
     if layer.get("parametrization") not in (None, *PARAMETRIZATIONS):
         raise LgcError(f"arch: layer {i}: parametrization must be one of {', '.join(PARAMETRIZATIONS)}")
     if layer.get("connections") not in (None, "fixed", "learnable"):

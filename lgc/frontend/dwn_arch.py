@@ -17,7 +17,7 @@ frontend and the PyTorch reference read both kinds of file the same way.
 import re
 
 from ..errors import LgcError
-from .spec_modules import module, tensors_by_module
+from .spec_modules import check_layer_keys, module, tensors_by_module
 
 QUALNAMES = {"LUTLayer": "torch_dwn.lut_layer.LUTLayer",
              "LearnableMapping": "torch_dwn.mapping.LearnableMapping",
@@ -53,17 +53,7 @@ def read(spec):
 
 
 def _check_layer(i, layer):
-    kind = layer.get("type") if isinstance(layer, dict) else layer
-    if kind not in LAYERS:
-        raise LgcError(f"arch: layer {i} has type {kind!r}; dwn specs know {', '.join(LAYERS)}")
-    required, optional = LAYERS[kind]
-    what = f"arch: layer {i} ({kind})"
-    unknown = sorted(set(layer) - {"type", *required, *optional})
-    if unknown:
-        raise LgcError(f"{what} has unknown key(s) {', '.join(unknown)}")
-    missing = [key for key in required if key not in layer]
-    if missing:
-        raise LgcError(f"{what} needs {', '.join(missing)}")
+    what = check_layer_keys(i, layer, LAYERS, "dwn")
     for key in ("input_size", "output_size", "n", "k"):
         value = layer.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):

@@ -22,3 +22,22 @@ def tensors_by_module(state_dict, key, library):
             raise LgcError(f"arch: state_dict entry {name!r} belongs to no {library} layer lgc knows")
         modules.setdefault(match["prefix"] or "", {})[match["local"]] = value
     return modules
+
+
+def check_layer_keys(i, layer, layers, library):
+    """Layer `i` of a spec is a dict whose type is one of `layers` ({type: (required keys,
+    optional keys)}) with every required key and no unknown one; returns how errors name it."""
+    if not isinstance(layer, dict):
+        raise LgcError(f"arch: layer {i} must be an object with a type, got {layer!r}")
+    kind = layer.get("type")
+    if not isinstance(kind, str) or kind not in layers:
+        raise LgcError(f"arch: layer {i} has type {kind!r}; {library} specs know {', '.join(layers)}")
+    required, optional = layers[kind]
+    what = f"arch: layer {i} ({kind})"
+    unknown = sorted(set(layer) - {"type", *required, *optional})
+    if unknown:
+        raise LgcError(f"{what} has unknown key(s) {', '.join(unknown)}")
+    missing = [key for key in required if key not in layer]
+    if missing:
+        raise LgcError(f"{what} needs {', '.join(missing)}")
+    return what

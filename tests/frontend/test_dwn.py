@@ -201,6 +201,7 @@ def test_bad_learnable_layers(tmp_path):
     (lambda s: s["layers"][1].update(mapping="tensor"), "mapping must be one of random, arange, learnable"),
     (lambda s: s["layers"][0].update(foo=1), "unknown key(s) foo"),
     (lambda s: s["layers"][2].update(type="LogicDense"), "dwn specs know LUTLayer, GroupSum, Flatten"),
+    (lambda s: s["layers"].__setitem__(2, "Flatten"), "layer 2 must be an object with a type"),
 ])
 def test_bad_specs(change, message):
     spec = json.loads(fixture_path("dwn_mixed", ".arch.json").read_text())

@@ -262,7 +262,7 @@ def _with(changes, spec=DENSE_SPEC):
 
 
 @pytest.mark.parametrize("spec, message", [
-    (_with({1: {"type": "LogicDenser"}}), "known types are"),
+    (_with({1: {"type": "LogicDenser"}}), "torchlogix specs know LogicDense, "),
     (_with({1: {"outdim": 5}}), "unknown key(s) outdim"),
     (_with({"top": {"layer": []}}), "unknown key(s) layer"),
     (_with({3: {"k": 7}}), "equal groups"),
@@ -275,6 +275,8 @@ def _with(changes, spec=DENSE_SPEC):
     (_with({1: {"in_dim": 100}}), "outside 0..99"),
     ({"layers": DENSE_SPEC["layers"][:2] + DENSE_SPEC["layers"][3:]}, "logic layers"),
     ({"layers": [{"type": "LogicDense"}]}, "needs in_dim"),
+    ({"layers": ["LogicDense"]}, "layer 0 must be an object with a type"),
+    ({"layers": [{"type": ["LogicDense"]}]}, "has type ['LogicDense']; torchlogix specs know"),
     ({"layers": []}, "non-empty list"),
     ({"format": "difflogic", "layers": DENSE_SPEC["layers"]}, "torchlogix or dwn models"),
 ])
