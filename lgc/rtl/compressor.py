@@ -42,7 +42,7 @@ def schedule(popcount, delays, budget, first_budget):
     MIN_STAGE_LEVELS levels, or the first stage one beside the gates):
     the first stage as many levels as fit each kind of bit, later ones as many as fit, the last
     one as few as let its adder fit after them."""
-    level = delays.lut_level
+    level = delays.full_adder_level
     late, full = math.floor(first_budget / level), math.floor(budget / level)
     if late < 1 or full < MIN_STAGE_LEVELS or not any(len(g) > 1 for g in popcount.groups):
         return None
@@ -66,7 +66,7 @@ def registers(popcount, cs):
 
 def paths(popcount, delays, cs):
     """ns of every stage: the first as (over its late bits, over its early bits)."""
-    level = delays.lut_level
+    level = delays.full_adder_level
     (_, first), *middle, (columns, _) = _walk(popcount, cs)
     return ([tuple(used * level for used in first)] + [used * level for _, used in middle]
             + [_last_path(popcount, delays, columns, cs.levels[-1])])
@@ -205,4 +205,4 @@ def _last_path(popcount, delays, columns, levels):
     base = delays.sum_path(2, w, w) if popcount.signed else 0.0
     adds = [delays.sum_path(max(map(len, cols), default=0) + bool(const), w, w)
             for cols, const in zip(columns, popcount.consts)]
-    return levels * delays.lut_level + max(adds, default=0.0) + base
+    return levels * delays.full_adder_level + max(adds, default=0.0) + base

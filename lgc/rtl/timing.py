@@ -45,10 +45,18 @@ class Delays:
     crowd_power: float = 1.0
     crowd_share: float = 0.0   # of that spread beyond the square root's, what every net gets
     margin: float = 0.0        # what sums and compares leave free where gates fill the budget
+    full_adder_luts: int = 1   # LUT levels of one level of full adders (yosys' `ltp`)
 
     @property
     def lut_level(self):
         return self.net + self.lut
+
+    @property
+    def full_adder_level(self):
+        """One level of full adders (3:2): one LUT level on ECP5, two on GateMate, whose LUT
+        trees (`-luttree`) take a full adder's carry, a majority of three, in two (bench/README.md,
+        "GateMate: the full adders' depth")."""
+        return self.full_adder_luts * self.lut_level
 
     def _spreads(self, core_luts):
         size = max(core_luts, 0) / 1000
@@ -91,7 +99,7 @@ class Delays:
             return 0.0
         if result_width <= self.lut_adder_bits:
             return self.lut_path(lut_sum_levels(rows, width))
-        return self.lut_path(compressor_rounds(rows)) + self.carry_path(result_width)
+        return compressor_rounds(rows) * self.full_adder_level + self.carry_path(result_width)
 
     def compare_path(self, width):
         """a > b of two `width`-bit scores, as the sign of b - a (width + 1 bits): LUTs when that

@@ -63,7 +63,8 @@ FAMILIES = {f.name: f for f in (
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
            "CPE_LT", "CPE_FF", 45,
            Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=4.59, net_spread=6.04,
-                  carry_in=0.551, carry_bit=0.0, carry_out=0.515, lut_adder_bits=2)),
+                  carry_in=0.551, carry_bit=0.0, carry_out=0.515, lut_adder_bits=2,
+                  full_adder_luts=2)),
     # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
     # Delays: python -m bench.delay_fit (nextpnr-nexus' SDF and stage arrivals, the example).
     Family("nexus", "synth_nexus", "", "nextpnr-nexus", "prjoxide", "bit", r"(LUT4|WIDEFN9)$",

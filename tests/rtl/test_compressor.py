@@ -1,7 +1,10 @@
 """The carry-save popcount (lgc/rtl/compressor.py): full-adder levels keep every column's
 weighted sum, a schedule's stages fit their budgets, its modules register what it counts."""
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 import lgc
 from lgc.rtl import Plan, compressor
@@ -51,6 +54,19 @@ def test_no_schedule_of_stages_shorter_than_the_minimum():
     short = (compressor.MIN_STAGE_LEVELS - 1) * ECP5.lut_level + 0.1
     assert compressor.schedule(pop, ECP5, short, ECP5.lut_level + 0.1) is None
     assert compressor.schedule(pop, ECP5, short + ECP5.lut_level, ECP5.lut_level + 0.1)
+
+
+def test_full_adders_two_luts_deep_take_a_stage_twice_the_time():
+    # GateMate's LUT trees take a full adder's carry in two levels
+    deep = dataclasses.replace(ECP5, full_adder_luts=2)
+    pop = Popcount([range(200)], [0])
+    budget = 8 * ECP5.lut_level + 0.1
+    shallow_cs, deep_cs = (compressor.schedule(pop, d, budget, budget) for d in (ECP5, deep))
+    assert shallow_cs.levels[0] == 8 and deep_cs.levels[0] == 4
+    assert max(compressor.paths(pop, deep, deep_cs)[1:]) <= budget
+    # the sums yosys builds: a 3:2 round costs two LUT levels too
+    assert deep.sum_path(9, 1, 4 + 1) - ECP5.sum_path(9, 1, 4 + 1) == pytest.approx(
+        4 * ECP5.lut_level)   # 9 rows: 4 rounds down to two
 
 
 def test_a_plan_takes_the_carry_save_tree_where_it_registers_fewer_bits(monkeypatch):
