@@ -64,7 +64,10 @@ FAMILIES = {f.name: f for f in (
            "CPE_LT", "CPE_FF", 45,
            Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=4.59, net_spread=6.04,
                   carry_in=0.551, carry_bit=0.0, carry_out=0.515, lut_adder_bits=2,
-                  full_adder_luts=2)),
+                  full_adder_luts=2),
+           # HeAP spreads cells to at most 60% of a bin (its default 90%): the example's default
+           # core routes where it stalled at 90% (bench/README.md, "GateMate: placement density")
+           pnr_opts="--placer-heap-beta 0.6"),
     # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
     # Delays: python -m bench.delay_fit (nextpnr-nexus' SDF and stage arrivals, the example).
     Family("nexus", "synth_nexus", "", "nextpnr-nexus", "prjoxide", "bit", r"(LUT4|WIDEFN9)$",

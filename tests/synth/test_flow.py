@@ -84,6 +84,8 @@ def test_a_given_nextpnr_option_replaces_the_familys_own():
         "--placer-heap-timingweight", "10", "--no-route"]
     assert nextpnr_opts(ecp5, "--no-route") == ["--placer-heap-timingweight", "40", "--no-route"]
     assert nextpnr_opts(ice40, "--no-route") == ["--no-route"]
+    assert nextpnr_opts(FAMILIES["gatemate"], "--placer-heap-beta 0.9") == [
+        "--placer-heap-beta", "0.9"]
 
 
 def test_ulx3s_board_build_makes_a_bitstream(build):
@@ -161,8 +163,10 @@ def test_gatemate_counts_exactly_the_cores_registers(build):
     assert section["luts"] > 0 and section["carry"] > 0
     assert all(f["target_mhz"] == 50 for f in section["fmax"].values())
     _check_capacity(section)
-    # without CP-line pass-throughs (their post-route pass overflows the wasm build's stack)
-    assert "--vopt no-cpe-cp" in open(build.file("synth", "commands.sh")).read()
+    # without CP-line pass-throughs (their post-route pass overflows the wasm build's stack),
+    # cells spread to at most 60% of a placement bin
+    commands = open(build.file("synth", "commands.sh")).read()
+    assert "--vopt no-cpe-cp" in commands and "--placer-heap-beta 0.6" in commands
 
 
 def test_nexus_through_the_pin_harness(build):
