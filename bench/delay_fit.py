@@ -26,6 +26,7 @@ that was synthesized already (its nextpnr log is there) is read again instead of
 """
 
 import argparse
+import dataclasses
 import json
 import pathlib
 import re
@@ -37,7 +38,7 @@ from lgc.errors import LgcError
 from lgc.ir.netlist import Netlist
 from lgc.rtl import Plan
 from lgc.rtl.timing import Delays
-from lgc.synth.devices import DEVICES
+from lgc.synth.devices import DEVICES, FAMILIES
 from lgc.synth.flow import SYNTH_DIR, synthesize
 from lgc.synth.report import routed_fmax_from_log
 from tests.support.fixtures import EXAMPLE
@@ -151,11 +152,12 @@ def _solve(f, goal, low=0.0, high=20.0):
     return round((low + high) / 2, 3)
 
 
-def fit_nets(runs, cells):
+def fit_nets(runs, cells, family_delays):
     """`net` from the popcount and argmax stages, `net_spread` from the gates' (means over the
-    runs: [(plan, {kind: nextpnr's period})])."""
+    runs: [(plan, {kind: nextpnr's period})]); the fields neither the SDF nor the fit fixes
+    (a full adder's LUT levels, the crowding terms) stay the family's."""
     def delays(net, spread=0.0):
-        return Delays(**cells, net=net, net_spread=spread)
+        return dataclasses.replace(family_delays, **cells, net=net, net_spread=spread)
     # A planned core's first popcount stage may hold its last gate level, so each fit depends on
     # the other: alternate until they settle.
     spread = 0.0
@@ -233,7 +235,8 @@ def fit(models, device, seed, work, planned=False):
         raise SystemExit(f"{device}: the SDF has no arcs for {', '.join(missing)}")
     for k in ("clock_to_out", "setup", "lut", "carry_in", "carry_bit", "carry_out"):
         cells[k] = round(cells[k], 4)
-    delays = fit_nets([(plan, achieved) for _, plan, achieved in runs], cells)
+    delays = fit_nets([(plan, achieved) for _, plan, achieved in runs], cells,
+                      FAMILIES[family].delays)
     print(f"{device} ({family}), seed {seed}:")
     print(f"  {delays!r}")
     for name, plan, achieved in runs:
