@@ -89,10 +89,17 @@ def stage_periods(pnr):
             kind = stage_kind(end["cell"])
             if kind:
                 worst[kind] = max(worst.get(kind, 0.0), delay)
+    offset = period_offset(pnr, arrival)
+    return {kind: ns + offset for kind, ns in worst.items()}
+
+
+def period_offset(pnr, arrival):
+    """What turns an arrival at a register into the period it needs: what nextpnr's critical path
+    adds to its own end's arrival ({(cell, port): ns}; setup, clock skew, less the clock's
+    insertion delay, which arrivals count from the clock pin)."""
     steps = pnr["critical_paths"][0]["path"]
     end = steps[-1]["to"]
-    offset = sum(s["delay"] for s in steps) - arrival[end["cell"], end["port"]]
-    return {kind: ns + offset for kind, ns in worst.items()}
+    return sum(s["delay"] for s in steps) - arrival[end["cell"], end["port"]]
 
 
 _CELL = re.compile(r'\(CELL\s*\(CELLTYPE\s+"([^"]+)"\)\s*\(INSTANCE\s*([^)]*)\)(.*?)\n\s*\)\s*\n'
