@@ -69,10 +69,11 @@ FAMILIES = {f.name: f for f in (
            # core routes where it stalled at 90% (bench/README.md, "GateMate: placement density")
            pnr_opts="--placer-heap-beta 0.6"),
     # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
-    # Delays: python -m bench.delay_fit (nextpnr-nexus' SDF and stage arrivals, the example).
+    # Delays: python -m bench.delay_fit --planned (nextpnr-nexus' SDF and stage arrivals on the
+    # example's fixed and default builds; bench/README.md, "The refit, checked and applied").
     Family("nexus", "synth_nexus", "", "nextpnr-nexus", "prjoxide", "bit", r"(LUT4|WIDEFN9)$",
            r"FD1P3\w+$", r"CCU2$", 2, "OXIDE_COMB", "OXIDE_FF", 250,
-           Delays(clock_to_out=0.307, setup=0.0, lut=0.213, net=0.975, net_spread=0.482,
+           Delays(clock_to_out=0.307, setup=0.0, lut=0.213, net=0.78, net_spread=0.579,
                   carry_in=0.316, carry_bit=0.027, carry_out=0.208)),
 )}
 
