@@ -80,17 +80,25 @@ def stage_periods(pnr):
     """The period each kind of stage needs by nextpnr: the worst arrival at its registers, plus
     what the critical path adds to its own arrival (setup, clock skew, less the clock's insertion
     delay, which arrivals count from the clock pin)."""
-    worst, arrival = {}, {}
+    arrival, worst = endpoint_arrivals(pnr), {}
+    for (cell, _), delay in arrival.items():
+        kind = stage_kind(cell)
+        if kind:
+            worst[kind] = max(worst.get(kind, 0.0), delay)
+    offset = period_offset(pnr, arrival)
+    return {kind: ns + offset for kind, ns in worst.items()}
+
+
+def endpoint_arrivals(pnr):
+    """{(cell, port): ns}: nextpnr's latest arrival at every register input of its detailed
+    timing report."""
+    arrival = {}
     for net in pnr.get("detailed_net_timings", []):
         for end in net["endpoints"]:
             delay = max(end["delay"]) if isinstance(end["delay"], list) else end["delay"]
             pin = end["cell"], end["port"]
             arrival[pin] = max(arrival.get(pin, 0.0), delay)
-            kind = stage_kind(end["cell"])
-            if kind:
-                worst[kind] = max(worst.get(kind, 0.0), delay)
-    offset = period_offset(pnr, arrival)
-    return {kind: ns + offset for kind, ns in worst.items()}
+    return arrival
 
 
 def period_offset(pnr, arrival):

@@ -24,7 +24,7 @@ import numpy as np
 
 from lgc.synth.devices import FAMILIES
 
-from .delay_fit import period_offset
+from .delay_fit import endpoint_arrivals, period_offset
 
 # Per family: yosys' flip-flop and LUT cell types (regexes), the flip-flop's data port in yosys'
 # netlist and its data ports in nextpnr's report.
@@ -38,9 +38,7 @@ def gate_endpoints(synth, pnr_path, family):
     ff_type, lut_type, data_port, timed_ports = CELLS[family]
     netlist = json.loads((synth / "netlist.json").read_text())
     pnr = json.loads(pnr_path.read_text())
-    arrival = {(e["cell"], e["port"]): max(e["delay"]) if isinstance(e["delay"], list)
-               else e["delay"]
-               for net in pnr["detailed_net_timings"] for e in net["endpoints"]}
+    arrival = endpoint_arrivals(pnr)
     offset = period_offset(pnr, arrival)
     # nextpnr names a cell by its instance path, which the top the flow wraps around the core
     # lengthens (GateMate's harness: "wrapped.datapath...")
@@ -78,7 +76,8 @@ def gate_endpoints(synth, pnr_path, family):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("builds", nargs="+", help="build folders kept by bench.qor or bench.delay_fit --work")
+    parser.add_argument("builds", nargs="+",
+                        help="build folders kept by bench.qor or bench.delay_fit --work")
     args = parser.parse_args()
     reports = {build: json.loads((build / "report.json").read_text())
                for build in map(pathlib.Path, args.builds)}
