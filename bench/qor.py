@@ -30,6 +30,8 @@ from lgc.synth.devices import FAMILIES
 from lgc.synth.flow import synthesize
 from tests.support.fixtures import EXAMPLE
 
+from .delay_fit import endpoint_arrivals
+
 DEVICE = "LFE5U-85F"
 FIXED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
 
@@ -43,17 +45,14 @@ def stage_arrivals(pnr_path):
     """Worst arrival (ns) at the registers of each kind of stage, from nextpnr's detailed
     timing report: gate stages, popcount stages, the argmax and output registers."""
     with open(pnr_path) as f:
-        report = json.load(f)
+        arrivals = endpoint_arrivals(json.load(f))
     worst = {}
-    for net in report.get("detailed_net_timings", []):
-        for end in net["endpoints"]:
-            delay = max(end["delay"]) if isinstance(end["delay"], list) else end["delay"]
-            cell = end["cell"]
-            kind = ("gates" if re.match(r"(datapath\.)?gates_s", cell) else
-                    "popcount" if re.match(r"(datapath\.)?popcount_s", cell) else
-                    "argmax" if cell.startswith(("argmax.", "out_class", "out_scores")) else None)
-            if kind:
-                worst[kind] = max(worst.get(kind, 0.0), delay)
+    for (cell, _), delay in arrivals.items():
+        kind = ("gates" if re.match(r"(datapath\.)?gates_s", cell) else
+                "popcount" if re.match(r"(datapath\.)?popcount_s", cell) else
+                "argmax" if cell.startswith(("argmax.", "out_class", "out_scores")) else None)
+        if kind:
+            worst[kind] = max(worst.get(kind, 0.0), delay)
     return worst
 
 

@@ -138,9 +138,10 @@ def _check_fields(i, layer):
         if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
             raise LgcError(f"{what}: {key} must be a number or a list of numbers, got {value!r}")
     if layer.get("parametrization") not in (None, *PARAMETRIZATIONS):
-        raise LgcError(f"arch: layer {i}: parametrization must be one of {', '.join(PARAMETRIZATIONS)}")
+        raise LgcError(f"{what}: parametrization must be one of {', '.join(PARAMETRIZATIONS)}, "
+                       f"got {layer['parametrization']!r}")
     if layer.get("connections") not in (None, "fixed", "learnable"):
-        raise LgcError(f"arch: layer {i}: connections must be 'fixed' or 'learnable'")
+        raise LgcError(f"{what}: connections must be 'fixed' or 'learnable', got {layer['connections']!r}")
     return dict(layer)
 
 
