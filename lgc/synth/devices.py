@@ -8,7 +8,7 @@ flip-flops). A family's `delays`
 fitted to nextpnr's reports on lgc's own cores (ECP5: `python -m bench.qor` compares them per
 stage; Nexus, GateMate: `python -m bench.delay_fit`); a family without one gets the fixed
 pipelining options. Its `fanout_limit` (copies of the input register, lgc.rtl.fanout) is 0 on
-ECP5: copies did not make cores faster there (Nexus and GateMate have no fan-out term fitted yet).
+every family: copies made no core faster on ECP5 or GateMate (Nexus: not measured).
 `target_mhz` is the clock a core is compiled for and constrained at when none is given: about
 what the family reaches on the example (bench/README.md, "Quality of results", "Delay models of
 Nexus and GateMate").
@@ -56,18 +56,21 @@ FAMILIES = {f.name: f for f in (
     Family("gowin", "synth_gowin", "", "nextpnr-himbaechel", "gowin_pack", "fs",
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
-    # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc; its gate
-    # nets grow with their fan-out more than with the core: a rough fit), `net` from the
-    # example's routed critical path (bench/README.md, "GateMate: a default that routes").
+    # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc), its nets
+    # scaled so that the example's default core is the one that met 65 MHz at every seed with
+    # timing-driven rip-up (bench/README.md, "GateMate: timing-driven rip-up").
     Family("gatemate", "synth_gatemate", "-luttree -nomx8", "nextpnr-himbaechel-gatemate",
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
-           "CPE_LT", "CPE_FF", 45,
-           Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=4.59, net_spread=6.04,
+           "CPE_LT", "CPE_FF", 65,
+           Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=3.213, net_spread=4.228,
                   carry_in=0.551, carry_bit=0.0, carry_out=0.515, lut_adder_bits=2,
                   full_adder_luts=2),
            # HeAP spreads cells to at most 60% of a bin (its default 90%): the example's default
-           # core routes where it stalled at 90% (bench/README.md, "GateMate: placement density")
-           pnr_opts="--placer-heap-beta 0.6"),
+           # core routes where it stalled at 90% (bench/README.md, "GateMate: placement
+           # density"). router2 rips up the nets that fail timing, not only the congested ones:
+           # without it, nets it detours round congestion miss the clock (bench/README.md,
+           # "GateMate: timing-driven rip-up")
+           pnr_opts="--placer-heap-beta 0.6 --tmg-ripup"),
     # WIDEFN9 is two LUT4s and their mux: counted once here, twice in nextpnr's OXIDE_COMB.
     # Delays: python -m bench.delay_fit --planned (nextpnr-nexus' SDF and stage arrivals on the
     # example's fixed and default builds; bench/README.md, "The refit, checked and applied").

@@ -85,7 +85,7 @@ def test_a_given_nextpnr_option_replaces_the_familys_own():
     assert nextpnr_opts(ecp5, "--no-route") == ["--placer-heap-timingweight", "40", "--no-route"]
     assert nextpnr_opts(ice40, "--no-route") == ["--no-route"]
     assert nextpnr_opts(FAMILIES["gatemate"], "--placer-heap-beta 0.9") == [
-        "--placer-heap-beta", "0.9"]
+        "--tmg-ripup", "--placer-heap-beta", "0.9"]
 
 
 def test_ulx3s_board_build_makes_a_bitstream(build):
@@ -164,9 +164,9 @@ def test_gatemate_counts_exactly_the_cores_registers(build):
     assert all(f["target_mhz"] == 50 for f in section["fmax"].values())
     _check_capacity(section)
     # without CP-line pass-throughs (their post-route pass overflows the wasm build's stack),
-    # cells spread to at most 60% of a placement bin
+    # cells spread to at most 60% of a placement bin, nets failing timing rerouted
     commands = open(build.file("synth", "commands.sh")).read()
-    assert "--vopt no-cpe-cp" in commands and "--placer-heap-beta 0.6" in commands
+    assert "--vopt no-cpe-cp" in commands and "--placer-heap-beta 0.6 --tmg-ripup" in commands
 
 
 def test_nexus_through_the_pin_harness(build):
