@@ -80,13 +80,19 @@ def stage_periods(pnr):
     """The period each kind of stage needs by nextpnr: the worst arrival at its registers, plus
     what the critical path adds to its own arrival (setup, clock skew, less the clock's insertion
     delay, which arrivals count from the clock pin)."""
-    arrival, worst = endpoint_arrivals(pnr), {}
+    arrival = endpoint_arrivals(pnr)
+    offset = period_offset(pnr, arrival)
+    return {kind: ns + offset for kind, ns in worst_by_stage(arrival).items()}
+
+
+def worst_by_stage(arrival):
+    """{kind of stage: ns}: the latest of the arrivals ({(cell, port): ns}) at its registers."""
+    worst = {}
     for (cell, _), delay in arrival.items():
         kind = stage_kind(cell)
         if kind:
             worst[kind] = max(worst.get(kind, 0.0), delay)
-    offset = period_offset(pnr, arrival)
-    return {kind: ns + offset for kind, ns in worst.items()}
+    return worst
 
 
 def endpoint_arrivals(pnr):

@@ -16,7 +16,6 @@ figures the family's delay model is fitted to). Every figure goes to `--out` as 
 import argparse
 import json
 import pathlib
-import re
 import shutil
 import statistics
 import tempfile
@@ -30,7 +29,7 @@ from lgc.synth.devices import FAMILIES
 from lgc.synth.flow import synthesize
 from tests.support.fixtures import EXAMPLE
 
-from .delay_fit import endpoint_arrivals
+from .delay_fit import endpoint_arrivals, worst_by_stage
 
 DEVICE = "LFE5U-85F"
 FIXED = {"layers_per_stage": 1, "adder_levels_per_stage": 1}
@@ -45,15 +44,7 @@ def stage_arrivals(pnr_path):
     """Worst arrival (ns) at the registers of each kind of stage, from nextpnr's detailed
     timing report: gate stages, popcount stages, the argmax and output registers."""
     with open(pnr_path) as f:
-        arrivals = endpoint_arrivals(json.load(f))
-    worst = {}
-    for (cell, _), delay in arrivals.items():
-        kind = ("gates" if re.match(r"(datapath\.)?gates_s", cell) else
-                "popcount" if re.match(r"(datapath\.)?popcount_s", cell) else
-                "argmax" if cell.startswith(("argmax.", "out_class", "out_scores")) else None)
-        if kind:
-            worst[kind] = max(worst.get(kind, 0.0), delay)
-    return worst
+        return worst_by_stage(endpoint_arrivals(json.load(f)))
 
 
 def measure(model, name, options, seeds, bits, work):
