@@ -285,7 +285,7 @@ class Plan:
 
     def _beyond(self):
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "
-                f"(at most about {self.fastest_mhz:.0f} MHz: a stage holds at least one LUT level of "
+                f"(at most about {math.floor(self.fastest_mhz)} MHz: a stage holds at least one LUT level of "
                 "gates, a comparison, a two-operand sum); choose a lower --target-mhz")
 
     def stage_paths(self):

@@ -2,12 +2,13 @@
 that does not fit names the resource and the clock target at which it would."""
 
 import dataclasses
+import re
 
 import pytest
 
 import lgc
 from lgc.errors import LgcError
-from lgc.rtl import Core
+from lgc.rtl import Core, Plan
 from lgc.synth.devices import DEVICES, FAMILIES
 from lgc.synth.fit import check_fit, clock_target
 from tests.support.fixtures import fixture_path
@@ -86,3 +87,12 @@ def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist
     assert timing["predicted_mhz"] >= timing["target_mhz"]
     assert "lowered_from_mhz" not in core_at(netlist, 150).plan.timing()
 
+
+
+@pytest.mark.parametrize("family", ["ecp5", "nexus", "gatemate"])
+def test_the_clock_a_refusal_names_is_one_the_model_accepts(netlist, family):
+    delays = FAMILIES[family].delays
+    with pytest.raises(LgcError, match="beyond what the delay model allows") as refused:
+        Plan(netlist, target_mhz=1000, delays=delays)
+    named = int(re.search(r"at most about (\d+) MHz", str(refused.value)).group(1))
+    assert Plan(netlist, target_mhz=named, delays=delays).timing()["predicted_mhz"] >= named
