@@ -285,8 +285,8 @@ class Plan:
 
     def _beyond(self):
         return (f"{self.target_mhz:g} MHz is beyond what the delay model allows for this core "
-                f"(at most about {math.floor(self.fastest_mhz)} MHz: a stage holds at least one LUT level of "
-                "gates, a comparison, a two-operand sum); choose a lower --target-mhz")
+                f"(at most about {math.floor(self.fastest_mhz)} MHz: a stage holds at least one "
+                "LUT level of gates, a comparison, a two-operand sum); choose a lower --target-mhz")
 
     def stage_paths(self):
         """Predicted ns of every stage's logic and routing (register to register), in order:

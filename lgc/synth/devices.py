@@ -58,7 +58,7 @@ FAMILIES = {f.name: f for f in (
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc), its nets
     # scaled so that the example's default core is the one that met 70 MHz at every seed with
-    # timing-driven rip-up (bench/README.md, "GateMate: timing-driven rip-up").
+    # timing-driven rip-up (bench/README.md, "GateMate: 70 MHz").
     Family("gatemate", "synth_gatemate", "-luttree -nomx8", "nextpnr-himbaechel-gatemate",
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
            "CPE_LT", "CPE_FF", 70,

@@ -88,7 +88,6 @@ def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist
     assert "lowered_from_mhz" not in core_at(netlist, 150).plan.timing()
 
 
-
 @pytest.mark.parametrize("family", ["ecp5", "nexus", "gatemate"])
 def test_the_clock_a_refusal_names_is_one_the_model_accepts(netlist, family):
     delays = FAMILIES[family].delays
