@@ -17,7 +17,8 @@ and argmax stages arrive when nextpnr's do, `net_spread` is what the gate stages
 of lgc/synth/devices.py (its default target) to the runs: its stages are the ones --target-mhz
 makes (several compressor levels, a gate level sharing the first sums' clock), which the fixed
 builds do not have. It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
-the fitted model's path against nextpnr's.
+the fitted model's path against nextpnr's. A family without a model yet (iCE40: `--devices
+iCE40HX8K` with models small enough for it) is fitted the same way, from the fields' defaults.
 
 --check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
 --target-mhz, else the family's default), synthesized at that clock; prints the predicted
@@ -58,11 +59,23 @@ ARCS = {
                  "carry_in": (r"CPE_ADDF2?", r"IN\d", r"COUTY1"),
                  "carry_step": (r"CPE_ADDF2?", r"CINY1", r"COUTY1"),
                  "carry_out": (r"CPE_ADDF2?", r"CINY1", r"OUT\d")},
+    # An iCE40 sum bit is the LUT of the carry's cell with the carry on I3: leaving the chain
+    # is that LUT input.
+    "ice40": {"clock_to_out": (r"ICESTORM_LC", r"CLK", r"O"),
+              "lut": (r"ICESTORM_LC", r"I[0-3]", r"O"),
+              "carry_in": (r"ICESTORM_LC", r"I[12]", r"COUT"),
+              "carry_step": (r"ICESTORM_LC", r"CIN", r"COUT"),
+              "carry_out": (r"ICESTORM_LC", r"I3", r"O")},
 }
-SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN")}
+SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN"),
+         "ice40": (r"ICESTORM_LC", r"I[0-3]")}
+# Families whose SDF times a register's setup from the inputs of the LUT in its cell (an iCE40
+# logic cell is a LUT and its flip-flop): the LUT is taken off to leave the setup.
+SETUP_THROUGH_LUT = {"ice40"}
 # Sums of at most this many bits yosys maps to LUTs, not to a carry chain (the family's arith_map)
-LUT_ADDER_BITS = {"nexus": 4, "gatemate": 2}
-CARRY_BITS = {"nexus": 1, "gatemate": 1}   # bits one carry cell of the SDF adds (a CCU2: two)
+LUT_ADDER_BITS = {"nexus": 4, "gatemate": 2, "ice40": 2}
+# Bits one carry cell of the SDF adds (a CCU2: two)
+CARRY_BITS = {"nexus": 1, "gatemate": 1, "ice40": 1}
 
 
 def stage_kind(cell):
@@ -152,6 +165,8 @@ def cell_delays(family, arcs, setups):
     cell, port = SETUP[family]
     values = [ns for t, p, ns in setups if re.fullmatch(cell, t) and re.fullmatch(port, p)]
     found["setup"] = statistics.median(values) if values else None
+    if family in SETUP_THROUGH_LUT and values and found["lut"] is not None:
+        found["setup"] = max(found["setup"] - found["lut"], 0.0)
     # nextpnr's GateMate database has no carry-in to carry-out arc: a chain costs its entry and
     # exit only (in nextpnr's timing, which is what the model predicts).
     found["carry_bit"] = (found.pop("carry_step") or 0.0) / CARRY_BITS[family]
@@ -178,6 +193,8 @@ def fit_nets(runs, cells, family_delays):
     runs: [(plan, {kind: nextpnr's period})]); the fields neither the SDF nor the fit fixes
     (a full adder's LUT levels, the crowding terms) stay the family's."""
     def delays(net, spread=0.0):
+        if family_delays is None:   # a family without a model yet: the fields' defaults
+            return Delays(**cells, net=net, net_spread=spread)
         return dataclasses.replace(family_delays, **cells, net=net, net_spread=spread)
     # A planned core's first popcount stage may hold its last gate level, so each fit depends on
     # the other: alternate until they settle.
