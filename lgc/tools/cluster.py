@@ -31,7 +31,10 @@ def cluster(scheduler=None, workers=None):
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
         if scheduler:
             try:
-                client = Client(scheduler, timeout="20s")
+                # Dask's own connect timeout (30 s unless its config or
+                # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT says otherwise)
+                client = Client(scheduler,
+                                timeout=dask.config.get("distributed.comm.timeouts.connect"))
             except (OSError, TimeoutError) as e:
                 raise LgcError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
             with client:

@@ -196,7 +196,8 @@ def test_bad_sweeps_are_one_clear_error(model, tmp_path):
                                             "--scheduler", "tcp://127.0.0.1:1"))
     assert "cannot reach the Dask scheduler" in error_line(run_lgc(
         "sweep", model, "--device", DEVICE, "-o", tmp_path / "x",
-        "--scheduler", "tcp://127.0.0.1:1"))
+        "--scheduler", "tcp://127.0.0.1:1",
+        env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}))
     assert "LFE5U-13F" in error_line(run_lgc("sweep", model, "--device", "LFE5U-13F",
                                              "-o", tmp_path / "x"))
     with pytest.raises(LgcError, match="cannot read"):
