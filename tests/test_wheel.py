@@ -37,8 +37,10 @@ def installed(tmp_path_factory):
     venv = tmp / "venv"
     _run([sys.executable, "-m", "venv", venv])
     pip = venv / "bin" / "pip"
-    _run([pip, "install", "--quiet", "torch==2.13.0"])     # the CPU build, as the Makefile does
-    _run([pip, "install", "--quiet", wheel])
+    # the CPU build, as the Makefile does; no byte-compiling of every module installed (most of
+    # the install's time): what runs compiles what it imports
+    _run([pip, "install", "--quiet", "--no-compile", "torch==2.13.0"])
+    _run([pip, "install", "--quiet", "--no-compile", wheel])
     return venv
 
 
