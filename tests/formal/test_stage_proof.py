@@ -126,7 +126,8 @@ def test_a_conv_model_with_near_constant_nodes_is_proven(conv_built):
     assert section["equivalent"] and all(p["verdict"] == "proven" for p in section["parts"])
 
 
-@pytest.mark.parametrize("mutant", [mutants.invert_gate, mutants.rare_difference])
+@pytest.mark.parametrize("mutant", [pytest.param(mutants.invert_gate, marks=pytest.mark.full),
+                                    mutants.rare_difference])
 def test_a_conv_model_broken_in_a_stage_is_refuted(conv_built, tmp_path, mutant):
     build = shutil.copytree(conv_built[0], tmp_path / "build")
     mutant(build, "lgc_gates_s1.v" if mutant is mutants.rare_difference else MIDDLE)

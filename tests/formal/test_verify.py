@@ -20,13 +20,7 @@ from lgc.rtl import Plan
 from lgc.synth.devices import FAMILIES
 from tests.support import mutants
 from tests.support.cli import error_line, run_lgc
-from tests.support.fixtures import (
-    DATA,
-    DIFFLOGIC_FIXTURES,
-    QUICK_FIXTURES,
-    fixture_path,
-    quick_or_full,
-)
+from tests.support.fixtures import DATA, DIFFLOGIC_FIXTURES, fixture_path, quick_or_full
 from tests.support.mutants import edit
 from tests.support.torchfiles import change_gate, edit_dwn
 
@@ -62,7 +56,9 @@ POPCOUNT = "lgc_popcount_s1.v"
 FIRST_SUM = r"^    wire \[\d+:0\] c\d+_1_\d+ = (.*) \+ (\{\d+'d0, i\[\d+\]\}|i\[\d+\]);$"  # a bit last
 
 
-@pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, QUICK_FIXTURES))
+# make test: three of the quick fixtures (the others' proofs run in make test-full)
+@pytest.mark.parametrize("name", quick_or_full(DIFFLOGIC_FIXTURES + TORCHLOGIX, [
+    "difflogic_untrained_ties", "torchlogix_conv_channels", "torchlogix_residual_projection"]))
 def test_compiled_fixtures_are_proven(tmp_path, name):
     compile_model(str(fixture_path(name)), str(tmp_path / "b"))
     result = run_lgc("-q", "verify", tmp_path / "b")
@@ -206,7 +202,7 @@ def test_the_proof_as_a_function(built, tmp_path):
 DWN = ["dwn_mixed", "dwn_small_n123", "dwn_gaussian_global", "dwn_tabular_small"]
 
 
-@pytest.mark.parametrize("name", quick_or_full(DWN, ["dwn_mixed", "dwn_small_n123"]))
+@pytest.mark.parametrize("name", quick_or_full(DWN, ["dwn_small_n123"]))
 def test_dwn_builds_are_proven(tmp_path, name):
     compile_model(str(fixture_path(name)), str(tmp_path / "b"))
     result = run_lgc("-q", "verify", tmp_path / "b")
@@ -243,7 +239,7 @@ def _flip_a_lut(m):
         m[2].luts[7] = -m[2].luts[7]
 
 
-@pytest.mark.parametrize("change", [_swap_randperm, _flip_a_lut])
+@pytest.mark.parametrize("change", [pytest.param(_swap_randperm, marks=pytest.mark.full), _flip_a_lut])
 def test_a_dwn_model_changed_is_caught(dwn_build, tmp_path, change):
     other = edit_dwn(fixture_path("dwn_mixed"), tmp_path / "changed.pt", change)
     result = run_lgc("-q", "verify", dwn_build, "--model", other)

@@ -21,7 +21,6 @@ from tests.support.cli import run_lgc
 from tests.support.fixtures import (
     DIFFLOGIC_FIXTURES,
     FULL,
-    QUICK_FIXTURES,
     TORCHLOGIX_FIXTURES,
     arch_of,
     fixture_path,
@@ -37,7 +36,8 @@ COPY_EVERY_2 = dataclasses.replace(ECP5.delays, fanout_limit=2)
 # runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
 STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels",
                                                  "torchlogix_residual_projection"]
-# The option matrix: on the smallest fixture by default, on every fixture with make test-full.
+# The option matrix: one point of it on the smallest fixture by default (test_any_netlist_is_bit_exact
+# has the others' kinds of stage), all of it on every fixture with make test-full.
 MATRIX_FIXTURES = DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES if FULL else [SMALLEST]
 
 
@@ -76,7 +76,7 @@ def test_default_build_is_bit_exact_and_cached(ties_build, tmp_path):
     assert json.loads((ties_build / "report.json").read_text())["simulation"]["verilator_build_cached"]
 
 
-@pytest.mark.parametrize("layers, adders", MATRIX)
+@pytest.mark.parametrize("layers, adders", MATRIX if FULL else [(2, 3)])
 @pytest.mark.parametrize("name", MATRIX_FIXTURES)
 def test_fixture_option_matrix(tmp_path, name, layers, adders):
     out = tmp_path / "build"
@@ -90,9 +90,11 @@ def test_fixture_option_matrix(tmp_path, name, layers, adders):
     assert (rtl["layers_per_stage"], rtl["adder_levels_per_stage"]) == (layers, adders)
 
 
+# make test: one trained difflogic model and two torchlogix shapes (a 3-d convolution, a residual
+# projection); the frontend tests evaluate every layer kind, make test-full simulates them all.
 @pytest.mark.parametrize("name", quick_or_full(
     [n for n in DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES if n != SMALLEST],
-    QUICK_FIXTURES + ["difflogic_digits_3x600"]))
+    ["difflogic_digits_3x600", "torchlogix_conv3d", "torchlogix_residual_projection"]))
 def test_other_fixtures_default_options(tmp_path, name):
     compile_model(fixture_path(name), tmp_path / "build")
     result = simulate(tmp_path / "build", np.load(fixture_path(name, ".vectors.npz"))["x"],
@@ -211,7 +213,7 @@ def test_a_gate_flipped_in_the_rtl_only_is_caught(ties_build, tmp_path):
 @pytest.mark.parametrize("name, target", [
     ("torchlogix_conv_channels", None),
     pytest.param("difflogic_digits_cuda_3x1000", 150, marks=pytest.mark.full),
-    ("torchlogix_dense_light", 100)])
+    pytest.param("torchlogix_dense_light", 100, marks=pytest.mark.full)])
 def test_sums_beside_the_last_gate_stage_are_bit_exact_and_a_broken_one_is_caught(tmp_path, name,
                                                                                  target):
     # the first popcount stage reads the group bits the last gate stage's input register holds
