@@ -1,10 +1,18 @@
 """lgc: compile trained Differentiable Logic Gate Networks into bit-exact FPGA hardware."""
 
 from .errors import LgcError
-from .ir import Netlist
 from .version import __version__
 
 __all__ = ["LgcError", "Netlist", "load", "optimize", "__version__"]
+
+
+def __getattr__(name):
+    # Netlist on first use: the testbenches run inside the simulator as lgc.tb.*, and importing
+    # the IR (numpy, networkx) there would cost every simulation seconds of start-up.
+    if name == "Netlist":
+        from .ir import Netlist
+        return Netlist
+    raise AttributeError(f"module 'lgc' has no attribute {name!r}")
 
 
 def load(path, **options):
