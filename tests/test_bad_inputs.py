@@ -267,7 +267,7 @@ def test_an_unknown_yosys_engine(tmp_path):
     (("--board", "icebreaker", "--device", "LFE5U-25F"), "a board or a device, not both"),
     (("--target-mhz", "0"), "the target clock must be positive"),
     (("--target-mhz", "2000"), "2000 MHz is beyond what the delay model allows"),
-    (("--device", "iCE40HX1K", "--target-mhz", "50"), "no delay model of ice40"),
+    (("--device", "GW1NR-9C", "--target-mhz", "50"), "no delay model of gowin"),
 ])
 def test_compile_options_for_a_part(tmp_path, option, message):
     result = run_lgc("-q", "compile", fixture_path("difflogic_untrained_ties"), "-o", tmp_path / "b",
@@ -277,8 +277,8 @@ def test_compile_options_for_a_part(tmp_path, option, message):
 
 
 def test_a_core_that_does_not_fit_its_device(tmp_path):
-    # the 3x1000 fixture's core at 200 MHz: far more flip-flops than an iCE40HX1K holds
+    # the 3x1000 fixture's core at the iCE40's 100 MHz: far more LUTs than an iCE40HX1K holds
     line = error_line(run_lgc("-q", "compile", fixture_path("difflogic_digits_cuda_3x1000"), "-o",
                               tmp_path / "b", "--device", "iCE40HX1K"))
-    assert "does not fit iCE40HX1K: it needs" in line and "flip-flops (434% of its 1,280)" in line
+    assert "does not fit iCE40HX1K: it needs" in line and "LUTs (estimated) (274% of its 1,280)" in line
     assert not (tmp_path / "b").exists()

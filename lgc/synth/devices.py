@@ -6,12 +6,12 @@ it means CPE halves (CPE_LT: a CCGM1A1 has 20,480 CPEs, each two LUT-tree halves
 flip-flops). A family's `delays`
 (lgc.rtl.timing.Delays) is the delay model `lgc compile --target-mhz` places registers by,
 fitted to nextpnr's reports on lgc's own cores (ECP5: `python -m bench.qor` compares them per
-stage; Nexus, GateMate: `python -m bench.delay_fit`); a family without one gets the fixed
+stage; Nexus, GateMate, iCE40: `python -m bench.delay_fit`); a family without one gets the fixed
 pipelining options. Its `fanout_limit` (copies of the input register, lgc.rtl.fanout) is 0 on
 every family: copies made no core faster on ECP5 or GateMate (Nexus: not measured).
 `target_mhz` is the clock a core is compiled for and constrained at when none is given: about
 what the family reaches on the example (bench/README.md, "Quality of results", "Delay models of
-Nexus and GateMate").
+Nexus and GateMate"; iCE40: on four smaller models, "iCE40: the delay model").
 """
 
 import dataclasses
@@ -51,8 +51,12 @@ FAMILIES = {f.name: f for f in (
            # compares clear of it. HeAP weighs timing 4x its default: every seed of the
            # example's 200 MHz core meets its clock (bench/README.md, "Flow options")
            wide_lut_opts="", pnr_opts="--placer-heap-timingweight 40"),
+    # Delays: python -m bench.delay_fit over four models behind the pin harness, the nets the
+    # means of two seeds (bench/README.md, "iCE40: the delay model").
     Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",
-           r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100),
+           r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100,
+           Delays(clock_to_out=0.54, setup=0.104, lut=0.315, net=1.415, net_spread=0.785,
+                  carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2)),
     Family("gowin", "synth_gowin", "", "nextpnr-himbaechel", "gowin_pack", "fs",
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).

@@ -41,10 +41,10 @@ def model(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(model, tmp_path_factory):
-    """A 2x2 grid on the ECP5 and on an iCE40, whose compile fails (lgc has no iCE40 delay
+    """A 2x2 grid on the ECP5 and on a Gowin, whose compile fails (lgc has no Gowin delay
     model for --target-mhz): four points that succeed, four that fail."""
     out = tmp_path_factory.mktemp("sweep") / "out"
-    rows = run_sweep([model], AXES, [DEVICE, "iCE40HX1K"], str(out), workers=2)
+    rows = run_sweep([model], AXES, [DEVICE, "GW1NR-9C"], str(out), workers=2)
     return out, rows
 
 
@@ -73,8 +73,8 @@ def test_every_point_equals_its_own_lgc_synth_run(local, model, tmp_path):
 def test_a_failed_point_is_a_failed_row_and_the_others_finish(local):
     out, rows = local
     failed = [r for r in rows if r["status"] == "failed"]
-    assert len(failed) == 4 and {r["device"] for r in failed} == {"iCE40HX1K"}
-    assert all("no delay model of ice40" in r["reason"] for r in failed)
+    assert len(failed) == 4 and {r["device"] for r in failed} == {"GW1NR-9C"}
+    assert all("no delay model of gowin" in r["reason"] for r in failed)
     assert all(r["luts"] is None and r["fmax_mhz"] is None for r in failed if "luts" in r)
     with open(out / "sweep.csv") as f:
         table = list(csv.DictReader(f))
@@ -94,7 +94,7 @@ def test_a_rerun_does_no_work(local, model, monkeypatch):
         raise AssertionError("a finished sweep started a cluster")
 
     monkeypatch.setattr(engine, "cluster", no_cluster)
-    again = run_sweep([model], AXES, [DEVICE, "iCE40HX1K"], str(out), workers=2)
+    again = run_sweep([model], AXES, [DEVICE, "GW1NR-9C"], str(out), workers=2)
     assert again == rows
 
 
