@@ -50,7 +50,7 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     from .rtl import generate, input_format
     from .rtl.axis import check_width
     from .synth.devices import find_device
-    from .synth.fit import check_fit, clock_target
+    from .synth.fit import capacity, check_fit, clock_target
 
     if board is not None and device is not None:
         raise LgcError("give a board or a device, not both")
@@ -94,6 +94,8 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         with step(times, "rtl"):
             clock = {k: target[k] for k in ("target_mhz", "delays", "target_is_ceiling")
                      if k in target}
+            if part:
+                clock["capacity"] = capacity(part)
             core, rtl = generate(netlist, build.file("rtl"), **clock, **rtl_options)
         if rtl["timing"]:
             rtl["timing"]["family"] = target["family"]

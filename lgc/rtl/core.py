@@ -58,9 +58,11 @@ class Plan:
 
     def __init__(self, netlist, target_mhz=None, delays=None, layers_per_stage=None,
                  adder_levels_per_stage=None, lut_size=DEFAULTS["lut_size"],
-                 target_is_ceiling=False):
+                 target_is_ceiling=False, capacity=None):
         """target_is_ceiling: the target is a default, not the user's: a core that cannot reach
-        it is pipelined for the fastest clock the delay model allows it instead of refused."""
+        it is pipelined for the fastest clock the delay model allows it instead of refused.
+        capacity: {"ffs", "luts"} of the device the core is for: of the plans that meet the
+        target, the one with the fewest registers that fits it (else the fewest registers)."""
         check_options(layers_per_stage, adder_levels_per_stage, lut_size, target_mhz, delays)
         if target_mhz is None:
             layers_per_stage = _default(layers_per_stage, "layers_per_stage")
@@ -80,21 +82,17 @@ class Plan:
         self._size = (gate_luts(levels, None, lut_size)
                       + 2 * sum(len(g) for g in self.popcount.groups))
         self._use(delays)
-        copy_limit = delays.fanout_limit if delays is not None else 0
-        self._fanout = _gate_fanout(levels, copy_limit)
+        self._copy_limit = delays.fanout_limit if delays is not None else 0
+        self._fanout = _gate_fanout(levels, self._copy_limit)
         self.lowered_from_mhz = None
         if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
             self.lowered_from_mhz = target_mhz
             self.target_mhz = self.options["target_mhz"] = target_mhz = math.floor(self.fastest_mhz)
         if target_mhz is None or adder_levels_per_stage is not None:
             self._fixed(netlist, levels, lut_size)
+            self._pipeline()
         else:
-            self._timed(netlist, levels, lut_size)
-        self.input_copies = (input_copies(self.logic.stages[0], levels.signals.count, copy_limit)
-                             if copy_limit and self.logic.stages else None)
-        self.latency = (2 + sum(stage.registered for stage in self.logic.stages)
-                        + sum(m.registered for m in self.popcount_modules())
-                        + len(self.argmax_cuts) + len(self.argmax_split))
+            self._timed(netlist, levels, lut_size, capacity)
         if max(self.n_inputs, self.n_classes * self.score_width) > _MAX_PORT_BITS:
             raise LgcError(f"the core's ports would be wider than {_MAX_PORT_BITS} bits "
                            f"({self.n_inputs} inputs, {self.n_classes} classes x "
@@ -113,19 +111,29 @@ class Plan:
         self.argmax_cuts = [c - self.popcount.depth for c in cuts if c > self.popcount.depth]
         self.argmax_split = []
 
-    def _timed(self, netlist, levels, lut_size):
+    def _pipeline(self):
+        """What follows from where the registers are: the input register's copies, the latency."""
+        limit, stages = self._copy_limit, self.logic.stages
+        self.input_copies = (input_copies(stages[0], self.levels.signals.count, limit)
+                             if limit and stages else None)
+        self.latency = (2 + sum(stage.registered for stage in stages)
+                        + sum(m.registered for m in self.popcount_modules())
+                        + len(self.argmax_cuts) + len(self.argmax_split))
+
+    def _timed(self, netlist, levels, lut_size, capacity):
         """Registers only where a path would exceed the period: the gate stages hold as many LUT
         levels as fit, the popcount's stages as wide sums (stages.timed_schedule) or as many
         full-adder levels (compressor.schedule) as fit, the argmax compares as many levels per
         stage as fit; of the ways to share the last gate stage with the first sums and of the
-        two popcount shapes, the one with the fewest registers. Where the last gate stage shares
+        two popcount shapes, the one with the fewest registers that fits `capacity`. Where the
+        last gate stage shares
         its clock with the first sums, the group bits its input register already holds may be
         summed beside it, within the whole period (`_beside`)."""
         budget = self.delays.budget(self.target_mhz)
         margin = self._margin(budget)
         budget -= margin
         k, w = self.n_classes, self.score_width
-        best = None
+        plans = []
         for logic, first_budget in self._timed_logic(netlist, levels, lut_size):
             first_budget -= margin
             for logic, popcount, early in [(logic, self.popcount, None)] + _beside(logic):
@@ -140,13 +148,25 @@ class Plan:
                                  + scores * k * w + sum(argmax_registers(k, w, cuts, split)))
                     stages = len(getattr(schedule, "levels", schedule))
                     key = (registers, stages + scores + len(cuts) + len(split))
-                    if best is None or key < best[0]:
-                        best = key, logic, popcount, early, schedule, (scores, cuts, split)
-        if best is None:
+                    plans.append((key, (logic, popcount, early, schedule, scores, cuts, split)))
+        if not plans:
             raise LgcError(self._beyond())
-        _, self.logic, self.popcount, self.early, self.schedule, (scores, self.argmax_cuts,
-                                                                 self.argmax_split) = best
+        plans.sort(key=lambda plan: plan[0])   # stable: of equal keys, the first found
+        for _, plan in plans:
+            self._adopt(*plan)
+            if capacity is None or self._fits(capacity):
+                return
+        self._adopt(*plans[0][1])
+
+    def _adopt(self, logic, popcount, early, schedule, scores, argmax_cuts, argmax_split):
+        self.logic, self.popcount, self.early, self.schedule = logic, popcount, early, schedule
         self.register_scores = bool(scores)
+        self.argmax_cuts, self.argmax_split = argmax_cuts, argmax_split
+        self._pipeline()
+
+    def _fits(self, capacity):
+        need = self.needs()
+        return all(need[r] <= capacity[r] for r in need)
 
     def _margin(self, budget):
         """ns the popcount's and argmax's stages keep free of the budget: the family's margin
@@ -369,6 +389,10 @@ class Plan:
 
     def estimate_luts(self):
         return sum(self.estimated_luts().values())
+
+    def needs(self):
+        """What the core takes of a device: {"ffs": exact, "luts": estimate}."""
+        return {"ffs": self.registers()["total"], "luts": self.estimate_luts()}
 
     def gate_arities(self):
         """{inputs: live gates that read that many} (synthesis options are chosen by it)."""

@@ -1,9 +1,10 @@
 """Before any synthesis: the clock a core is compiled for, and whether it fits its FPGA.
 
 `clock_target` picks the family's delay model and the target (the one asked for, else the board's
-clock, else the family's default). `check_fit` holds the core against the device: flip-flops
-exactly (the generator places every one), LUTs as the core's estimate (lgc.rtl.Plan.estimate);
-a core that does not fit is an error that names the resource that runs out and the clock target
+clock, else the family's default). A core compiled for a device is planned to fit it where the
+target allows a plan that does (lgc.rtl.Plan's capacity). `check_fit` holds the core against the
+device: flip-flops exactly (the generator places every one), LUTs as the core's estimate
+(lgc.rtl.Plan.needs); a core that does not fit is an error that names the resource that runs out and the clock target
 at which it would fit, when there is one (fewer registers at a lower clock), else a larger device.
 """
 
@@ -36,15 +37,14 @@ def clock_target(device, board, target_mhz, rtl_options):
             "target_is_ceiling": ceiling, "family": family.name}
 
 
-def needs(plan):
-    """What a core takes of a device: {"ffs": exact, "luts": estimate}."""
-    return {"ffs": plan.registers()["total"], "luts": plan.estimate_luts()}
+def capacity(device):
+    """What `device` offers a core (lgc.rtl.Plan's capacity)."""
+    return {"ffs": device.ffs, "luts": device.luts}
 
 
 def check_fit(core, device, board, netlist, target, rtl_options):
     """report.json's rtl "fit" section for `device`; LgcError when the core does not fit it."""
-    need = needs(core.plan)
-    have = {"ffs": device.ffs, "luts": device.luts}
+    need, have = core.plan.needs(), capacity(device)
     section = {"device": device.name, "ffs": need["ffs"], "ffs_available": have["ffs"],
                "luts_estimate": need["luts"], "luts_available": have["luts"],
                "board_top": "not counted (a few hundred cells)" if board else None}
@@ -67,10 +67,11 @@ def _what_fits(netlist, device, target, rtl_options, need, have):
         luts = {"lut_size": rtl_options["lut_size"]} if rtl_options.get("lut_size") else {}
         for mhz in (f for f in _FALLBACK_MHZ if f < asked):
             try:
-                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], **luts)
+                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], capacity=have,
+                            **luts)
             except LgcError:
                 continue
-            fits = needs(plan)
+            fits = plan.needs()
             if all(fits[r] <= have[r] for r in fits):
                 return (f"at --target-mhz {mhz:g} it would fit ({fits['ffs']:,} flip-flops, "
                         f"about {fits['luts']:,} LUTs): fewer pipeline registers at a lower clock")

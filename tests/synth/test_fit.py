@@ -7,11 +7,12 @@ import re
 import pytest
 
 import lgc
+from lgc.compile import compile_model
 from lgc.errors import LgcError
 from lgc.rtl import Core, Plan
 from lgc.synth.devices import DEVICES, FAMILIES
-from lgc.synth.fit import check_fit, clock_target
-from tests.support.fixtures import fixture_path
+from lgc.synth.fit import capacity, check_fit, clock_target
+from tests.support.fixtures import EXAMPLE, fixture_path
 
 ECP5 = FAMILIES["ecp5"]
 
@@ -56,6 +57,24 @@ def test_too_many_luts_at_any_target(netlist):
     with pytest.raises(LgcError, match=r"LUTs \(estimated\).*no clock target makes it fit: "
                        r"use a larger device"):
         check_fit(core_at(netlist, 150), part, None, netlist, target, {})
+
+
+def test_of_the_plans_that_meet_the_clock_the_one_that_fits_the_device(tmp_path):
+    """The example at 60 MHz on the iCE40HX8K: its plan with the fewest registers needs more LUTs
+    than the part has; planned for the part, it is another plan that meets 60 MHz and fits."""
+    example, part = lgc.optimize(lgc.load(EXAMPLE)), DEVICES["iCE40HX8K"]
+    delays = FAMILIES["ice40"].delays
+    fewest = Plan(example, target_mhz=60, delays=delays)
+    fitting = Plan(example, target_mhz=60, delays=delays, capacity=capacity(part))
+    assert fewest.needs()["luts"] > part.luts
+    assert fitting.needs()["luts"] <= part.luts and fitting.needs()["ffs"] <= part.ffs
+    assert fitting.registers()["total"] > fewest.registers()["total"]
+    assert fitting.timing()["predicted_mhz"] >= 60
+    roomy = Plan(example, target_mhz=60, delays=delays, capacity=capacity(DEVICES["LFE5U-85F"]))
+    assert roomy.registers() == fewest.registers()
+    # as `lgc compile --device iCE40HX8K --target-mhz 60` plans it
+    report = compile_model(EXAMPLE, tmp_path / "b", device="iCE40HX8K", target_mhz=60)
+    assert report["rtl"]["registers"] == fitting.registers()
 
 
 def test_the_clock_target_by_default():
