@@ -117,8 +117,10 @@ DEVICES = {d.name: d for d in (
     Device("iCE40UP5K", "ice40", ("--up5k", "--package", "sg48"), 5280, 5280, 39),
     Device("iCE40HX8K", "ice40", ("--hx8k", "--package", "ct256"), 7680, 7680, 206),
     Device("iCE40HX1K", "ice40", ("--hx1k", "--package", "tq144"), 1280, 1280, 96),
+    # nextpnr-himbaechel-gowin wants every port on a pin: the harness' four go on the Tang Nano
+    # 9K's clock pin, its UART's two and an LED's.
     Device("GW1NR-9C", "gowin", ("--device", "GW1NR-LV9QN88PC6/I5", "--vopt", "family=GW1N-9C"),
-           8640, 6480, 71, pack_device="GW1N-9C"),
+           8640, 6480, 71, pack_device="GW1N-9C", harness_sites=("52", "18", "17", "10")),
     Device("CCGM1A1", "gatemate", ("--device", "CCGM1A1"), 40960, 40960, 162),
     # nextpnr-nexus places no pin by itself: the harness' four go on four general-purpose pins
     # of the BG400 package (any would do).

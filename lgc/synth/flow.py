@@ -3,8 +3,8 @@
 Two kinds of target:
 - a device: the bare core (or lgc_axis), out of context on ECP5 (no pins: the numbers are the
   core's own); elsewhere with its ports on pins nextpnr chooses (iCE40, GateMate) when the device
-  has enough, else behind lgc.synth.harness' four pins (always on Nexus, whose nextpnr places no
-  pin by itself; the harness is its own block in the report); no bitstream;
+  has enough, else behind lgc.synth.harness' four pins (always on Nexus and Gowin, whose nextpnr
+  places no pin by itself; the harness is its own block in the report); no bitstream;
 - a board: the board top lgc.deploy wrote into the build (DIR/board/, described by the `board`
   dict it returned: its files, device, clock and packer options), placed on the board's pins,
   clocked at the board's frequency, packed to a bitstream.
@@ -71,7 +71,7 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             sources.append(f"{harness.TOP}.v")
             top = harness.TOP
         with step(times, "yosys"):
-            synth.run("synth", yosys_script(sources, top, *synth_commands(family, opts, top)))
+            synth.run("synth", yosys_script(sources, top, *synth_commands(family, opts, top, bool(board))))
         if family.name == "nexus":
             free_constant_carry_ins(os.path.join(work, "netlist.json"))
         stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
@@ -160,14 +160,16 @@ def check_frequency(freq):
         raise LgcError(f"the clock frequency must be positive, not {freq:g} MHz")
 
 
-def synth_commands(family, opts, top):
-    """The yosys commands that synthesize `top` for the family. The blocks keep their modules
-    (yosys_script), and synth_gowin and synth_gatemate would put I/O buffers on every port of
-    every kept module: on Gowin, Amaranth's pin wrappers hold the board top's buffers already;
-    on GateMate, only the top's ports get them, at the step synth_gatemate would."""
+def synth_commands(family, opts, top, board=False):
+    """The yosys commands that synthesize `top` (a board's top: `board`) for the family. The
+    blocks keep their modules (yosys_script), and synth_gowin and synth_gatemate would put I/O
+    buffers on every port of every kept module: on Gowin, Amaranth's pin wrappers hold a board
+    top's buffers already, and a bare top's ports get them after synthesis; on GateMate, only the
+    top's ports get them, at the step synth_gatemate would."""
     synth = f"{family.synth} {opts} -top {top}"
     if family.name == "gowin":
-        return [f"{family.synth} -noiopads {opts} -top {top}"]
+        return [f"{family.synth} -noiopads {opts} -top {top}"] + (
+            [] if board else [f"iopadmap -bits -inpad IBUF O:I -outpad OBUF I:O {top}"])
     if family.name == "gatemate":
         return [f"{synth} -run :map_io",
                 "iopadmap -bits -inpad CC_IBUF Y:I -outpad CC_OBUF A:O -toutpad CC_TOBUF ~T:A:O "
@@ -211,7 +213,12 @@ def _nextpnr_args(device, family, board, target_mhz, seed, work):
         # router2 fails the clock pin's dedicated arc to its DCC on all but tiny designs
         # (nextpnr 0.11, as in YosysHQ/nextpnr#1317); router1 routes it.
         return args + ["--pdc", "pins.pdc", "--router", "router1"], None
-    return args + ["--vopt", f"cst={constraints}", "--write", "top_pnr.json"], "top_pnr.json"
+    if board:
+        return args + ["--vopt", f"cst={constraints}", "--write", "top_pnr.json"], "top_pnr.json"
+    with open(os.path.join(work, "pins.cst"), "w") as f:
+        f.writelines(f'IO_LOC "{pin}" {site};\n'
+                     for pin, site in zip(harness.PINS, device.harness_sites))
+    return args + ["--vopt", "cst=pins.cst"], None
 
 
 def free_constant_carry_ins(netlist_path):
@@ -239,12 +246,10 @@ def _pack_args(device, family, products, board, top):
 def placement(device, ports):
     """How a bare top meets the device: "out of context" (ECP5: no pins), "pins" (one per port
     bit, placed by nextpnr) or "harness" (lgc.synth.harness: four pins, for a top with more
-    ports than the device has pins, and always on Nexus); LgcError on Gowin."""
+    ports than the device has pins, and always on Nexus and Gowin, whose nextpnr places no pin
+    by itself)."""
     if device.out_of_context:
         return "out of context"
-    if device.family == "gowin":
-        raise LgcError(f"{device.name}: nextpnr cannot place a bare core on Gowin devices without "
-                       "pin constraints; use --board (e.g. tangnano9k)")
     if device.harness_sites or sum(p["width"] for p in ports) > device.ios:
         return "harness"
     return "pins"

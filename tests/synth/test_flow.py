@@ -134,8 +134,6 @@ def test_target_mistakes_are_one_clear_error(build, tmp_path):
         synthesize(build.path, device="XC7A35T")
     with pytest.raises(LgcError, match="unknown board"):
         synthesize(build.path, board="../ulx3s-85f")
-    with pytest.raises(LgcError, match="without pin constraints; use --board"):
-        synthesize(build.path, device="GW1NR-9C")
     with pytest.raises(LgcError, match="not an lgc build directory"):
         synthesize(tmp_path / "nothing", device="LFE5U-85F")
     with pytest.raises(LgcError, match="cannot make 9600 baud|no PLL setting"):
@@ -150,8 +148,7 @@ def test_a_bare_top_gets_pins_or_the_harness():
     assert placement(DEVICES["CCGM1A1"], ports) == "harness"          # 162 pins
     assert placement(DEVICES["CCGM1A1"], ports[:0]) == "pins"
     assert placement(DEVICES["LIFCL-40"], ports[:0]) == "harness"     # nextpnr-nexus places no pin
-    with pytest.raises(LgcError, match="without pin constraints; use --board"):
-        placement(DEVICES["GW1NR-9C"], ports)
+    assert placement(DEVICES["GW1NR-9C"], ports[:0]) == "harness"     # nor does nextpnr's Gowin
 
 
 def test_gatemate_counts_exactly_the_cores_registers(build):
@@ -244,3 +241,17 @@ def test_a_trap_after_routing_says_the_design_was_routed(tmp_path):
         _explain_pnr_failure(DEVICES["CCGM1A1"], error, None)
     log.write_text("\n".join(lines[:1] + lines[3:]) + "\n")   # not routed: the tool's own error
     _explain_pnr_failure(DEVICES["CCGM1A1"], error, None)
+
+
+def test_gowin_through_the_pin_harness(build):
+    section = synthesize(build.path, device="GW1NR-9C")
+    assert section["top"] == "lgc_pins" and section["target"]["pins"] == "harness"
+    assert section["bitstream"] is None
+    assert section["blocks"]["core (other)"]["ffs"] == REGISTERS     # all of the core kept
+    assert section["blocks"]["pin harness"]["ffs"] == 14 + 12
+    assert section["ffs"] == section["utilization"]["DFF"]["used"] == REGISTERS + 26
+    assert section["utilization"]["IOB"]["used"] == 4     # buffered after synth_gowin -noiopads
+    (clock, f), = section["fmax"].items()
+    assert f["target_mhz"] == FAMILIES["gowin"].target_mhz and f["achieved_mhz"] > 50
+    _check_capacity(section)
+    assert 'IO_LOC "clk" 52;' in open(build.file("synth", "pins.cst")).read()
