@@ -17,8 +17,10 @@ and argmax stages arrive when nextpnr's do, `net_spread` is what the gate stages
 of lgc/synth/devices.py (its default target) to the runs: its stages are the ones --target-mhz
 makes (several compressor levels, a gate level sharing the first sums' clock), which the fixed
 builds do not have. It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
-the fitted model's path against nextpnr's. A family without a model yet (iCE40: `--devices
-iCE40HX8K` with models small enough for it) is fitted the same way, from the fields' defaults.
+the fitted model's path against nextpnr's. A family without a model yet (Gowin: `--devices
+GW1NR-9C` with models small enough for it; not `--planned`, which plans by the model) is fitted
+the same way, from the fields' defaults. Gowin's SDF times only its flip-flops: its LUTs' and
+carries' arcs are those on the critical paths of every run's report.
 
 --check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
 --target-mhz, else the family's default), synthesized at that clock; prints the predicted
@@ -66,16 +68,24 @@ ARCS = {
               "carry_in": (r"ICESTORM_LC", r"I[12]", r"COUT"),
               "carry_step": (r"ICESTORM_LC", r"CIN", r"COUT"),
               "carry_out": (r"ICESTORM_LC", r"I3", r"O")},
+    # nextpnr-himbaechel-gowin's SDF times only the flip-flops: the LUTs' and carries' arcs
+    # come from the critical paths of its report (CELL_ARCS_FROM_PATHS).
+    "gowin": {"clock_to_out": (r"DFF\w*", r"CLK", r"Q"),
+              "lut": (r"LUT[1-4]", r"I[0-3]", r"F"),
+              "carry_in": (r"ALU", r"I[0-3]", r"COUT"),
+              "carry_step": (r"ALU", r"CIN", r"COUT"),
+              "carry_out": (r"ALU", r"CIN", r"SUM")},
 }
 SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN"),
-         "ice40": (r"ICESTORM_LC", r"I[0-3]")}
+         "ice40": (r"ICESTORM_LC", r"I[0-3]"), "gowin": (r"DFF\w*", r"D")}
+CELL_ARCS_FROM_PATHS = {"gowin"}
 # Families whose SDF times a register's setup from the inputs of the LUT in its cell (an iCE40
 # logic cell is a LUT and its flip-flop): the LUT is taken off to leave the setup.
 SETUP_THROUGH_LUT = {"ice40"}
 # Sums of at most this many bits yosys maps to LUTs, not to a carry chain (the family's arith_map)
-LUT_ADDER_BITS = {"nexus": 4, "gatemate": 2, "ice40": 2}
+LUT_ADDER_BITS = {"nexus": 4, "gatemate": 2, "ice40": 2, "gowin": 2}
 # Bits one carry cell of the SDF adds (a CCU2: two)
-CARRY_BITS = {"nexus": 1, "gatemate": 1, "ice40": 1}
+CARRY_BITS = {"nexus": 1, "gatemate": 1, "ice40": 1, "gowin": 1}
 
 
 def stage_kind(cell):
@@ -142,16 +152,21 @@ def _max(triple):
     return max(float(v) for v in triple.split(":") if v) / 1000
 
 
-def sdf_arcs(path):
+def sdf_arcs(path, pnr=None):
     """Every timing arc of the SDF's cells: [(cell type, from, to, ns)] (the slower edge, the
-    max corner), and setup checks [(cell type, port, ns)]."""
+    max corner), and setup checks [(cell type, port, ns)]; with nextpnr's report `pnr`, the
+    arcs of the cells on its critical paths too (typed by the SDF)."""
     text = pathlib.Path(path).read_text()
-    arcs, setups = [], []
-    for cell_type, _, body in _CELL.findall(text):
+    arcs, setups, types = [], [], {}
+    for cell_type, instance, body in _CELL.findall(text):
+        types[instance.strip().replace("\\", "")] = cell_type
         for src, dst, rise, fall in _IOPATH.findall(body):
             arcs.append((cell_type, src, dst, max(_max(rise), _max(fall or rise))))
         for port, value in _SETUP.findall(body):
             setups.append((cell_type, port, _max(value)))
+    for path in (pnr or {}).get("critical_paths", []):
+        arcs += [(types.get(step["from"]["cell"]), step["from"]["port"], step["to"]["port"],
+                  step["delay"]) for step in path["path"] if step["type"] == "logic"]
     return arcs, setups
 
 
@@ -255,7 +270,7 @@ def fixed_build(model, device, work):
 
 def fit(models, device, seed, work, planned=False):
     family = DEVICES[device].family
-    runs, cells = [], None
+    runs, cells, arcs, setups = [], None, [], []
     builds = [(f"{pathlib.Path(m).name} fixed", *fixed_build(m, device, work)) for m in models]
     if planned:
         builds += [(f"{pathlib.Path(m).name} planned", *planned_build(m, device, work))
@@ -263,9 +278,14 @@ def fit(models, device, seed, work, planned=False):
     for name, build, plan in builds:
         pnr = synthesized(build, device, seed)
         achieved = stage_periods(pnr) if pnr else logged_periods(build)
-        if pnr and cells is None:
+        if pnr and family in CELL_ARCS_FROM_PATHS:   # every run's critical path adds arcs
+            run_arcs, run_setups = sdf_arcs(build / SYNTH_DIR / "timing.sdf", pnr)
+            arcs, setups = arcs + run_arcs, setups + run_setups
+        elif pnr and cells is None:
             cells = cell_delays(family, *sdf_arcs(build / SYNTH_DIR / "timing.sdf"))
         runs.append((name, plan, achieved))
+    if family in CELL_ARCS_FROM_PATHS and arcs:
+        cells = cell_delays(family, arcs, setups)
     if cells is None:
         raise SystemExit(f"{device}: nextpnr wrote no SDF to read the cells' delays from")
     missing = [k for k, v in cells.items() if v is None]
