@@ -17,9 +17,7 @@ and argmax stages arrive when nextpnr's do, `net_spread` is what the gate stages
 of lgc/synth/devices.py (its default target) to the runs: its stages are the ones --target-mhz
 makes (several compressor levels, a gate level sharing the first sums' clock), which the fixed
 builds do not have. It prints the Delays(...) for lgc/synth/devices.py and, per kind of stage,
-the fitted model's path against nextpnr's. A family without a model yet (Gowin: `--devices
-GW1NR-9C` with models small enough for it; not `--planned`, which plans by the model) is fitted
-the same way, from the fields' defaults. Gowin's SDF times only its flip-flops: its LUTs' and
+the fitted model's path against nextpnr's. Gowin's SDF times only its flip-flops: its LUTs' and
 carries' arcs are those on the critical paths of every run's report.
 
 --check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
@@ -208,8 +206,6 @@ def fit_nets(runs, cells, family_delays):
     runs: [(plan, {kind: nextpnr's period})]); the fields neither the SDF nor the fit fixes
     (a full adder's LUT levels, the crowding terms) stay the family's."""
     def delays(net, spread=0.0):
-        if family_delays is None:   # a family without a model yet: the fields' defaults
-            return Delays(**cells, net=net, net_spread=spread)
         return dataclasses.replace(family_delays, **cells, net=net, net_spread=spread)
     # A planned core's first popcount stage may hold its last gate level, so each fit depends on
     # the other: alternate until they settle.

@@ -92,13 +92,11 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         else:
             pass_stats = {"passes": [], "skipped": "--no-opt"}
         with step(times, "rtl"):
-            clock = {k: target[k] for k in ("target_mhz", "delays", "target_is_ceiling")
-                     if k in target}
+            clock = {k: target[k] for k in ("target_mhz", "delays", "target_is_ceiling")}
             if part:
                 clock["capacity"] = capacity(part)
             core, rtl = generate(netlist, build.file("rtl"), **clock, **rtl_options)
-        if rtl["timing"]:
-            rtl["timing"]["family"] = target["family"]
+        rtl["timing"]["family"] = target["family"]
         if part:
             with step(times, "fit"):
                 rtl["fit"] = check_fit(core, part, board, netlist, target, rtl_options)

@@ -267,7 +267,6 @@ def test_an_unknown_yosys_engine(tmp_path):
     (("--board", "icebreaker", "--device", "LFE5U-25F"), "a board or a device, not both"),
     (("--target-mhz", "0"), "the target clock must be positive"),
     (("--target-mhz", "2000"), "2000 MHz is beyond what the delay model allows"),
-    (("--device", "GW1NR-9C", "--target-mhz", "50"), "no delay model of gowin"),
 ])
 def test_compile_options_for_a_part(tmp_path, option, message):
     result = run_lgc("-q", "compile", fixture_path("difflogic_untrained_ties"), "-o", tmp_path / "b",

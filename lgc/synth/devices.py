@@ -36,7 +36,7 @@ class Family:
     logic_bel: str          # nextpnr utilization entries for logic and flip-flops
     ff_bel: str
     target_mhz: float       # clock target of a core (compile) and constraint (synth) by default
-    delays: Delays = None   # the delay model of --target-mhz (None: fixed pipelining options)
+    delays: Delays          # the delay model of --target-mhz
     wide_lut_opts: str = None  # synth options for cores whose gates mostly read 5-6 inputs
     pnr_opts: str = ""      # nextpnr options by default (an option `--pnr-opts` gives replaces its own)
 
@@ -57,8 +57,15 @@ FAMILIES = {f.name: f for f in (
            r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100,
            Delays(clock_to_out=0.54, setup=0.104, lut=0.315, net=1.415, net_spread=0.785,
                   carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2)),
-    Family("gowin", "synth_gowin", "", "nextpnr-himbaechel", "gowin_pack", "fs",
-           r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100),
+    # -nowidelut as on ECP5: wide-LUT muxes (MUX2_LUT5-8) deepen the popcount's full adders.
+    # Delays: python -m bench.delay_fit over three models' fixed cores behind the pin harness
+    # (the SDF times only the flip-flops: LUT and carry arcs from the critical paths), pessimistic
+    # on the deeper stages lower targets make (bench/README.md, "Gowin: a delay model").
+    Family("gowin", "synth_gowin", "-nowidelut", "nextpnr-himbaechel", "gowin_pack", "fs",
+           r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100,
+           Delays(clock_to_out=0.458, setup=0.399, lut=0.9265, net=0.789, net_spread=1.223,
+                  carry_in=0.958, carry_bit=0.057, carry_out=0.563, lut_adder_bits=2),
+           wide_lut_opts=""),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc), its nets
     # scaled so that the example's default core is the one that met 70 MHz at every seed with

@@ -19,15 +19,10 @@ _FALLBACK_MHZ = (400, 300, 250, 225, 200, 175, 150, 125, 100, 75, 50, 25, 10)
 
 def clock_target(device, board, target_mhz, rtl_options):
     """The clock a core meant for `device` (None: the default family) on `board` (or none) is
-    compiled for: {"target_mhz", "delays", "target_is_ceiling", "family"} (empty for a family
-    without a delay model); generate() takes the first three. A target nobody asked for (neither
-    --target-mhz nor a board's clock) is a ceiling: a larger core gets the fastest clock it can."""
+    compiled for: {"target_mhz", "delays", "target_is_ceiling", "family"}; generate() takes the
+    first three. A target nobody asked for (neither --target-mhz nor a board's clock) is a
+    ceiling: a larger core gets the fastest clock it can."""
     family = FAMILIES[device.family if device else DEFAULT_FAMILY]
-    if family.delays is None:
-        if target_mhz is not None:
-            raise LgcError(f"--target-mhz: lgc has no delay model of {family.name} devices yet; "
-                           "pipeline with --layers-per-stage and --adder-levels-per-stage")
-        return {}
     ceiling = target_mhz is None and board is None
     if target_mhz is None:
         target_mhz = float(board.frequency) if board else family.target_mhz
@@ -62,7 +57,7 @@ def check_fit(core, device, board, netlist, target, rtl_options):
 def _what_fits(netlist, device, target, rtl_options, need, have):
     """The advice of the does-not-fit error: the highest clock target that fits, if any."""
     pinned = any(rtl_options.get(k) is not None for k in ("layers_per_stage", "adder_levels_per_stage"))
-    if target and not pinned:  # registers placed by the clock: a lower clock needs fewer
+    if not pinned:  # registers placed by the clock: a lower clock needs fewer
         asked = target["target_mhz"]
         luts = {"lut_size": rtl_options["lut_size"]} if rtl_options.get("lut_size") else {}
         for mhz in (f for f in _FALLBACK_MHZ if f < asked):

@@ -80,15 +80,16 @@ def test_of_the_plans_that_meet_the_clock_the_one_that_fits_the_device(tmp_path)
 def test_the_clock_target_by_default():
     assert clock_target(None, None, None, {})["target_mhz"] == ECP5.target_mhz
     assert clock_target(DEVICES["LFE5U-85F"], None, 120, {})["target_mhz"] == 120
-    assert clock_target(DEVICES["GW1NR-9C"], None, None, {}) == {}    # no delay model: fixed
+    for device in DEVICES.values():    # every family has its delay model
+        assert clock_target(device, None, None, {})["delays"] == FAMILIES[device.family].delays
     assert clock_target(None, None, None, {})["target_is_ceiling"]          # nobody asked for it
     assert not clock_target(None, None, 120, {})["target_is_ceiling"]
 
 
-def test_nexus_gatemate_and_ice40_pipeline_for_a_clock_with_their_own_delay_models(netlist):
+def test_each_family_pipelines_for_a_clock_with_its_own_delay_model(netlist):
     fastest = {}
     for device, family, mhz in (("LIFCL-40", "nexus", 200), ("CCGM1A1", "gatemate", 40),
-                                ("iCE40HX8K", "ice40", 100)):
+                                ("iCE40HX8K", "ice40", 100), ("GW1NR-9C", "gowin", 100)):
         target = clock_target(DEVICES[device], None, mhz, {})
         assert target["family"] == family and target["delays"] == FAMILIES[family].delays
         plan = Core(netlist, target_mhz=mhz, delays=target["delays"]).plan
@@ -108,7 +109,7 @@ def test_a_default_target_beyond_the_core_is_lowered_a_given_one_refused(netlist
     assert "lowered_from_mhz" not in core_at(netlist, 150).plan.timing()
 
 
-@pytest.mark.parametrize("family", ["ecp5", "nexus", "gatemate", "ice40"])
+@pytest.mark.parametrize("family", ["ecp5", "nexus", "gatemate", "ice40", "gowin"])
 def test_the_clock_a_refusal_names_is_one_the_model_accepts(netlist, family):
     delays = FAMILIES[family].delays
     with pytest.raises(LgcError, match="beyond what the delay model allows") as refused:
