@@ -21,18 +21,32 @@ from . import input_format
 def comparison(fmt, field, constant):
     """The Amaranth expression key(field) > constant for one feature's bits `field`.
 
-    Comparisons are written {1, key} > 2**W + c: Amaranth writes constants at their smallest
-    width, and verilator -Wall flags an 8-bit field compared with a 3-bit 6; a constant whose top
-    bit is set keeps the full width (synthesis drops the constant bit). A float32 key is not
-    formed: with s the sign and m the other 31 bits, x > t is ~s & (m > m_t) for t >= +0 and
-    ~s | (m < m_t) for t < 0, m_t being t's own 31 bits."""
+    A float32 key is not formed: with s the sign and m the other 31 bits, x > t is
+    ~s & (m > m_t) for t >= +0 and ~s | (m < m_t) for t < 0, m_t being t's own 31 bits
+    (`constant` is 2**31 + m_t, or ~bits(t))."""
     if fmt.kind == "float":
-        sign, magnitude = field[31], Cat(field[:31], 1)
+        sign, magnitude = field[31], field[:31]
         if constant >> 31:
-            return ~sign & (magnitude > constant)               # constant = 2**31 + m_t
-        return ~sign | (magnitude < (1 << 31) + (0x7FFF_FFFF - constant))  # constant = ~bits(t)
+            return ~sign & greater(magnitude, constant - (1 << 31))
+        below = 0x7FFF_FFFF - constant   # m < m_t is not m > m_t - 1
+        return ~sign | (~greater(magnitude, below - 1) if below else Const(0, 1))
     key = field if fmt.kind == "unsigned" else Cat(field[:-1], ~field[-1])
-    return Cat(key, 1) > (1 << fmt.width) + constant
+    return greater(key, constant)
+
+
+def greater(bits, constant):
+    """bits > constant (unsigned, 0 <= constant < 2**len(bits)) as logic: from the top bit down,
+    bits is greater where it has a 1 over the constant's 0 and equals it above. Synthesis maps
+    this to a few LUTs; a `>` would become a carry chain of a cell per bit or two (the example's
+    encoder: 2,040 Gowin ALUs; bench/README.md, "The input encoder as logic")."""
+    terms, equal = [], Const(1, 1)
+    for i in reversed(range(len(bits))):
+        if (constant >> i) & 1:
+            equal = equal & bits[i]
+        else:
+            terms.append(equal & bits[i])
+            equal = equal & ~bits[i]
+    return Cat(*terms).any() if terms else Const(0, 1)
 
 
 class Encoder(wiring.Component):
