@@ -126,9 +126,8 @@ class Plan:
         full-adder levels (compressor.schedule) as fit, the argmax compares as many levels per
         stage as fit; of the ways to share the last gate stage with the first sums and of the
         two popcount shapes, the one with the fewest registers that fits `capacity`. Where the
-        last gate stage shares
-        its clock with the first sums, the group bits its input register already holds may be
-        summed beside it, within the whole period (`_beside`)."""
+        last gate stage shares its clock with the first sums, the group bits its input register
+        already holds may be summed beside it, within the whole period (`_beside`)."""
         budget = self.delays.budget(self.target_mhz)
         margin = self._margin(budget)
         budget -= margin

@@ -4,8 +4,9 @@
 clock, else the family's default). A core compiled for a device is planned to fit it where the
 target allows a plan that does (lgc.rtl.Plan's capacity). `check_fit` holds the core against the
 device: flip-flops exactly (the generator places every one), LUTs as the core's estimate
-(lgc.rtl.Plan.needs); a core that does not fit is an error that names the resource that runs out and the clock target
-at which it would fit, when there is one (fewer registers at a lower clock), else a larger device.
+(lgc.rtl.Plan.needs); a core that does not fit is an error that names the resource that runs
+out and the clock target at which it would fit, when there is one (fewer registers at a lower
+clock), else a larger device.
 """
 
 from ..errors import LgcError
@@ -42,7 +43,9 @@ def check_fit(core, device, board, netlist, target, rtl_options):
     need, have = core.plan.needs(), capacity(device)
     section = {"device": device.name, "ffs": need["ffs"], "ffs_available": have["ffs"],
                "luts_estimate": need["luts"], "luts_available": have["luts"],
-               "board_top": "not counted (a few hundred cells)" if board else None}
+               "board_top": "not counted (a few hundred cells, and the input encoder's "
+                            "comparators if any: about 1.5 LUTs and a flip-flop each)"
+               if board else None}
     over = [r for r in ("ffs", "luts") if need[r] > have[r]]
     if not over:
         return section

@@ -71,7 +71,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             sources.append(f"{harness.TOP}.v")
             top = harness.TOP
         with step(times, "yosys"):
-            synth.run("synth", yosys_script(sources, top, *synth_commands(family, opts, top, bool(board))))
+            commands = synth_commands(family, opts, top, board=bool(board))
+            synth.run("synth", yosys_script(sources, top, *commands))
         if family.name == "nexus":
             free_constant_carry_ins(os.path.join(work, "netlist.json"))
         stat = parse.read_json(os.path.join(work, "stat.json"), "yosys statistics")
