@@ -72,11 +72,9 @@ class EncodedCore(wiring.Component):
 
     def verilog(self):
         """{file name: text}: lgc_encoded and lgc_encoder (lgc_core comes with the core)."""
-        encoder = self.encoder
-        read = np.unique(encoder.feature[encoder.live])
-        unused = {} if len(read) == encoder.n_features else \
-            {"in_raw": "raw features no input bit the core reads compares"}
-        return convert(self, ENCODED_TOP, unused)
+        # Unread: features no input bit the core reads compares, and bits no comparison needs
+        # (x > 0b0111 is x >= 0b1000: nothing below the constant's lowest 0; encoder.greater).
+        return convert(self, ENCODED_TOP, {"in_raw": "raw bits no comparator needs"})
 
     def summary(self, files):
         """report.json's rtl["encoder"]."""
