@@ -28,7 +28,7 @@ def comparison(fmt, field, constant):
         sign, magnitude = field[31], field[:31]
         if constant >> 31:
             return ~sign & greater(magnitude, constant - (1 << 31))
-        below = 0x7FFF_FFFF - constant   # m < m_t is not m > m_t - 1
+        below = 0x7FFF_FFFF - constant   # m_t; m < m_t is ~(m > m_t - 1)
         return ~sign | (~greater(magnitude, below - 1) if below else Const(0, 1))
     key = field if fmt.kind == "unsigned" else Cat(field[:-1], ~field[-1])
     return greater(key, constant)
@@ -37,8 +37,8 @@ def comparison(fmt, field, constant):
 def greater(bits, constant):
     """bits > constant (unsigned, 0 <= constant < 2**len(bits)) as logic: from the top bit down,
     bits is greater where it has a 1 over the constant's 0 and equals it above. Synthesis maps
-    this to a few LUTs; a `>` would become a carry chain of a cell per bit or two (the example's
-    encoder: 2,040 Gowin ALUs; bench/README.md, "The input encoder as logic")."""
+    this to a few LUTs; a `>` would become a carry chain of a cell per bit or two
+    (bench/README.md, "The input encoder as logic")."""
     terms, equal = [], Const(1, 1)
     for i in reversed(range(len(bits))):
         if (constant >> i) & 1:
