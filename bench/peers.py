@@ -234,7 +234,7 @@ def synthesize_verilog(work, sources, top, seeds, freq):
     fmax = []
     for seed in seeds:
         args, _ = flow._nextpnr_args(device, family, None, freq, seed, str(work))
-        process.run(family.nextpnr, args + flow.nextpnr_opts(family, None), str(work),
+        process.run(family.nextpnr, args + flow.nextpnr_opts(family.pnr_opts, None), str(work),
                     f"nextpnr-{seed}.log")
         (clock,) = parse.fmax(parse.read_json(os.path.join(work, "pnr.json"),
                                               "nextpnr report")).values()

@@ -362,7 +362,7 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
 @click.option("--board", help="Synthesize the UART board top for this board (lgc boards lists them).")
 @click.option("--device", help="Synthesize the bare core for this FPGA: out of context on ECP5 "
               "(LFE5U-*), elsewhere on pins or behind a four-pin harness (iCE40*, CCGM1A1, "
-              "LIFCL-40).")
+              "LIFCL-40, GW1NR-9C). Default: the board or device the build was compiled for.")
 @click.option("--freq", type=float, help="Clock constraint in MHz (a PLL makes it on a board).")
 @click.option("--baud", type=click.IntRange(min=1), help="With --board: the UART's baud rate "
               "(default: the one the build was compiled with, else the board's).")

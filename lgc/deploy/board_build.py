@@ -32,21 +32,24 @@ log = logging.getLogger("lgc")
 def synthesize(path, *, board=None, device=None, freq=None, baud=None, **options):
     """`lgc synth`: the bare core on a `device`, or the board top on a `board` (by default the
     board the build was compiled for, at the clock and baud rate it was compiled with unless
-    `freq` or `baud` is given); options as lgc.synth.flow.synthesize. Returns the "synthesis"
+    `freq` or `baud` is given, else the device it was compiled for); options as lgc.synth.flow.synthesize. Returns the "synthesis"
     report section."""
     build = BuildDir(path).check()
     if board and device:
         raise LgcError("give a board or a device, not both")
+    compiled = build.report().get("board") or {}
+    if not board and not compiled:   # compiled for a device (--device) or for none
+        device = device or (build.rtl().get("fit") or {}).get("device")
     if device:
         if baud is not None:
             raise LgcError("--baud sets a board's UART: give --board, not --device")
         return flow.synthesize(path, device=device, freq=freq, **options)
     if options.get("axis"):
         raise LgcError("the AXI4-Stream top is synthesized on a device (--device), not a board")
-    compiled = build.report().get("board") or {}
     board = board or compiled.get("name")
     if not board:
-        raise LgcError(f"{path} was compiled without a board: give --board NAME or --device NAME")
+        raise LgcError(f"{path} was compiled for no board or device: give --board NAME or "
+                       "--device NAME")
     flow.check_frequency(freq)
     if compiled.get("name") == board:
         baud = compiled.get("baud") if baud is None else baud

@@ -39,6 +39,7 @@ class Family:
     delays: Delays          # the delay model of --target-mhz
     wide_lut_opts: str = None  # synth options for cores whose gates mostly read 5-6 inputs
     pnr_opts: str = ""      # nextpnr options by default (an option `--pnr-opts` gives replaces its own)
+    slack_pnr_opts: str = None  # instead, for a core whose plan is far faster than its clock
 
 
 FAMILIES = {f.name: f for f in (
@@ -50,7 +51,12 @@ FAMILIES = {f.name: f for f in (
            # default 225 MHz: the example's gates' one LUT level, the margin keeping sums and
            # compares clear of it. HeAP weighs timing 4x its default: every seed of the
            # example's 200 MHz core meets its clock (bench/README.md, "Flow options")
-           wide_lut_opts="", pnr_opts="--placer-heap-timingweight 40"),
+           wide_lut_opts="", pnr_opts="--placer-heap-timingweight 40",
+           # A core far faster than its clock (a low board clock, below the plan of fewest
+           # registers) is placed for wirelength alone: timing-driven placement crowds its long
+           # combinational paths until router1 cannot route them (bench/README.md, "A board
+           # clock far below the core's")
+           slack_pnr_opts="--no-tmdriv"),
     # Delays: python -m bench.delay_fit over four models behind the pin harness, the nets the
     # means of two seeds (bench/README.md, "iCE40: the delay model").
     Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",

@@ -24,6 +24,9 @@ from . import report as parse
 from .devices import FAMILIES, find_device
 
 SYNTH_DIR = "synth"
+# A core whose plan is predicted this much faster than its clock has slack to spare
+# (Family.slack_pnr_opts): planned plans come within the delay model's margin of their clock.
+AMPLE_SLACK = 1.5
 
 
 def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=None,
@@ -80,7 +83,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         used = parse.resources(cells, family)
         _check_fit(target, family, used, board)
 
-        pnr_extra = nextpnr_opts(family, pnr_opts)
+        defaults, pnr_why = default_pnr_opts(family, rtl, target_mhz)
+        pnr_extra = nextpnr_opts(defaults, pnr_opts)
         with step(times, "nextpnr"):
             pnr_args, products = _nextpnr_args(target, family, board, target_mhz, seed, work)
             pnr_args += pnr_extra
@@ -109,7 +113,7 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": shlex.join(pnr_extra),
                         "seed": seed, "target_mhz": round(target_mhz, 6),
                         "synth_opts_chosen": opts_why,
-                        "pnr_opts_chosen": ("given" if pnr_opts else "the family's default")},
+                        "pnr_opts_chosen": "given" if pnr_opts else pnr_why},
             "board": board,
             "cells_by_type": cells,
             **used,
@@ -143,13 +147,24 @@ def default_synth_opts(family, rtl):
     return family.synth_opts, "the family's default"
 
 
-def nextpnr_opts(family, given):
-    """The options added to nextpnr's: the family's defaults, where `given` (--pnr-opts) does
-    not name the same option, then `given`."""
+def default_pnr_opts(family, rtl, target_mhz):
+    """The family's nextpnr options for this core at `target_mhz` and why: those for a core with
+    slack to spare where its plan, made for this family, predicts AMPLE_SLACK times the clock."""
+    predicted = (rtl.get("timing") or {}).get("predicted_mhz") or 0
+    if (family.slack_pnr_opts is not None and compiled_target(rtl, family.name)
+            and predicted >= AMPLE_SLACK * target_mhz):
+        return family.slack_pnr_opts, (f"the core's plan predicts {predicted:g} MHz, "
+                                       f"{predicted / target_mhz:.1f} times its clock")
+    return family.pnr_opts, "the family's default"
+
+
+def nextpnr_opts(defaults, given):
+    """The options added to nextpnr's: `defaults`, where `given` (--pnr-opts) does not name the
+    same option, then `given`."""
     given = shlex.split(given or "")
     named = {arg for arg in given if arg.startswith("-")}
     kept, option = [], None
-    for arg in shlex.split(family.pnr_opts):
+    for arg in shlex.split(defaults):
         option = arg if arg.startswith("-") else option   # a value belongs to the option before
         if option not in named:
             kept.append(arg)

@@ -81,6 +81,17 @@ def test_synth_keeps_the_compiled_rate_unless_given(build, monkeypatch):
         board_build.synthesize(build.path, device="LFE5U-85F", baud=3_000_000)
 
 
+def test_synth_builds_for_the_device_the_core_was_compiled_for(build, monkeypatch):
+    # `lgc compile --device D` checks the core against D: `lgc synth DIR` then builds for D.
+    from lgc.deploy import board_build
+    monkeypatch.setattr(board_build.flow, "synthesize", lambda path, device, **_: device)
+    build.update_report(rtl={**build.rtl(), "fit": {"device": "iCE40HX8K"}})
+    assert board_build.synthesize(build.path) == "iCE40HX8K"
+    assert board_build.synthesize(build.path, device="LFE5U-25F") == "LFE5U-25F"
+    with pytest.raises(LgcError, match="--baud sets a board's UART"):
+        board_build.synthesize(build.path, baud=115200)
+
+
 def test_synth_keeps_the_compiled_clock_and_says_when_the_core_is_slower(build, monkeypatch,
                                                                          caplog):
     # As `lgc compile --board ulx3s-85f --target-mhz 100` leaves it: the core pipelined for 100

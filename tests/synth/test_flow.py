@@ -9,7 +9,7 @@ from lgc.deploy.board_build import synthesize
 from lgc.deploy.boards import board_names, list_boards, load_board
 from lgc.errors import LgcError
 from lgc.synth.devices import DEVICES, FAMILIES
-from lgc.synth.flow import nextpnr_opts, summary_lines
+from lgc.synth.flow import default_pnr_opts, nextpnr_opts, summary_lines
 from lgc.tools import yosys
 from tests.support.cli import run_lgc
 from tests.support.standin_core import REGISTERS, make_build
@@ -77,14 +77,26 @@ def test_synth_options_pass_through(build):
         assert "synth_ecp5  -top lgc_core" in f.read()
 
 
-def test_a_given_nextpnr_option_replaces_the_familys_own():
+def test_a_core_far_faster_than_its_clock_is_placed_for_wirelength():
     ecp5, ice40 = FAMILIES["ecp5"], FAMILIES["ice40"]
+    rtl = {"timing": {"family": "ecp5", "target_mhz": 25.0, "predicted_mhz": 44.3}}
+    assert default_pnr_opts(ecp5, rtl, 25) == (
+        "--no-tmdriv", "the core's plan predicts 44.3 MHz, 1.8 times its clock")
+    assert default_pnr_opts(ecp5, rtl, 40)[0] == "--placer-heap-timingweight 40"
+    assert default_pnr_opts(ice40, rtl, 25) == ("", "the family's default")
+    other = {"timing": {**rtl["timing"], "family": "ice40"}}   # a plan for another family's delays
+    assert default_pnr_opts(ecp5, other, 25)[0] == "--placer-heap-timingweight 40"
+    assert default_pnr_opts(ecp5, {}, 25)[0] == "--placer-heap-timingweight 40"   # recurrent
+
+
+def test_a_given_nextpnr_option_replaces_the_familys_own():
+    ecp5, ice40 = FAMILIES["ecp5"].pnr_opts, FAMILIES["ice40"].pnr_opts
     assert nextpnr_opts(ecp5, None) == ["--placer-heap-timingweight", "40"]
     assert nextpnr_opts(ecp5, "--placer-heap-timingweight 10 --no-route") == [
         "--placer-heap-timingweight", "10", "--no-route"]
     assert nextpnr_opts(ecp5, "--no-route") == ["--placer-heap-timingweight", "40", "--no-route"]
     assert nextpnr_opts(ice40, "--no-route") == ["--no-route"]
-    assert nextpnr_opts(FAMILIES["gatemate"], "--placer-heap-beta 0.9") == [
+    assert nextpnr_opts(FAMILIES["gatemate"].pnr_opts, "--placer-heap-beta 0.9") == [
         "--tmg-ripup", "--placer-heap-beta", "0.9"]
 
 
@@ -128,7 +140,7 @@ def test_tangnano9k_gowin_bitstream(build):
 def test_target_mistakes_are_one_clear_error(build, tmp_path):
     with pytest.raises(LgcError, match="not both"):
         synthesize(build.path, board="ulx3s-85f", device="LFE5U-85F")
-    with pytest.raises(LgcError, match="compiled without a board"):
+    with pytest.raises(LgcError, match="compiled for no board or device"):
         synthesize(build.path)
     with pytest.raises(LgcError, match="unknown device 'XC7A35T'"):
         synthesize(build.path, device="XC7A35T")
