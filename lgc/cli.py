@@ -212,7 +212,8 @@ def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
                    f"{timing['critical_stage']})")
     if "fit" in rtl:
         fit = rtl["fit"]
-        click.echo(f"fits {fit['device']}: {fit['ffs']:,} of {fit['ffs_available']:,} flip-flops, "
+        with_top = " with the board top" if fit.get("board_top") else ""
+        click.echo(f"fits {fit['device']}{with_top}: {fit['ffs']:,} of {fit['ffs_available']:,} flip-flops, "
                    f"about {fit['luts_estimate']:,} of {fit['luts_available']:,} LUTs")
     if "encoder" in rtl:
         enc = rtl["encoder"]

@@ -44,7 +44,7 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
     load_options: keywords of lgc.load; optimize/passes/verify/vectors: as run_pipeline (the
     passes to run, checking the scores after each on `vectors` plus random ones); rtl_options:
     as lgc.rtl.generate (layers_per_stage, adder_levels_per_stage, lut_size)."""
-    from .deploy.board_build import check_baud, write_board_top
+    from .deploy.board_build import board_top_needs, check_baud, write_board_top
     from .deploy.boards import load_board
     from .passes import run_pipeline
     from .rtl import generate, input_format
@@ -99,7 +99,8 @@ def compile_model(model, out_dir=None, *, board=None, device=None, target_mhz=No
         rtl["timing"]["family"] = target["family"]
         if part:
             with step(times, "fit"):
-                rtl["fit"] = check_fit(core, part, board, netlist, target, rtl_options)
+                rtl["fit"] = check_fit(core, part, board, netlist, target, rtl_options,
+                                       board_top_needs(rtl) if board else None)
         with step(times, "save"):
             netlist.save(build.netlist_path)
             shutil.copyfile(model, build.model_path)

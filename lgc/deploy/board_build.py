@@ -78,6 +78,29 @@ def clock_mismatch(rtl, board):
             f"{board['clock_mhz']:g} (or synthesize with --freq {compiled:g})")
 
 
+# The board top's cells besides its input shift register and the input encoder: the UART, the
+# byte counter, the class byte (the example's ULX3S build: 100 flip-flops, 84 LUTs and 27 carry
+# cells of two LUT sites each; bench/README.md, "A board clock far below the core's").
+BOARD_TOP_CELLS = {"ffs": 100, "luts": 140}
+# LUTs per comparator of an 8-bit feature, comparators of one feature sharing their upper bits
+# (bench/README.md, "The input encoder as logic": 383 LUTs for 255 on ECP5 and on Gowin).
+ENCODER_LUTS_PER_BYTE = 1.5
+
+
+def board_top_needs(rtl):
+    """What a board top adds to the core of `rtl` (report.json's section) on its FPGA:
+    {"ffs", "luts"}: the input shift register and the encoder's flip-flops exactly, the rest
+    estimated."""
+    ffs, luts = 8 * bytes_per_vector(core_ports(rtl).n_inputs) + BOARD_TOP_CELLS["ffs"], \
+        BOARD_TOP_CELLS["luts"]
+    encoder = rtl.get("encoder")
+    if encoder:
+        ffs += encoder["registers"]["encoder"]
+        luts += math.ceil(ENCODER_LUTS_PER_BYTE * encoder["comparators"]
+                          * encoder["feature_bits"] / 8)
+    return {"ffs": ffs, "luts": luts}
+
+
 def core_ports(rtl):
     """The ports of the top the board runs, from the RTL section of report.json: the encoded
     top (raw features in, one byte each) when the model has an input encoding, else the core."""

@@ -4,7 +4,8 @@
 clock, else the family's default). A core compiled for a device is planned to fit it where the
 target allows a plan that does (lgc.rtl.Plan's capacity). `check_fit` holds the core against the
 device: flip-flops exactly (the generator places every one), LUTs as the core's estimate
-(lgc.rtl.Plan.needs); a core that does not fit is an error that names the resource that runs
+(lgc.rtl.Plan.needs), and on a board what its top adds (lgc.deploy.board_build's estimate, the
+input encoder's flip-flops exact); a core that does not fit is an error that names the resource that runs
 out and the clock target at which it would fit, when there is one (fewer registers at a lower
 clock), else a larger device.
 """
@@ -38,14 +39,16 @@ def capacity(device):
     return {"ffs": device.ffs, "luts": device.luts}
 
 
-def check_fit(core, device, board, netlist, target, rtl_options):
-    """report.json's rtl "fit" section for `device`; LgcError when the core does not fit it."""
-    need, have = core.plan.needs(), capacity(device)
+def check_fit(core, device, board, netlist, target, rtl_options, board_top=None):
+    """report.json's rtl "fit" section for `device`; LgcError when the core does not fit it.
+    `board_top`: what the board's top adds to the core ({"ffs", "luts"}), counted in."""
+    core_needs, have = core.plan.needs(), capacity(device)
+    extra = board_top or {"ffs": 0, "luts": 0}
+    need = {r: core_needs[r] + extra[r] for r in ("ffs", "luts")}
     section = {"device": device.name, "ffs": need["ffs"], "ffs_available": have["ffs"],
                "luts_estimate": need["luts"], "luts_available": have["luts"],
-               "board_top": "not counted (a few hundred cells, and the input encoder's "
-                            "comparators if any: about 1.5 LUTs and a flip-flop each)"
-               if board else None}
+               "board_top": {"ffs": extra["ffs"], "luts_estimate": extra["luts"]}
+               if board_top else None}
     over = [r for r in ("ffs", "luts") if need[r] > have[r]]
     if not over:
         return section
@@ -53,26 +56,30 @@ def check_fit(core, device, board, netlist, target, rtl_options):
     names = {"ffs": "flip-flops", "luts": "LUTs (estimated)"}
     short = ", ".join(f"{need[r]:,} {names[r]} ({100 * need[r] / have[r]:.0f}% of its {have[r]:,})"
                       for r in over)
-    raise LgcError(f"the core does not fit {where}: it needs {short}; "
-                   + _what_fits(netlist, device, target, rtl_options, need, have))
+    with_top = "with its board top " if board_top else ""
+    left = {r: have[r] - extra[r] for r in ("ffs", "luts")}   # what the core may take
+    raise LgcError(f"the core does not fit {where}: {with_top}it needs {short}; "
+                   + _what_fits(netlist, target, rtl_options, need, have, left))
 
 
-def _what_fits(netlist, device, target, rtl_options, need, have):
-    """The advice of the does-not-fit error: the highest clock target that fits, if any."""
+def _what_fits(netlist, target, rtl_options, need, have, left):
+    """The advice of the does-not-fit error: the highest clock target at which the core fits in
+    what is `left` of the device, if any."""
     pinned = any(rtl_options.get(k) is not None for k in ("layers_per_stage", "adder_levels_per_stage"))
     if not pinned:  # registers placed by the clock: a lower clock needs fewer
         asked = target["target_mhz"]
         luts = {"lut_size": rtl_options["lut_size"]} if rtl_options.get("lut_size") else {}
         for mhz in (f for f in _FALLBACK_MHZ if f < asked):
             try:
-                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], capacity=have,
+                plan = Plan(netlist, target_mhz=mhz, delays=target["delays"], capacity=left,
                             **luts)
             except LgcError:
                 continue
             fits = plan.needs()
-            if all(fits[r] <= have[r] for r in fits):
-                return (f"at --target-mhz {mhz:g} it would fit ({fits['ffs']:,} flip-flops, "
-                        f"about {fits['luts']:,} LUTs): fewer pipeline registers at a lower clock")
+            if all(fits[r] <= left[r] for r in fits):
+                total = {r: fits[r] + have[r] - left[r] for r in fits}
+                return (f"at --target-mhz {mhz:g} it would fit ({total['ffs']:,} flip-flops, "
+                        f"about {total['luts']:,} LUTs): fewer pipeline registers at a lower clock")
     if need["ffs"] > have["ffs"] and need["luts"] <= have["luts"]:
         return ("fewer pipeline registers would help: a lower --target-mhz, or larger "
                 "--layers-per-stage/--adder-levels-per-stage; or a larger device (lgc boards)")

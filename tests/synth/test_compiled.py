@@ -105,6 +105,9 @@ def test_compile_for_a_board_then_synth_makes_its_bitstream(tmp_path):
     blocks = dict(section["blocks"])
     assert blocks.pop("uart")["ffs"] > 0 and blocks.pop("board top (other)")["ffs"] > 0
     _check_registers_per_block(rtl, {"blocks": blocks})
+    # compile's fit check counted the board top's flip-flops in, its UART's estimated
+    assert rtl["fit"]["board_top"]["ffs"] > 0 and rtl["fit"]["ffs"] == pytest.approx(
+        section["ffs"], abs=10)
 
 
 def test_board_bitstream_of_a_model_with_an_input_encoding(tmp_path):
@@ -123,6 +126,7 @@ def test_board_bitstream_of_a_model_with_an_input_encoding(tmp_path):
         encoder["comparators"] + 1
     assert blocks.pop("uart")["ffs"] > 0 and blocks.pop("board top (other)")["ffs"] > 0
     _check_registers_per_block(report["rtl"], {"blocks": blocks})
+    assert report["rtl"]["fit"]["ffs"] == pytest.approx(report["synthesis"]["ffs"], abs=10)
 
 
 @pytest.mark.full

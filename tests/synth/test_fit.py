@@ -8,6 +8,7 @@ import pytest
 
 import lgc
 from lgc.compile import compile_model
+from lgc.deploy.boards import load_board
 from lgc.errors import LgcError
 from lgc.rtl import Core, Plan
 from lgc.synth.devices import DEVICES, FAMILIES
@@ -57,6 +58,26 @@ def test_too_many_luts_at_any_target(netlist):
     with pytest.raises(LgcError, match=r"LUTs \(estimated\).*no clock target makes it fit: "
                        r"use a larger device"):
         check_fit(core_at(netlist, 150), part, None, netlist, target, {})
+
+
+def test_a_board_top_counts_against_the_part(netlist):
+    """On a board, the top's input register, UART and encoder take their share of the part: a
+    core that fits alone may not fit beside them, and the advice leaves them their room."""
+    fast, slow = core_at(netlist, 200), core_at(netlist, 100)
+    part = dataclasses.replace(DEVICES["LFE5U-25F"], name="small",
+                               ffs=fast.registers()["total"] + 10)
+    board, top = load_board("ulx3s-25f"), {"ffs": 500, "luts": 300}
+    target = clock_target(part, board, 200, {})
+    fit = check_fit(fast, part, None, netlist, target, {})
+    assert fit["board_top"] is None and fit["ffs"] == fast.registers()["total"]
+    assert slow.registers()["total"] + 500 <= part.ffs
+    with pytest.raises(LgcError, match=r"does not fit the ulx3s-25f board's small: with its board "
+                       r"top it needs ([\d,]+) flip-flops .*; at --target-mhz \d+ it would fit"):
+        check_fit(fast, part, board, netlist, target, {}, board_top=top)
+    fit = check_fit(slow, part, board, netlist, target, {}, board_top=top)
+    assert fit["ffs"] == slow.registers()["total"] + 500
+    assert fit["luts_estimate"] == slow.plan.estimate_luts() + 300
+    assert fit["board_top"] == {"ffs": 500, "luts_estimate": 300}
 
 
 def test_of_the_plans_that_meet_the_clock_the_one_that_fits_the_device(tmp_path):
