@@ -32,8 +32,8 @@ log = logging.getLogger("lgc")
 def synthesize(path, *, board=None, device=None, freq=None, baud=None, **options):
     """`lgc synth`: the bare core on a `device`, or the board top on a `board` (by default the
     board the build was compiled for, at the clock and baud rate it was compiled with unless
-    `freq` or `baud` is given, else the device it was compiled for); options as lgc.synth.flow.synthesize. Returns the "synthesis"
-    report section."""
+    `freq` or `baud` is given, else the device it was compiled for); options as
+    lgc.synth.flow.synthesize. Returns the "synthesis" report section."""
     build = BuildDir(path).check()
     if board and device:
         raise LgcError("give a board or a device, not both")
@@ -91,8 +91,8 @@ def board_top_needs(rtl):
     """What a board top adds to the core of `rtl` (report.json's section) on its FPGA:
     {"ffs", "luts"}: the input shift register and the encoder's flip-flops exactly, the rest
     estimated."""
-    ffs, luts = 8 * bytes_per_vector(core_ports(rtl).n_inputs) + BOARD_TOP_CELLS["ffs"], \
-        BOARD_TOP_CELLS["luts"]
+    ffs = 8 * bytes_per_vector(core_ports(rtl).n_inputs) + BOARD_TOP_CELLS["ffs"]
+    luts = BOARD_TOP_CELLS["luts"]
     encoder = rtl.get("encoder")
     if encoder:
         ffs += encoder["registers"]["encoder"]

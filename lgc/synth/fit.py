@@ -5,9 +5,9 @@ clock, else the family's default). A core compiled for a device is planned to fi
 target allows a plan that does (lgc.rtl.Plan's capacity). `check_fit` holds the core against the
 device: flip-flops exactly (the generator places every one), LUTs as the core's estimate
 (lgc.rtl.Plan.needs), and on a board what its top adds (lgc.deploy.board_build's estimate, the
-input encoder's flip-flops exact); a core that does not fit is an error that names the resource that runs
-out and the clock target at which it would fit, when there is one (fewer registers at a lower
-clock), else a larger device.
+input encoder's flip-flops exact); a core that does not fit is an error that names the resource
+that runs out and the clock target at which it would fit, when there is one (fewer registers at
+a lower clock), else a larger device.
 """
 
 from ..errors import LgcError

@@ -140,15 +140,9 @@ def _wait(child, tool, log_path, start):
 
 
 def last_line(log_path):
-    """The log's last line that says something (read from its end: logs grow to megabytes)."""
-    try:
-        with open(log_path, "rb") as f:
-            f.seek(max(0, f.seek(0, os.SEEK_END) - 4096))
-            lines = f.read().decode(errors="replace").splitlines()
-    except OSError:
-        return "(unreadable)"
-    said = [line.strip() for line in lines if line.strip()]
-    return " ".join(said[-1].split()) if said else "(empty)"
+    """The log's last line that says something, its spaces squeezed."""
+    said = [line for line in tail(log_path) if line.strip()]
+    return " ".join(said[-1].split()) if said else "(nothing yet)"
 
 
 def _kill_group(child):
