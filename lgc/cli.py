@@ -214,7 +214,8 @@ def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
         fit = rtl["fit"]
         with_top = " with the board top" if fit.get("board_top") else ""
         click.echo(f"fits {fit['device']}{with_top}: {fit['ffs']:,} of "
-                   f"{fit['ffs_available']:,} flip-flops, about {fit['luts_estimate']:,} of {fit['luts_available']:,} LUTs")
+                   f"{fit['ffs_available']:,} flip-flops, about {fit['luts_estimate']:,} of "
+                   f"{fit['luts_available']:,} LUTs")
     if "encoder" in rtl:
         enc = rtl["encoder"]
         click.echo(f"input encoder: {enc['top']} takes {enc['n_features']} raw features of "
