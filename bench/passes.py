@@ -39,7 +39,8 @@ def random_lut_netlist(n_inputs, width, depth, arity, k=10, seed=0):
         layers.append((tt | rng.integers(0, 2, width, dtype=np.uint64),
                        rng.integers(0, in_dim, (width, arity), dtype=np.int32)))
         in_dim = width
-    return Netlist.from_layers(n_inputs, layers, groups=k, name=f"random_lut{arity}_{depth}x{width}")
+    return Netlist.from_layers(n_inputs, layers, groups=k,
+                               name=f"random_lut{arity}_{depth}x{width}")
 
 
 def one(gates, depth, arity, verify, queue):
@@ -63,7 +64,8 @@ def main():
     parser.add_argument("--gates", type=int, nargs="+", default=[64_000, 256_000, 1_000_000])
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--arity", type=int, default=2, choices=range(1, 7))
-    parser.add_argument("--verify", action="store_true", help="verify after every pass (default off)")
+    parser.add_argument("--verify", action="store_true",
+                        help="verify after every pass (default off)")
     args = parser.parse_args()
     ctx = multiprocessing.get_context("spawn")
     for gates in args.gates:

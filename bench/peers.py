@@ -312,8 +312,8 @@ def main():
     x = np.concatenate([given, rng.integers(0, 2, (args.random, n_inputs), dtype=np.uint8)])
     tau_as_saved = groupsum.tau
     print(f"{pathlib.Path(args.model).name}: {n_inputs} inputs, tau {tau_as_saved:g} as saved; "
-          f"{len(x)} vectors ({len(given)} of the vectors file, {args.random} random); {DEVICE} out "
-          f"of context, constraint {args.freq:g} MHz, seeds {args.seeds}; torchlogix "
+          f"{len(x)} vectors ({len(given)} of the vectors file, {args.random} random); {DEVICE} "
+          f"out of context, constraint {args.freq:g} MHz, seeds {args.seeds}; torchlogix "
           f"{PEERS['torchlogix']}, alkaid {PEERS['alkaid']} (alkaid-C: latency_cutoff C); "
           f"yosys engine {yosys.choose(None, 'synth')}")
 

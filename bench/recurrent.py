@@ -69,8 +69,8 @@ def main():
           "levels | bit-exact (steps) | proven (time) | LUTs | FFs | Fmax MHz | steps/s |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| " + " | ".join(map(str, r[:8])) + f" | {r[8]} ({r[9]}) | {r[10]} | {r[11]} | {r[12]} "
-              f"| {r[13]:.1f} | {r[14]:.3g} |")
+        print("| " + " | ".join(map(str, r[:8])) + f" | {r[8]} ({r[9]}) | {r[10]} | {r[11]} "
+              f"| {r[12]} | {r[13]:.1f} | {r[14]:.3g} |")
 
 
 if __name__ == "__main__":

@@ -98,10 +98,12 @@ def lgc_child(model, out_dir):
 
     lgc.compile.step = measured_step
     for method in ("__init__", "check"):
-        setattr(verify.Verifier, method, stages.measured("verification", getattr(verify.Verifier, method)))
+        setattr(verify.Verifier, method,
+                stages.measured("verification", getattr(verify.Verifier, method)))
     report = lgc.compile.compile_model(model, out_dir)
     rtl_dir = pathlib.Path(out_dir, "rtl")
-    return {**stages.result(), "gates": report["model"]["gates"], "gates_after": report["rtl"]["gates"],
+    return {**stages.result(), "gates": report["model"]["gates"],
+            "gates_after": report["rtl"]["gates"],
             "verification": report["passes"]["verification"],
             "verilog_bytes": sum(p.stat().st_size for p in rtl_dir.iterdir()),
             "verilog_files": len(list(rtl_dir.iterdir()))}
@@ -180,24 +182,30 @@ def measure(gates, args, models_dir):
         lgc_result, lgc_wall = run_child("lgc", [model, pathlib.Path(tmp, "build")])
         row.update(lgc=lgc_result, lgc_process_seconds=lgc_wall)
         s = lgc_result["seconds"]
-        row["lgc_compile_seconds"] = sum(s.get(k, 0.0) for k in ("load", "passes", "verification", "RTL"))
+        row["lgc_compile_seconds"] = sum(s.get(k, 0.0)
+                                         for k in ("load", "passes", "verification", "RTL"))
         row["lgc_peak_mib"] = max(lgc_result["peak_mib"].values())
         print(f"{row['gates']:>11,} gates ({lgc_result['gates_after']:,} after the passes), "
               f"model file {row['model_mb']:,.0f} MB, load average {row['load_average']:.1f}")
-        print(f"  lgc compile: {stage_line(lgc_result, ['import', 'load', 'passes', 'verification', 'RTL', 'save'])}")
+        print(f"  lgc compile: "
+              f"""{stage_line(lgc_result, ['import', 'load', 'passes', 'verification', 'RTL',
+                                          'save'])}""")
         print(f"    load+passes+verification+RTL {row['lgc_compile_seconds']:.2f} s, peak "
               f"{row['lgc_peak_mib']:,.0f} MiB; process {lgc_wall:.1f} s; Verilog "
-              f"{lgc_result['verilog_bytes'] / 1e6:,.0f} MB in {lgc_result['verilog_files']} files; "
-              f"verification {lgc_result['verification']['mode']}, "
+              f"{lgc_result['verilog_bytes'] / 1e6:,.0f} MB in {lgc_result['verilog_files']} "
+              f"files; verification {lgc_result['verification']['mode']}, "
               f"{lgc_result['verification']['vectors_per_pass']} vectors after each pass, "
-              f"{lgc_result['verification']['given_vectors'] + lgc_result['verification']['random_vectors']} "
-              f"at the end", flush=True)
+              f"""{lgc_result['verification']['given_vectors']
+                   + lgc_result['verification']['random_vectors']}"""
+              f" at the end", flush=True)
         if args.difflogic_path:
             vectors = pathlib.Path(tmp, "difflogic_vectors.npz")
             row["difflogic_load_average"] = load_average()
-            dl, dl_wall = run_child("difflogic", [model, vectors], env=difflogic_env(args.difflogic_path))
+            dl, dl_wall = run_child("difflogic", [model, vectors],
+                                    env=difflogic_env(args.difflogic_path))
             row.update(difflogic=dl, difflogic_process_seconds=dl_wall)
-            print(f"  difflogic:   {stage_line(dl, ['import', 'torch.load', 'CompiledLogicNet', 'get_c_code'])}")
+            print(f"  difflogic:   "
+                  f"{stage_line(dl, ['import', 'torch.load', 'CompiledLogicNet', 'get_c_code'])}")
             speedup = dl["seconds"]["get_c_code"] / row["lgc_compile_seconds"]
             row["speedup_vs_get_c_code"] = speedup
             print(f"    C code {dl['c_bytes'] / 1e6:,.0f} MB ({dl['c_lines']:,} lines); process "
@@ -243,7 +251,8 @@ def main():
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--difflogic-path", nargs="+", metavar="DIR",
                         help="folders holding difflogic 0.1.0 and a stand-in difflogic_cuda module")
-    parser.add_argument("--models", help="keep the model files in this folder (reused when present)")
+    parser.add_argument("--models",
+                        help="keep the model files in this folder (reused when present)")
     parser.add_argument("--json", help="also write every figure to this file")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -254,7 +263,8 @@ def main():
         return
     rows = []
     with contextlib.ExitStack() as stack:
-        models = args.models or stack.enter_context(tempfile.TemporaryDirectory(prefix="lgc-models-"))
+        models = args.models or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="lgc-models-"))
         os.makedirs(models, exist_ok=True)
         for gates in args.gates:
             rows.append(measure(gates, args, models))

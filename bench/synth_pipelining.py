@@ -25,7 +25,8 @@ def main():
     parser.add_argument("--freq", type=float, default=250, help="clock constraint, MHz")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print(f"{args.model} on {DEVICE}, out of context, seed {args.seed}, constraint {args.freq:g} MHz")
+    print(f"{args.model} on {DEVICE}, out of context, seed {args.seed}, "
+          f"constraint {args.freq:g} MHz")
     print(f"{'layers/stage':>12} {'adders/stage':>12} {'latency':>7} {'cells':>7} {'LUTs':>6} "
           f"{'FFs':>6} {'Fmax MHz':>9} {'MHz/kcell':>9} {'time s':>7}")
     rows = []

@@ -31,7 +31,8 @@ def main():
             elapsed = time.perf_counter() - start
         conv = sum(len(netlist.graph.nodes[n]["tt"]) for n in netlist.logic_layers()[:-3])
         print(f"k_num {k_num:3d}: {netlist.gate_count():>10,} gates ({conv:,} in conv trees and "
-              f"pooling), {len(netlist.logic_layers())} layers; loaded and unrolled in {elapsed:.2f} s")
+              f"pooling), {len(netlist.logic_layers())} layers; loaded and unrolled in "
+              f"{elapsed:.2f} s")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ import time
 
 TARGET_MHZ = 50
 ADDER_LEVELS = 4  # per popcount stage, with --layers-per-stage (build_one)
-STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate", "aim", "match",
-         "prove_stages", "prove_group_bits")
+STEPS = ("spec", "read_rtl", "read_stages", "structure", "elaborate", "prove_argmax", "simulate",
+         "aim", "match", "prove_stages", "prove_group_bits")
 
 
 def prove_one(folder, method):
@@ -117,7 +117,8 @@ def build_one(gates, depth, folder, model=None, clgn_mnist=None, layers_per_stag
         model = pathlib.Path(folder) / "model.state_dict.pt"
         torch.save(random_torchlogix_state_dict(arch), model)
     elif model is None:
-        model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784, [gates // depth] * depth)
+        model = save_difflogic_model(pathlib.Path(folder) / "model.pt", 784,
+                                     [gates // depth] * depth)
     start = time.perf_counter()
     # one clock target for every size (the default 200 MHz fits only the small ones)
     clock = ({"target_mhz": TARGET_MHZ} if layers_per_stage is None else
@@ -131,7 +132,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gates", type=int, nargs="+", default=[64000, 256000, 1000000])
     parser.add_argument("--depth", type=int, default=5)
-    parser.add_argument("--methods", nargs="+", default=["stages", "whole"], choices=["stages", "whole"])
+    parser.add_argument("--methods", nargs="+", default=["stages", "whole"],
+                        choices=["stages", "whole"])
     parser.add_argument("--limit", type=float, default=1800, help="seconds per proof")
     parser.add_argument("--keep", help="keep each size's model and build under this folder")
     parser.add_argument("--model", help="compile and prove this model file (its gates in the "
@@ -139,17 +141,19 @@ def main():
     parser.add_argument("--clgn-mnist", type=int, metavar="K_NUM", help="compile and prove "
                         "torchlogix's ClgnMnist layer stack with random weights (k_num kernels)")
     parser.add_argument("--layers-per-stage", type=int, help="compile with this many LUT levels "
-                        f"per gate stage and {ADDER_LEVELS} adder levels per popcount stage instead of {TARGET_MHZ} MHz")
-    parser.add_argument("--baseline", metavar="REV", help="also prove each build by lgc at this git "
-                        "revision, right after this checkout's lgc")
-    parser.add_argument("--memory-limit", type=float, metavar="GB", help="stop a proof (and its tools) "
-                        "that needs more memory than this")
+                        f"per gate stage and {ADDER_LEVELS} adder levels per popcount stage "
+                        f"instead of {TARGET_MHZ} MHz")
+    parser.add_argument("--baseline", metavar="REV", help="also prove each build by lgc at this "
+                        "git revision, right after this checkout's lgc")
+    parser.add_argument("--memory-limit", type=float, metavar="GB", help="stop a proof (and its "
+                        "tools) that needs more memory than this")
     parser.add_argument("--prove", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prove:
         return prove_one(args.folder, args.prove)
-    print(f"{'method':>7} {'lgc':>8} {'gates':>8} {'after':>7} {'compile':>8} " + " ".join(f"{s:>10}" for s in STEPS)
+    print(f"{'method':>7} {'lgc':>8} {'gates':>8} {'after':>7} {'compile':>8} "
+          + " ".join(f"{s:>10}" for s in STEPS)
           + f" {'proof':>7} {'peak MB':>8} {'tools MB':>8}  result  (load)")
     one = args.model or args.clgn_mnist
     with contextlib.ExitStack() as stack:
@@ -185,15 +189,15 @@ def _prove(folder, method, tree, head, args):
     load = os.getloadavg()[0]
     limit = _limit_memory(args.memory_limit) if args.memory_limit else None
     try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=args.limit, cwd=cwd, env=env,
-                             preexec_fn=limit)
+        out = subprocess.run(command, capture_output=True, text=True, timeout=args.limit, cwd=cwd,
+                             env=env, preexec_fn=limit)
     except subprocess.TimeoutExpired:
         print(f"{head}did not finish in {args.limit:.0f} s (load {load:.1f})", flush=True)
         return
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode or not lines:
-        print(f"{head}failed: {out.stderr.strip().splitlines()[-1:]}  ({load:.1f}-{os.getloadavg()[0]:.1f})",
-              flush=True)
+        print(f"{head}failed: {out.stderr.strip().splitlines()[-1:]}  "
+              f"({load:.1f}-{os.getloadavg()[0]:.1f})", flush=True)
         return
     r = json.loads(lines[-1])
     proof = sum(r.get(s, 0) for s in STEPS)
@@ -201,7 +205,8 @@ def _prove(folder, method, tree, head, args):
           + f" {proof:>7.1f} {r['peak_mb']:>8} {r['tools_mb']:>8}  "
           f"{'proven' if r['equivalent'] else 'NOT proven: ' + r['reason']}"
           f"  ({load:.1f}-{os.getloadavg()[0]:.1f})", flush=True)
-    print("    peak MB per step: " + ", ".join(f"{k} {v}" for k, v in r["peaks"].items()), flush=True)
+    print("    peak MB per step: " + ", ".join(f"{k} {v}" for k, v in r["peaks"].items()),
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The two yosys engines side by side on the same designs, in one run: native (pyosys) and wasm
-(YoWASP). Per design and engine, in a fresh process each: the wall time and the peak resident memory of
-the yosys processes (and ABC's; sampled from /proc every 0.1 s), and the result, which must be the
-same for both engines.
+(YoWASP). Per design and engine, in a fresh process each: the wall time and the peak resident memory
+of the yosys processes (and ABC's; sampled from /proc every 0.1 s), and the result, which must be
+the same for both engines.
 
 - synth: `synth_ecp5 -nowidelut` of a compiled core for the LFE5U-85F, exactly the script
   `lgc synth --device LFE5U-85F` runs (cells must agree between the engines);

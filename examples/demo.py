@@ -62,7 +62,8 @@ def print_summary(report, torch_accuracy, rtl_accuracy, n_test):
     device = syn["target"]["device"]
     (clock, fmax), = syn["fmax"].items()
     rows = [
-        (f"accuracy on {n_test} test digits", f"PyTorch {torch_accuracy:.3f}, RTL {rtl_accuracy:.3f}"
+        (f"accuracy on {n_test} test digits",
+         f"PyTorch {torch_accuracy:.3f}, RTL {rtl_accuracy:.3f}"
          f" (scores and classes bit-exact on all {sim['vectors']} simulated vectors)"),
         ("gates", f"{report['passes']['gates_before']} before the passes, "
                   f"{report['passes']['gates_after']} after"),

@@ -60,7 +60,8 @@ def main():
             acc = evaluate(model, x_test, y_test)
             print(f"epoch {epoch + 1}: loss {loss.item():.3f}, eval accuracy {acc:.3f}", flush=True)
     model.eval()
-    print(f"trained in {time.time() - start:.0f} s; eval accuracy {evaluate(model, x_test, y_test):.3f}")
+    print(f"trained in {time.time() - start:.0f} s; "
+          f"eval accuracy {evaluate(model, x_test, y_test):.3f}")
 
     torch.save(model, os.path.join(args.out, "digits.pt"))
     with torch.no_grad():

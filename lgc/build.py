@@ -66,7 +66,8 @@ class BuildDir:
     def check(self):
         """Raise LgcError unless this is a complete build directory of this lgc version."""
         if not os.path.isfile(self.report_path):
-            raise LgcError(f"{self.path}: not an lgc build directory (no {REPORT}); run lgc compile")
+            raise LgcError(f"{self.path}: not an lgc build directory (no {REPORT}); "
+                           "run lgc compile")
         version = self.report().get("lgc_version")
         if version != __version__:
             raise LgcError(f"{self.path}: built by lgc {version}, this is lgc {__version__}; "

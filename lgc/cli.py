@@ -39,8 +39,8 @@ def frontend_options(command):
     """The frontends' options (keywords of lgc.load), passed to the command as `load_options`."""
     names = ("arch", "parametrization", "encoding", "input_shape")
 
-    @click.option("--arch", metavar="SPEC", help="Architecture spec (JSON/TOML file or inline JSON) "
-                  "of a torchlogix state_dict.")
+    @click.option("--arch", metavar="SPEC", help="Architecture spec (JSON/TOML file or inline "
+                  "JSON) of a torchlogix state_dict.")
     @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
                   help="LUT parametrization of a state_dict's logic layers the spec leaves open.")
     @click.option("--encoding", metavar="SPEC", help="Input encoding (JSON/TOML file or inline "
@@ -102,7 +102,8 @@ def inspect(model, as_json, no_opt, load_options):
         if "state" in info["passes"]:
             st = info["passes"]["state"]
             click.echo(f"  state bits {st['bits_before']} -> {st['bits_after']}: "
-                       f"{st['constant_by_induction']} constant by induction, {st['unread']} unread")
+                       f"{st['constant_by_induction']} constant by induction, "
+                       f"{st['unread']} unread")
 
 
 def _echo_passes(stats):
@@ -110,8 +111,10 @@ def _echo_passes(stats):
     check = stats["verification"]
     total = check.get("given_vectors", 0) + check.get("random_vectors", 0)
     how = ("unverified" if check["mode"] == "off" else
-           f"verified after every pass on {total} vectors" if check["vectors_per_pass"] == total else
-           f"verified after every pass on {check['vectors_per_pass']} of {total} vectors, on all at the end")
+           f"verified after every pass on {total} vectors"
+           if check["vectors_per_pass"] == total else
+           f"verified after every pass on {check['vectors_per_pass']} of {total} vectors, "
+           "on all at the end")
     how += " (sampled)" if check["mode"] == "sampled" else ""
     click.echo(f"optimization: {stats['gates_before']} -> {stats['gates_after']} gates "
                f"(-{stats['removed_percent']:g}%) in {stats['rounds']} rounds, "
@@ -188,10 +191,10 @@ def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
     if report["rtl"].get("recurrent"):
         rtl = report["rtl"]
         click.echo(f"{report['model']['name']}: recurrent, {rtl['gates']} gates, "
-                   f"{rtl['state_bits']} state bits; next-state logic {rtl['loop_depth']} gate levels "
-                   f"in {rtl['cslow']} loop stage{'s' * (rtl['cslow'] != 1)} ({rtl['cslow']} "
-                   f"sequence{'s' * (rtl['cslow'] != 1)} interleaved); latency {rtl['latency']} "
-                   "clocks per step")
+                   f"{rtl['state_bits']} state bits; next-state logic {rtl['loop_depth']} gate "
+                   f"levels in {rtl['cslow']} loop stage{'s' * (rtl['cslow'] != 1)} "
+                   f"({rtl['cslow']} sequence{'s' * (rtl['cslow'] != 1)} interleaved); "
+                   f"latency {rtl['latency']} clocks per step")
         return
     rtl, regs = report["rtl"], report["rtl"]["registers"]
     stages, registered = len(rtl["gate_stage_levels"]), rtl["gate_stages"]
@@ -288,7 +291,8 @@ def simulate(build_dir, vectors_path, use_raw, quantize, out_path, n_random, see
                f"{rep['vectors_per_second']:,.0f} vectors/s simulated")
     if "quantization" in rep:
         q = rep["quantization"]
-        click.echo(f"quantized to {rep['input_format']}: {q['features_rounded']} features rounded in "
+        click.echo(f"quantized to {rep['input_format']}: "
+                   f"{q['features_rounded']} features rounded in "
                    f"{q['vectors_with_rounded_features']} of {q['vectors']} vectors; against the "
                    f"values as given {q['input_bits_changed']} input bits changed (in "
                    f"{q['vectors_with_changed_bits']} vectors) and {q['classes_changed']} classes")
@@ -361,7 +365,8 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
 
 @cli.command()
 @click.argument("build_dir", type=click.Path(file_okay=False))
-@click.option("--board", help="Synthesize the UART board top for this board (lgc boards lists them).")
+@click.option("--board", help="Synthesize the UART board top for this board "
+              "(lgc boards lists them).")
 @click.option("--device", help="Synthesize the bare core for this FPGA: out of context on ECP5 "
               "(LFE5U-*), elsewhere on pins or behind a four-pin harness (iCE40*, CCGM1A1, "
               "LIFCL-40, GW1NR-9C). Default: the board or device the build was compiled for.")
@@ -369,7 +374,8 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
 @click.option("--baud", type=click.IntRange(min=1), help="With --board: the UART's baud rate "
               "(default: the one the build was compiled with, else the board's).")
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
-@click.option("--synth-opts", help="Options of yosys' synth_* command (default: -nowidelut on ECP5).")
+@click.option("--synth-opts", help="Options of yosys' synth_* command "
+              "(default: -nowidelut on ECP5).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
 @click.option("--axis", is_flag=True, help="With --device: the AXI4-Stream top lgc_axis "
               "around the core (the wrapper's own resources are its block).")
@@ -497,7 +503,8 @@ def stream(build_dir, port, vectors, baud, timeout, quantize):
                               quantize=quantize)
     n, agree = result["vectors"], result["agree"]
     click.echo(f"{result['board']} on {port}: {n} vectors, {agree} classes == PyTorch, "
-               f"{n - agree} differ; {result['vectors_per_second']:g} vectors/s at {result['baud']} baud")
+               f"{n - agree} differ; {result['vectors_per_second']:g} vectors/s at "
+               f"{result['baud']} baud")
     if "quantization" in result:
         q = result["quantization"]
         click.echo(f"quantized: {q['features_rounded']} features rounded; against the values as "
@@ -537,17 +544,22 @@ def verify(build_dir, model, arch, parametrization, as_json, method, scheduler, 
         click.echo(json.dumps(summary, indent=2))
     elif proof.equivalent and proof.method == "recurrent":
         click.echo(f"{build_dir}: the RTL computes the model's scores and class at every step of "
-                   f"every sequence, for every input stream: proven in {summary['total_seconds']:.1f} s")
-        click.echo(f"  latency {proof.latency} clocks; scores: exact sums of {proof.leaves} leaf bits; "
-                   f"group bits: {proof.pairs} pairs and {proof.constants} constants proven over all "
-                   f"streams by ABC's dprove ({proof.refinements} refinements); argmax proven")
+                   f"every sequence, for every input stream: proven in "
+                   f"{summary['total_seconds']:.1f} s")
+        click.echo(f"  latency {proof.latency} clocks; scores: exact sums of {proof.leaves} "
+                   f"leaf bits; group bits: {proof.pairs} pairs and {proof.constants} constants "
+                   f"proven over all streams by ABC's dprove ({proof.refinements} refinements); "
+                   "argmax proven")
     elif proof.equivalent:
         how = (f"proven before, on the same inputs (in {summary['total_seconds']:.1f} s): the "
-               "verdict is reused" if proof.reused else f"proven in {summary['total_seconds']:.1f} s")
-        click.echo(f"{build_dir}: the RTL computes the model's scores and class for every input: {how}")
+               "verdict is reused" if proof.reused else
+               f"proven in {summary['total_seconds']:.1f} s")
+        click.echo(f"{build_dir}: the RTL computes the model's scores and class for every input: "
+                   f"{how}")
         click.echo(f"  pipeline: {proof.latency} registers on every path; scores: exact sums of "
-                   f"{proof.leaves} leaf bits; group bits: {proof.pairs} pairs and {proof.constants} "
-                   f"constants proven by SAT ({proof.refinements} refinements); argmax proven")
+                   f"{proof.leaves} leaf bits; group bits: {proof.pairs} pairs and "
+                   f"{proof.constants} constants proven by SAT ({proof.refinements} refinements); "
+                   "argmax proven")
         if proof.method == "stages":
             click.echo(f"  gate stages: {len(proof.parts)} proven one by one against the model's "
                        f"nodes ({sum(p['bits'] for p in proof.parts)} register bits)")
@@ -555,18 +567,23 @@ def verify(build_dir, model, arch, parametrization, as_json, method, scheduler, 
         cex = proof.counterexample
         if cex is not None:
             if cex.bits.ndim == 2:  # a recurrent core's: a sequence, its last step differs
-                click.echo(f"counterexample: a sequence of {len(cex.bits)} steps, in_bits (bit 0 first):")
+                click.echo(f"counterexample: a sequence of {len(cex.bits)} steps, "
+                           "in_bits (bit 0 first):")
                 click.echo("\n".join(f"  step {t}: {''.join(map(str, row))}"
                                       for t, row in enumerate(cex.bits.tolist())))
                 click.echo(f"at step {len(cex.bits) - 1}:")
             else:
-                click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} (bit 0 first)")
-            click.echo(f"  PyTorch reference: scores {ref.counts[0].tolist()}, class {int(ref.pred[0])}")
-            click.echo(f"  spec (model file): scores {cex.spec_scores.tolist()}, class {cex.spec_class}")
-            click.echo(f"  RTL:               scores {cex.rtl_scores.tolist()}, class {cex.rtl_class}")
+                click.echo(f"counterexample: in_bits = {''.join(map(str, cex.bits.tolist()))} "
+                           "(bit 0 first)")
+            click.echo(f"  PyTorch reference: scores {ref.counts[0].tolist()}, "
+                       f"class {int(ref.pred[0])}")
+            click.echo(f"  spec (model file): scores {cex.spec_scores.tolist()}, "
+                       f"class {cex.spec_class}")
+            click.echo(f"  RTL:               scores {cex.rtl_scores.tolist()}, "
+                       f"class {cex.rtl_class}")
     if not proof.equivalent:
-        raise LgcError(f"{build_dir}: the RTL is not proven equivalent to the model: {proof.reason} "
-                       f"(after {summary['total_seconds']:.1f} s)")
+        raise LgcError(f"{build_dir}: the RTL is not proven equivalent to the model: "
+                       f"{proof.reason} (after {summary['total_seconds']:.1f} s)")
 
 
 @cli.command()

@@ -4,9 +4,9 @@ AxiStreamSource, results out through its AxiStreamSink, both with random pauses.
 Files and settings come from the environment (lgc.sim.simulate_axis writes and reads them):
 LGC_AXIS_FRAMES, one frame a line as hex bytes (byte 0 on tdata[7:0] of the first beat);
 LGC_AXIS_RESULTS, how many result beats to wait for; LGC_AXIS_PAUSE, the probabilities that the
-source, and the sink, pause on a clock ("0.3,0.5"); LGC_AXIS_SEED; LGC_AXIS_OUT, where the received frames
-(hex, one a line), the error output and the clocks of the first accepted input beat and the last
-result beat go (JSON); LGC_AXIS_IDLE, the clocks without a result after which the test stops
+source, and the sink, pause on a clock ("0.3,0.5"); LGC_AXIS_SEED; LGC_AXIS_OUT, where the received
+frames (hex, one a line), the error output and the clocks of the first accepted input beat and the
+last result beat go (JSON); LGC_AXIS_IDLE, the clocks without a result after which the test stops
 (a result was lost) and writes what it received.
 """
 

@@ -42,7 +42,8 @@ class _Reduce:
 
 
 @pytest.mark.parametrize("make_payload, refused", [
-    (lambda m: pickle.dumps(_Reduce(__import__("os").system, (f"touch {m}",)), protocol=2), "system"),
+    (lambda m: pickle.dumps(_Reduce(__import__("os").system, (f"touch {m}",)), protocol=2),
+     "system"),
     (lambda m: pickle.dumps(_Reduce(eval, (f"open({str(m)!r}, 'w')",)), protocol=2), "eval"),
     (lambda m: pickle.dumps(_Reduce(exec, (f"open({str(m)!r}, 'w')",)), protocol=4), "exec"),
     # builtins reached through getattr (a classic way around a naive allow-list)
@@ -63,7 +64,8 @@ def test_pickles_that_would_run_code_are_refused(tmp_path, make_payload, refused
 
 def test_plain_pickle_file_is_not_unpickled(tmp_path):
     marker = tmp_path / "side_effect"
-    (tmp_path / "evil.pkl").write_bytes(pickle.dumps(_Reduce(__import__("os").system, (f"touch {marker}",))))
+    (tmp_path / "evil.pkl").write_bytes(pickle.dumps(_Reduce(__import__("os").system,
+                                                             (f"touch {marker}",))))
     assert "torch" in inspect_error(tmp_path / "evil.pkl")
     assert not marker.exists()
 
@@ -81,7 +83,8 @@ def test_corrupted_record(tmp_path):
     data = bytearray(src.read_bytes())
     with zipfile.ZipFile(src) as z:
         info = next(i for i in z.infolist() if i.filename.endswith("data/0"))
-    name_len, extra_len = np.frombuffer(data[info.header_offset + 26:info.header_offset + 30], "<u2")
+    name_len, extra_len = np.frombuffer(data[info.header_offset + 26:info.header_offset + 30],
+                                        "<u2")
     start = info.header_offset + 30 + int(name_len) + int(extra_len) + 16
     data[start:start + 8] = bytes(8)
     (tmp_path / "bad.pt").write_bytes(bytes(data))
@@ -115,7 +118,8 @@ def _set(attr, value, layer=0):
 
 def _weights(value):
     def edit(layers, group_sum):
-        layers[0].weights = torch.nn.Parameter(value(layers[0].weights.detach()), requires_grad=False)
+        layers[0].weights = torch.nn.Parameter(value(layers[0].weights.detach()),
+                                               requires_grad=False)
     return edit
 
 
@@ -246,8 +250,10 @@ def test_yosys_stopped_by_a_webassembly_trap(tmp_path):
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text(
         "def _run_yosys_argv():\n"
-        "    raise RuntimeError('error while executing at wasm backtrace:\\n    0: 0x1f2e - abort\\n'\n"
-        "                       '\\nCaused by:\\n    wasm trap: wasm `unreachable` instruction executed')\n")
+        "    raise RuntimeError('error while executing at wasm backtrace:"
+        "\\n    0: 0x1f2e - abort\\n'\n"
+        "                       '\\nCaused by:\\n    wasm trap: wasm `unreachable` "
+        "instruction executed')\n")
     line = error_line(run_lgc("-q", "verify", build.path, "--yosys", "wasm",
                               env={"PYTHONPATH": str(shadow.parent)}))
     assert ("RuntimeError: error while executing at wasm backtrace: wasm trap: wasm `unreachable` "
@@ -269,8 +275,8 @@ def test_an_unknown_yosys_engine(tmp_path):
     (("--target-mhz", "2000"), "2000 MHz is beyond what the delay model allows"),
 ])
 def test_compile_options_for_a_part(tmp_path, option, message):
-    result = run_lgc("-q", "compile", fixture_path("difflogic_untrained_ties"), "-o", tmp_path / "b",
-                     *option)
+    result = run_lgc("-q", "compile", fixture_path("difflogic_untrained_ties"), "-o",
+                     tmp_path / "b", *option)
     assert message in error_line(result)
     assert not (tmp_path / "b").exists()
 
@@ -279,5 +285,6 @@ def test_a_core_that_does_not_fit_its_device(tmp_path):
     # the 3x1000 fixture's core at the iCE40's 100 MHz: far more LUTs than an iCE40HX1K holds
     line = error_line(run_lgc("-q", "compile", fixture_path("difflogic_digits_cuda_3x1000"), "-o",
                               tmp_path / "b", "--device", "iCE40HX1K"))
-    assert "does not fit iCE40HX1K: it needs" in line and "LUTs (estimated) (274% of its 1,280)" in line
+    assert "does not fit iCE40HX1K: it needs" in line \
+        and "LUTs (estimated) (274% of its 1,280)" in line
     assert not (tmp_path / "b").exists()

@@ -36,7 +36,8 @@ def test_default_directory_and_contents(tmp_path):
 
 
 def test_pass_options_reach_the_pipeline(tmp_path):
-    np.savez(tmp_path / "v.npz", x=np.load(fixture_path("difflogic_untrained_ties", ".vectors.npz"))["x"])
+    np.savez(tmp_path / "v.npz",
+             x=np.load(fixture_path("difflogic_untrained_ties", ".vectors.npz"))["x"])
     result = run_lgc("compile", MODEL, "-o", tmp_path / "a", "--vectors", tmp_path / "v.npz")
     assert result.returncode == 0, result.stderr
     passes = json.loads((tmp_path / "a" / "report.json").read_text())["passes"]

@@ -173,7 +173,8 @@ def uart_divisor(board, device, oscillator, clock, baud):
         why = f"{clock:g} MHz gives {per_bit:.3g} clocks per bit, the UART needs {MIN_DIVISOR}"
     else:
         why = (f"the nearest divisor at {clock:g} MHz, {round(per_bit)}, makes "
-               f"{clock * 1e6 / round(per_bit):.0f} baud, {100 * baud_error(clock * 1e6, baud):.1f}%"
+               f"{clock * 1e6 / round(per_bit):.0f} baud, "
+               f"{100 * baud_error(clock * 1e6, baud):.1f}%"
                f" off (at most {100 * MAX_BAUD_ERROR:g}%)")
     exact = [f"--freq {mhz:g}" for mhz in _exact_clocks(device, oscillator, baud, clock)]
     fix = (f"give {' or '.join(exact)} (the PLL makes it and the rate is exact there) or "

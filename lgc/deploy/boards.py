@@ -1,4 +1,5 @@
-"""Boards: one TOML file each in `lgc.boards`, naming the amaranth-boards platform and its resources.
+"""Boards: one TOML file each in `lgc.boards`, naming the amaranth-boards platform and its
+resources.
 
 The pins, the oscillator frequency and the device come from the amaranth-boards platform class;
 the TOML file only says which platform, which of its resources lgc uses, and the defaults.

@@ -45,7 +45,8 @@ class PLL:
         if self.primitive == "EHXPLLL":
             return Instance(
                 "EHXPLLL", **params,
-                a_FREQUENCY_PIN_CLKI=f"{self.input_mhz:g}", a_FREQUENCY_PIN_CLKOP=f"{self.output_mhz:g}",
+                a_FREQUENCY_PIN_CLKI=f"{self.input_mhz:g}",
+                a_FREQUENCY_PIN_CLKOP=f"{self.output_mhz:g}",
                 a_ICP_CURRENT="12", a_LPF_RESISTOR="8", a_MFG_ENABLE_FILTEROPAMP="1",
                 a_MFG_GMCREF_SEL="2",
                 i_RST=0, i_STDBY=0, i_CLKI=clk_in, o_CLKOP=clk_out, i_CLKFB=clk_out,

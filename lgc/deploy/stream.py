@@ -95,7 +95,8 @@ def _frames_and_reference(build, core, path, quantize):
         codes, rounded = input_format.to_codes(fmt, given, quantize)
         ref = of_build(build, netlist, raw=input_format.values(fmt, codes))
         data = encode_features(codes, fmt)
-        rounding = quantization(of_build(build, netlist, raw=given), ref, rounded) if quantize else None
+        rounding = quantization(of_build(build, netlist, raw=given), ref, rounded) \
+            if quantize else None
     else:
         if "x" not in arrays:
             raise LgcError(f"{path}: holds raw features, but the model has no input encoding; "

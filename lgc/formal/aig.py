@@ -19,10 +19,12 @@ from ..errors import LgcError
 @dataclasses.dataclass
 class Aig:
     n_inputs: int
-    fanins: np.ndarray   # int64 [A, 2]: AND variable n_inputs + 1 + a is fanins[a, 0] & fanins[a, 1]
+    fanins: np.ndarray   # int64 [A, 2]: AND variable n_inputs + 1 + a is
+                         # fanins[a, 0] & fanins[a, 1]
     level: np.ndarray    # int32 [n_inputs + 1 + A], non-decreasing over the AND gates
     inputs: dict = dataclasses.field(default_factory=dict)   # port -> {bit: variable}
-    outputs: dict = dataclasses.field(default_factory=dict)  # port -> int64 [literal of bit 0, 1, ...]
+    outputs: dict = dataclasses.field(default_factory=dict)  # port -> int64
+                                                             # [literal of bit 0, 1, ...]
 
     @property
     def variables(self):
@@ -86,7 +88,8 @@ def pack(column):
     n = len(column)
     padded = np.zeros(((n + 63) // 64) * 64, np.uint8)
     padded[:n] = column
-    return np.packbits(padded.reshape(-1, 8), axis=1, bitorder="little").reshape(-1).view("<u8").copy()
+    return np.packbits(padded.reshape(-1, 8), axis=1,
+                       bitorder="little").reshape(-1).view("<u8").copy()
 
 
 def unpack(rows, n):
@@ -386,7 +389,8 @@ def simulate_frames(circuit, latches, frames):
              if not set(bits.values()) <= is_latch}
     steps, n = next(iter(frames.values())).shape[:2]
     words = np.zeros((circuit.n_inputs, (n + 63) // 64), np.uint64)
-    out = {port: np.zeros((steps, n, len(lits)), np.uint8) for port, lits in circuit.outputs.items()}
+    out = {port: np.zeros((steps, n, len(lits)), np.uint8)
+           for port, lits in circuit.outputs.items()}
     for t in range(steps):
         for port, bits in ports.items():
             if port not in frames:

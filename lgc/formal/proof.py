@@ -8,9 +8,9 @@ network of the model file, for every input (docs/formal.md gives the argument).
 3. The sums: each out_scores field of the core is an exact integer sum of single bits of logic
    (the leaves) plus a constant, read off its adders (rtl_structure): no SAT for adder trees.
 4. The group bits: random vectors pair every spec group bit with a leaf of its class (same
-   values) or a constant; SAT proves each pair equal for all inputs (ABC's &cec in yosys). Paired bits and
-   matching constants make every leaf sum equal its class's count in the spec. A pairing that
-   SAT refutes gains the refuting vector and is paired again (values now tell the bits apart).
+   values) or a constant; SAT proves each pair equal for all inputs (ABC's &cec in yosys). Paired
+   bits and matching constants make every leaf sum equal its class's count in the spec. A pairing
+   that SAT refutes gains the refuting vector and is paired again (values now tell the bits apart).
 5. The argmax: with the score fields cut into free inputs, each at most its group size (what 3
    and 4 show they are), SAT proves the core's class equal the spec's argmax of its fields, and
    out_valid equal in_valid.
@@ -65,7 +65,8 @@ class Proof:
     pairs: int = 0
     constants: int = 0
     refinements: int = 0
-    reused: bool = False             # the verdict of an earlier run on the same inputs (verdicts.py)
+    reused: bool = False             # the verdict of an earlier run on the same inputs
+                                     # (verdicts.py)
     parts: list = dataclasses.field(default_factory=list)  # stage proofs: one dict per ABC run
     seconds: dict = dataclasses.field(default_factory=dict)
     counterexample: Counterexample = None
@@ -79,8 +80,10 @@ class Proof:
             cex = self.counterexample
             bits = ["".join(map(str, row)) for row in np.atleast_2d(cex.bits).tolist()]
             out["counterexample"] = {"bits": bits[0] if cex.bits.ndim == 1 else bits,
-                                     "spec_scores": cex.spec_scores.tolist(), "spec_class": cex.spec_class,
-                                     "rtl_scores": cex.rtl_scores.tolist(), "rtl_class": cex.rtl_class}
+                                     "spec_scores": cex.spec_scores.tolist(),
+                                     "spec_class": cex.spec_class,
+                                     "rtl_scores": cex.rtl_scores.tolist(),
+                                     "rtl_class": cex.rtl_class}
         return out
 
 
@@ -167,7 +170,8 @@ def _random_vectors(n, n_inputs, seed):
     """About n vectors, in blocks of each density of DENSITIES, then all zeros and all ones."""
     rng = np.random.default_rng(seed)
     blocks = [rng.random((n // len(DENSITIES) + 1, n_inputs)) < p for p in DENSITIES]
-    return np.concatenate(blocks + [np.zeros((1, n_inputs)), np.ones((1, n_inputs))]).astype(np.uint8)
+    return np.concatenate(blocks + [np.zeros((1, n_inputs)),
+                                    np.ones((1, n_inputs))]).astype(np.uint8)
 
 
 def elaborate(ys, name, read, top):
@@ -199,7 +203,8 @@ def _check_ports(rtl, spec):
         raise LgcError(f"the RTL's {n_scores} score bits are not {spec.n_classes} equal fields")
     class_width = len(rtl.port("out_class"))
     if (spec.n_classes - 1).bit_length() > class_width:
-        raise LgcError(f"the RTL's out_class ({class_width} bits) cannot name {spec.n_classes} classes")
+        raise LgcError(f"the RTL's out_class ({class_width} bits) cannot name "
+                       f"{spec.n_classes} classes")
     return {"score_width": n_scores // spec.n_classes, "class_width": class_width}
 
 
@@ -270,10 +275,12 @@ def _pair(values, sums, leaves, spec):
     n = len(values.groups)
     signature = _signatures(values.groups)
     leaf_signature = _signatures(values.leaves)
-    zero, one = _signatures(np.zeros((n, 1), np.uint8))[0], _signatures(np.ones((n, 1), np.uint8))[0]
+    zero, one = (_signatures(np.zeros((n, 1), np.uint8))[0],
+                 _signatures(np.ones((n, 1), np.uint8))[0])
     pairs, constants, m = [], [], spec.group_size
     for c, total in enumerate(sums):
-        waiting = collections.defaultdict(list)  # signature -> leaves, a leaf once per unit of coefficient
+        # signature -> leaves, a leaf once per unit of coefficient
+        waiting = collections.defaultdict(list)
         ones = total.const
         for bit, coefficient in total.terms.items():
             i = index[bit]
@@ -334,12 +341,15 @@ def _prove_argmax(ys, spec, ports, n_cut, valid=True):
     cut = f"input wire [{n_cut - 1}:0] cut, " if n_cut else ""
     work = ys.folder
     with open(os.path.join(work, "argmax.v"), "w") as f:
-        f.write(f"""// The RTL with its score fields cut free, against the spec's argmax of those fields.
-module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, {cut}output wire [1:0] pair);
+        f.write(f"""// The RTL with its score fields cut free, against the spec's argmax of \
+those fields.
+module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, \
+{cut}output wire [1:0] pair);
   wire [{k * w - 1}:0] scores;
   wire [{cw - 1}:0] index, expected;
   wire valid, bad;
-  {CUT} core (.in_bits(in_bits), .in_valid(in_valid), {_control()}, {".cut(cut), " if n_cut else ""}.out_scores(scores), .out_class(index), .out_valid(valid));
+  {CUT} core (.in_bits(in_bits), .in_valid(in_valid), {_control()}, \
+{".cut(cut), " if n_cut else ""}.out_scores(scores), .out_class(index), .out_valid(valid));
   {SPEC}_argmax #(.K({k}), .W({w}), .CW({cw})) spec (.scores(scores), .index(expected));
   assign bad = (({possible}) && index != expected){" || valid != in_valid" if valid else ""};
   assign pair = {{1'b0, bad}};  // a dual-output miter: bad against 0
@@ -348,7 +358,8 @@ endmodule
     with open(os.path.join(work, "spec_argmax.v"), "w") as f:
         f.write(argmax_module(SPEC))
     ys.run("argmax", ["read_json cut.json", "read_verilog -sv spec_argmax.v argmax.v",
-                      "hierarchy -top argmax", "proc", "flatten", *AIG_FLOW, "write_aiger argmax.aig"])
+                      "hierarchy -top argmax", "proc", "flatten", *AIG_FLOW,
+                      "write_aiger argmax.aig"])
     if _miter_check(ys, "argmax") is None:
         return ""
     return ("the RTL's argmax disagrees with the model's for some scores (its out_class or "

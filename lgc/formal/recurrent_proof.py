@@ -54,7 +54,8 @@ STREAMS, CLOCKS = 2048, 48  # random streams of the pairing and the clocks of ea
 
 @dataclasses.dataclass
 class SequenceCounterexample:
-    bits: np.ndarray         # uint8 [T, n_inputs]: one sequence, from its in_first to the step that differs
+    bits: np.ndarray         # uint8 [T, n_inputs]: one sequence, from its in_first to the step
+                             # that differs
     spec_scores: np.ndarray  # int [k]: the spec's (the model's) integer scores at its last step
     spec_class: int
     rtl_scores: np.ndarray   # int [k]: the RTL's at that step
@@ -85,7 +86,8 @@ def prove_recurrent(rtl_files, model, work, top, rtl_report, engine=None, seed=0
             state = _state_bits(rtl, rtl_report)
             # the step function: the state registers cut into inputs, balanced to the outputs
             proof.latency = pipeline_latency(Module(derive(rtl, cut={"state": state})),
-                                             data_inputs=STEP_INPUTS, outputs=("out_scores", "out_class"))
+                                             data_inputs=STEP_INPUTS,
+                                             outputs=("out_scores", "out_class"))
             if proof.latency != latency:
                 raise LgcError(f"the RTL's registers give a latency of {proof.latency} clocks, "
                                f"the build's report says {latency}")
@@ -147,7 +149,8 @@ def _state_bits(rtl, report):
     if missing:
         raise LgcError(f"the RTL has no register {missing[0]}")
     bits = [b for n in names for b in nets[n]["bits"]]
-    if any(not isinstance(b, int) or rtl.cells.get(rtl.driver.get(b, ("",))[0], {}).get("type") != "$dff"
+    if any(not isinstance(b, int)
+           or rtl.cells.get(rtl.driver.get(b, ("",))[0], {}).get("type") != "$dff"
            for b in bits):
         raise LgcError(f"the state {', '.join(names)} is not held in plain registers")
     return bits
@@ -177,7 +180,8 @@ def _random_streams(n_inputs, cslow, seed):
             "in_valid": (rng.random((clocks, STREAMS, 1)) < 0.8).astype(np.uint8),
             "in_first": (rng.random((clocks, STREAMS, 1)) < 0.25).astype(np.uint8),
             "in_last": (rng.random((clocks, STREAMS, 1)) < 0.3).astype(np.uint8),
-            "in_bits": (rng.random((clocks, STREAMS, n_inputs)) < density[None, :, None]).astype(np.uint8)}
+            "in_bits": (rng.random((clocks, STREAMS, n_inputs))
+                        < density[None, :, None]).astype(np.uint8)}
 
 
 def _init_hint(out, spec, compared):
@@ -206,10 +210,13 @@ class _Miter:
         g, w = k * spec.group_size, k * spec.score_width
         n, cw = spec.n_inputs, spec.class_width
         outputs = ("output wire bad" if bad is not None else
-                   f"output wire compare, output wire [{g - 1}:0] groups, output wire [{self.n_leaves - 1}:0] leaves,\n"
-                   f"  output wire spec_valid, output wire rtl_valid, output wire [{w - 1}:0] spec_scores,\n"
+                   f"output wire compare, output wire [{g - 1}:0] groups, "
+                   f"output wire [{self.n_leaves - 1}:0] leaves,\n"
+                   f"  output wire spec_valid, output wire rtl_valid, "
+                   f"output wire [{w - 1}:0] spec_scores,\n"
                    f"  output wire [{w - 1}:0] rtl_scores, output wire [{cw - 1}:0] spec_class,\n"
-                   f"  output wire [{cw - 1}:0] rtl_class, output wire [{spec.state_bits - 1}:0] state,\n"
+                   f"  output wire [{cw - 1}:0] rtl_class, "
+                   f"output wire [{spec.state_bits - 1}:0] state,\n"
                    f"  output wire started")
         wires = "" if bad is None else (
             f"  wire compare, spec_valid, rtl_valid;\n  wire [{g - 1}:0] groups;\n"
@@ -221,7 +228,8 @@ module {MITER} (input wire clk, input wire in_valid, input wire in_first, input 
   input wire [{n - 1}:0] in_bits, {outputs});
 {wires}  {SPEC} spec (.clk(clk), .in_valid(in_valid), .in_first(in_first), .in_last(in_last),
     .in_bits(in_bits), .compare(compare), .groups(groups), .scores(spec_scores),
-    .class(spec_class), .out_valid(spec_valid){"" if bad is not None else ", .slot_state(state), .slot_started(started)"});
+    .class(spec_class), .out_valid(spec_valid)\
+{"" if bad is not None else ", .slot_state(state), .slot_started(started)"});
   wire [{self.n_state - 1}:0] rtl_state;
   {RTL} rtl (.clk(clk), .rst(1'b0), .in_valid(in_valid), .in_first(in_first), .in_last(in_last),
     .in_bits(in_bits), .out_valid(rtl_valid), .out_scores(rtl_scores), .out_class(rtl_class),
@@ -231,7 +239,8 @@ module {MITER} (input wire clk, input wire in_valid, input wire in_first, input 
 {"" if bad is None else f"  assign bad = (spec_valid != rtl_valid) | (compare & |{bad});"}
 endmodule
 """)
-        self.ys.run(name, [f"read_json {RTL}.json", f"read_json {STEP}.json", f"read_verilog -sv spec_step.v {name}_spec.v {name}.v",
+        self.ys.run(name, [f"read_json {RTL}.json", f"read_json {STEP}.json",
+                           f"read_verilog -sv spec_step.v {name}_spec.v {name}.v",
                            f"hierarchy -top {MITER}", "proc", "flatten", "setundef -zero -init",
                            *AIG_FLOW, f"write_aiger -zinit -symbols {name}.aig"])
         return os.path.join(self.ys.folder, f"{name}.aig")
@@ -279,15 +288,16 @@ endmodule
         if verdict == "snl_UNSAT":
             return None
         if verdict != "snl_SAT":
-            raise LgcError(f"ABC gave no verdict on the sequential miter ({verdict or 'no status'}; "
-                           f"see {folder})")
+            raise LgcError(f"ABC gave no verdict on the sequential miter "
+                           f"({verdict or 'no status'}; see {folder})")
         return self._stream(path, os.path.join(folder, "miter.cex"))
 
     def _stream(self, path, cex):
         raw, latches = aig.read_binary(path)
         with open(cex) as f:
             lines = [line.strip() for line in f if line.strip() and line[0] in "01"]
-        frames = lines[1:]  # AIGER 1.9 witness: the latches' initial values, then one line per clock
+        # AIGER 1.9 witness: the latches' initial values, then one line per clock
+        frames = lines[1:]
         is_latch = set(latches[:, 0].tolist())
         stream = {port: np.zeros((len(frames), max(bits) + 1), np.uint8)
                   for port, bits in raw.inputs.items() if not set(bits.values()) <= is_latch}
@@ -316,7 +326,8 @@ endmodule
                                    int(_number(out[f"{side}_class"][when, 0])))
         (spec_scores, spec_class), (rtl_scores, rtl_class) = pick("spec", last), pick("rtl", clock)
         return SequenceCounterexample(one["in_bits"][steps[::-1]], spec_scores, spec_class,
-                                      rtl_scores, rtl_class, {p: v[:last + 1] for p, v in one.items()})
+                                      rtl_scores, rtl_class,
+                                      {p: v[:last + 1] for p, v in one.items()})
 
 
 def _number(bits):

@@ -70,8 +70,8 @@ class Module:
 
 # --- the pipeline ------------------------------------------------------------------------------
 
-def pipeline_latency(module, data_inputs=("in_bits", "in_valid"), outputs=("out_scores", "out_class", "out_valid"),
-                     clock="clk", reset="rst"):
+def pipeline_latency(module, data_inputs=("in_bits", "in_valid"),
+                     outputs=("out_scores", "out_class", "out_valid"), clock="clk", reset="rst"):
     """The number of registers on every path from the data inputs to the outputs; LgcError
     naming the cell where two paths disagree, a loop, or a register the argument does not cover.
     The reset counts as a constant: the proof covers operation with reset low."""
@@ -84,8 +84,8 @@ def pipeline_latency(module, data_inputs=("in_bits", "in_valid"), outputs=("out_
             if cell["connections"]["CLK"] != list(m.port(clock)) or \
                     m.param(name, "CLK_POLARITY") != 1:
                 raise LgcError(f"RTL register {name} is not clocked by the rising edge of {clock}")
-        elif cell["type"].startswith(("$dff", "$sdff", "$adff", "$aldff", "$dlatch", "$ff", "$mem", "$_DFF",
-                                      "$_SDFF", "$_DLATCH")):
+        elif cell["type"].startswith(("$dff", "$sdff", "$adff", "$aldff", "$dlatch", "$ff", "$mem",
+                                      "$_DFF", "$_SDFF", "$_DLATCH")):
             raise LgcError(f"RTL cell {name} is a {cell['type']}: the proof covers plain registers "
                            "($dff: no enable, no reset on data) only")
         elif cell["type"] not in IGNORED and any(
@@ -96,7 +96,8 @@ def pipeline_latency(module, data_inputs=("in_bits", "in_valid"), outputs=("out_
         _stage(m, bit, stage)
     found = {stage.get(b) for name in outputs for b in m.port(name) if isinstance(b, int)} - {None}
     if len(found) != 1:
-        raise LgcError(f"the RTL's outputs leave after different numbers of registers: {sorted(found)}")
+        raise LgcError(f"the RTL's outputs leave after different numbers of registers: "
+                       f"{sorted(found)}")
     return found.pop()
 
 
@@ -143,7 +144,8 @@ def _depends(m, bit):
         return [conns["D"][i]]
     inputs = [p for p, d in cell["port_directions"].items() if d == "input"]
     if cell["type"] in BITWISE:
-        return [conns[p][min(i, len(conns[p]) - 1)] for p in inputs if p != "S"] + conns.get("S", [])
+        return ([conns[p][min(i, len(conns[p]) - 1)] for p in inputs if p != "S"]
+                + conns.get("S", []))
     return [b for p in inputs for b in conns[p]]
 
 
@@ -283,7 +285,8 @@ class _Sums:
         coefficients are not c * 2**j over its bits from the lowest read one (those below it
         must be fixed: every coefficient of its value a multiple of their weight) up, and
         those bits do not spell its value."""
-        coefficient = {k[1]: c for k, c in total.terms.items() if isinstance(k, tuple) and k[0] == name}
+        coefficient = {k[1]: c for k, c in total.terms.items()
+                       if isinstance(k, tuple) and k[0] == name}
         low, width = min(coefficient), 1 + max(coefficient)
         c = coefficient[low] >> low
         value = self.cell(name)
@@ -293,15 +296,16 @@ class _Sums:
                 or any(v % (1 << low) for v in value.terms.values()):
             return None
         fixed = value.const % (1 << low)   # the bits below the lowest read one
-        rest = Sum({k: v for k, v in total.terms.items() if not (isinstance(k, tuple) and k[0] == name)},
-                   total.const)
+        rest = Sum({k: v for k, v in total.terms.items()
+                    if not (isinstance(k, tuple) and k[0] == name)}, total.const)
         return rest.add(value.add(Sum({}, -(q << width) - fixed)).scaled(c))
 
     def cell(self, name):
         if name not in self.forms:
             cell = self.m.cells[name]
             conns, what = cell["connections"], _where(self.m, cell["connections"]["Y"][0])
-            signed = all(self.m.param(name, p) for p in ("A_SIGNED", "B_SIGNED") if p in cell["parameters"])
+            signed = all(self.m.param(name, p) for p in ("A_SIGNED", "B_SIGNED")
+                         if p in cell["parameters"])
             a = self.word(conns["A"], signed, what)
             if cell["type"] == "$neg":
                 value = a.scaled(-1)
@@ -332,9 +336,10 @@ def derive(module, outputs=None, cut=None):
     turned into input ports: whatever read those bits reads the new inputs instead. It shares
     the cells it leaves unchanged with `module` (neither is changed)."""
     json = dict(module.json, ports=dict(module.json["ports"]), cells=dict(module.json["cells"]))
-    fresh = 1 + max(max((b for bits in json["netnames"].values() for b in bits["bits"] if isinstance(b, int)),
-                        default=0),
-                    max((b for p in json["ports"].values() for b in p["bits"] if isinstance(b, int)), default=0))
+    fresh = 1 + max(max((b for bits in json["netnames"].values() for b in bits["bits"]
+                         if isinstance(b, int)), default=0),
+                    max((b for p in json["ports"].values() for b in p["bits"]
+                         if isinstance(b, int)), default=0))
     renamed = {}
     for name, bits in (cut or {}).items():
         new = list(range(fresh, fresh + len(bits)))
@@ -345,7 +350,8 @@ def derive(module, outputs=None, cut=None):
     if renamed:
         for name, cell in json["cells"].items():
             read = {p: rename(bits) for p, bits in cell["connections"].items()
-                    if cell["port_directions"].get(p) == "input" and any(b in renamed for b in bits)}
+                    if cell["port_directions"].get(p) == "input"
+                    and any(b in renamed for b in bits)}
             if read:
                 json["cells"][name] = dict(cell, connections=dict(cell["connections"], **read))
         for name, p in json["ports"].items():

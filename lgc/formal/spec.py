@@ -15,13 +15,14 @@ gate's function is derived here from the raw weights, in the training library's 
   slot `_LUTLayer__dummy_mapping[j, l]`.
 A gate is written as nested conditionals on its inputs, input 0 outermost, so its leaves read
 right to left are rows 0, 1, 2, ...: row {in0, in1, ...}, input 0 the most significant bit of the
-row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv trees
-(2-d, 3-d, transposed: on the input their connections dilate by `orig_stride` and pad by
+row index, as in both libraries (a difflogic gate's leaves spell its id in binary, backwards). Conv
+trees (2-d, 3-d, transposed: on the input their connections dilate by `orig_stride` and pad by
 `padding`) are unrolled from the `_indices_L*` buffers here, OR pooling from its window geometry,
 a ResidualLogicBlock as the OR of its two paths (the block's input carried along the main path,
-main's output along the shortcut, by identity gates); the GroupSum is a sum of each class's bits (torch-dwn's: after its randperm, with
-zero bits padding the columns to a multiple of k) and the argmax a loop in which a later class
-wins only when strictly larger (torch.argmax: the lowest index among ties).
+main's output along the shortcut, by identity gates); the GroupSum is a sum of each class's bits
+(torch-dwn's: after its randperm, with zero bits padding the columns to a multiple of k) and the
+argmax a loop in which a later class wins only when strictly larger (torch.argmax: the lowest index
+among ties).
 
 Ports of the module: in_bits [n_inputs] (after any input encoder: the core's in_bits), groups (the
 GroupSum's input vector; class c owns bits [c*m, (c+1)*m)), out_scores (k fields of score_width
@@ -57,8 +58,10 @@ def _mux_template(k, port=0, row=0):
 TEMPLATES = {k: _mux_template(k) for k in range(1, MAX_RANK + 1)}
 
 DIFFLOGIC_LAYERS = ("difflogic.difflogic.LogicLayer", "lgc.nn.LogicLayer")
-GROUP_SUMS = ("difflogic.difflogic.GroupSum", "lgc.nn.GroupSum", "torchlogix.layers.groupsum.GroupSum")
-PASS_THROUGH = ("torchlogix.layers.binarization.DummyBinarization", "torch.nn.modules.linear.Identity")
+GROUP_SUMS = ("difflogic.difflogic.GroupSum", "lgc.nn.GroupSum",
+              "torchlogix.layers.groupsum.GroupSum")
+PASS_THROUGH = ("torchlogix.layers.binarization.DummyBinarization",
+                "torch.nn.modules.linear.Identity")
 FLATTEN = "torch.nn.modules.flatten.Flatten"
 POOLS = {"torchlogix.layers.pool.OrPooling2d": 2, "torchlogix.layers.pool.OrPooling3d": 3}
 SEQUENTIAL = "torch.nn.modules.container.Sequential"
@@ -123,7 +126,8 @@ def read_model(model, sink, arch=None, parametrization=None):
 
 
 def _header(spec, n_groups):
-    return (f"// The specification of a DLGN, written by lgc.formal.spec from the model file's gates.\n"
+    return (f"// The specification of a DLGN, written by lgc.formal.spec from the model file's "
+            "gates.\n"
             f"module {spec.module} (\n"
             f"  input wire [{spec.n_inputs - 1}:0] in_bits,\n"
             f"  output wire [{n_groups - 1}:0] groups,\n"
@@ -197,7 +201,8 @@ class Reader:
         k = size.bit_length() - 1
         fanin = np.asarray(fanin)
         if fanin.shape != (k, n) or fanin.dtype.kind not in "iu":
-            raise LgcError(f"{what}: connections {list(fanin.shape)} do not fit {n} gates of {k} inputs")
+            raise LgcError(f"{what}: connections {list(fanin.shape)} do not fit {n} gates of "
+                           f"{k} inputs")
         if fanin.size and (fanin.min() < (-1 if padded else 0) or fanin.max() >= self.width):
             raise LgcError(f"{what}: a connection reaches outside 0..{self.width - 1}")
         fanin = np.where(fanin >= 0, fanin.astype(np.int64) + self.base, -1)
@@ -285,7 +290,8 @@ class Reader:
                 raise LgcError(f"{what}: _indices_L0 reaches outside the padded input")
             inside &= (q >= 0) & (q % stride == 0) & (q // stride < d)
             flat = flat + (q // stride) * math.prod(size[axis + 1:])
-        # [rank, kernel, position, node] -> fanin [rank, gate], gates in (kernel, position, node) order
+        # [rank, kernel, position, node] -> fanin [rank, gate],
+        # gates in (kernel, position, node) order
         fanin = np.where(inside, flat, -1).reshape(rank, -1)
         below = None
         for level, weight in enumerate(weights):
@@ -294,20 +300,23 @@ class Reader:
                 children = _numpy(connections.param(f"_indices_L{level}"))
                 if children.min() < 0 or children.max() >= below:
                     raise LgcError(f"{what}: _indices_L{level} names nodes outside 0..{below - 1}")
-                base = np.arange(kernels * positions)[:, None] * below  # gate (k, p, s) reads node s' of (k, p)
+                # gate (k, p, s) reads node s' of (k, p)
+                base = np.arange(kernels * positions)[:, None] * below
                 fanin = (base[None] + children[:, None, :]).reshape(rank, -1)
                 nodes = children.shape[1]
             if rows.shape[:2] != (nodes, kernels):
                 raise LgcError(f"{what}: tree level {level} has weights for {list(rows.shape[:2])} "
                                f"(nodes, kernels), its connections {[nodes, kernels]}")
-            per_gate = np.broadcast_to(rows.transpose(1, 0, 2)[:, None], (kernels, positions, nodes, rows.shape[2]))
+            per_gate = np.broadcast_to(rows.transpose(1, 0, 2)[:, None],
+                                       (kernels, positions, nodes, rows.shape[2]))
             self._luts(per_gate.reshape(-1, rows.shape[2]), fanin, what, padded=level == 0)
             below = nodes
         if nodes != 1:
             raise LgcError(f"{what}: the tree ends in {nodes} nodes per kernel, not 1")
         out = tuple(int(d) for d in m.__dict__["kernel_positions"])
         if math.prod(out) != positions:
-            raise LgcError(f"{what}: {positions} kernel positions do not make {'x'.join(map(str, out))}")
+            raise LgcError(f"{what}: {positions} kernel positions do not make "
+                           f"{'x'.join(map(str, out))}")
         self.shape = (kernels, *out)
 
     def _pool(self, m, dims, what):
@@ -323,7 +332,8 @@ class Reader:
             for corner in itertools.product(*(range(o) for o in out)):
                 windows = [[q for q in range(i * s - p, i * s - p + k) if 0 <= q < d]
                            for i, s, p, k, d in zip(corner, stride, pad, kernel, size)]
-                members.append(np.array([ch * math.prod(size) + sum(q * t for q, t in zip(at, strides))
+                members.append(np.array([ch * math.prod(size)
+                                         + sum(q * t for q, t in zip(at, strides))
                                          for at in itertools.product(*windows)], dtype=np.int64))
         self._ors(members)
         self.shape = (channels, *out)
@@ -336,7 +346,8 @@ class Reader:
             raise LgcError(f"{what}: a residual block inside a residual block")
         main, shortcut = (_path(m.child(name)) for name in ("main", "shortcut"))
         if self.width is None:  # the block comes first: its first conv fixes the input
-            conv = next((layer for layer in main if layer.qualname in torchlogix_layers.CONVS), None)
+            conv = next((layer for layer in main if layer.qualname in torchlogix_layers.CONVS),
+                        None)
             if conv is None:
                 raise LgcError(f"{what}: the main path has no logic convolution")
             dims = int(conv.__dict__.get("conv_dimension", 2))
@@ -382,7 +393,8 @@ class _Verilog:
         n, size = rows.shape
         k = size.bit_length() - 1
         previous = self._next(n)
-        inputs = [[f"{previous}[{j}]" if j >= 0 else "1'b0" for j in port.tolist()] for port in fanin]
+        inputs = [[f"{previous}[{j}]" if j >= 0 else "1'b0" for j in port.tolist()]
+                  for port in fanin]
         template, name = TEMPLATES[k], self.vector
         self.f.writelines(f"  assign {name}[{g}] = {template.format(*ops, *t)};\n"
                           for g, (t, *ops) in enumerate(zip(_literals(rows), *inputs)))
@@ -390,7 +402,8 @@ class _Verilog:
     def ors(self, members):
         previous = self._next(len(members))
         self.f.writelines(f"  assign {self.vector}[{g}] = "
-                          + (f"|{{{', '.join(f'{previous}[{j}]' for j in m.tolist())}}}" if len(m) else "1'b0")
+                          + (f"|{{{', '.join(f'{previous}[{j}]' for j in m.tolist())}}}"
+                             if len(m) else "1'b0")
                           + ";\n" for g, m in enumerate(members))
 
     def finish(self, reader, module):
@@ -412,7 +425,8 @@ endmodule
 def argmax_module(module):
     """The spec's argmax, `MODULE_argmax #(K, W, CW)`: the index of the largest of K unsigned
     scores of W bits, the lowest among equals (torch.argmax)."""
-    return f"""// argmax of K unsigned scores of W bits: a later class wins only when strictly larger, so the
+    return f"""// argmax of K unsigned scores of W bits: a later class wins only when strictly \
+larger, so the
 // lowest index wins ties (torch.argmax)
 module {module}_argmax #(parameter K = 2, W = 1, CW = 1) (
   input wire [K * W - 1:0] scores,
@@ -443,8 +457,10 @@ def _counts(k, m, w):
         level = 0
         while len(terms) > 1:
             pairs = [terms[i:i + 2] for i in range(0, len(terms), 2)]
-            terms = [(f"sum{c}_{level}_{i}", sum(top for _, top in pair)) for i, pair in enumerate(pairs)]
-            lines += [f"  wire [{top.bit_length() - 1}:0] {name} = {' + '.join(t for t, _ in pair)};"
+            terms = [(f"sum{c}_{level}_{i}", sum(top for _, top in pair))
+                     for i, pair in enumerate(pairs)]
+            lines += [f"  wire [{top.bit_length() - 1}:0] {name} = "
+                      f"{' + '.join(t for t, _ in pair)};"
                       for (name, top), pair in zip(terms, pairs)]
             level += 1
         lines.append(f"  assign out_scores[{c * w} +: {w}] = {terms[0][0]};")
@@ -476,7 +492,8 @@ def _torchlogix_rows(param, weight, what):
         return _id_rows(array)
     rank = array.shape[-1].bit_length() - 1
     if kind is None or array.shape[-1] != 1 << rank or not 1 <= rank <= MAX_RANK:
-        raise LgcError(f"{what}: LUTs of parametrization {param.qualname} with {array.shape[-1]} weights")
+        raise LgcError(f"{what}: LUTs of parametrization {param.qualname} with "
+                       f"{array.shape[-1]} weights")
     if kind == "light":
         return array > 0
     return torchlogix_layers.lut_rows(param, torch.as_tensor(array), rank).numpy()

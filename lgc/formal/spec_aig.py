@@ -61,7 +61,8 @@ class _AigSink:
 
     def current(self):
         """Literals of the current vector (the input bits before the first layer)."""
-        return self.layers[-1] if self.layers else 2 * (1 + np.arange(self.n_inputs, dtype=np.int64))
+        return self.layers[-1] if self.layers else \
+            2 * (1 + np.arange(self.n_inputs, dtype=np.int64))
 
     def luts(self, rows, fanin):
         vector = self.current()
@@ -80,7 +81,8 @@ class _AigSink:
         while table.shape[1] > 1:
             if table.shape[1] % 2:
                 table = np.concatenate([table, np.zeros((len(table), 1), np.int64)], axis=1)
-            table = self.or_(table[:, 0::2].reshape(-1), table[:, 1::2].reshape(-1)).reshape(len(table), -1)
+            table = self.or_(table[:, 0::2].reshape(-1),
+                             table[:, 1::2].reshape(-1)).reshape(len(table), -1)
         self.layers.append(table[:, 0])
 
     # --- gates, element-wise on arrays of literals, constants folded --------------------------

@@ -88,11 +88,12 @@ def prove_stages(rtl_files, model, work, top="lgc_core", latency=None, arch=None
     os.makedirs(work, exist_ok=True)
     ys = yosys.in_folder(os.path.abspath(work), engine, "verify")
     if scheduler is None:
-        return _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrization, vectors, seed)
+        return _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrization,
+                             vectors, seed)
     with cluster.cluster(scheduler) as client:
         workers = max(1, len(client.scheduler_info()["workers"]))
-        return _prove_stages(_OnCluster(ys, client, workers), rtl_files, model, work, top, latency, arch,
-                             parametrization, vectors, seed)
+        return _prove_stages(_OnCluster(ys, client, workers), rtl_files, model, work, top, latency,
+                             arch, parametrization, vectors, seed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +133,8 @@ def _prove_stages(ys, rtl_files, model, work, top, latency, arch, parametrizatio
     stages, rest = _split(rtl_files)
     try:
         budget = _Budget(YOSYS_VERILOG)
-        with step(seconds, "read_stages"), concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
+        with step(seconds, "read_stages"), \
+                concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
             list(pool.map(lambda s: _elaborate_stage(ys, s, work, budget), stages))
         first_in, sums, leaf_of = _prove_rest(ys, work, top, rest, stages, spec, proof, latency)
     except LgcError as e:
@@ -213,12 +215,14 @@ def _aimed_vectors(ys, graph, keys, seed, name="aimed"):
     alike = np.zeros(graph.variables, bool)
     alike[order[1:]] = sorted_keys[1:] == sorted_keys[:-1]
     alike[order[:-1]] |= sorted_keys[:-1] == sorted_keys[1:]
-    rare = np.flatnonzero(alike & (minority <= RARE) & (np.arange(graph.variables) > graph.n_inputs))
+    rare = np.flatnonzero(alike & (minority <= RARE)
+                          & (np.arange(graph.variables) > graph.n_inputs))
     if not len(rare):
         return np.zeros((0, graph.n_inputs), np.uint8)
     value = (2 * keys.ones[rare] < keys.n) ^ keys.flips[rare]  # the rare value
     lits = 2 * rare + (value ^ 1)  # 1 where the node takes it
-    free, outputs, fanins = aig.window(graph, np.stack([lits, lits], 1), np.arange(graph.variables) <= graph.n_inputs)
+    free, outputs, fanins = aig.window(graph, np.stack([lits, lits], 1),
+                                       np.arange(graph.variables) <= graph.n_inputs)
     aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs[0::2], fanins)
     found = os.path.join(ys.folder, f"{name}.cex")
     if os.path.exists(found):
@@ -240,7 +244,8 @@ def _near(vectors, seed, copies=63, flip=0.02):
     """The refuting vectors and `copies` neighbours of each (a few bits flipped): they tell apart
     the nodes a refuting vector did (near-constant ones, alike on random vectors) wholesale."""
     rng = np.random.default_rng(seed)
-    near = np.repeat(vectors, copies, axis=0) ^ (rng.random((len(vectors) * copies, vectors.shape[1])) < flip)
+    near = (np.repeat(vectors, copies, axis=0)
+            ^ (rng.random((len(vectors) * copies, vectors.shape[1])) < flip))
     return np.concatenate([vectors, near.astype(np.uint8)])
 
 
@@ -278,7 +283,8 @@ def _write_stubs(work, stages):
             f.write(f"module {s.name} (input wire clk, input wire [{s.inputs - 1}:0] i, "
                     f"output {'reg' if s.registered else 'wire'} [{s.outputs - 1}:0] o);\n"
                     f"  wire [{s.inputs - 1}:0] {STUB}_in_s{s.number} = i;\n"
-                    f"  wire [{s.outputs - 1}:0] {STUB}_out_s{s.number} = ~{{{s.outputs}{{i[0]}}}};\n"
+                    f"  wire [{s.outputs - 1}:0] {STUB}_out_s{s.number} = "
+                    f"~{{{s.outputs}{{i[0]}}}};\n"
                     f"  {drive} {STUB}_out_s{s.number};\nendmodule\n")
     return "stubs.v"
 
@@ -320,7 +326,8 @@ def _elaborate_stage(ys, stage, work, budget):
     if graph.inputs.get("clk") and len(latches) == 0:
         raise LgcError(f"{stage.name} reads clk but holds no register")
     if clocks != int(stage.registered):
-        raise LgcError(f"{stage.name}: its output crosses {clocks} registers, not {int(stage.registered)}")
+        raise LgcError(f"{stage.name}: its output crosses {clocks} registers, "
+                       f"not {int(stage.registered)}")
     if sorted(stage.aig.outputs) != ["o"] or len(stage.aig.outputs["o"]) != stage.outputs:
         raise LgcError(f"{stage.name}: its AIG does not have the output o of {stage.outputs} bits")
 
@@ -385,7 +392,8 @@ class _Keys:
             self.flips = (values[:, 0] & np.uint64(1)).astype(np.int64)
             self.keys = np.zeros(len(values), np.uint64)
             self.ones = np.zeros(len(values), np.int64)
-        weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1], dtype=np.uint64) | np.uint64(1)
+        weights = np.random.default_rng(1).integers(1, 2 ** 63, values.shape[1],
+                                                    dtype=np.uint64) | np.uint64(1)
         for start in range(0, len(values), ROWS):  # a few copies of ROWS rows, not of them all
             rows = slice(start, start + ROWS)
             chunk = values[rows] ^ (np.uint64(0) - self.flips[rows].astype(np.uint64))[:, None]
@@ -399,7 +407,8 @@ class _Keys:
 
 class _Checker:
     def __init__(self, spec, stages, first_in, sums, leaf_of):
-        self.spec, self.stages, self.first_in, self.sums, self.leaf_of = spec, stages, first_in, sums, leaf_of
+        self.spec, self.stages, self.first_in, self.sums, self.leaf_of = (spec, stages, first_in,
+                                                                          sums, leaf_of)
         # each class's score as const + (the leaves: (stage, bit) pairs) @ weights
         self.leaves = sorted({leaf_of[b] for total in sums for b in total.terms})
         weights = np.zeros((len(self.leaves), len(sums)), np.float64)
@@ -410,7 +419,8 @@ class _Checker:
         self.const = np.array([total.const for total in sums], np.int64)
         self.rtl_sum = _WeightedSum(2 * np.arange(len(self.leaves)), weights)  # rows as literals
         # the spec's: each group bit counts once for its class
-        self.spec_sum = _WeightedSum(spec.groups, np.repeat(np.eye(spec.n_classes), spec.group_size, axis=0))
+        self.spec_sum = _WeightedSum(spec.groups,
+                                     np.repeat(np.eye(spec.n_classes), spec.group_size, axis=0))
 
     def simulate(self, x, run=None):
         """Both sides on the vectors x, a block of BLOCK vectors at a time (the memory of one
@@ -448,7 +458,8 @@ class _Checker:
         run = self.simulate(bits[None].astype(np.uint8))
         spec, rtl = run.spec_scores[0], run.rtl_scores[0]
         # the RTL's class is its argmax (proven before) of its scores: the first of the largest
-        return Counterexample(bits.astype(np.uint8), spec, int(spec.argmax()), rtl, int(rtl.argmax()))
+        return Counterexample(bits.astype(np.uint8), spec, int(spec.argmax()), rtl,
+                              int(rtl.argmax()))
 
     def join(self, run, ys):
         """The spec and every stage in one Aig (a _Graph), each stage reading the spec nodes its
@@ -463,7 +474,8 @@ class _Checker:
         first = order[np.searchsorted(key[order], key)]
         same = 2 * first + (flip ^ flip[first])
         duplicates = np.flatnonzero(first != np.arange(spec.variables))
-        held, refuting = _prove_in_spec(ys, spec, np.stack([2 * duplicates, same[duplicates]], axis=1),
+        held, refuting = _prove_in_spec(ys, spec,
+                                        np.stack([2 * duplicates, same[duplicates]], axis=1),
                                         "spec_nodes")
         apart = duplicates[~held]
         same[apart], first[apart] = 2 * apart, apart
@@ -495,7 +507,8 @@ class _Checker:
         n = len(self.stages)
         spec_of = np.full(joined.variables, -1, np.int64)  # joined variable -> spec variable
         spec_of[joined.outputs["spec"] >> 1] = np.arange(spec.variables)
-        return _Graph(joined, self.stages, [np.where(m >= 0, get("m", i), -1) for i, m in enumerate(matched)],
+        return _Graph(joined, self.stages,
+                      [np.where(m >= 0, get("m", i), -1) for i, m in enumerate(matched)],
                       [get("w", i) for i in range(n)], [get("p", i) for i in range(n)],
                       spec_of, self.sums, self.leaf_of, self.spec), refuting
 
@@ -559,17 +572,20 @@ class _Graph:
         stop = np.zeros(self.aig.variables, bool)
         stop[:self.spec.n_inputs + 1] = True
         jobs = []
-        for s, matched, windowed, plain in zip(self.stages, self.matched, self.windowed, self.plain):
+        for s, matched, windowed, plain in zip(self.stages, self.matched, self.windowed,
+                                               self.plain):
             todo = np.flatnonzero((matched >= 0) & (windowed != matched))
             jobs.append((s, matched, windowed, plain, todo, stop.copy()))
             stop[matched[matched >= 0] >> 1] = True
         with concurrent.futures.ThreadPoolExecutor(_width(ys)) as pool:
-            return [x for found in pool.map(lambda job: self._prove_stage(ys, *job), jobs) for x in found]
+            return [x for found in pool.map(lambda job: self._prove_stage(ys, *job), jobs)
+                    for x in found]
 
     def _prove_stage(self, ys, stage, matched, windowed, plain, todo, stop):
         start, bits = time.perf_counter(), len(todo)
         refuting = self._decide_stage(ys, stage, matched, windowed, plain, todo, stop)
-        self.parts.append({"stage": stage.number, "bits": int(bits), "unmatched": int((matched < 0).sum()),
+        self.parts.append({"stage": stage.number, "bits": int(bits),
+                           "unmatched": int((matched < 0).sum()),
                            "seconds": round(time.perf_counter() - start, 3),
                            "verdict": "refuted" if refuting else "proven"})
         return refuting
@@ -581,14 +597,16 @@ class _Graph:
         for _ in range(MAX_ROUNDS):
             if not len(todo):
                 return refuting
-            free, outputs, fanins = aig.window(self.aig, np.stack([windowed[todo], matched[todo]], 1), stop)
+            free, outputs, fanins = aig.window(self.aig,
+                                               np.stack([windowed[todo], matched[todo]], 1), stop)
             aig.write_binary(os.path.join(ys.folder, f"{name}.aig"), len(free), outputs, fanins)
             values = _miter_check(ys, name)
             if values is None:
                 return refuting
             failing = todo[_failing(len(free), outputs, fanins, values)]
             todo = np.setdiff1d(todo, failing)
-            if free.max(initial=0) <= self.spec.n_inputs:  # cut at the input bits only: a real vector
+            # cut at the input bits only: a real vector
+            if free.max(initial=0) <= self.spec.n_inputs:
                 x = np.zeros(self.spec.n_inputs, np.uint8)
                 x[free - 1] = values
                 refuting.append(x)
@@ -601,7 +619,8 @@ class _Graph:
             spurious += 1
             if spurious >= WINDOW_MISSES:
                 failing, todo = np.union1d(failing, todo), todo[:0]
-            held, found = _prove_in_spec(ys, self.aig, np.stack([plain[failing], matched[failing]], 1),
+            held, found = _prove_in_spec(ys, self.aig,
+                                         np.stack([plain[failing], matched[failing]], 1),
                                          f"{name}_cone", inputs_only)
             refuting += found
             if len(refuting) >= VECTORS_PER_ROUND:  # new vectors first: they change the matching

@@ -56,8 +56,8 @@ def verify_build(path, model=None, arch=None, parametrization=None, engine=None,
     if method == "auto":
         method = "stages" if rtl.get("gates", 0) >= STAGES_FROM else "whole"
     if scheduler and method != "stages":
-        raise LgcError(f"--scheduler hands the parts of the stage proof to a cluster; this build is "
-                       f"proven by --method {method} (give --method stages)")
+        raise LgcError(f"--scheduler hands the parts of the stage proof to a cluster; this build "
+                       f"is proven by --method {method} (give --method stages)")
     with build.recording("verify") as section:
         work = build.file(WORK_DIR)
         key = verdict_key(model, arch, parametrization, build.rtl_files(), rtl["top"],

@@ -1,7 +1,8 @@
 """Frontends: `load(path, **options) -> Netlist` for every model format lgc reads.
 
 The file is read by `torchfile` (no code from it runs); the object found in it decides the format.
-One module per source format; each offers `claims(modules)` and `to_netlist(modules, name, options)`.
+One module per source format; each offers `claims(modules)` and
+`to_netlist(modules, name, options)`.
 
 Options (plain keyword arguments; the CLI's --arch, --parametrization, --encoding, --input-shape):
 - `arch`: the architecture spec of a torchlogix or torch-dwn state_dict (file, inline JSON or
@@ -32,7 +33,8 @@ def load(path, **options):
     path = os.fspath(path)
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        raise LgcError(f"unknown option(s) {', '.join(unknown)}; the frontends take {', '.join(OPTIONS)}")
+        raise LgcError(f"unknown option(s) {', '.join(unknown)}; the frontends take "
+                       f"{', '.join(OPTIONS)}")
     options = {key: value for key, value in options.items() if value is not None}
     obj = torchfile.read(path)
     name = os.path.splitext(os.path.basename(path))[0]
@@ -65,14 +67,16 @@ def _load(path, obj, name, options):
     own = {key: value for key, value in options.items() if key in getattr(fmt, "OPTIONS", ())}
     unused = set(options) - set(own) - ({"input_shape"} if given_encoding is not None else set())
     if unused:
-        raise LgcError(f"option(s) {', '.join(sorted(unused))} do not apply to {fmt.__name__.rsplit('.', 1)[-1]} models")
+        raise LgcError(f"option(s) {', '.join(sorted(unused))} do not apply to "
+                       f"{fmt.__name__.rsplit('.', 1)[-1]} models")
     netlist = fmt.to_netlist(modules, name, own)
     graph = netlist.graph.graph
     graph["source"].update(source, file=os.path.basename(path))
     if given_encoding is not None:
         if graph.get("encoding"):
-            raise LgcError(f"the model carries its own input encoding ({graph['encoding']['source']}); "
-                           "encoding is only for models without one")
+            raise LgcError(f"the model carries its own input encoding "
+                           f"({graph['encoding']['source']}); encoding is only for models "
+                           "without one")
         bits_shape = graph["source"].get("input_shape") or [netlist.n_inputs]
         graph["encoding"] = encoding.from_option(given_encoding, tuple(bits_shape),
                                                  options.get("input_shape"))
@@ -88,13 +92,15 @@ def state_dict_message(obj):
                 "save the whole model with torch.save(model, PATH) instead")
     if any(archspec.is_torchlogix_key(k) for k in keys):
         return ("this is a state_dict of a torchlogix model, which holds no architecture: give its "
-                "layer stack with arch=SPEC (--arch spec.json; see docs/frontends.md), or save the whole model "
-                "with torch.save(model, PATH)")
+                "layer stack with arch=SPEC (--arch spec.json; see docs/frontends.md), or save the "
+                "whole model with torch.save(model, PATH)")
     if any(dwn_arch.is_dwn_key(k) for k in keys):
         return ("this is a state_dict of a torch-dwn model, which holds no layer sizes and no "
-                "GroupSum randperm: give them with arch=SPEC (--arch spec.json, \"format\": \"dwn\"; "
-                "see docs/frontends.md), or save the whole model with torch.save(model, PATH)")
-    return "this is a state_dict, which holds no architecture; save the whole model with torch.save(model, PATH)"
+                "GroupSum randperm: give them with arch=SPEC (--arch spec.json, "
+                "\"format\": \"dwn\"; see docs/frontends.md), or save the whole model with "
+                "torch.save(model, PATH)")
+    return ("this is a state_dict, which holds no architecture; save the whole model with "
+            "torch.save(model, PATH)")
 
 
 def _modules_in(obj):

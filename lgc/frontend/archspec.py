@@ -132,16 +132,19 @@ def _check_fields(i, layer):
     if not isinstance(layer.get("downsample", False), bool):
         raise LgcError(f"{what}: downsample must be true or false")
     for key, value in layer.items():
-        if key in ("type", "parametrization", "connections", "thresholds", "downsample", "main", "shortcut"):
+        if key in ("type", "parametrization", "connections", "thresholds", "downsample", "main",
+                   "shortcut"):
             continue
         values = value if isinstance(value, list) else [value]
-        if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        if not values or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                 for v in values):
             raise LgcError(f"{what}: {key} must be a number or a list of numbers, got {value!r}")
     if layer.get("parametrization") not in (None, *PARAMETRIZATIONS):
         raise LgcError(f"{what}: parametrization must be one of {', '.join(PARAMETRIZATIONS)}, "
                        f"got {layer['parametrization']!r}")
     if layer.get("connections") not in (None, "fixed", "learnable"):
-        raise LgcError(f"{what}: connections must be 'fixed' or 'learnable', got {layer['connections']!r}")
+        raise LgcError(f"{what}: connections must be 'fixed' or 'learnable', "
+                       f"got {layer['connections']!r}")
     return dict(layer)
 
 
@@ -153,7 +156,8 @@ def _check_block(i, layer):
             raise LgcError(f"arch: layer {i} (ResidualLogicBlock): give either its paths (main, "
                            f"shortcut) or its constructor arguments, not both ({', '.join(given)})")
         paths = {name: layer.get(name) or [] for name in ("main", "shortcut")}
-        if not isinstance(paths["main"], list) or not paths["main"] or not isinstance(paths["shortcut"], list):
+        if not isinstance(paths["main"], list) or not paths["main"] \
+                or not isinstance(paths["shortcut"], list):
             raise LgcError(f"arch: layer {i} (ResidualLogicBlock): main must be a non-empty "
                            "list of layers, shortcut a list")
     else:
@@ -183,7 +187,8 @@ def _block_paths(a):
     if a["downsample"]:
         shortcut.append({"type": "OrPooling2d", "kernel_size": 4, "stride": 4})
     if a["downsample"] or a["in_channels"] != a["out_channels"]:
-        shortcut.append({"type": "LogicConv2d", "in_dim": a["in_dim"] // 4 if a["downsample"] else a["in_dim"],
+        shortcut.append({"type": "LogicConv2d",
+                         "in_dim": a["in_dim"] // 4 if a["downsample"] else a["in_dim"],
                          "channels": a["in_channels"], "num_kernels": a["out_channels"],
                          "receptive_field_size": 1, "padding": 0, "lut_rank": 1,
                          **{k: a[k] for k in ("parametrization",) if a.get(k) is not None}})
@@ -213,7 +218,8 @@ def modules(spec, state_dict, make, as_tensor):
     if [g.kind for g in logic] != ["conv" if t in CONVS else t for t in spec_logic]:
         raise LgcError(f"arch: the spec's logic layers ({', '.join(spec_logic) or 'none'}) do not "
                        "match the state_dict's "
-                       f"({', '.join('logic convolution' if g.kind == 'conv' else g.kind for g in logic) or 'none'})")
+                       f"""({', '.join('logic convolution' if g.kind == 'conv' else g.kind
+                                       for g in logic) or 'none'})""")
     if binarizations and len(binarizations) != len(spec_bin):
         raise LgcError(f"arch: the state_dict holds {len(binarizations)} binarization layer(s), "
                        f"the spec {len(spec_bin)}")
@@ -236,7 +242,8 @@ def _build(layers, logic, binarizations, default, make, as_tensor, where=""):
             paths = {name: _build(layer[name], logic, binarizations, default, make, as_tensor,
                                   f"{where}{i}.{name}.") for name in ("main", "shortcut")}
             built.append(module(make, QUALNAMES[kind], {}, children={
-                name: module(make, SEQUENTIAL, {}, children={str(j): m for j, m in enumerate(path)}) if path
+                name: module(make, SEQUENTIAL, {},
+                             children={str(j): m for j, m in enumerate(path)}) if path
                 else module(make, IDENTITY, {}) for name, path in paths.items()}))
         else:
             built.append(module(make, QUALNAMES[kind], _settings(layer)))
@@ -261,7 +268,8 @@ class _Group:
 
     def get(self, name, what):
         if name not in self.tensors:
-            raise LgcError(f"{what}: the state_dict has no {self.prefix + '.' if self.prefix else ''}{name}")
+            raise LgcError(f"{what}: the state_dict has no "
+                           f"{self.prefix + '.' if self.prefix else ''}{name}")
         return self.tensors[name]
 
 
@@ -307,7 +315,8 @@ def _conv(layer, group, default, make, what):
                for level in range(depth)}
     leaf = indices["_indices_L0"]
     if len(leaf.shape) != 5 or leaf.shape[-1] != dims + 1 or any(len(w.shape) != 3 for w in levels):
-        raise LgcError(f"{what}: tree weights and _indices_L0 are not the shapes of a {layer['type']}")
+        raise LgcError(f"{what}: tree weights and _indices_L0 are not the shapes of a "
+                       f"{layer['type']}")
     rank = leaf.shape[0]
     settings = _settings(layer)
     settings.update(tree_depth=_agree(layer, "tree_depth", depth, what),
@@ -326,7 +335,8 @@ def _conv(layer, group, default, make, what):
             (d - 1) * stride - 2 * padding + r + e for d, r, e in zip(in_dim, rfs, extra)])
         connections.update(orig_stride=stride, output_padding_t=extra, padding=rfs[0] - 1 - padding)
     else:
-        settings["kernel_positions"] = [(d + 2 * padding - r) // stride + 1 for d, r in zip(in_dim, rfs)]
+        settings["kernel_positions"] = [(d + 2 * padding - r) // stride + 1
+                                        for d, r in zip(in_dim, rfs)]
     for key in ("parametrization", "connections"):
         settings.pop(key, None)
     return module(make, QUALNAMES[layer["type"]], settings, children={
@@ -349,7 +359,8 @@ def _binarization(layer, group, make, as_tensor, what):
         if given is None:
             raise LgcError(f"{what}: give its thresholds (the state_dict holds none)")
         buffers["thresholds"] = as_tensor(given, "float32")
-    elif given is not None and list(as_tensor(given, "float32").shape) != list(buffers["thresholds"].shape):
+    elif given is not None \
+            and list(as_tensor(given, "float32").shape) != list(buffers["thresholds"].shape):
         raise LgcError(f"{what}: the spec's thresholds disagree with the state_dict's")
     return module(make, QUALNAMES[layer["type"]], settings, parameters=parameters, buffers=buffers)
 

@@ -99,7 +99,8 @@ def lut_layer(module, what):
 def _learnable_fanin(module, mapping, input_size, output_size, n, what):
     """Node j, input l of a learnable layer: the input column its selected slot dummy[j, l] took."""
     weights = tensor(mapping, "weights")
-    if weights is None or weights.shape != (input_size, output_size * n) or weights.dtype.kind != "f":
+    if weights is None or weights.shape != (input_size, output_size * n) \
+            or weights.dtype.kind != "f":
         raise LgcError(f"{what}: learnable mapping weights must be float "
                        f"[{input_size}, {output_size * n}], got {_shape(weights)}")
     if not np.isfinite(weights).all():
@@ -123,11 +124,14 @@ def group_columns(width, k, randperm=None):
     if randperm is None:
         columns = np.arange(width, dtype=np.int64)
     else:
-        if not isinstance(randperm, np.ndarray) or randperm.ndim != 1 or randperm.dtype.kind not in "iu":
-            raise LgcError(f"GroupSum: randperm must be a 1-d integer tensor, got {_shape(randperm)}")
+        if not isinstance(randperm, np.ndarray) or randperm.ndim != 1 \
+                or randperm.dtype.kind not in "iu":
+            raise LgcError(f"GroupSum: randperm must be a 1-d integer tensor, "
+                           f"got {_shape(randperm)}")
         if randperm.size and (randperm.min() < -width or randperm.max() >= width):
             raise LgcError(f"GroupSum: randperm holds an index outside -{width}..{width - 1}")
-        columns = np.where(randperm < 0, randperm + width, randperm).astype(np.int64)  # torch's indexing
+        # torch's indexing
+        columns = np.where(randperm < 0, randperm + width, randperm).astype(np.int64)
     size = -(-len(columns) // k)
     return [columns[c * size:(c + 1) * size] for c in range(k)]
 

@@ -56,7 +56,8 @@ def _check_layer(i, layer):
     what = check_layer_keys(i, layer, LAYERS, "dwn")
     for key in ("input_size", "output_size", "n", "k"):
         value = layer.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
             raise LgcError(f"{what}: {key} must be a positive integer, got {value!r}")
     if layer.get("mapping") not in (None, *MAPPINGS):
         raise LgcError(f"{what}: mapping must be one of {', '.join(MAPPINGS)} (a mapping tensor "
@@ -103,7 +104,8 @@ def _groups(state_dict):
     groups = tensors_by_module(state_dict, _KEY, "torch-dwn")
     for prefix, tensors in groups.items():
         if "luts" not in tensors:
-            raise LgcError(f"arch: state_dict module {prefix!r} holds {', '.join(tensors)} but no luts")
+            raise LgcError(f"arch: state_dict module {prefix!r} holds {', '.join(tensors)} "
+                           "but no luts")
     return list(groups.items())
 
 
@@ -116,10 +118,11 @@ def _lut_layer(layer, group, make, what):
     found = {"output_size": luts.shape[0], "n": luts.shape[1].bit_length() - 1}
     for key, value in found.items():
         if layer.get(key) not in (None, value):
-            raise LgcError(f"{what}: the spec says {key} {layer[key]!r}, the state_dict's tensors {value!r}")
+            raise LgcError(f"{what}: the spec says {key} {layer[key]!r}, "
+                           f"the state_dict's tensors {value!r}")
     if layer.get("mapping") is not None and (layer["mapping"] == "learnable") != learnable:
-        raise LgcError(f"{what}: the spec says mapping {layer['mapping']!r}, but {prefix}'s tensors "
-                       f"are those of a {'learnable' if learnable else 'fixed'} mapping")
+        raise LgcError(f"{what}: the spec says mapping {layer['mapping']!r}, but {prefix}'s "
+                       f"tensors are those of a {'learnable' if learnable else 'fixed'} mapping")
     attrs = {"input_size": layer["input_size"], "output_size": found["output_size"],
              "n": found["n"], "ste": layer.get("ste", True)}
     parameters, children = {"luts": luts}, {}

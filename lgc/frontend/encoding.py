@@ -61,7 +61,8 @@ def from_option(value, bits_shape, input_shape=None):
         return binarization(thresholds, -2, bits_shape, len(bits_shape) == 1,
                             f"encoding option ({source})", input_shape)
     spec, source = read_table(value, "encoding")
-    known = {"thresholds", "feature_dim", "feature", "threshold", "n_features", "shape", "kind", "source"}
+    known = {"thresholds", "feature_dim", "feature", "threshold", "n_features", "shape", "kind",
+             "source"}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise LgcError(f"encoding: unknown key(s) {', '.join(unknown)}")
@@ -80,7 +81,8 @@ def from_option(value, bits_shape, input_shape=None):
                        f"each of the model's {n_bits} input bits")
     if not np.isfinite(threshold).all():
         raise LgcError("encoding: thresholds must be finite numbers")
-    shape = tuple(spec.get("shape") or input_shape or (spec.get("n_features") or int(feature.max()) + 1,))
+    shape = tuple(spec.get("shape") or input_shape
+                  or (spec.get("n_features") or int(feature.max()) + 1,))
     if feature.min() < 0 or feature.max() >= math.prod(shape):
         raise LgcError(f"encoding: feature numbers must lie in 0..{math.prod(shape) - 1}")
     return _record(feature, threshold.astype(np.float32), shape, f"encoding option ({source})")
@@ -154,7 +156,8 @@ def numbers(values, what, dtype=np.float64):
         array = None
     if array is None or array.ndim < 1 or array.size < 1 or (
             dtype == np.int64 and not np.array_equal(array, np.asarray(values, dtype=np.float64))):
-        raise LgcError(f"{what} must be a non-empty list of {'integers' if dtype == np.int64 else 'numbers'}")
+        raise LgcError(f"{what} must be a non-empty list of "
+                       f"{'integers' if dtype == np.int64 else 'numbers'}")
     return array
 
 
@@ -167,7 +170,8 @@ def _record(feature, threshold, shape, source):
 def _raw_shape(thresholds, feature_dim, bits_shape, flattened, source):
     """The raw input shape (without the batch) a binarization must have had to give bits_shape."""
     levels = thresholds.shape[-1]
-    if not flattened:  # the bits keep their shape: the merged axis holds `levels` times the features
+    # the bits keep their shape: the merged axis holds `levels` times the features
+    if not flattened:
         axis = _merged_axis(feature_dim, len(bits_shape) + 2, source)
         if bits_shape[axis] % levels:
             raise LgcError(f"{source}: {levels} threshold levels cannot make {bits_shape[axis]} "
@@ -248,6 +252,8 @@ def _read_file(path, what):
                 import tomli as tomllib
             return tomllib.loads(data.decode())
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError and TOMLDecodeError are ValueErrors
-        raise LgcError(f"{what}: {path} is not valid {'TOML' if path.endswith('.toml') else 'JSON'} "
+    except (ValueError, UnicodeDecodeError) as e:
+        # JSONDecodeError and TOMLDecodeError are ValueErrors
+        raise LgcError(f"{what}: {path} is not valid "
+                       f"{'TOML' if path.endswith('.toml') else 'JSON'} "
                        f"({str(e).splitlines()[0]})") from None

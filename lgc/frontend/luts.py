@@ -2,9 +2,11 @@
 
 A LUT of rank r has 2**r rows, indexed MSB-first (input 0 is the most significant bit of the row
 index, torchlogix's order for every rank); the IR indexes them LSB-first, so rows are bit-reversed.
-- raw   (rank 2 only): 16 logits; the gate is id = argmax (first maximum), row j = (id >> (3 - j)) & 1.
+- raw   (rank 2 only): 16 logits; the gate is id = argmax (first maximum),
+  row j = (id >> (3 - j)) & 1.
 - light (ranks 2, 4, 6): one logit per row; row = w > 0.
-- warp  (ranks 1, 2, 4, 6): Walsh coefficients w_s; row x is 1 iff sum_s w_s * prod_{j in s}(1 - 2x_j) < 0.
+- warp  (ranks 1, 2, 4, 6): Walsh coefficients w_s; row x is 1 iff
+  sum_s w_s * prod_{j in s}(1 - 2x_j) < 0.
   The library adds the terms one by one in float32, s = 0, 1, 2, ...; sums can sit within 1e-5 of
   zero, so the sign is decided with that same arithmetic, never with a reordered (matmul) sum.
 """

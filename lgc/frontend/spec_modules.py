@@ -19,7 +19,8 @@ def tensors_by_module(state_dict, key, library):
     for name, value in state_dict.items():
         match = key.match(str(name))
         if match is None or not hasattr(value, "shape"):
-            raise LgcError(f"arch: state_dict entry {name!r} belongs to no {library} layer lgc knows")
+            raise LgcError(f"arch: state_dict entry {name!r} belongs to no {library} layer "
+                           "lgc knows")
         modules.setdefault(match["prefix"] or "", {})[match["local"]] = value
     return modules
 
@@ -31,7 +32,8 @@ def check_layer_keys(i, layer, layers, library):
         raise LgcError(f"arch: layer {i} must be an object with a type, got {layer!r}")
     kind = layer.get("type")
     if not isinstance(kind, str) or kind not in layers:
-        raise LgcError(f"arch: layer {i} has type {kind!r}; {library} specs know {', '.join(layers)}")
+        raise LgcError(f"arch: layer {i} has type {kind!r}; {library} specs know "
+                       f"{', '.join(layers)}")
     required, optional = layers[kind]
     what = f"arch: layer {i} ({kind})"
     unknown = sorted(set(layer) - {"type", *required, *optional})

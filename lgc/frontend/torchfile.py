@@ -213,7 +213,8 @@ def _check_size(info):
         raise LgcError(f"archive record {info.filename} claims {info.file_size} bytes: too large")
     if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_INFLATION * max(
             info.compress_size, 1) and info.file_size > 1 << 20:
-        raise LgcError(f"archive record {info.filename} inflates {info.file_size // max(info.compress_size, 1)}x: "
+        raise LgcError(f"archive record {info.filename} inflates "
+                       f"{info.file_size // max(info.compress_size, 1)}x: "
                        "refusing a likely zip bomb")
 
 
@@ -251,6 +252,7 @@ def int_attr(module, name, minimum=1):
 def float_attr(module, name, default=None):
     """A finite number attribute of a module stand-in; `default` when absent (if given)."""
     value = module.__dict__.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
+            or not np.isfinite(value):
         raise LgcError(f"{qualname(module)}: attribute {name} must be a number")
     return float(value)

@@ -3,9 +3,9 @@
 Layers: LogicDense (raw/light/warp LUTs of rank 1-6, fixed or learnable connections),
 LogicConv2d/3d and LogicConvTranspose2d/3d tree kernels (unrolled over image positions),
 OrPooling2d/3d (OR gates), ResidualLogicBlock (its two paths side by side, then an OR layer),
-Flatten, GroupSum(k, tau, beta), and a first binarization layer (the model zoo's Fixed/Soft/LearnableBinarization, recorded
-as the input encoding; DummyBinarization passes bits through). Eval-mode semantics, from the
-library's source:
+Flatten, GroupSum(k, tau, beta), and a first binarization layer (the model zoo's
+Fixed/Soft/LearnableBinarization, recorded as the input encoding; DummyBinarization passes bits
+through). Eval-mode semantics, from the library's source:
 - a gate's input j is x[indices[j, n]]; learnable connections pick indices[weights.argmax(0), j, n];
 - LUT rows are MSB-first in the inputs (luts.py decodes each parametrization);
 - conv level 0 reads ([d,] h, w, c) of the zero-padded input, level l node s reads nodes
@@ -109,7 +109,8 @@ class _Stack:
         if self.in_shape is None:
             self.in_shape = reads
             if self.binarization is not None:
-                self.encoding = _encoding(self.binarization, reads, self.flattened, self.input_shape)
+                self.encoding = _encoding(self.binarization, reads, self.flattened,
+                                          self.input_shape)
             return
         if self.shape != reads:
             hint = "; put a Flatten before it" if len(self.shape) > 1 and len(reads) == 1 else ""
@@ -147,7 +148,8 @@ class _Stack:
         kernels, depth = int_attr(module, "num_kernels"), int_attr(module, "tree_depth")
         rank = int_attr(module, "lut_rank")
         padding, stride = int_attr(module, "padding", minimum=0), int_attr(module, "stride")
-        rfs = ntuple(module.__dict__.get("receptive_field_size"), dims, "receptive_field_size", what)
+        rfs = ntuple(module.__dict__.get("receptive_field_size"), dims, "receptive_field_size",
+                     what)
         self._enter((channels, *size), what)
         parametrization = self._parametrization(module, rank, what)
         sub = module.__dict__.get("_modules", {})
@@ -155,7 +157,8 @@ class _Stack:
                    for level in range(depth)]
         buffers = getattr(sub.get("connections"), "_buffers", None) or {}
         indices = [buffers.get(f"_indices_L{level}") for level in range(depth)]
-        if depth < 1 or any(w is None or w.ndim != 3 for w in weights) or any(x is None for x in indices):
+        if depth < 1 or any(w is None or w.ndim != 3 for w in weights) \
+                or any(x is None for x in indices):
             raise LgcError(f"{what}: needs {depth} (at least 1) tree levels of weights [nodes, "
                            "kernels, entries] and of connections (_indices_L0...)")
         tables = [luts.tables(w.reshape(-1, w.shape[-1]), parametrization, rank, what)
@@ -170,7 +173,8 @@ class _Stack:
         else:
             out = [(d + 2 * padding - r) // stride + 1 for d, r in zip(size, rfs)]
             unrolled = dict(padding=padding)
-        if min(out) < 1 or indices[0].ndim != 5 or indices[0].shape[:3] != (rank, kernels, math.prod(out)):
+        if min(out) < 1 or indices[0].ndim != 5 \
+                or indices[0].shape[:3] != (rank, kernels, math.prod(out)):
             raise LgcError(f"{what}: connections {list(indices[0].shape)} do not fit {kernels} "
                            f"kernels at {'x'.join(map(str, out))} positions")
         self.layers.extend(conv_tree((channels, *size), indices=indices, level_tables=tables,
@@ -219,12 +223,15 @@ class _Stack:
         if self.group_sum is None:
             raise LgcError("the model has no GroupSum after its logic layers")
         if len(self.shape) != 1:
-            raise LgcError(f"the GroupSum gets a {list(self.shape)} tensor; put a Flatten before it")
+            raise LgcError(f"the GroupSum gets a {list(self.shape)} tensor; "
+                           "put a Flatten before it")
         gs = self.group_sum
-        source = {"format": "torchlogix", "parametrization": "/".join(sorted(self.parametrizations)),
+        source = {"format": "torchlogix",
+                  "parametrization": "/".join(sorted(self.parametrizations)),
                   "lut_ranks": sorted(self.ranks), "input_shape": list(self.in_shape)}
         return Netlist.from_layers(
-            math.prod(self.in_shape), self.layers, contiguous_groups(self.shape[0], int_attr(gs, "k")),
+            math.prod(self.in_shape), self.layers,
+            contiguous_groups(self.shape[0], int_attr(gs, "k")),
             tau=_positive(float_attr(gs, "tau", 1.0)), beta=float_attr(gs, "beta", 0.0), name=name,
             source=source, encoding=self.encoding).validate()
 
@@ -235,7 +242,8 @@ def _conv_input(module, what):
     if module.__dict__.get("conv_dimension", dims) != dims:
         raise LgcError(f"{what}: conv_dimension {module.__dict__.get('conv_dimension')} in a "
                        f"{dims}-d layer")
-    return (int_attr(module, "channels"), *ntuple(module.__dict__.get("in_dim"), dims, "in_dim", what))
+    return (int_attr(module, "channels"),
+            *ntuple(module.__dict__.get("in_dim"), dims, "in_dim", what))
 
 
 def _path(module):
@@ -252,8 +260,9 @@ def _connections(module, rank, out_dim, what):
     indices = tensor(module, "indices")
     if qualname(module) == LEARNABLE_DENSE:
         weights = tensor(module, "weights")
-        if indices is None or weights is None or indices.ndim != 3 or weights.shape != indices.shape \
-                or indices.shape[1:] != (rank, out_dim) or weights.dtype.kind != "f":
+        if indices is None or weights is None or indices.ndim != 3 \
+                or weights.shape != indices.shape or indices.shape[1:] != (rank, out_dim) \
+                or weights.dtype.kind != "f":
             raise LgcError(f"{what}: learnable connections need indices and float weights "
                            f"[candidates, {rank}, {out_dim}]")
         if not np.isfinite(weights).all():

@@ -1,4 +1,5 @@
-"""Spatial layers unrolled into IR gate layers over image positions (whole arrays, no per-gate loops).
+"""Spatial layers unrolled into IR gate layers over image positions (whole arrays, no per-gate
+loops).
 
 Activations are bit vectors in torch's flatten order of (C, H, W): bit c*H*W + h*W + w, so a
 Flatten after them changes nothing. Zero padding is folded into the gates: an input that reads
@@ -89,8 +90,9 @@ def or_pool(in_shape, kernel_size, stride, padding, what="OrPooling2d"):
                          ((kernel_size, "kernel_size"), (stride, "stride"), (padding, "padding")))
     out = [(d + 2 * p - k) // s + 1 for d, k, s, p in zip(size, kernel, step, pad)]
     if min(kernel + step) < 1 or min(pad) < 0 or any(2 * p > k for p, k in zip(pad, kernel)):
-        raise LgcError(f"{what}: kernel {_dims(kernel)}, stride {_dims(step)}, padding {_dims(pad)} "
-                       "is not a valid pooling (padding may be at most half the kernel)")
+        raise LgcError(f"{what}: kernel {_dims(kernel)}, stride {_dims(step)}, "
+                       f"padding {_dims(pad)} is not a valid pooling (padding may be at most half "
+                       "the kernel)")
     if min(out) < 1:
         raise LgcError(f"{what}: a {_dims(kernel)} window does not fit the {_dims(size)} input")
     # axes of the arrays below: channel, the n output positions, the n window offsets
@@ -138,9 +140,11 @@ def side_by_side(paths, width):
         step = [path[i] if i < len(path) else _identity(widths[p]) for p, path in enumerate(paths)]
         arity = max(fanin.shape[1] for _, fanin in step)
         offsets = (0, 0 if i == 0 else widths[0])  # the first layer: both read the input itself
-        tt = np.concatenate([widen(np.asarray(t, dtype=np.uint64), f.shape[1], arity) for t, f in step])
+        tt = np.concatenate([widen(np.asarray(t, dtype=np.uint64), f.shape[1], arity)
+                             for t, f in step])
         # added ports read bit 0, on which the widened tables do not depend
-        fanin = np.concatenate([np.pad(np.asarray(f, dtype=np.int64) + off, ((0, 0), (0, arity - f.shape[1])))
+        fanin = np.concatenate([np.pad(np.asarray(f, dtype=np.int64) + off,
+                                       ((0, 0), (0, arity - f.shape[1])))
                                 for (_, f), off in zip(step, offsets)])
         layers.append((tt, fanin))
         widths = [len(t) for t, _ in step]

@@ -62,7 +62,8 @@ def unpack_bits(words, n_samples):
 
 
 def eval_layer(tt, fanin, inputs):
-    """Outputs uint64 [n, W] of gates with tables tt [n] and fanin [n, k] over input words [m, W]."""
+    """Outputs uint64 [n, W] of gates with tables tt [n] and fanin [n, k] over input words
+    [m, W]."""
     n, k = fanin.shape
     out = np.empty((n, inputs.shape[1]), dtype=np.uint64)
     step = max(1, _WORD_BUDGET // max(inputs.shape[1], 1) // (1 << k))

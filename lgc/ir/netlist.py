@@ -2,7 +2,8 @@
 
 Node attribute `op` (docs/design.md):
 - "input":    `width`
-- "logic":    `tt` uint64 [n] truth tables, `fanin` int32 [n, k] indices into the layer's input vector
+- "logic":    `tt` uint64 [n] truth tables, `fanin` int32 [n, k] indices into the layer's input
+              vector
 - "groupsum": `groups` list of int arrays (indices into its input vector), `offset` int64 [k],
               `tau` float, `beta` float (torchlogix's additive constant; never changes the class)
 - "state":    `width`, `reset` uint8 [width] (0/1), `next`: the logic layer whose output is the
@@ -140,7 +141,8 @@ class Netlist:
         return [n for n in nx.topological_sort(self.graph) if self.graph.nodes[n]["op"] == "logic"]
 
     def sources(self, node):
-        """The predecessors of `node` in slot order: its input vector is their outputs, concatenated."""
+        """The predecessors of `node` in slot order: its input vector is their outputs,
+        concatenated."""
         preds = self.graph.in_edges(node, data="slot")
         return [u for u, _, _ in sorted(preds, key=lambda e: e[2])]
 
@@ -297,7 +299,8 @@ def _chain(g, prefix, layers, first_sources):
 
 def _validate_state(netlist, node, attrs, slots):
     if slots:
-        raise LgcError(f"state {node!r} cannot have predecessors (its next value is {attrs.get('next')!r})")
+        raise LgcError(f"state {node!r} cannot have predecessors "
+                       f"(its next value is {attrs.get('next')!r})")
     width, reset, nxt = int(attrs["width"]), attrs["reset"], attrs["next"]
     if width < 1:
         raise LgcError(f"state {node!r} has no bits")

@@ -32,7 +32,8 @@ def save(netlist, path):
             arrays[f"n{i}_fanin"] = attrs["fanin"]
         else:
             groups = attrs["groups"]
-            arrays[f"n{i}_group_index"] = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+            arrays[f"n{i}_group_index"] = np.concatenate(groups) if groups \
+                else np.zeros(0, np.int64)
             arrays[f"n{i}_group_size"] = np.array([len(g) for g in groups], np.int64)
             arrays[f"n{i}_offset"] = attrs["offset"]
             entry["tau"] = float(attrs["tau"])

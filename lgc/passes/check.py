@@ -37,7 +37,8 @@ class Verifier:
             given = given[_evenly(len(given), SAMPLED_GIVEN)]
             n_random = min(n_random, SAMPLED_RANDOM)
         rng = np.random.default_rng(seed)
-        self.x = np.concatenate([given, rng.integers(0, 2, (n_random, netlist.n_inputs), dtype=np.uint8)])
+        self.x = np.concatenate([given, rng.integers(0, 2, (n_random, netlist.n_inputs),
+                                                     dtype=np.uint8)])
         self.n_given, self.n_random, self.seed = len(given), n_random, seed
         self.expected = netlist.evaluate(self.x)[0]
         # whole words of 64 vectors: the evaluator computes 64 at a time
@@ -65,7 +66,8 @@ class Verifier:
                      f"random vector {i - self.n_given} (seed {self.seed})")
             raise VerificationError(
                 f"{what} changed the scores on {len(differs)} of {len(rows)} vectors; first: "
-                f"{which}, scores before {self.expected[i].tolist()}, after {scores[differs[0]].tolist()}")
+                f"{which}, scores before {self.expected[i].tolist()}, "
+                f"after {scores[differs[0]].tolist()}")
 
     def describe(self):
         return {"mode": "sampled" if self.sampled else "full", "given_vectors": self.n_given,
@@ -75,4 +77,5 @@ class Verifier:
 
 def _evenly(n, at_most):
     """Indices of at most `at_most` of n items, evenly spaced (all of them if n <= at_most)."""
-    return np.arange(n) if n <= at_most else np.unique(np.linspace(0, n - 1, at_most).astype(np.int64))
+    return np.arange(n) if n <= at_most else \
+        np.unique(np.linspace(0, n - 1, at_most).astype(np.int64))

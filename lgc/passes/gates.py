@@ -132,7 +132,8 @@ class Gates:
         n_in = self.n_inputs
         keep = np.flatnonzero(self.live() if live is None else live)
         # by root, widest first; keep is in id order, roots never decrease: nearly sorted already
-        keep = keep[np.argsort(self.root[keep].astype(np.int64) * 8 - self.arity[keep], kind="stable")]
+        keep = keep[np.argsort(self.root[keep].astype(np.int64) * 8 - self.arity[keep],
+                               kind="stable")]
         new_id = np.full(n_in + self.n_gates, -1, dtype=np.int64)
         new_id[:n_in] = np.arange(n_in)
         new_id[n_in + keep] = n_in + np.arange(len(keep))
@@ -146,14 +147,16 @@ class Gates:
         g.add_node(names[0], **copy.deepcopy(dict(src.nodes[names[0]])))
         for node, lo, hi in zip(names[1:], lows, [*lows[1:], len(keep)]):
             gates = keep[lo:hi]
-            reads, local = _reads(new_id[self.fanin[gates, :self.arity[gates[0]]]], starts, node_of, names)
+            reads, local = _reads(new_id[self.fanin[gates, :self.arity[gates[0]]]], starts,
+                                  node_of, names)
             g.add_node(node, op="logic", tt=self.tt[gates].copy(), fanin=local.astype(np.int32))
             g.add_edges_from((u, node, {"slot": s}) for s, u in enumerate(reads))
         out = self.source.output_node
         reads, local = _reads(new_id[self.bits], starts, node_of, names)
         sizes = np.bincount(self.klass, minlength=len(self.offset))
         groups = np.split(local[np.argsort(self.klass, kind="stable")], np.cumsum(sizes)[:-1])
-        attrs = {k: copy.deepcopy(v) for k, v in src.nodes[out].items() if k not in ("groups", "offset")}
+        attrs = {k: copy.deepcopy(v) for k, v in src.nodes[out].items()
+                 if k not in ("groups", "offset")}
         g.add_node(out, **attrs, groups=groups, offset=self.offset.copy())
         # Groups that read nothing at all: the input still needs its path to the groupsum.
         g.add_edges_from((u, out, {"slot": s}) for s, u in enumerate(reads or names[:1]))
@@ -169,7 +172,8 @@ class Gates:
         for lo in lows:
             widest.setdefault(root[lo], arity[lo])
         names = [self.source.input_node] + [
-            self.roots[root[lo]] if arity[lo] == widest[root[lo]] else f"{self.roots[root[lo]]}.k{arity[lo]}"
+            self.roots[root[lo]] if arity[lo] == widest[root[lo]]
+            else f"{self.roots[root[lo]]}.k{arity[lo]}"
             for lo in lows]
         if len(set(names)) < len(names):
             raise LgcError(f"layer names clash once split by arity ({', '.join(names[1:])}); "
@@ -182,7 +186,8 @@ def _roots(netlist, nodes):
     root_of = {v: _ARITY_SUFFIX.sub("", v) for v in nodes}
     quotient = nx.DiGraph()
     quotient.add_nodes_from(root_of.values())
-    quotient.add_edges_from((root_of[u], root_of[v]) for u, v in netlist.graph.subgraph(nodes).edges)
+    quotient.add_edges_from((root_of[u], root_of[v])
+                            for u, v in netlist.graph.subgraph(nodes).edges)
     if any(root_of[u] == root_of[v] for u, v in netlist.graph.subgraph(nodes).edges) \
             or not nx.is_directed_acyclic_graph(quotient):
         root_of = {v: v for v in nodes}  # names that do not follow the convention: one root each
@@ -206,7 +211,8 @@ def _global_ids(netlist, node, start, local):
 
 def _reads(ids, starts, node_of, names):
     """(source node names in topological order, local indices into their concatenation) of new
-    global ids; node i owns ids starts[i] .. starts[i+1]-1 (node 0 is the input), node_of[id] = i."""
+    global ids; node i owns ids starts[i] .. starts[i+1]-1 (node 0 is the input),
+    node_of[id] = i."""
     node = node_of[ids]
     used = np.flatnonzero(np.bincount(node.ravel(), minlength=len(names)))
     base = np.zeros(len(starts), dtype=np.int64)

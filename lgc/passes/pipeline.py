@@ -55,7 +55,8 @@ def run_pipeline(netlist, passes=None, verify=True, vectors=None, n_random=N_RAN
         try:
             verifier.check(netlist, None, every_vector=True)
         except VerificationError:
-            # The per-pass samples missed it: again, every vector after every pass, to name the pass.
+            # The per-pass samples missed it: again, every vector after every pass,
+            # to name the pass.
             _rounds(first, names, verifier, every_vector=True)
             raise
         verify_seconds += time.perf_counter() - began
@@ -73,7 +74,8 @@ def run_pipeline(netlist, passes=None, verify=True, vectors=None, n_random=N_RAN
         "layers_after": layer_sizes(netlist),
         "skip_edges": skip_edges(netlist),
         "seconds": round(time.perf_counter() - start, 4),
-        "verification": dict(verifier.describe(), checks=sum("verify_seconds" in a for a in applications),
+        "verification": dict(verifier.describe(),
+                             checks=sum("verify_seconds" in a for a in applications),
                              final_check=final_check, seconds=round(verify_seconds, 4))
         if verifier else {"mode": "off"},
         "applications": applications,

@@ -81,7 +81,8 @@ def to_view(netlist, fixed, dropped):
         start[node], ids = ids, ids + netlist.width(node)
     view = nx.DiGraph(**{k: v for k, v in g.graph.items()})
     view.add_node("input", op="input", width=width)
-    view.add_node(CONST, op="logic", tt=np.array([0, 3], np.uint64), fanin=np.zeros((2, 1), np.int32))
+    view.add_node(CONST, op="logic", tt=np.array([0, 3], np.uint64),
+                  fanin=np.zeros((2, 1), np.int32))
     view.add_edge("input", CONST, slot=0)
     order = ["input", CONST]
     for node in netlist.logic_layers():
@@ -147,7 +148,8 @@ def from_view(view, netlist, kept):
     of wires or constants reading what its next-state classes read."""
     n, k = netlist.n_inputs, netlist.n_classes
     g = view.copy().graph
-    states, bounds = netlist.state_nodes(), np.cumsum([0] + [netlist.width(s) for s in netlist.state_nodes()])
+    states, bounds = (netlist.state_nodes(),
+                      np.cumsum([0] + [netlist.width(s) for s in netlist.state_nodes()]))
     parts = [(s, lo, hi) for s, lo, hi in zip(states, bounds[:-1], bounds[1:]) if kept[lo:hi].any()]
     # where view input bit p goes in the concatenation [input, the kept bits of each state]
     position = np.full(n + len(kept), -1, dtype=np.int64)
@@ -197,12 +199,14 @@ def from_view(view, netlist, kept):
             raise VerificationError("a next-state class is not one bit (a bug in lgc)")
         name = _free_name(g, f"{s}_next")
         g.add_node(name, op="logic",
-                   tt=np.array([2 if len(groups[c]) else 3 * int(offset[c]) for c in classes], np.uint64),
-                   fanin=np.array([[groups[c][0] if len(groups[c]) else 0] for c in classes], np.int32))
+                   tt=np.array([2 if len(groups[c]) else 3 * int(offset[c]) for c in classes],
+                               np.uint64),
+                   fanin=np.array([[groups[c][0] if len(groups[c]) else 0] for c in classes],
+                                  np.int32))
         for slot, u in enumerate(sources):
             g.add_edge(u, name, slot=slot)
-        g.nodes[s].update(op="state", width=len(bits), reset=netlist.graph.nodes[s]["reset"][bits - lo].copy(),
-                          next=name)
+        g.nodes[s].update(op="state", width=len(bits),
+                          reset=netlist.graph.nodes[s]["reset"][bits - lo].copy(), next=name)
     out["groups"], out["offset"] = groups[:k], offset[:k].copy()
     return Netlist(g).validate()
 
@@ -227,4 +231,5 @@ def check_sequences(original, optimized, n_random, seed):
         i, t = bad[0]
         raise VerificationError(f"the passes changed the scores over sequences: {len(bad)} steps "
                                 f"differ; first: random sequence {i} (seed {seed}) step {t}, "
-                                f"scores before {before[i, t].tolist()}, after {after[i, t].tolist()}")
+                                f"scores before {before[i, t].tolist()}, "
+                                f"after {after[i, t].tolist()}")

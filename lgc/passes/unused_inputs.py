@@ -25,9 +25,9 @@ def run(netlist):
         merged, changed = merged + m, changed + c
     counts = np.bincount(gates.arity, minlength=1)
     by_arity = ", ".join(f"{counts[k]} of {k}" for k in range(len(counts) - 1, 0, -1) if counts[k])
-    return gates.result(changed, f"{merged} repeated inputs merged, {int((before - gates.arity).sum())} "
-                                 f"ignored inputs dropped from {changed} gates; gates by inputs: "
-                                 f"{by_arity or 'none'}")
+    return gates.result(changed, f"{merged} repeated inputs merged, "
+                                 f"{int((before - gates.arity).sum())} ignored inputs dropped "
+                                 f"from {changed} gates; gates by inputs: {by_arity or 'none'}")
 
 
 def narrow(gates, idx):

@@ -4,9 +4,10 @@ This is what every verification compares against. It shares no code with lgc's f
 file is read by torch's own `weights_only` unpickler (module classes mapped to plain attribute
 holders, so nothing from the file runs), and each layer is computed with its library's own float
 arithmetic (difflogic: argmax of the weights, one-hot, the 16 real-valued gates; torchlogix:
-torchlogix_layers.py; torch-dwn: dwn_layers.py, its CUDA kernel's steps; GroupSum: float sum). A bug in lgc's truth-table decoding therefore cannot
-hide behind it. A state_dict is bound to its architecture spec by `archspec`, which only places
-the tensors in module holders (the same tree a whole pickle has) and decodes nothing.
+torchlogix_layers.py; torch-dwn: dwn_layers.py, its CUDA kernel's steps; GroupSum: float sum). A bug
+in lgc's truth-table decoding therefore cannot hide behind it. A state_dict is bound to its
+architecture spec by `archspec`, which only places the tensors in module holders (the same tree a
+whole pickle has) and decodes nothing.
 """
 
 import dataclasses
@@ -97,8 +98,8 @@ ENCODERS = {"lgc.nn.Thermometer", *torchlogix_layers.ENCODERS}
 # Classes whose forward runs their children in order (Sequential, torchlogix's model zoo).
 CONTAINERS = ("torch.nn.modules.container.Sequential", "torchlogix.models.")
 # Classes that only hold parts of a layer (its parametrization, connections, weight lists).
-HOLDERS = ("lgc.nn.RecurrentLogic", "torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ModuleList",
-           "torchlogix.", "torch_dwn.")
+HOLDERS = ("lgc.nn.RecurrentLogic", "torch.nn.modules.container.ParameterList",
+           "torch.nn.modules.container.ModuleList", "torchlogix.", "torch_dwn.")
 
 
 @dataclasses.dataclass
@@ -112,7 +113,8 @@ class Reference:
     counts: np.ndarray  # int64 [N, k]: popcount of each class's group (what lgc calls scores)
     scores: np.ndarray  # float32 [N, k]: the model's own output, (counts + beta) / tau
     pred: np.ndarray    # int64 [N]: torch.argmax of the float output (lowest index wins ties)
-    bits: np.ndarray    # uint8 [N, n_inputs]: the input bits (the encoder's output, for raw features)
+    bits: np.ndarray    # uint8 [N, n_inputs]: the input bits (the encoder's output, for raw
+                        # features)
 
 
 def forward(module, x):
@@ -132,7 +134,8 @@ def load_model(path, arch=None, parametrization=None):
         with torch.serialization.safe_globals([(_holder_class(q), q) for q in known]):
             model = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
-        raise LgcError(f"{path}: the PyTorch reference cannot read the model: {str(e).splitlines()[0]}") from None
+        raise LgcError(f"{path}: the PyTorch reference cannot read the model: "
+                       f"{str(e).splitlines()[0]}") from None
     if isinstance(model, dict) and not any(isinstance(v, _Attrs) for v in model.values()):
         if arch is None:
             raise LgcError(f"{path}: a state_dict needs its architecture spec (arch)")
@@ -140,7 +143,8 @@ def load_model(path, arch=None, parametrization=None):
         state_dict = nested[0] if len(nested) == 1 else model
         spec = archspec.read(arch, parametrization)
         return archspec.modules(spec, state_dict, lambda q: _holder_class(q)(),
-                                lambda values, dtype: torch.tensor(values, dtype=getattr(torch, dtype)))
+                                lambda values, dtype: torch.tensor(values,
+                                                                   dtype=getattr(torch, dtype)))
     if isinstance(model, dict):
         found = [v for v in model.values() if isinstance(v, _Attrs)]
         if len(found) != 1:

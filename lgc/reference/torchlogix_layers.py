@@ -40,7 +40,8 @@ def logic_conv(m, x):
     connections, param = m.child("connections"), m.child("parametrization")
     dims = m.__dict__["conv_dimension"]
     if m.qualname in TRANSPOSED:
-        x = _dilate(x, connections.__dict__["orig_stride"], connections.__dict__["output_padding_t"])
+        x = _dilate(x, connections.__dict__["orig_stride"],
+                    connections.__dict__["output_padding_t"])
         padding = connections.__dict__["padding"]
     else:
         padding = m.__dict__["padding"]
@@ -52,7 +53,8 @@ def logic_conv(m, x):
     for level, weight in enumerate(levels):
         if level:
             x = x[..., connections.param(f"_indices_L{level}")].movedim(-2, 1)
-        # contraction 'fc,bcsf->bcsf': weight [nodes, kernels] against x [batch, kernels, positions, nodes]
+        # contraction 'fc,bcsf->bcsf': weight [nodes, kernels] against
+        # x [batch, kernels, positions, nodes]
         x = _luts(param, x, weight.permute(1, 0, 2).unsqueeze(1))
     return x.reshape(x.shape[0], x.shape[1], *m.__dict__["kernel_positions"])
 
@@ -113,32 +115,37 @@ def lut_rows(param, weight, rank):
 
 def _raw(a, b, w):
     """functional.weighted_raw_basis_sum: the 16 gates as 4 coefficients of 1, a, b and ab."""
-    c1 = w[..., 8] + w[..., 9] + w[..., 10] + w[..., 11] + w[..., 12] + w[..., 13] + w[..., 14] + w[..., 15]
-    ca = w[..., 2] + w[..., 3] + w[..., 6] + w[..., 7] - w[..., 8] - w[..., 9] - w[..., 12] - w[..., 13]
-    cb = w[..., 4] + w[..., 5] + w[..., 6] + w[..., 7] - w[..., 8] - w[..., 9] - w[..., 10] - w[..., 11]
+    c1 = (w[..., 8] + w[..., 9] + w[..., 10] + w[..., 11] + w[..., 12] + w[..., 13] + w[..., 14]
+          + w[..., 15])
+    ca = (w[..., 2] + w[..., 3] + w[..., 6] + w[..., 7] - w[..., 8] - w[..., 9] - w[..., 12]
+          - w[..., 13])
+    cb = (w[..., 4] + w[..., 5] + w[..., 6] + w[..., 7] - w[..., 8] - w[..., 9] - w[..., 10]
+          - w[..., 11])
     cab = (w[..., 1] - w[..., 2] - w[..., 4] - 2 * w[..., 6] - w[..., 7] + w[..., 8] + 2 * w[..., 9]
            + w[..., 11] + w[..., 13] - w[..., 14])
     return c1 * (a * 0 + 1) + ca * a + cb * b + cab * (a * b)
 
 
 def or_pooling2d(m, x):
-    return F.max_pool2d(x.float(), kernel_size=m.__dict__["kernel_size"], stride=m.__dict__["stride"],
-                        padding=m.__dict__.get("padding", 0))
+    return F.max_pool2d(x.float(), kernel_size=m.__dict__["kernel_size"],
+                        stride=m.__dict__["stride"], padding=m.__dict__.get("padding", 0))
 
 
 def or_pooling3d(m, x):
-    return F.max_pool3d(x.float(), kernel_size=m.__dict__["kernel_size"], stride=m.__dict__["stride"],
-                        padding=m.__dict__.get("padding", 0))
+    return F.max_pool3d(x.float(), kernel_size=m.__dict__["kernel_size"],
+                        stride=m.__dict__["stride"], padding=m.__dict__.get("padding", 0))
 
 
 def binarization(m, x):
-    """Fixed/Soft/LearnableBinarization in eval mode: x > thresholds, levels merged into feature_dim."""
+    """Fixed/Soft/LearnableBinarization in eval mode: x > thresholds, levels merged into
+    feature_dim."""
     thresholds = _learned_thresholds(m) if m.qualname.endswith("LearnableBinarization") \
         else m.param("thresholds")
     x = x.unsqueeze(-1)
     if thresholds.dim() == 2 and x.dim() == 5:  # channel-wise thresholds of images
         thresholds = thresholds.view(1, -1, 1, 1, thresholds.shape[1])
-    return _merge_dim_with_last((x > thresholds).to(torch.float32), m.__dict__.get("feature_dim", -2))
+    return _merge_dim_with_last((x > thresholds).to(torch.float32),
+                                m.__dict__.get("feature_dim", -2))
 
 
 def _learned_thresholds(m):
@@ -177,12 +184,15 @@ def input_shape(layers, encoded):
     conv = logic[0]
     size = conv.__dict__["in_dim"]
     dims = conv.__dict__.get("conv_dimension", 2)
-    shape = [conv.__dict__["channels"], *(size if isinstance(size, (tuple, list)) else (size,) * dims)]
+    shape = [conv.__dict__["channels"],
+             *(size if isinstance(size, (tuple, list)) else (size,) * dims)]
     if encoded:
-        levels = _learned_thresholds(layers[0]) if layers[0].qualname.endswith("LearnableBinarization") \
+        levels = _learned_thresholds(layers[0]) \
+            if layers[0].qualname.endswith("LearnableBinarization") \
             else layers[0].param("thresholds")
         k = layers[0].__dict__.get("feature_dim", -2)
-        axis = (k + 3 + len(shape) if k < 0 else k) - 1  # the axis of a sample the levels merge into
+        # the axis of a sample the levels merge into
+        axis = (k + 3 + len(shape) if k < 0 else k) - 1
         shape[axis] //= levels.shape[-1]
     return shape
 
@@ -197,11 +207,13 @@ def _unnested(layers):
 
 
 def _children_in_order(m):
-    return list(m.__dict__.get("_modules", {}).values()) if m.qualname.endswith("Sequential") else [m]
+    return list(m.__dict__.get("_modules", {}).values()) if m.qualname.endswith("Sequential") \
+        else [m]
 
 
 DENSE = "torchlogix.layers.dense.LogicDense"
-TRANSPOSED = ("torchlogix.layers.conv.LogicConvTranspose2d", "torchlogix.layers.conv.LogicConvTranspose3d")
+TRANSPOSED = ("torchlogix.layers.conv.LogicConvTranspose2d",
+              "torchlogix.layers.conv.LogicConvTranspose3d")
 CONVS = ("torchlogix.layers.conv.LogicConv2d", "torchlogix.layers.conv.LogicConv3d", *TRANSPOSED)
 RESIDUAL = "torchlogix.modules.resblock.ResidualLogicBlock"
 FORWARDS = {

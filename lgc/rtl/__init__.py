@@ -27,8 +27,9 @@ def generate(netlist, out_dir, **options):
     encoded top `lgc_encoded` (raw features in, in `input_format`: a name as
     lgc.rtl.input_format.parse takes, u8 by default) is written too, described in rtl["encoder"].
     The AXI4-Stream top `lgc_axis` (axis.py; input TDATA `axis_width` bits wide, by default one
-    vector per beat; output TDATA `axis_out_width`, by default one result per beat) wraps the encoded top, else the core; rtl["axis"] describes it (its files
-    are not in rtl["files"], which hold the core and the encoded top)."""
+    vector per beat; output TDATA `axis_out_width`, by default one result per beat) wraps the
+    encoded top, else the core; rtl["axis"] describes it (its files are not in rtl["files"], which
+    hold the core and the encoded top)."""
     netlist.require_feed_forward("lgc.rtl.generate (recurrent ones: write_recurrent)")
     encoding = netlist.graph.graph.get("encoding")
     fmt = options.pop("input_format", None)

@@ -5,7 +5,8 @@
 
 Ports (docs/design.md): `clk`, `rst` (the sync domain), `in_valid`, `in_bits[n_inputs]`,
 `out_valid`, `out_scores` (k fields of `score_width` bits, class 0 in the low bits; two's
-complement when `score_signed`), `out_class`. Inputs and outputs are registered; only the valid chain is reset.
+complement when `score_signed`), `out_class`. Inputs and outputs are registered; only the valid
+chain is reset.
 `latency` is the number of clock edges from an input to its result; a new input every clock.
 
 The gate and popcount logic is Verilog text (`verilog_files()`), instantiated here; a platform

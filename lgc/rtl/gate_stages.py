@@ -55,7 +55,8 @@ def stage_module(name, stage, n_signals, comment, registered, copies=None):
     outputs = refs(stage.outputs)
     read[[a[1] for a in outputs if not isinstance(a, str)]] = True
     if not read.all():   # bits only the popcount reads beside this stage (Verilator's exemption)
-        lines.append(f"    wire unused_inputs = ^{concat([('i', int(p)) for p in np.flatnonzero(~read)])};")
+        lines.append(f"    wire unused_inputs = "
+                     f"^{concat([('i', int(p)) for p in np.flatnonzero(~read)])};")
     return render("gates.v.j2", name=name, comment=comment, registered=registered,
                   in_width=len(stage.inputs) + len(copy_of),
                   out_width=len(stage.outputs), lut_arities=sorted(arities),

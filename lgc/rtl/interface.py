@@ -94,9 +94,9 @@ def describe_recurrent(netlist, rtl):
     top = {"ports": listed, "clock": "clk (rising edge)",
            "reset": "rst: synchronous, active high, resets the valid chain only",
            "latency": rtl["latency"],
-           "throughput": "one step per clock" + (f" overall: {c} sequences in round-robin slots, "
-                                                 f"slot s on the clocks t = s mod {c}, a sequence's "
-                                                 f"steps exactly {c} clocks apart" if c > 1 else ""),
+           "throughput": "one step per clock" + (
+               f" overall: {c} sequences in round-robin slots, slot s on the clocks "
+               f"t = s mod {c}, a sequence's steps exactly {c} clocks apart" if c > 1 else ""),
            "sequence": "in_first on a sequence's first step (the state starts at its reset "
                        "value); a clock without in_valid leaves its slot's state as it was",
            "emit": ("out_valid only for steps with in_last" if rtl["emit_last_only"] else

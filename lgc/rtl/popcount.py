@@ -14,10 +14,10 @@ register, beside that stage: lgc.rtl.core): they follow its other bits, and the 
 sums never mix the two.
 
 The class's constant (its offset) joins its sum in the last stage (earlier, it would make the
-first sums wider and slower, and the registers after them hold its fixed bits). A bit that appears twice in a group is
-added twice (repeats are spread over different sums first). A register holds only the bits of a
-sum that can change (a bit added to itself has a fixed low bit): every value keeps its range,
-lo..top a step apart, and the next module writes its fixed bits as constants. The
+first sums wider and slower, and the registers after them hold its fixed bits). A bit that appears
+twice in a group is added twice (repeats are spread over different sums first). A register holds
+only the bits of a sum that can change (a bit added to itself has a fixed low bit): every value
+keeps its range, lo..top a step apart, and the next module writes its fixed bits as constants. The
 last module's output is the scores vector: k fields of `width` bits, class 0 in the low bits.
 
 Offsets may be negative. The trees then count from `base` (the lowest offset) up, with

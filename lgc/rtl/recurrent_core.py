@@ -7,11 +7,12 @@ Stages: every logic layer the next states depend on runs inside the state loop, 
 state register, so `cslow` independent sequences take turns in fixed round-robin slots). The
 layers only the scores read (the output net) form one stage after the loop; the group sums
 (popcount.py's modules) and the argmax (argmax.py's, converted) follow, with a register after
-every `adder_levels` levels of their trees and one between them, then the output registers. Values a later stage reads are carried in a
-register chain. A clock without a valid input leaves its slot's state as it was; `in_first` reads
-the reset value instead of the state register. Ports: clk, rst (the valid chain only), in_valid,
-in_first, in_last, in_bits, out_valid, out_scores (class 0 in the low bits, score_width bits each,
-two's complement when score_signed), out_class (lowest index among ties).
+every `adder_levels` levels of their trees and one between them, then the output registers. Values a
+later stage reads are carried in a register chain. A clock without a valid input leaves its slot's
+state as it was; `in_first` reads the reset value instead of the state register. Ports: clk, rst
+(the valid chain only), in_valid, in_first, in_last, in_bits, out_valid, out_scores (class 0 in the
+low bits, score_width bits each, two's complement when score_signed), out_class (lowest index among
+ties).
 """
 
 import math
@@ -63,8 +64,8 @@ def loop_stages(netlist, cslow):
     if cslow < 1:
         raise LgcError(f"--cslow must be at least 1, got {cslow}")
     if cslow > loop_depth:
-        raise LgcError(f"--cslow {cslow} needs a next-state logic at least {cslow} gate levels deep; "
-                       f"this one has {loop_depth}")
+        raise LgcError(f"--cslow {cslow} needs a next-state logic at least {cslow} gate levels "
+                       f"deep; this one has {loop_depth}")
     stage = {n: (max(1, math.ceil(depth[n] * cslow / loop_depth)) if n in loop else cslow + 1)
              for n in netlist.logic_layers()}
     return stage, loop_depth
@@ -111,7 +112,8 @@ class RecurrentWriter:
     def verilog(self):
         netlist, g, c = self.netlist, self.netlist.graph, self.cslow
         decls, body, regs, arities = [], [], [], set()
-        decls.append(f"    wire [{netlist.n_inputs - 1}:0] {self.at(netlist.input_node, 1)} = in_bits;")
+        decls.append(f"    wire [{netlist.n_inputs - 1}:0] {self.at(netlist.input_node, 1)} "
+                     "= in_bits;")
         for s in netlist.state_nodes():
             width, reset = netlist.width(s), g.nodes[s]["reset"]
             literal = f"{width}'b" + "".join(str(int(b)) for b in reset[::-1])
@@ -181,7 +183,8 @@ class RecurrentWriter:
         for j, m in enumerate(modules, start=1):
             out = "scores" if j == len(modules) else f"popcount_{j}"
             decls.append(f"    wire [{m.out_width - 1}:0] {out};")
-            ports = ([".clk(clk)"] if m.registered else []) + ([f".i({source})"] if m.in_width else [])
+            ports = (([".clk(clk)"] if m.registered else [])
+                     + ([f".i({source})"] if m.in_width else []))
             body.append(f"    {m.name} popcount_s{j} ({', '.join(ports + [f'.o({out})'])});")
             source = out
         argmax = Argmax(k, width, list(range(levels, argmax_depth(k), levels)) if levels else [],

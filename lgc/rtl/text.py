@@ -52,8 +52,8 @@ def concat(entries, per_line=12):
             parts.append([vector, bit, bit])
         else:
             parts.append([entry])
-    items = [p[0] if len(p) == 1 else f"{p[0]}[{p[1]}]" if p[1] == p[2] else f"{p[0]}[{p[1]}:{p[2]}]"
-             for p in parts]
+    items = [p[0] if len(p) == 1 else f"{p[0]}[{p[1]}]" if p[1] == p[2]
+             else f"{p[0]}[{p[1]}:{p[2]}]" for p in parts]
     if len(items) == 1:
         return items[0]
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]

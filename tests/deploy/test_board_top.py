@@ -91,7 +91,8 @@ def test_uart_top_takes_raw_bytes_for_a_model_with_an_input_encoder(tmp_path):
     compile_model(fixture_path("torchlogix_zoo_fixed"), tmp_path / "build")
     build = BuildDir(tmp_path / "build")
     ports = core_ports(build.rtl())
-    assert (ports.module, ports.in_port, bytes_per_vector(ports.n_inputs)) == ("lgc_encoded", "in_raw", 64)
+    assert (ports.module, ports.in_port, bytes_per_vector(ports.n_inputs)) == \
+        ("lgc_encoded", "in_raw", 64)
     raw = fixture_vectors("torchlogix_zoo_fixed")["raw"][:6].astype(np.uint8)
     pred = of_build(build, Netlist.load(build.netlist_path), raw=raw).pred
     assert len(set(pred)) > 2

@@ -36,7 +36,8 @@ def make_board_build(path, model):
            "ports": {"in_bits": netlist.n_inputs, **ports}}
     encoding = netlist.graph.graph.get("encoding")
     if encoding:
-        rtl["encoder"] = {"top": "lgc_encoded", "ports": {"in_raw": 8 * encoding["n_features"], **ports}}
+        rtl["encoder"] = {"top": "lgc_encoded",
+                          "ports": {"in_raw": 8 * encoding["n_features"], **ports}}
     build.update_report(rtl=rtl, board={"name": "ulx3s-85f", "baud": 115200})
     return build
 
@@ -111,7 +112,8 @@ def test_a_silent_port_times_out_with_one_clear_line(build, tmp_path):
     out = run_lgc("stream", build.path, "--port", os.ttyname(slave), "--vectors",
                   _vectors(tmp_path, 3), "--timeout", "0.3")
     assert out.returncode == 1
-    assert "answered 0 of 3 vectors within 0.3 s of the line time" in out.stderr.strip().splitlines()[-1]
+    assert "answered 0 of 3 vectors within 0.3 s of the line time" in \
+        out.stderr.strip().splitlines()[-1]
 
 
 def test_stream_needs_a_board_build(tmp_path):
@@ -133,8 +135,9 @@ def test_stream_sends_raw_bytes_for_a_model_with_an_input_encoding(tmp_path):
     # the board takes raw features only; bits, or floats the encoder cannot take, are refused
     np.savez(tmp_path / "bits.npz", x=v["x"][:3])
     np.savez(tmp_path / "floats.npz", raw=v["raw"][-3:])
-    for path, message in ((tmp_path / "bits.npz", "takes the model's raw features (unsigned integer "
-                                                   "features of 8 bits (0..255)); give them as `raw`"),
+    for path, message in ((tmp_path / "bits.npz",
+                           "takes the model's raw features (unsigned integer features of 8 bits "
+                           "(0..255)); give them as `raw`"),
                           (tmp_path / "floats.npz", "takes unsigned integer features of 8 bits")):
         out = run_lgc("stream", build.path, "--port", board.port, "--vectors", path)
         assert out.returncode == 1 and message in out.stderr.strip().splitlines()[-1]

@@ -2,9 +2,9 @@
 (one sequence, C interleaved ones, only the last step emitted, the group sums and argmax
 pipelined or not), and refuted, with a
 counterexample sequence the PyTorch reference confirms, when one gate of the next-state logic is
-changed (in the RTL, or in a copy of the model given with --model), when the state takes a wrong value on one input pattern in 2**20 (random streams miss
-it: ABC finds it), when the C-slow ring has one register too many and when empty slots overwrite
-their state."""
+changed (in the RTL, or in a copy of the model given with --model), when the state takes a wrong
+value on one input pattern in 2**20 (random streams miss it: ABC finds it), when the C-slow ring has
+one register too many and when empty slots overwrite their state."""
 
 import ast
 import json
@@ -104,7 +104,8 @@ def test_a_proof_method_is_refused(builds):
 @pytest.mark.parametrize("options", [(), *(pytest.param(o, marks=pytest.mark.full) for o in [
     ("--cslow", 2), ("--emit-last",), ("--adder-levels-per-stage", 0)])])
 def test_trained_digits_model_is_proven(tmp_path, options):
-    result = run_lgc("-q", "compile", fixture_path("recurrent_digits"), "-o", tmp_path / "b", *options)
+    result = run_lgc("-q", "compile", fixture_path("recurrent_digits"), "-o", tmp_path / "b",
+                     *options)
     assert result.returncode == 0, result.stderr
     result = run_lgc("-q", "verify", tmp_path / "b")
     assert result.returncode == 0, result.stderr
@@ -124,7 +125,8 @@ def test_a_state_wrong_on_one_input_pattern_in_2_20_is_found(build, model):
     """State bit 0 flips when 10 given input bits are 1 and 10 others 0: random streams miss it
     (so do the proof's own), ABC's sequential proof finds the stream, the sequence shows it."""
     cslow = json.loads((build / "report.json").read_text())["rtl"]["cslow"]
-    top = re.search(r"reg \[(\d+):0\] state_q;", (build / "rtl" / "lgc_recurrent.v").read_text()).group(1)
+    top = re.search(r"reg \[(\d+):0\] state_q;",
+                    (build / "rtl" / "lgc_recurrent.v").read_text()).group(1)
     rare = "(&in_bits[9:0] & ~|in_bits[19:10])"
     edit(build, rf"state_q <= valid_s{cslow} \? state_next_s{cslow}",
          lambda m: m.group(0) + f" ^ {{{{{top}{{1'b0}}}}, {rare}}}")
@@ -167,8 +169,8 @@ def test_spec_step_function_gives_the_reference_scores(tmp_path, model, name):
     reset state: every step's scores and class are the PyTorch reference's."""
     path = model if name == "model" else fixture_path("recurrent_digits")
     spec = spec_recurrent.write_recurrent_spec(path, tmp_path / "spec_step.v", "s")
-    step = elaborate(yosys.in_folder(tmp_path, job="verify"), "step", "read_verilog -sv spec_step.v",
-                     "s_step")
+    step = elaborate(yosys.in_folder(tmp_path, job="verify"), "step",
+                     "read_verilog -sv spec_step.v", "s_step")
     rng = np.random.default_rng(3)
     x = (rng.random((64, 6, spec.n_inputs)) < 0.4).astype(np.uint8)
     ref = sequence_reference(path, x)
@@ -213,5 +215,6 @@ def test_the_model_with_one_next_state_gate_changed_is_refuted(build, model, tmp
     assert result.returncode == 1 and "is not proven equivalent" in result.stderr, result.stderr
     cex = section(build)["counterexample"]
     x = np.load(build / "verify" / "counterexample.npz")["x"]
-    assert sequence_reference(changed, x).counts[0, -1].tolist() == cex["reference_scores"] == cex["spec_scores"]
+    assert sequence_reference(changed, x).counts[0, -1].tolist() == cex["reference_scores"] \
+        == cex["spec_scores"]
     assert sequence_reference(model, x).counts[0, -1].tolist() == cex["rtl_scores"]

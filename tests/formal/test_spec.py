@@ -24,7 +24,8 @@ from tests.support.fixtures import (
     model,
 )
 
-TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
+TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt")
+                    if not p.name.endswith(".state_dict.pt"))
 SPEC_PY = pathlib.Path(lgc.__file__).parent / "formal" / "spec.py"
 
 
@@ -34,8 +35,10 @@ def spec_outputs(tmp_path, model, x, **options):
     out = elaborate(yosys.in_folder(tmp_path, job="verify"), "spec", "read_verilog -sv spec.v",
                     spec.module).evaluate({"in_bits": x})
     w = spec.score_width
-    scores = (out["out_scores"].reshape(len(x), spec.n_classes, w).astype(np.int64) << np.arange(w)).sum(-1)
-    return scores, (out["out_class"].astype(np.int64) << np.arange(out["out_class"].shape[1])).sum(-1)
+    scores = (out["out_scores"].reshape(len(x), spec.n_classes, w).astype(np.int64)
+              << np.arange(w)).sum(-1)
+    return scores, (out["out_class"].astype(np.int64)
+                    << np.arange(out["out_class"].shape[1])).sum(-1)
 
 
 def upstream(path, v, **options):
@@ -95,7 +98,8 @@ def test_aig_evaluation_equals_yosys_eval(tmp_path):
     scores, _ = spec_outputs(tmp_path, fixture_path(name), x)
     commands = ["read_verilog -sv spec.v", "hierarchy -top lgc_spec", "proc", "flatten"]
     for row in x:
-        commands.append(f"eval -set in_bits {len(row)}'b{''.join(map(str, row[::-1]))} -show out_scores")
+        commands.append(f"eval -set in_bits {len(row)}'b{''.join(map(str, row[::-1]))} "
+                        "-show out_scores")
     yosys.in_folder(tmp_path, job="verify").run("eval", commands)
     log = (tmp_path / "eval.log").read_text()
     results = [line.split("=")[1].strip().rstrip(".") for line in log.splitlines()
@@ -112,7 +116,8 @@ def test_spec_imports_nothing_it_checks():
     tree = ast.parse(SPEC_PY.read_text())
     imported = {f"{node.module or ''}.{a.name}" for node in ast.walk(tree)
                 if isinstance(node, ast.ImportFrom) for a in node.names}
-    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
     parts = {part for name in imported for part in name.split(".")}
     assert not parts & {"frontend", "passes", "rtl", "ir", "truthtable", "luts", "unroll"}
     assert {"reference", "torchlogix_layers", "load_model"} <= parts

@@ -75,7 +75,8 @@ def test_a_difference_on_one_vector_in_2_to_the_20_in_the_middle_stage(build):
 def test_a_comparator_edited_by_hand(build):
     # the argmax is proven on the rest's core with its score fields cut free, of which only the
     # cone of the outputs goes to yosys: right > left made right >= left
-    mutants.edit(build, "lgc_argmax.v", r"^  assign difference_1_0 = .*(?=;$)", lambda m: m.group(0) + " - 1'b1")
+    mutants.edit(build, "lgc_argmax.v", r"^  assign difference_1_0 = .*(?=;$)",
+                 lambda m: m.group(0) + " - 1'b1")
     line = error_line(run_lgc("-q", "verify", build, "--method", "stages"))
     assert "not proven equivalent" in line and "argmax disagrees" in line
 
@@ -83,7 +84,8 @@ def test_a_comparator_edited_by_hand(build):
 def test_a_register_bit_of_the_middle_stage_a_clock_late(build):
     mutants.late_register_bit(build, MIDDLE)
     line = error_line(run_lgc("-q", "verify", build, "--method", "stages"))
-    assert "not proven equivalent" in line and "leave after different numbers of registers: [1, 2]" in line
+    assert "not proven equivalent" in line \
+        and "leave after different numbers of registers: [1, 2]" in line
 
 
 def test_a_rerun_reuses_the_verdict_and_the_unchanged_stages(build):
@@ -135,7 +137,8 @@ def test_a_conv_model_broken_in_a_stage_is_refuted(conv_built, tmp_path, mutant)
 
 
 def _and_chain(n_inputs, literals, first):
-    """AND gates from variable `first` on: literals[0] & literals[1] & ...; (fanins, its literal)."""
+    """AND gates from variable `first` on: literals[0] & literals[1] & ...; (fanins, its
+    literal)."""
     fanins, last = [], literals[0]
     for j, lit in enumerate(literals[1:]):
         fanins.append([last, lit])
@@ -171,16 +174,19 @@ def test_the_parts_run_on_a_dask_cluster_given_by_its_address(build):
     from distributed import Client, LocalCluster
 
     (build / "verify" / "verdict.json").unlink(missing_ok=True)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as local, \
             Client(local) as client:
-        result = run_lgc("verify", build, "--method", "stages", "--scheduler", local.scheduler_address, "--json")
+        result = run_lgc("verify", build, "--method", "stages", "--scheduler",
+                         local.scheduler_address, "--json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["equivalent"]
         ran = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
         assert "tool" in ran  # yosys and ABC ran as tasks (stage_proof._tool) of its workers
         mutants.invert_gate(build, MIDDLE)
         assert "not proven equivalent" in error_line(
-            run_lgc("-q", "verify", build, "--method", "stages", "--scheduler", local.scheduler_address))
+            run_lgc("-q", "verify", build, "--method", "stages", "--scheduler",
+                    local.scheduler_address))
 
 
 def test_scheduler_applies_to_the_stage_proof_only(built):

@@ -25,7 +25,8 @@ from tests.support.mutants import edit
 from tests.support.torchfiles import change_gate, edit_dwn
 
 MODEL = "difflogic_untrained_ties"
-TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt") if not p.name.endswith(".state_dict.pt"))
+TORCHLOGIX = sorted(p.name[:-3] for p in DATA.glob("torchlogix_*.pt")
+                    if not p.name.endswith(".state_dict.pt"))
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,8 @@ GATES = "lgc_gates_s1.v"
 GROUP_BITS = r"^    always @\(posedge clk\) o <= \{([^;]*)\};$"
 # The popcount's first stage: per class, sums of group bits, `wire [W:0] cC_1_J = a + b + ...;`
 POPCOUNT = "lgc_popcount_s1.v"
-FIRST_SUM = r"^    wire \[\d+:0\] c\d+_1_\d+ = (.*) \+ (\{\d+'d0, i\[\d+\]\}|i\[\d+\]);$"  # a bit last
+# a bit last
+FIRST_SUM = r"^    wire \[\d+:0\] c\d+_1_\d+ = (.*) \+ (\{\d+'d0, i\[\d+\]\}|i\[\d+\]);$"
 
 
 # make test: three of the quick fixtures (the others' proofs run in make test-full)
@@ -70,7 +72,8 @@ def test_compiled_fixtures_are_proven(tmp_path, name):
     assert section["total_seconds"] > 0 and "prove_group_bits" in section["seconds"]
 
 
-@pytest.mark.parametrize("name", quick_or_full(TORCHLOGIX, ["torchlogix_conv_tree", "torchlogix_residual"]))
+@pytest.mark.parametrize("name",
+                         quick_or_full(TORCHLOGIX, ["torchlogix_conv_tree", "torchlogix_residual"]))
 def test_state_dict_builds_are_proven_with_their_recorded_spec(tmp_path, name):
     # verify reads the state_dict with the architecture spec the build recorded
     compile_model(str(fixture_path(name, ".state_dict.pt")), str(tmp_path / "b"),
@@ -83,9 +86,11 @@ def test_a_changed_gate_inside_a_residual_block_is_refuted(tmp_path):
     compile_model(str(fixture_path("torchlogix_residual", ".state_dict.pt")), str(tmp_path / "b"),
                   load_options={"arch": arch})
     state = torch.load(fixture_path("torchlogix_residual", ".state_dict.pt"))
-    state["1.main.2.tree_weights.1"][0, 1] *= -1  # the root gate of kernel 1 in the second tree, complemented
+    # the root gate of kernel 1 in the second tree, complemented
+    state["1.main.2.tree_weights.1"][0, 1] *= -1
     torch.save(state, tmp_path / "changed.pt")
-    result = run_lgc("-q", "verify", tmp_path / "b", "--model", tmp_path / "changed.pt", "--arch", arch)
+    result = run_lgc("-q", "verify", tmp_path / "b", "--model", tmp_path / "changed.pt",
+                     "--arch", arch)
     assert "not proven equivalent" in error_line(result)
     cex = verify_section(tmp_path / "b")["counterexample"]
     assert cex["spec_scores"] != cex["rtl_scores"]
@@ -96,7 +101,8 @@ def test_one_gate_of_the_rtl_edited_by_hand(build):
     # layer's widest gates, two-input here; layerN_kM_i the M-input ones the passes split off)
     held = re.search(GROUP_BITS, (build / "rtl" / GATES).read_text(), flags=re.M).group(1)
     gate = re.search(r"\blayer\d+_\d+\b", held).group(0)
-    edit(build, GATES, rf"^    wire {gate} = (.*);$", lambda m: f"    wire {gate} = ~({m.group(1)});")
+    edit(build, GATES, rf"^    wire {gate} = (.*);$",
+         lambda m: f"    wire {gate} = ~({m.group(1)});")
     result = run_lgc("-q", "verify", build)
     assert "not proven equivalent" in error_line(result)
     cex = verify_section(build)["counterexample"]
@@ -132,7 +138,8 @@ def test_a_compressor_sum_too_wide_for_its_bits(build):
 def test_a_comparator_edited_by_hand(build):
     # the first comparator, the sign of left - right (right > left), made the sign of
     # left - right - 1 (right >= left): equal scores go to the higher class
-    edit(build, "lgc_argmax.v", r"^  assign difference_1_0 = .*(?=;$)", lambda m: m.group(0) + " - 1'b1")
+    edit(build, "lgc_argmax.v", r"^  assign difference_1_0 = .*(?=;$)",
+         lambda m: m.group(0) + " - 1'b1")
     assert "not proven equivalent" in error_line(run_lgc("-q", "verify", build))
     cex = verify_section(build)["counterexample"]
     assert cex["rtl_scores"] == cex["spec_scores"] and cex["rtl_class"] != cex["spec_class"]
@@ -155,14 +162,16 @@ def test_a_difference_on_one_input_in_2_to_the_20(build):
     edit(build, GATES, GROUP_BITS, lambda m: f"    always @(posedge clk) o <= {{{m.group(1)}}} ^ "
                                              "{{($bits(o) - 1){1'b0}}, &{i[9:0], ~i[19:10]}};")
     x = np.random.default_rng(0).integers(0, 2, (100_000, 20))
-    assert not (x[:, :10].all(axis=1) & ~x[:, 10:].any(axis=1)).any()  # 10**5 random vectors miss it
+    # 10**5 random vectors miss it
+    assert not (x[:, :10].all(axis=1) & ~x[:, 10:].any(axis=1)).any()
     result = run_lgc("-q", "verify", build)
     assert "not proven equivalent" in error_line(result)
     section = verify_section(build)
     assert section["refinements"] >= 1  # the proof's own random vectors missed it too: SAT found it
     cex = section["counterexample"]
     assert cex["reference_scores"] == cex["spec_scores"] != cex["rtl_scores"]
-    live = Plan(lgc.Netlist.load(BuildDir(build).netlist_path)).logic.boundaries[0][:20]  # in_bits of i[0..19]
+    # in_bits of i[0..19]
+    live = Plan(lgc.Netlist.load(BuildDir(build).netlist_path)).logic.boundaries[0][:20]
     assert "".join(cex["bits"][b] for b in live) == "1" * 10 + "0" * 10
 
 
@@ -170,7 +179,8 @@ def test_an_unbalanced_pipeline_is_not_proven(build):
     # one group bit reaches the popcount a clock later than the others
     edit(build, GATES, GROUP_BITS, lambda m: f"    reg late;\n    always @(posedge clk) late <= "
                                              f"{m.group(1).split(',')[-1].strip()};\n"
-                                             f"    always @(posedge clk) o <= {{{m.group(1).rsplit(',', 1)[0]}, late}};")
+                                             f"    always @(posedge clk) o <= "
+                                             f"{{{m.group(1).rsplit(',', 1)[0]}, late}};")
     line = error_line(run_lgc("-q", "verify", build))
     assert "unbalanced: the $add at " in line and "crossed 2 and 3 registers" in line
     assert verify_section(build)["equivalent"] is False
@@ -186,7 +196,8 @@ def test_a_failed_run_does_not_leave_the_previous_success(build, tmp_path):
 
 
 def test_a_model_of_another_shape(build):
-    line = error_line(run_lgc("-q", "verify", build, "--model", fixture_path("torchlogix_conv_tree")))
+    line = error_line(run_lgc("-q", "verify", build, "--model",
+                              fixture_path("torchlogix_conv_tree")))
     assert "reads 256 input bits, the model 64" in line
 
 
@@ -239,7 +250,8 @@ def _flip_a_lut(m):
         m[2].luts[7] = -m[2].luts[7]
 
 
-@pytest.mark.parametrize("change", [pytest.param(_swap_randperm, marks=pytest.mark.full), _flip_a_lut])
+@pytest.mark.parametrize("change", [pytest.param(_swap_randperm, marks=pytest.mark.full),
+                                    _flip_a_lut])
 def test_a_dwn_model_changed_is_caught(dwn_build, tmp_path, change):
     other = edit_dwn(fixture_path("dwn_mixed"), tmp_path / "changed.pt", change)
     result = run_lgc("-q", "verify", dwn_build, "--model", other)

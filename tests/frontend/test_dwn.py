@@ -66,7 +66,8 @@ def test_luts_are_lsb_first_and_zero_entries_give_zero(tmp_path):
         layer = m[2]
         layer.n, layer.input_size, layer.output_size = 3, 30, 1
         layer.luts = torch.nn.Parameter(entries)
-        layer.mapping = torch.nn.Parameter(torch.tensor([[7, 3, 12]], dtype=torch.int32), requires_grad=False)
+        layer.mapping = torch.nn.Parameter(torch.tensor([[7, 3, 12]], dtype=torch.int32),
+                                           requires_grad=False)
         m[3].k = 1
     path = edit_dwn(fixture_path("dwn_small_n123"), tmp_path / "one.pt", edit)
     netlist = lgc.load(path)
@@ -112,7 +113,8 @@ def test_thermometer_encodings(tmp_path, name, given):
 
 
 def test_float64_thresholds_round_down():
-    """A float64 threshold t between two float32 values: x > t for float32 x is x > the lower one."""
+    """A float64 threshold t between two float32 values: x > t for float32 x is x > the lower
+    one."""
     t = float(np.float32(1.5)) + 2.0 ** -30              # just above 1.5, not a float32
     netlist = lgc.load(fixture_path("dwn_small_n123"), encoding=[[0.0, 0.5, 1.0, t, 2.0]])
     assert netlist.graph.graph["encoding"]["threshold"][3] == 1.5   # 1.5 > t is false, as it must
@@ -134,7 +136,8 @@ def test_the_digits_model():
     scores, pred = netlist.evaluate(v["x"])
     assert np.array_equal(pred, v["scores"].argmax(axis=1))
     assert np.array_equal(scores, np.rint(v["scores"].astype(np.float64) * netlist.tau))
-    assert np.array_equal(reference(DWN_DIGITS, raw=v["raw"], encoding=netlist.graph.graph["encoding"]).pred,
+    assert np.array_equal(reference(DWN_DIGITS, raw=v["raw"],
+                                    encoding=netlist.graph.graph["encoding"]).pred,
                           v["scores"].argmax(axis=1))
 
 
@@ -162,15 +165,18 @@ def _luts(index, value):
 
 @pytest.mark.parametrize("edit, message", [
     (_set(0, n=7), "n = 7: lgc compiles LUTs of 1..6 inputs"),
-    (_mapping(0, torch.full((40, 1), 30, dtype=torch.int32)), "mapping holds an index outside 0..29"),
-    (_mapping(0, torch.zeros((40, 2), dtype=torch.int32)), "mapping must be integer [40, 1], got [40, 2]"),
+    (_mapping(0, torch.full((40, 1), 30, dtype=torch.int32)),
+     "mapping holds an index outside 0..29"),
+    (_mapping(0, torch.zeros((40, 2), dtype=torch.int32)),
+     "mapping must be integer [40, 1], got [40, 2]"),
     (_luts(2, float("nan")), "luts hold NaN or infinity"),
     (_set(2, ste=False), "the last LUTLayer has ste=False"),
     (_set(3, randperm=torch.tensor([0, 22])), "randperm holds an index outside -22..21"),
     (_set(3, randperm=5), "randperm must be a 1-d integer tensor"),
     (_set(1, input_size=41), "module 1 (LUTLayer) reads 41 bits but gets 40"),
     (lambda m: torch.nn.Sequential(*list(m)[:3]), "no GroupSum"),
-    (lambda m: torch.nn.Sequential(m[0], m[1], m[3], m[2]), "module 3 (LUTLayer) follows the GroupSum"),
+    (lambda m: torch.nn.Sequential(m[0], m[1], m[3], m[2]),
+     "module 3 (LUTLayer) follows the GroupSum"),
 ])
 def test_bad_models_are_refused(tmp_path, edit, message):
     path = edit_dwn(fixture_path("dwn_small_n123"), tmp_path / "bad.pt", edit)
@@ -198,9 +204,11 @@ def test_bad_learnable_layers(tmp_path):
     (lambda s: s["layers"][1].update(mapping="learnable"), "the spec says mapping 'learnable'"),
     (lambda s: s["layers"][0].pop("input_size"), "needs input_size"),
     (lambda s: s["layers"].pop(1), "the spec has 2 LUTLayer(s), the state_dict 3"),
-    (lambda s: s["layers"][1].update(mapping="tensor"), "mapping must be one of random, arange, learnable"),
+    (lambda s: s["layers"][1].update(mapping="tensor"),
+     "mapping must be one of random, arange, learnable"),
     (lambda s: s["layers"][0].update(foo=1), "unknown key(s) foo"),
-    (lambda s: s["layers"][2].update(type="LogicDense"), "dwn specs know LUTLayer, GroupSum, Flatten"),
+    (lambda s: s["layers"][2].update(type="LogicDense"),
+     "dwn specs know LUTLayer, GroupSum, Flatten"),
     (lambda s: s["layers"].__setitem__(2, "Flatten"), "layer 2 must be an object with a type"),
 ])
 def test_bad_specs(change, message):
@@ -232,7 +240,8 @@ def test_bad_encodings(tmp_path):
 
 
 def test_inspect_shows_a_dwn_model():
-    result = run_lgc("inspect", fixture_path("dwn_mixed"), "--encoding", fixture_path("dwn_mixed", ".thermometer.pt"))
+    result = run_lgc("inspect", fixture_path("dwn_mixed"), "--encoding",
+                     fixture_path("dwn_mixed", ".thermometer.pt"))
     assert result.returncode == 0, result.stderr
     assert "dwn model (lut), 72 inputs, 4 classes, tau 1.5" in result.stdout
     assert "DistributiveThermometer" in result.stdout

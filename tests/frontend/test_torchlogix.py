@@ -82,7 +82,8 @@ def test_conv_encoding_records_the_image_shape():
     # channel-wise thresholds [[2, 6, 10]] merged into the channels: bit t*64 + h*8 + w
     assert enc["shape"] == [1, 8, 8]
     assert enc["feature"][:3] == [0, 1, 2] and enc["feature"][64] == 0
-    assert enc["threshold"][0] == 2.0 and enc["threshold"][64] == 6.0 and enc["threshold"][128] == 10.0
+    assert enc["threshold"][0] == 2.0 and enc["threshold"][64] == 6.0 \
+        and enc["threshold"][128] == 10.0
 
 
 def digits_test_pixels():
@@ -140,7 +141,8 @@ def test_light_gates_by_hand():
 
 def test_warp_gates_by_hand():
     # torchlogix's Walsh coefficients of AND and of "A and not B" (functional.py's table)
-    tt = luts.tables(np.array([[0.5, 0.5, 0.5, -0.5], [0.5, -0.5, 0.5, 0.5]], np.float32), "warp", 2)
+    tt = luts.tables(np.array([[0.5, 0.5, 0.5, -0.5], [0.5, -0.5, 0.5, 0.5]], np.float32),
+                     "warp", 2)
     assert tt.tolist() == [0b1000, 0b0010]
     # rank 6: only the coefficient of input 0 (s = 100000), -1: sum = -(1 - 2 x0) < 0 iff x0 = 0
     w = np.zeros((1, 64), np.float32)
@@ -232,7 +234,8 @@ def _conv_spec(parametrization, rank, depth, rfs, stride, padding, pool):
     ("warp", 2, 2, 2, 2, 0, {"kernel_size": 1, "stride": 1}),
     ("light", 2, 3, 5, 1, 2, {"kernel_size": 3, "stride": 3, "padding": 1}),
 ])
-def test_random_conv_models_match_the_reference(parametrization, rank, depth, rfs, stride, padding, pool):
+def test_random_conv_models_match_the_reference(parametrization, rank, depth, rfs, stride, padding,
+                                                 pool):
     spec = _conv_spec(parametrization, rank, depth, rfs, stride, padding, pool)
     out = (7 + 2 * padding - rfs) // stride + 1
     pooled = (out + 2 * pool.get("padding", 0) - pool["kernel_size"]) // pool["stride"] + 1
@@ -299,17 +302,24 @@ def _state_dict(tmp_path, name, edit):
 @pytest.mark.parametrize("name, edit, message", [
     ("torchlogix_dense_raw", lambda s: s["1.weight"].__setitem__((3, 4), float("nan")), "NaN"),
     ("torchlogix_dense_raw", lambda s: s["1.weight"].__setitem__((3, 4), float("inf")), "infinity"),
-    ("torchlogix_dense_raw", lambda s: s.update({"1.weight": s["1.weight"][:, :8]}), "light or warp"),
-    ("torchlogix_dense_raw", lambda s: s.update({"1.weight": s["1.weight"].long()}), "must be float"),
-    ("torchlogix_dense_raw", lambda s: s["1.connections.indices"].__setitem__((0, 0), 256), "outside"),
-    ("torchlogix_dense_raw", lambda s: s["1.connections.indices"].__setitem__((0, 0), -1), "outside"),
+    ("torchlogix_dense_raw", lambda s: s.update({"1.weight": s["1.weight"][:, :8]}),
+     "light or warp"),
+    ("torchlogix_dense_raw", lambda s: s.update({"1.weight": s["1.weight"].long()}),
+     "must be float"),
+    ("torchlogix_dense_raw", lambda s: s["1.connections.indices"].__setitem__((0, 0), 256),
+     "outside"),
+    ("torchlogix_dense_raw", lambda s: s["1.connections.indices"].__setitem__((0, 0), -1),
+     "outside"),
     ("torchlogix_dense_raw", lambda s: s.pop("2.connections.indices"), "no 2.connections.indices"),
-    ("torchlogix_dense_raw", lambda s: s.update({"9.running_mean": torch.zeros(3)}), "9.running_mean"),
-    ("torchlogix_conv_channels", lambda s: s["0.connections._indices_L0"].__setitem__((0, 0, 0, 0, 2), 2),
+    ("torchlogix_dense_raw", lambda s: s.update({"9.running_mean": torch.zeros(3)}),
+     "9.running_mean"),
+    ("torchlogix_conv_channels",
+     lambda s: s["0.connections._indices_L0"].__setitem__((0, 0, 0, 0, 2), 2),
      "outside the padded 2x8x8"),
     ("torchlogix_conv_channels", lambda s: s["0.connections._indices_L1"].__setitem__((0, 0), 5),
      "outside 0..1"),
-    ("torchlogix_conv_channels", lambda s: s.update({"0.tree_weights.1": s["0.tree_weights.1"][:, :4]}),
+    ("torchlogix_conv_channels",
+     lambda s: s.update({"0.tree_weights.1": s["0.tree_weights.1"][:, :4]}),
      "connections"),
 ])
 def test_broken_state_dicts(tmp_path, name, edit, message):
@@ -320,8 +330,9 @@ def test_broken_state_dicts(tmp_path, name, edit, message):
 
 
 def test_conv_then_dense_needs_a_flatten(tmp_path):
-    spec = json.loads(json.dumps(lgc.load(fixture_path("torchlogix_conv_channels", ".state_dict.pt"),
-                                          arch=arch_of("torchlogix_conv_channels")).graph.graph["source"]["arch"]))
+    spec = json.loads(json.dumps(
+        lgc.load(fixture_path("torchlogix_conv_channels", ".state_dict.pt"),
+                 arch=arch_of("torchlogix_conv_channels")).graph.graph["source"]["arch"]))
     del spec["layers"][2]
     with pytest.raises(LgcError, match="put a Flatten before it"):
         lgc.load(fixture_path("torchlogix_conv_channels", ".state_dict.pt"), arch=spec)
@@ -330,8 +341,9 @@ def test_conv_then_dense_needs_a_flatten(tmp_path):
 def test_3d_or_pooling_equals_max_pool3d():
     layers, shape = unroll.or_pool((2, 3, 4, 5), (2, 3, 2), (1, 2, 2), (1, 1, 0))
     x = np.random.default_rng(1).integers(0, 2, (300, 120)).astype(np.uint8)
-    expected = torch.nn.functional.max_pool3d(torch.tensor(x, dtype=torch.float32).reshape(-1, 2, 3, 4, 5),
-                                              (2, 3, 2), (1, 2, 2), (1, 1, 0))
+    expected = torch.nn.functional.max_pool3d(
+        torch.tensor(x, dtype=torch.float32).reshape(-1, 2, 3, 4, 5),
+        (2, 3, 2), (1, 2, 2), (1, 1, 0))
     assert shape == tuple(expected.shape[1:])
     netlist = Netlist.from_layers(120, layers, groups=[[i] for i in range(expected[0].numel())])
     assert np.array_equal(netlist.evaluate(x)[0], expected.flatten(1).numpy())
@@ -356,7 +368,8 @@ def test_transposed_conv_reads_its_dilated_input():
 def test_residual_paths_must_agree(tmp_path):
     spec = json.loads(arch_of("torchlogix_residual_projection").read_text())
     spec["layers"][0]["main"][3].update(kernel_size=1, stride=1)  # main no longer downsamples
-    with pytest.raises(LgcError, match=r"the main path gives \[4, 4, 4\], the shortcut \[4, 2, 2\]"):
+    with pytest.raises(LgcError,
+                       match=r"the main path gives \[4, 4, 4\], the shortcut \[4, 2, 2\]"):
         lgc.load(fixture_path("torchlogix_residual_projection", ".state_dict.pt"), arch=spec)
 
 
@@ -426,7 +439,8 @@ def test_cli_state_dict_without_spec_says_what_to_pass():
 def test_cli_light_or_warp_needs_the_option():
     path = fixture_path("torchlogix_dense_warp", ".state_dict.pt")
     spec = json.dumps({"layers": [{"type": "Flatten"}, {"type": "LogicDense", "in_dim": 256},
-                                  {"type": "LogicDense", "in_dim": 400}, {"type": "GroupSum", "k": 10}]})
+                                  {"type": "LogicDense", "in_dim": 400},
+                                  {"type": "GroupSum", "k": 10}]})
     assert "--parametrization" in error_line(run_lgc("inspect", path, "--arch", spec))
     result = run_lgc("inspect", path, "--arch", spec, "--parametrization", "warp")
     assert result.returncode == 0, result.stderr
@@ -437,7 +451,8 @@ def test_cli_reports_format_parametrization_and_encoding():
     result = run_lgc("inspect", fixture_path("torchlogix_conv_mixed"), "--json")
     info = json.loads(result.stdout)
     assert info["source"]["format"] == "torchlogix"
-    assert info["source"]["parametrization"] == "light/warp" and info["source"]["lut_ranks"] == [2, 4, 6]
+    assert info["source"]["parametrization"] == "light/warp" \
+        and info["source"]["lut_ranks"] == [2, 4, 6]
     assert info["encoding"].endswith("FixedBinarization") and info["beta"] == 0.5
 
 
@@ -505,7 +520,8 @@ def test_netlist_with_spec_and_encoding_round_trips(tmp_path):
     ({"thresholds": [[1, 2], [3]]}, "thresholds must be a non-empty list of numbers"),
     ({"thresholds": []}, "thresholds must be a non-empty list of numbers"),
     ({"thresholds": [1.0, 2.0, 3.0], "feature_dim": 1}, "cannot tell the raw input's shape"),
-    ({"feature": [0.5] * 256, "threshold": [1] * 256}, "feature must be a non-empty list of integers"),
+    ({"feature": [0.5] * 256, "threshold": [1] * 256},
+     "feature must be a non-empty list of integers"),
     ({"feature": [0] * 256, "threshold": [float("nan")] * 256}, "finite"),
     ({"thresholds": [1.0], "levels": 3}, "unknown key(s) levels"),
     ("{not json", "inline JSON is malformed"),
@@ -517,7 +533,8 @@ def test_bad_encoding_options(given, message):
 
 
 @pytest.mark.parametrize("given, message", [
-    ({"thresholds": [[1.0, 2.0]] * 3, "feature_dim": 1}, "thresholds [3, 2] do not fit an input of shape [1, 8, 8]"),
+    ({"thresholds": [[1.0, 2.0]] * 3, "feature_dim": 1},
+     "thresholds [3, 2] do not fit an input of shape [1, 8, 8]"),
     ({"thresholds": [1.0], "feature_dim": 5}, "does not name a feature axis"),
     ({"thresholds": [1.0, 2.0, 3.0], "feature_dim": 1}, "3 threshold levels cannot make 2 entries"),
 ])

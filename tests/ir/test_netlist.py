@@ -15,7 +15,8 @@ def small_netlist():
     # layer1: g0 = x0 and x1, g1 = x1 xor x2, g2 = not x0 ; layer2: h0 = g0 or g1, h1 = g2, h2 = g1
     and_, xor, not_a, or_, a = (DIFFLOGIC_TABLES[i] for i in (1, 6, 12, 7, 3))
     return Netlist.from_layers(
-        3, [([and_, xor, not_a], [[0, 1], [1, 2], [0, 0]]), ([or_, a, a], [[0, 1], [2, 2], [1, 1]])],
+        3, [([and_, xor, not_a], [[0, 1], [1, 2], [0, 0]]),
+            ([or_, a, a], [[0, 1], [2, 2], [1, 1]])],
         groups=[[0], [1, 2]], offset=[0, 1], tau=2.0)
 
 
@@ -26,7 +27,8 @@ def test_difflogic_tables_follow_the_design_convention():
     assert rows([DIFFLOGIC_TABLES[4]], 2).tolist() == [[False, False, True, False]]   # B and not A
     assert rows([DIFFLOGIC_TABLES[11]], 2).tolist() == [[True, True, False, True]]    # A or not B
     assert rows([DIFFLOGIC_TABLES[13]], 2).tolist() == [[True, False, True, True]]    # not A or B
-    assert support(DIFFLOGIC_TABLES, 2).sum(axis=1).tolist() == [0, 2, 2, 1, 2, 1, 2, 2, 2, 2, 1, 2, 1, 2, 2, 0]
+    assert support(DIFFLOGIC_TABLES, 2).sum(axis=1).tolist() == \
+        [0, 2, 2, 1, 2, 1, 2, 2, 2, 2, 1, 2, 1, 2, 2, 0]
 
 
 def test_msb_first_rows_are_bit_reversed():
@@ -72,7 +74,8 @@ def test_save_load_round_trip(tmp_path):
         assert other.keys() == attrs.keys()
         for key, value in attrs.items():
             if key == "groups":
-                assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(value, other[key]))
+                assert all(np.array_equal(a, b) and a.dtype == b.dtype
+                           for a, b in zip(value, other[key]))
             elif isinstance(value, np.ndarray):
                 assert np.array_equal(value, other[key]) and value.dtype == other[key].dtype
             else:
@@ -101,7 +104,8 @@ def test_load_refuses_other_versions(tmp_path):
     (lambda g: g.add_edge("layer2", "layer1", slot=1), "cycle"),
     (lambda g: g.nodes["groupsum"].update(offset=np.zeros(3, np.int64)), "offsets"),
     (lambda g: g.nodes["groupsum"].update(tau=0.0), "tau"),
-    (lambda g: g.nodes["layer1"].update(fanin=g.nodes["layer1"]["fanin"].astype(np.int64)), "int32"),
+    (lambda g: g.nodes["layer1"].update(fanin=g.nodes["layer1"]["fanin"].astype(np.int64)),
+     "int32"),
 ])
 def test_validation_names_the_problem(breakage, message):
     n = small_netlist()

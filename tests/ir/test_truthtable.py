@@ -17,7 +17,8 @@ from lgc.ir.truthtable import (
 
 def random_tables(k, n=400, seed=0):
     rng = np.random.default_rng(seed + k)
-    tt = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, n, dtype=np.uint64)
+    tt = (rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2)
+          + rng.integers(0, 2, n, dtype=np.uint64))
     return tt & table_mask(k)
 
 
@@ -33,7 +34,8 @@ def test_rewrites_match_their_definition(k):
     for p in range(k):
         bit = 1 << p
         for v in (0, 1):
-            assert np.array_equal(cofactor(tt, p, v), reference(tt, k, lambda j: (j & ~bit) | (v * bit)))
+            assert np.array_equal(cofactor(tt, p, v),
+                                  reference(tt, k, lambda j: (j & ~bit) | (v * bit)))
         assert np.array_equal(port_cofactors(tt, k, p)[1], cofactor(tt, p, 1))
         assert np.array_equal(invert_input(tt, p), reference(tt, k, lambda j: j ^ bit))
         if p + 1 < k:
@@ -44,7 +46,8 @@ def test_rewrites_match_their_definition(k):
         for q in range(k):
             if q != p:
                 tied = merge_inputs(tt, p, q)
-                assert np.array_equal(tied, reference(tt, k, lambda j: (j & ~(1 << q)) | (((j >> p) & 1) << q)))
+                assert np.array_equal(
+                    tied, reference(tt, k, lambda j: (j & ~(1 << q)) | (((j >> p) & 1) << q)))
                 assert np.array_equal(cofactor(tied, q, 0), tied)  # q is now ignored
         assert not (cofactor(tt, p, 1) & ~table_mask(k)).any()  # stays within the table's bits
 

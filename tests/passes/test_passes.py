@@ -38,7 +38,8 @@ def test_dead_gates_go_with_the_gates_only_they_read():
     result = run("dead-gates", n)
     assert describe(result.netlist) == {
         "layer1": [("A and B", ("x0", "x1")), ("A or B", ("x1", "x2")), ("A xor B", ("x0", "x2"))],
-        "layer2": [("A xor B", ("layer1[0]", "layer1[1]")), ("A and B", ("layer1[2]", "layer1[0]"))],
+        "layer2": [("A xor B", ("layer1[0]", "layer1[1]")),
+                   ("A and B", ("layer1[2]", "layer1[0]"))],
         "groups": [["layer2[0]"], ["layer2[0]", "layer2[1]"]], "offset": [0, 0]}
     assert result.changes == 2 and result.statistic == "removed 2 gates that no group reads"
 
@@ -109,7 +110,8 @@ def test_wires_and_inverters_are_read_past():
                                 (F["not A"], [3, 3]), (F["A and B"], [3, 0]), (F["A"], [4, 4])]),
         # k0 = g0 and not g0, k1 = h2, k2 = nor(not g3, h4), k3 = not h4, k4 = g0, k5 = not g0,
         # k6 = not x0
-        ("layer3", ["layer2"], [(F["A and B"], [0, 1]), (F["A"], [2, 2]), (F["not (A or B)"], [3, 4]),
+        ("layer3", ["layer2"], [(F["A and B"], [0, 1]), (F["A"], [2, 2]),
+                                (F["not (A or B)"], [3, 4]),
                                 (F["not A"], [4, 4]), (F["not A"], [1, 1]), (F["A"], [1, 1]),
                                 (F["not B"], [0, 5])]),
     ], groups=[[0, 1], [2, 3, 3], [4, 5], [6]])
@@ -126,7 +128,8 @@ def test_wires_and_inverters_are_read_past():
                    ["layer1[0]", "layer3[2]"], ["layer3[3]"]],
         "offset": [0, 0, 0, 0]}
     assert result.statistic == ("5 wires and 5 inverters read past by 13 gate inputs and 4 group "
-                                "bits; 1 producers complemented; 2 group bits still read an inverter")
+                                "bits; 1 producers complemented; "
+                                "2 group bits still read an inverter")
     assert sorted(result.netlist.skip_edges()) == [  # (source, reader, stages, bits)
         ("input", "layer2", 2, 2), ("input", "layer3", 3, 1), ("layer1", "groupsum", 3, 1),
         ("layer1", "layer3", 2, 2), ("layer2", "groupsum", 2, 2)]
@@ -247,15 +250,17 @@ def loses_inversions(netlist):
 def x0_and_not_x2():
     """Class 0 is "x0 and not x2" (through an inverter), class 1 "x1 or not x2"."""
     return build(3, [("layer1", ["input"], [(INVERTER, [2])]),
-                     ("layer2", ["layer1", "input"], [(F["A and B"], [0, 1]), (F["A or B"], [1, 2])])],
+                     ("layer2", ["layer1", "input"], [(F["A and B"], [0, 1]),
+                                                      (F["A or B"], [1, 2])])],
                  groups=[[0], [1]])
 
 
 def test_verifier_names_the_first_vector_that_differs(monkeypatch):
-    x = every_vector(3)  # (x0, x1, x2) = 000, 001, ...: class 0 is wrong once inverters are lost, if x0
+    # (x0, x1, x2) = 000, 001, ...: class 0 is wrong once inverters are lost, if x0
+    x = every_vector(3)
     monkeypatch.setitem(PASSES, "wires", loses_inversions)
-    with pytest.raises(VerificationError, match=r"pass 'wires' changed the scores on 4 of 8 vectors; "
-                       r"first: given vector 4, scores before \[1, 1\], after \[0, 1\]"):
+    with pytest.raises(VerificationError, match=r"pass 'wires' changed the scores on 4 of 8 "
+                       r"vectors; first: given vector 4, scores before \[1, 1\], after \[0, 1\]"):
         run_pipeline(x0_and_not_x2(), passes=["wires"], vectors=x, n_random=0)
 
 
@@ -273,7 +278,8 @@ def test_large_models_check_a_sample_after_each_pass_and_every_vector_at_the_end
     x[missed] = [1, 0, 0]
     monkeypatch.setitem(PASSES, "wires", loses_inversions)
     with pytest.raises(VerificationError, match=rf"^pass 'wires' changed the scores on 1 of 200 "
-                       rf"vectors; first: given vector {missed}, scores before \[1, 1\], after \[0, 1\]"):
+                       rf"vectors; first: given vector {missed}, scores before \[1, 1\], "
+                       r"after \[0, 1\]"):
         run_pipeline(x0_and_not_x2(), vectors=x, n_random=0)
 
 
@@ -293,14 +299,16 @@ def test_pipeline_statistics_are_json_ready_and_complete():
     assert stats["passes"] == ["dead-gates", "constants", "group-offsets"]
     assert stats["gates_before"] == 320 and stats["gates_after"] == out.gate_count()
     assert stats["removed"] == sum(stats["removed_by_pass"].values())
-    assert stats["verification"]["mode"] == "full" and stats["verification"]["random_vectors"] == 1024
+    assert stats["verification"]["mode"] == "full" \
+        and stats["verification"]["random_vectors"] == 1024
     first = stats["applications"][0]
     assert set(first) >= {"pass", "round", "gates_before", "gates_after", "layers_before",
                           "layers_after", "seconds", "changes", "statistic"}
     assert first["layers_before"] == {"layer1": 200, "layer2": 120}
     last_round = [a for a in stats["applications"] if a["round"] == stats["rounds"]]
     assert len(last_round) == 3 and not any(a["changes"] for a in last_round)
-    assert sum(len(netlist.graph.nodes[v]["tt"]) for v in netlist.logic_layers()) == 320  # untouched
+    assert sum(len(netlist.graph.nodes[v]["tt"])
+               for v in netlist.logic_layers()) == 320  # untouched
 
 
 def test_optimize_is_exported_and_verification_can_be_off():
@@ -315,7 +323,8 @@ def test_huge_models_are_verified_on_a_sample(monkeypatch):
     import lgc.passes.check as verify
 
     monkeypatch.setattr(verify, "VERIFY_FULL_GATES", 1)
-    n = build(2, [("layer1", ["input"], [(F["A and B"], [0, 1]), (F["A"], [0, 1])])], groups=[[0, 1]])
+    n = build(2, [("layer1", ["input"], [(F["A and B"], [0, 1]), (F["A"], [0, 1])])],
+              groups=[[0, 1]])
     _, stats = run_pipeline(n, vectors=np.zeros((1000, 2), np.uint8))
     assert stats["verification"]["mode"] == "sampled"
     assert stats["verification"]["given_vectors"] == verify.SAMPLED_GIVEN
@@ -325,9 +334,10 @@ def test_huge_models_are_verified_on_a_sample(monkeypatch):
 def test_optimized_netlists_save_and_load(tmp_path):
     from lgc.ir import Netlist
 
-    n = build(3, [("layer1", ["input"], [(F["1"], [0, 1]), (F["A and B"], [1, 2]), (F["A"], [0, 1])]),
-                  ("layer2", ["layer1"], [(F["A"], [0, 0]), (F["not A"], [1, 1]), (F["A xor B"], [1, 2]),
-                                          (F["B"], [0, 1])])],
+    n = build(3, [("layer1", ["input"], [(F["1"], [0, 1]), (F["A and B"], [1, 2]),
+                                         (F["A"], [0, 1])]),
+                  ("layer2", ["layer1"], [(F["A"], [0, 0]), (F["not A"], [1, 1]),
+                                          (F["A xor B"], [1, 2]), (F["B"], [0, 1])])],
               groups=[[0], [1, 2, 3]])
     out = lgc.optimize(n)
     assert describe(out) == {"layer1": [("A and B", ("x1", "x2"))],

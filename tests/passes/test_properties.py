@@ -28,11 +28,13 @@ LARGER_EXAMPLES = 300 if FULL else 30
 def special_tables(rng, n, k):
     """n tables of arity k: mostly the functions passes rewrite, some of them random."""
     kind = rng.choice(6, size=n, p=[0.1, 0.25, 0.25, 0.15, 0.15, 0.1])
-    tt = rng.integers(0, 1 << 62, n, dtype=np.uint64) * np.uint64(4) + rng.integers(0, 4, n, dtype=np.uint64)
+    tt = (rng.integers(0, 1 << 62, n, dtype=np.uint64) * np.uint64(4)
+          + rng.integers(0, 4, n, dtype=np.uint64))
     tt &= table_mask(k)
     j = np.arange(1 << k)
     port = rng.integers(0, k, n)
-    projection = ((j[None, :] >> port[:, None]) & 1).astype(np.uint64) << j[None, :].astype(np.uint64)
+    projection = (((j[None, :] >> port[:, None]) & 1).astype(np.uint64)
+                  << j[None, :].astype(np.uint64))
     projection = projection.sum(axis=1, dtype=np.uint64)
     tt = np.where(kind == 0, rng.choice([np.uint64(0), table_mask(k)], n), tt)       # constant
     tt = np.where(kind == 1, projection ^ (rng.integers(0, 2, n).astype(np.uint64)
@@ -44,7 +46,8 @@ def special_tables(rng, n, k):
                   ).sum(axis=1, dtype=np.uint64)
         tt = np.where(kind == 2, lifted, tt)
     if k >= 3:  # a random function of the first two ports only, with the others ignored
-        tt = np.where(kind == 3, lifted ^ (rng.integers(0, 2, n).astype(np.uint64) * table_mask(k)), tt)
+        tt = np.where(kind == 3,
+                      lifted ^ (rng.integers(0, 2, n).astype(np.uint64) * table_mask(k)), tt)
     return tt
 
 
@@ -106,7 +109,8 @@ def snapshot(netlist):
     g = netlist.graph
     return (dict(g.graph), sorted(g.edges(data="slot")),
             {v: {k: (np.copy(a) if isinstance(a, np.ndarray) else
-                     [np.copy(x) for x in a] if isinstance(a, list) else a) for k, a in attrs.items()}
+                     [np.copy(x) for x in a] if isinstance(a, list) else a)
+                 for k, a in attrs.items()}
              for v, attrs in g.nodes(data=True)})
 
 
@@ -117,7 +121,8 @@ def same_snapshot(a, b):
         for key, value in a[2][v].items():
             other = b[2][v][key]
             if isinstance(value, list):
-                if len(value) != len(other) or not all(np.array_equal(x, y) for x, y in zip(value, other)):
+                if len(value) != len(other) \
+                        or not all(np.array_equal(x, y) for x, y in zip(value, other)):
                     return False
             elif not np.array_equal(value, other):
                 return False
@@ -178,7 +183,8 @@ def assert_fully_optimized(netlist):
         k = fanin.shape[1]
         assert (constant_value(tt, k) < 0).all(), f"{node}: a constant gate survived"
         assert support(tt, k).all(), f"{node}: a gate ignores one of its inputs"
-        assert all(len(set(row)) == k for row in fanin.tolist()), f"{node}: a gate reads a value twice"
+        assert all(len(set(row)) == k for row in fanin.tolist()), \
+            f"{node}: a gate reads a value twice"
         for t, row in zip(tt.tolist(), fanin.tolist()):
             vector = [(u, i) for u in netlist.sources(node) for i in range(netlist.width(u))]
             key = (k, t, tuple(vector[i] for i in row))
@@ -190,5 +196,6 @@ def assert_fully_optimized(netlist):
             assert gg.out_degree(v) > 0, f"{v} is dead"
             if attrs["arity"] == 1:  # the only 1-input gates left: inverters that groups read
                 readers = {gg.nodes[r]["op"] for r in gg.successors(v)}
-                assert attrs["tt"] == 1 and readers == {"class"}, f"{v}: a wire or a gate-read inverter"
+                assert attrs["tt"] == 1 and readers == {"class"}, \
+                    f"{v}: a wire or a gate-read inverter"
     assert len(out["offset"]) == len(out["groups"])

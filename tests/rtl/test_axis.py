@@ -12,7 +12,8 @@ from tests.support.fixtures import fixture_path
 from tests.support.netlists import random_dag_netlist
 
 
-@pytest.mark.parametrize("name", ["difflogic_untrained_ties", "torchlogix_zoo_learnable_thresholds"])
+@pytest.mark.parametrize("name", ["difflogic_untrained_ties",
+                                  "torchlogix_zoo_learnable_thresholds"])
 @pytest.mark.parametrize("width", [None, 8, 32, 64])
 def test_axis_tops_are_lint_clean(tmp_path, name, width):
     _, rtl = generate(lgc.load(fixture_path(name)), tmp_path, axis_width=width)

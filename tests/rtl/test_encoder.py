@@ -1,4 +1,5 @@
-"""The hardware input encoder: every byte value against torch's float `>`, in Amaranth's simulator."""
+"""The hardware input encoder: every byte value against torch's float `>`, in Amaranth's
+simulator."""
 
 import numpy as np
 import pytest
@@ -38,11 +39,13 @@ def simulate(encoder, raw_rows):
 
 
 def test_every_byte_against_torchs_float_compare():
-    learned = lgc.load(fixture_path("torchlogix_zoo_learnable_thresholds")).graph.graph["encoding"]["threshold"]
+    learned = lgc.load(
+        fixture_path("torchlogix_zoo_learnable_thresholds")).graph.graph["encoding"]["threshold"]
     thresholds = EDGE_THRESHOLDS + learned
     encoder = Encoder({"feature": [0] * len(thresholds), "threshold": thresholds, "n_features": 1})
     raw = np.arange(256)[:, None]
-    expected = torch.arange(256, dtype=torch.float32)[:, None] > torch.tensor(thresholds, dtype=torch.float32)
+    expected = (torch.arange(256, dtype=torch.float32)[:, None]
+                > torch.tensor(thresholds, dtype=torch.float32))
     assert np.array_equal(simulate(encoder, raw), expected.numpy())
 
 
@@ -64,6 +67,7 @@ def test_model_encoding_in_hardware_equals_the_librarys_binarization():
 
 def test_comparator_constants():
     u8 = input_format.parse("u8")
-    assert input_format.constants(u8, [2.5, 2.0, -0.5, -3.0, 300.0, 254.5]).tolist() == [2, 2, -1, -1, 255, 254]
+    assert input_format.constants(u8, [2.5, 2.0, -0.5, -3.0, 300.0, 254.5]).tolist() == \
+        [2, 2, -1, -1, 255, 254]
     with pytest.raises(LgcError, match="finite"):
         input_format.constants(u8, [float("nan")])

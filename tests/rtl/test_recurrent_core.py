@@ -16,7 +16,8 @@ def netlist(tmp_path_factory):
     return lgc.load(path)
 
 
-@pytest.mark.parametrize("cslow, last_only, adder_levels", [(1, False, 0), (3, True, None), (1, False, 1)])
+@pytest.mark.parametrize("cslow, last_only, adder_levels",
+                         [(1, False, 0), (3, True, None), (1, False, 1)])
 def test_lint_clean(tmp_path, netlist, cslow, last_only, adder_levels):
     rtl = write_recurrent(netlist, tmp_path, cslow, last_only, adder_levels)
     assert verilator.lint([tmp_path / name for name in rtl["files"]], "lgc_recurrent") == ""

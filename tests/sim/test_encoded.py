@@ -54,8 +54,8 @@ def torch_bits(thresholds):
 
 def run_bytes(tmp_path, netlist, expected, latency=None, raw=BYTES):
     _, rtl = generate(netlist, tmp_path / "rtl")
-    return run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", input_format.port_bits(U8, raw), expected,
-                   expected.argmax(axis=1), latency=latency, encoded=True), rtl
+    return run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", input_format.port_bits(U8, raw),
+                   expected, expected.argmax(axis=1), latency=latency, encoded=True), rtl
 
 
 def test_every_byte_through_the_compiled_encoder(tmp_path):
@@ -102,7 +102,8 @@ def library_bits(name, raw):
     assert type(binarization).__name__.endswith("Binarization")
     shape = lgc.load(fixture_path(name)).graph.graph["encoding"]["shape"]   # the raw layout only
     with torch.no_grad():
-        bits = forward(binarization, torch.tensor(raw, dtype=torch.float32).reshape(len(raw), *shape))
+        bits = forward(binarization,
+                       torch.tensor(raw, dtype=torch.float32).reshape(len(raw), *shape))
     return bits.flatten(1).long().numpy()
 
 
@@ -164,9 +165,11 @@ def test_raw_features_through_the_cli(zoo_build, tmp_path):
     # the RTL's classes on the test digits are the bits' classes (the fixture's x rows)
     netlist = lgc.load(fixture_path("torchlogix_zoo_fixed"))
     x = v["x"][(v["raw"] == np.round(v["raw"])).all(axis=1)]
-    assert np.array_equal(np.load(tmp_path / "out.npz")["scores"][:len(raw)], netlist.evaluate(x)[0])
+    assert np.array_equal(np.load(tmp_path / "out.npz")["scores"][:len(raw)],
+                          netlist.evaluate(x)[0])
     # a file with both x and raw feeds x to the bare core unless --raw is given
-    bits = run_lgc("simulate", zoo_build, "--vectors", fixture_path("torchlogix_zoo_fixed", ".vectors.npz"))
+    bits = run_lgc("simulate", zoo_build, "--vectors",
+                   fixture_path("torchlogix_zoo_fixed", ".vectors.npz"))
     assert bits.returncode == 0 and "of bits into lgc_core" in bits.stdout, bits.stderr
 
 

@@ -21,7 +21,8 @@ from tests.support.cli import error_line, run_lgc
 from tests.support.fixtures import DWN_DIGITS, EDGE_THRESHOLDS, fixture_path, fixture_vectors
 
 F32 = np.float32
-# Thresholds at and around the steps, signs and ends of the fixed-point formats below, and of float32.
+# Thresholds at and around the steps, signs and ends of the fixed-point formats below, and of
+# float32.
 THRESHOLDS = sorted(set(EDGE_THRESHOLDS + [
     -128.0, -128.00390625, -127.99609375, 127.99609375, 128.0, -0.5, -0.00390625, 0.00390625,
     0.001953125, -0.001953125, 0.1, -0.1, -7.5, 7.9375, 8.0, -8.0, -8.0625, 1e-45, -1e-45,
@@ -52,9 +53,11 @@ def run_format(tmp_path, fmt, codes, thresholds, rtl_thresholds=None):
     netlist = bits_as_scores(one_feature(rtl_thresholds or thresholds))
     _, rtl = generate(netlist, tmp_path / "rtl", input_format=fmt.name)
     assert rtl["encoder"]["input_format"] == {"name": fmt.name, "kind": fmt.kind,
-                                               "width": fmt.width, "fraction_bits": fmt.fraction_bits}
+                                               "width": fmt.width,
+                                               "fraction_bits": fmt.fraction_bits}
     expected = torch_bits(input_format.values(fmt, codes[:, None])[:, 0], thresholds)
-    result = run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim", input_format.port_bits(fmt, codes[:, None]),
+    result = run_rtl(tmp_path / "rtl", rtl, tmp_path / "sim",
+                     input_format.port_bits(fmt, codes[:, None]),
                      expected, expected.argmax(axis=1), encoded=True)
     return result, expected
 
@@ -104,7 +107,8 @@ def test_the_edges_of_wide_formats(tmp_path, name):
 
 @pytest.mark.parametrize("name, threshold", [
     ("s16.8", 0.1), ("f32", 1e-45), ("s32.16", -32768.0),
-    *(pytest.param(*p, marks=pytest.mark.full) for p in [("s16.8", -7.5), ("f32", -0.1), ("f32", 0.0)])])
+    *(pytest.param(*p, marks=pytest.mark.full)
+      for p in [("s16.8", -7.5), ("f32", -0.1), ("f32", 0.0)])])
 def test_a_comparator_off_by_one_is_caught_at_its_vector(tmp_path, name, threshold):
     """The RTL compares one bit with a threshold just below c / 2^F, c = floor(t * 2^F) (for
     f32: the float32 just below t): exactly the code c (for f32: t itself) must differ."""
@@ -127,8 +131,9 @@ def test_a_comparator_off_by_one_is_caught_at_its_vector(tmp_path, name, thresho
 
 
 def test_format_names_and_bad_ones():
-    assert input_format.parse("s16.8").describe() == ("signed fixed-point features of 16 bits with 8 "
-                                                      "fraction bits (-128.0 .. 127.99609375 in steps of 2^-8)")
+    assert input_format.parse("s16.8").describe() == (
+        "signed fixed-point features of 16 bits with 8 fraction bits (-128.0 .. 127.99609375 in "
+        "steps of 2^-8)")
     for bad, message in (("u0", "width must be 1..53"), ("s64", "width must be 1..53"),
                          ("f16", "unknown input format"), ("x8", "unknown input format")):
         with pytest.raises(lgc.LgcError, match=message):
@@ -138,7 +143,8 @@ def test_format_names_and_bad_ones():
 def test_codes_refuse_or_round():
     s8 = input_format.parse("s8.4")
     raw = np.array([[0.5, -8.0, 7.9375], [0.03, 100.0, -np.inf]])
-    with pytest.raises(lgc.LgcError, match=r"raw\[1, 0\] is 0.03 \(--quantize rounds such values\)"):
+    with pytest.raises(lgc.LgcError,
+                       match=r"raw\[1, 0\] is 0.03 \(--quantize rounds such values\)"):
         input_format.to_codes(s8, raw)
     codes, rounded = input_format.to_codes(s8, raw, quantize=True)
     assert codes.tolist() == [[8, -128, 127], [0, 127, -128]]
@@ -148,7 +154,8 @@ def test_codes_refuse_or_round():
         input_format.to_codes(f32, np.array([[1.0, np.nan]]), quantize=True)
     with pytest.raises(lgc.LgcError, match=r"raw\[0, 0\] is 0.1"):
         input_format.to_codes(f32, np.array([[0.1]]))            # a float64 no float32 holds
-    assert input_format.to_codes(f32, np.array([[-0.0, np.inf]], F32))[0].tolist() == [[1 << 31, 0x7F80_0000]]
+    assert input_format.to_codes(f32, np.array([[-0.0, np.inf]], F32))[0].tolist() == \
+        [[1 << 31, 0x7F80_0000]]
 
 
 @pytest.fixture(scope="module")
@@ -187,13 +194,15 @@ def test_quantizing_reports_what_it_changes(tmp_path):
     assert result.report["bit_exact"] and result.report["input_format"] == "s8.4"
     q = result.report["quantization"]
     # against the reference on the float features: what rounding to s8.4 changed, counted
-    netlist = lgc.load(fixture_path("dwn_mixed"), encoding=fixture_path("dwn_mixed", ".thermometer.pt"))
+    netlist = lgc.load(fixture_path("dwn_mixed"),
+                       encoding=fixture_path("dwn_mixed", ".thermometer.pt"))
     enc = netlist.graph.graph["encoding"]
     rounded = np.clip(np.rint(v["raw"].astype(np.float64) * 16), -128, 127) / 16
     bits = lambda raw: raw[:, enc["feature"]] > np.asarray(enc["threshold"], F32)  # noqa: E731
     changed = bits(rounded) != v["x"].astype(bool)
     assert q["vectors"] == len(v["raw"]) and q["input_bits_changed"] == changed.sum() > 0
-    assert q["classes_changed"] == (netlist.evaluate(bits(rounded))[1] != v["scores"].argmax(axis=1)).sum()
+    assert q["classes_changed"] == \
+        (netlist.evaluate(bits(rounded))[1] != v["scores"].argmax(axis=1)).sum()
     assert q["features_rounded"] == (rounded != v["raw"]).sum()
 
 
@@ -219,7 +228,8 @@ def test_the_digits_model_from_its_pixels(tmp_path):
     encoder bit-exact in Verilator, and proven by lgc verify."""
     v = dict(np.load(DWN_DIGITS.removesuffix(".pt") + ".vectors.npz"))
     np.save(tmp_path / "thresholds.npy", v["thresholds"])
-    compile_model(DWN_DIGITS, tmp_path / "build", load_options={"encoding": tmp_path / "thresholds.npy"})
+    compile_model(DWN_DIGITS, tmp_path / "build",
+                  load_options={"encoding": tmp_path / "thresholds.npy"})
     result = simulate(tmp_path / "build", raw=v["raw"].astype(np.uint8), random=1000)
     assert result.report["bit_exact"] and result.report["input_format"] == "u8"
     n = len(v["raw"])

@@ -33,7 +33,8 @@ def simulate(tmp_path, model, netlist=None, cslow=1, off_by=0, edit=None, last_o
              adder_levels=None):
     """The sequences through Verilator; `off_by` clocks added to the latency the check expects."""
     path, x, lengths, ref = model
-    rtl = write_recurrent(netlist or lgc.load(path), tmp_path / "rtl", cslow, last_only, adder_levels)
+    rtl = write_recurrent(netlist or lgc.load(path), tmp_path / "rtl", cslow, last_only,
+                          adder_levels)
     if edit:
         verilog = tmp_path / "rtl" / "lgc_recurrent.v"
         verilog.write_text(edit(verilog.read_text()))

@@ -36,8 +36,9 @@ COPY_EVERY_2 = dataclasses.replace(ECP5.delays, fanout_limit=2)
 # runs by default (simulate must hand the recorded spec to the reference), all with make test-full.
 STATE_DICTS = TORCHLOGIX_FIXTURES if FULL else ["torchlogix_conv_channels",
                                                  "torchlogix_residual_projection"]
-# The option matrix: one point of it on the smallest fixture by default (test_any_netlist_is_bit_exact
-# has the others' kinds of stage), all of it on every fixture with make test-full.
+# The option matrix: one point of it on the smallest fixture by default
+# (test_any_netlist_is_bit_exact has the others' kinds of stage), all of it on every fixture with
+# make test-full.
 MATRIX_FIXTURES = DIFFLOGIC_FIXTURES + TORCHLOGIX_FIXTURES if FULL else [SMALLEST]
 
 
@@ -73,7 +74,8 @@ def test_default_build_is_bit_exact_and_cached(ties_build, tmp_path):
     assert np.array_equal(out["scores"], scores) and np.array_equal(out["pred"], pred)
     again = run_lgc("simulate", ties_build, "--random", 50, "--seed", 3)
     assert again.returncode == 0, again.stderr
-    assert json.loads((ties_build / "report.json").read_text())["simulation"]["verilator_build_cached"]
+    assert json.loads(
+        (ties_build / "report.json").read_text())["simulation"]["verilator_build_cached"]
 
 
 @pytest.mark.parametrize("layers, adders", MATRIX if FULL else [(2, 3)])
@@ -203,7 +205,8 @@ def test_a_gate_flipped_in_the_rtl_only_is_caught(ties_build, tmp_path):
         options["delays"] = FAMILIES[rtl["timing"]["family"]].delays
     assert generate(flipped, build / "rtl", **options)[1]["files"] == rtl["files"]
     np.savez(tmp_path / "v.npz", x=x)
-    result = run_lgc("simulate", build, "--vectors", tmp_path / "v.npz", "--out", tmp_path / "o.npz")
+    result = run_lgc("simulate", build, "--vectors", tmp_path / "v.npz", "--out",
+                     tmp_path / "o.npz")
     assert result.returncode != 0
     assert f"{changed.sum()} of {len(x)} vectors mismatch" in result.stderr
     assert np.array_equal(~np.load(tmp_path / "o.npz")["match"], changed)

@@ -43,7 +43,8 @@ def random_torchlogix_state_dict(spec, seed=0):
             out = (size + 2 * padding - rfs) // stride + 1
             leaves = rank ** (depth - 1)
             h, w = (torch.randint(0, rfs, (rank, kernels, 1, leaves), generator=gen) for _ in "hw")
-            c = torch.randint(0, layer.get("channels", 1), (rank, kernels, 1, leaves), generator=gen)
+            c = torch.randint(0, layer.get("channels", 1), (rank, kernels, 1, leaves),
+                              generator=gen)
             starts = torch.arange(out) * stride
             oh, ow = (g.reshape(1, 1, -1, 1) for g in torch.meshgrid(starts, starts, indexing="ij"))
             tensors[f"{i}.connections._indices_L0"] = torch.stack(torch.broadcast_tensors(
@@ -65,8 +66,10 @@ def clgn_mnist_spec(k_num=16, parametrization="raw"):
                 "num_kernels": kernels, "tree_depth": 3, "receptive_field_size": rfs}
     return {"parametrization": parametrization, "layers": [
         conv(28, 1, k_num, 5), {"type": "OrPooling2d", "kernel_size": 2, "stride": 2},
-        conv(12, k_num, 3 * k_num, 3), {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 1},
-        conv(6, 3 * k_num, 9 * k_num, 3), {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 1},
+        conv(12, k_num, 3 * k_num, 3),
+        {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 1},
+        conv(6, 3 * k_num, 9 * k_num, 3),
+        {"type": "OrPooling2d", "kernel_size": 2, "stride": 2, "padding": 1},
         {"type": "Flatten"},
         {"type": "LogicDense", "in_dim": 81 * k_num, "out_dim": 1280 * k_num},
         {"type": "LogicDense", "in_dim": 1280 * k_num, "out_dim": 640 * k_num},
@@ -92,7 +95,8 @@ def save_difflogic_model(path, n_inputs, widths, k=10, tau=1.0, seed=0):
             self.in_dim, self.out_dim, self.device, self.grad_factor = in_dim, out_dim, "cpu", 1.0
             self.implementation, self.connections = "python", "random"
             # difflogic's 'random': every input used about equally often (out_dim*2 >= in_dim)
-            c = torch.randperm(in_dim, generator=gen)[torch.randperm(2 * out_dim, generator=gen) % in_dim]
+            c = torch.randperm(in_dim, generator=gen)[
+                torch.randperm(2 * out_dim, generator=gen) % in_dim]
             self.indices = c[:out_dim], c[out_dim:]
             self.num_neurons = self.num_weights = out_dim
 

@@ -31,7 +31,8 @@ def swap_register_bits(build, stage_file):
     def pair(items):
         layer = [re.match(r"layer\d+|i\[", t) if ":" not in t else None for t in items]
         layer = [found and found.group(0) for found in layer]
-        return next((j for j in range(len(items) - 1) if None != layer[j] != layer[j + 1] != None), None)
+        return next((j for j in range(len(items) - 1)
+                     if None != layer[j] != layer[j + 1] != None), None)
 
     file = build / "rtl" / stage_file
     text = file.read_text()

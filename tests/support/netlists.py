@@ -19,7 +19,8 @@ def random_netlist(rng, n_inputs, widths, arities, n_classes, skip_prob=0.0):
         sources = [done[-1]] + [d for d in done[:-1] if rng.random() < skip_prob]
         in_width = sum(widths_of[s] for s in sources)
         tt = rng.integers(0, 1 << (1 << k), size=width, dtype=np.uint64) if k < 6 else \
-            rng.integers(0, 2**63, size=width, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, width, dtype=np.uint64)
+            rng.integers(0, 2**63, size=width, dtype=np.uint64) * np.uint64(2) \
+            + rng.integers(0, 2, width, dtype=np.uint64)
         fanin = rng.integers(0, in_width, size=(width, k)).astype(np.int32)
         g.add_node(node, op="logic", tt=tt, fanin=fanin)
         for slot, s in enumerate(sources):
@@ -73,7 +74,8 @@ def random_dag_netlist(rng, n_inputs=12, n_layers=6, max_width=24, n_classes=5, 
     for i in range(n_layers):
         node = f"layer{i + 1}"
         done = list(width)
-        sources = list(rng.choice(done, size=min(len(done), int(rng.integers(1, 4))), replace=False))
+        sources = list(rng.choice(done, size=min(len(done), int(rng.integers(1, 4))),
+                                  replace=False))
         in_width = sum(width[s] for s in sources)
         k = int(rng.integers(1, max_arity + 1))
         n = int(rng.integers(1, max_width + 1))

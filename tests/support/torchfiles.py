@@ -81,15 +81,18 @@ def rewrite_archive(src, dst, change):
     return dst
 
 
-# torchlogix 0.2.2's classes as far as a pickle shows them: attributes, parameters, buffers, children.
+# torchlogix 0.2.2's classes as far as a pickle shows them: attributes, parameters, buffers,
+# children.
 class LogicDense(torch.nn.Module):
     def __init__(self, in_dim, out_dim, parametrization, lut_rank, gen):
         super().__init__()
-        self.in_dim, self.out_dim, self.lut_rank, self.export_mode = in_dim, out_dim, lut_rank, False
+        self.in_dim, self.out_dim, self.lut_rank, self.export_mode = (in_dim, out_dim, lut_rank,
+                                                                      False)
         entries = 16 if parametrization is RawLUTParametrization else 1 << lut_rank
         self.weight = torch.nn.Parameter(torch.randn(out_dim, entries, generator=gen))
         self.parametrization = parametrization(lut_rank)
-        self.connections = FixedDenseConnections(torch.randint(0, in_dim, (lut_rank, out_dim), generator=gen))
+        self.connections = FixedDenseConnections(torch.randint(0, in_dim, (lut_rank, out_dim),
+                                                               generator=gen))
 
 
 class _Parametrization(torch.nn.Module):
@@ -131,7 +134,8 @@ def save_torchlogix(path, k=2, tau=1.0, seed=0, edit=None):
     if edit is not None:
         edit(layers, group_sum)
     with _registered({"torchlogix.layers.dense": [LogicDense],
-                      "torchlogix.parametrization": [RawLUTParametrization, LightLUTParametrization],
+                      "torchlogix.parametrization": [RawLUTParametrization,
+                                                     LightLUTParametrization],
                       "torchlogix.connections": [FixedDenseConnections],
                       "torchlogix.layers.groupsum": [TorchlogixGroupSum]}):
         torch.save(torch.nn.Sequential(torch.nn.Flatten(), *layers, group_sum), path)

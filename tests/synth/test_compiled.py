@@ -135,5 +135,5 @@ def test_a_model_too_large_for_the_icebreaker_does_not_fit(tmp_path):
     save_difflogic(model, in_dim=256, widths=(3000, 3000, 3000), k=10, seed=4)
     compile_model(model, tmp_path / "large")
     with pytest.raises(LgcError, match=r"does not fit the icebreaker board's iCE40UP5K: it needs "
-                                       r"\d+ ICESTORM_LC \(\d+%\), the device has 5280 ICESTORM_LC"):
+                       r"\d+ ICESTORM_LC \(\d+%\), the device has 5280 ICESTORM_LC"):
         synthesize(tmp_path / "large", board="icebreaker")

@@ -110,7 +110,8 @@ def test_ulx3s_board_build_makes_a_bitstream(build):
     lpf = open(build.file("board", "top.lpf")).read()
     assert 'LOCATE COMP "uart_0__rx__io" SITE "M1"' in lpf    # pins from amaranth-boards
     assert section["utilization"]["TRELLIS_IO"]["used"] >= 11  # clock, UART, 8 LEDs
-    assert section["blocks"]["uart"]["ffs"] > 0 and section["blocks"]["core (other)"]["ffs"] == REGISTERS
+    assert section["blocks"]["uart"]["ffs"] > 0 \
+        and section["blocks"]["core (other)"]["ffs"] == REGISTERS
 
 
 def test_a_frequency_above_the_oscillator_gets_a_pll(build):
@@ -203,7 +204,8 @@ def test_every_board_matches_its_device_entry():
         device = board.device(platform)
         args = " ".join(device.nextpnr_args).lower()
         if device.family == "ecp5":
-            assert f"caBGA{platform.package[2:]}".lower() in args and f"--speed {platform.speed}" in args
+            assert f"caBGA{platform.package[2:]}".lower() in args \
+                and f"--speed {platform.speed}" in args
         elif device.family == "ice40":
             assert platform.package.lower() in args
         else:
@@ -226,7 +228,8 @@ def test_lgc_synth_cli(build):
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["ffs"] == REGISTERS
     out = run_lgc("synth", build.path, "--device", "nope")
-    assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown device")
+    assert out.returncode == 1 \
+        and out.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown device")
 
 
 def test_a_trap_after_routing_says_the_design_was_routed(tmp_path):

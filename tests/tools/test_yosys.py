@@ -74,7 +74,8 @@ def test_a_failing_script_raises_yosys_own_error_line(tmp_path, engine):
 
 def test_last_words_of_a_webassembly_trap():
     tail = ["Traceback (most recent call last):", "  File \"x\", line 1, in <module>",
-            "    raise RuntimeError('wasm')", "RuntimeError: error while executing at wasm backtrace:",
+            "    raise RuntimeError('wasm')",
+            "RuntimeError: error while executing at wasm backtrace:",
             "    0: 0x1f2e - abort", "", "Caused by:", "    wasm trap: out of bounds memory access"]
     assert last_words(tail) == ("RuntimeError: error while executing at wasm backtrace: "
                                 "wasm trap: out of bounds memory access")
