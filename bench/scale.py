@@ -187,17 +187,16 @@ def measure(gates, args, models_dir):
         row["lgc_peak_mib"] = max(lgc_result["peak_mib"].values())
         print(f"{row['gates']:>11,} gates ({lgc_result['gates_after']:,} after the passes), "
               f"model file {row['model_mb']:,.0f} MB, load average {row['load_average']:.1f}")
-        print(f"  lgc compile: "
-              f"""{stage_line(lgc_result, ['import', 'load', 'passes', 'verification', 'RTL',
-                                          'save'])}""")
+        compile_stages = ['import', 'load', 'passes', 'verification', 'RTL', 'save']
+        print(f"  lgc compile: {stage_line(lgc_result, compile_stages)}")
+        verification = lgc_result["verification"]
+        checked = verification["given_vectors"] + verification["random_vectors"]
         print(f"    load+passes+verification+RTL {row['lgc_compile_seconds']:.2f} s, peak "
               f"{row['lgc_peak_mib']:,.0f} MiB; process {lgc_wall:.1f} s; Verilog "
               f"{lgc_result['verilog_bytes'] / 1e6:,.0f} MB in {lgc_result['verilog_files']} "
-              f"files; verification {lgc_result['verification']['mode']}, "
-              f"{lgc_result['verification']['vectors_per_pass']} vectors after each pass, "
-              f"""{lgc_result['verification']['given_vectors']
-                   + lgc_result['verification']['random_vectors']}"""
-              f" at the end", flush=True)
+              f"files; verification {verification['mode']}, "
+              f"{verification['vectors_per_pass']} vectors after each pass, "
+              f"{checked} at the end", flush=True)
         if args.difflogic_path:
             vectors = pathlib.Path(tmp, "difflogic_vectors.npz")
             row["difflogic_load_average"] = load_average()

@@ -341,15 +341,15 @@ def _prove_argmax(ys, spec, ports, n_cut, valid=True):
     cut = f"input wire [{n_cut - 1}:0] cut, " if n_cut else ""
     work = ys.folder
     with open(os.path.join(work, "argmax.v"), "w") as f:
-        f.write(f"""// The RTL with its score fields cut free, against the spec's argmax of \
-those fields.
-module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid, \
-{cut}output wire [1:0] pair);
+        f.write(f"""// The RTL with its score fields cut free, against the spec's argmax of those
+// fields.
+module argmax (input wire [{spec.n_inputs - 1}:0] in_bits, input wire in_valid,
+  {cut}output wire [1:0] pair);
   wire [{k * w - 1}:0] scores;
   wire [{cw - 1}:0] index, expected;
   wire valid, bad;
-  {CUT} core (.in_bits(in_bits), .in_valid(in_valid), {_control()}, \
-{".cut(cut), " if n_cut else ""}.out_scores(scores), .out_class(index), .out_valid(valid));
+  {CUT} core (.in_bits(in_bits), .in_valid(in_valid), {_control()},
+    {".cut(cut), " if n_cut else ""}.out_scores(scores), .out_class(index), .out_valid(valid));
   {SPEC}_argmax #(.K({k}), .W({w}), .CW({cw})) spec (.scores(scores), .index(expected));
   assign bad = (({possible}) && index != expected){" || valid != in_valid" if valid else ""};
   assign pair = {{1'b0, bad}};  // a dual-output miter: bad against 0

@@ -228,8 +228,8 @@ module {MITER} (input wire clk, input wire in_valid, input wire in_first, input 
   input wire [{n - 1}:0] in_bits, {outputs});
 {wires}  {SPEC} spec (.clk(clk), .in_valid(in_valid), .in_first(in_first), .in_last(in_last),
     .in_bits(in_bits), .compare(compare), .groups(groups), .scores(spec_scores),
-    .class(spec_class), .out_valid(spec_valid)\
-{"" if bad is not None else ", .slot_state(state), .slot_started(started)"});
+    .class(spec_class), .out_valid(spec_valid)
+    {"" if bad is not None else ", .slot_state(state), .slot_started(started)"});
   wire [{self.n_state - 1}:0] rtl_state;
   {RTL} rtl (.clk(clk), .rst(1'b0), .in_valid(in_valid), .in_first(in_first), .in_last(in_last),
     .in_bits(in_bits), .out_valid(rtl_valid), .out_scores(rtl_scores), .out_class(rtl_class),

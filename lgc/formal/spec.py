@@ -425,9 +425,8 @@ endmodule
 def argmax_module(module):
     """The spec's argmax, `MODULE_argmax #(K, W, CW)`: the index of the largest of K unsigned
     scores of W bits, the lowest among equals (torch.argmax)."""
-    return f"""// argmax of K unsigned scores of W bits: a later class wins only when strictly \
-larger, so the
-// lowest index wins ties (torch.argmax)
+    return f"""// argmax of K unsigned scores of W bits: a later class wins only when strictly
+// larger, so the lowest index wins ties (torch.argmax)
 module {module}_argmax #(parameter K = 2, W = 1, CW = 1) (
   input wire [K * W - 1:0] scores,
   output reg [CW - 1:0] index

@@ -57,8 +57,8 @@ def write_recurrent_spec(model, path, module="lgc_spec"):
     body = io.StringIO()  # the ports' widths are known at the end
     writer = _Verilog(body)
     with open(path, "w") as f:
-        f.write(f"""// The step function of a recurrent DLGN, written by lgc.formal.spec_recurrent \
-from the model file.
+        f.write(f"""// The step function of a recurrent DLGN, written by lgc.formal.spec_recurrent
+// from the model file.
 module {module}_step (
   input wire [{n - 1}:0] in_bits,
   input wire [{s - 1}:0] state,
@@ -122,8 +122,8 @@ def sequential_spec(spec, cslow, latency, last_only, init=None):
                        for i in range(c - 1))
     valid = "in_valid & in_last" if last_only else "in_valid"
 
-    return f"""// A recurrent model over a stream: {c} slot(s) in round robin, written by \
-lgc.formal.spec_recurrent.
+    return f"""// A recurrent model over a stream: {c} slot(s) in round robin, written by
+// lgc.formal.spec_recurrent.
 module {m} (
   input wire clk,
   input wire in_valid,

@@ -216,10 +216,9 @@ def modules(spec, state_dict, make, as_tensor):
                   or layer["type"] in CONVS]
     spec_bin = [layer for layer in spec["layers"] if layer["type"] in BINARIZATIONS]
     if [g.kind for g in logic] != ["conv" if t in CONVS else t for t in spec_logic]:
+        found = ", ".join("logic convolution" if g.kind == "conv" else g.kind for g in logic)
         raise LgcError(f"arch: the spec's logic layers ({', '.join(spec_logic) or 'none'}) do not "
-                       "match the state_dict's "
-                       f"""({', '.join('logic convolution' if g.kind == 'conv' else g.kind
-                                       for g in logic) or 'none'})""")
+                       f"match the state_dict's ({found or 'none'})")
     if binarizations and len(binarizations) != len(spec_bin):
         raise LgcError(f"arch: the state_dict holds {len(binarizations)} binarization layer(s), "
                        f"the spec {len(spec_bin)}")

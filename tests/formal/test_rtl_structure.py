@@ -51,8 +51,8 @@ def test_high_bits_kept_as_constants(tmp_path):
   always @(posedge clk) low <= x[2:0];
   reg v;
   always @(posedge clk) v <= rst ? 1'b0 : in_valid;
-  always @(posedge clk) begin out_scores <= {{2'd0, 1'b1, low}}; out_class <= 1'b0; \
-out_valid <= v; end""")
+  always @(posedge clk) begin out_scores <= {{2'd0, 1'b1, low}}; out_class <= 1'b0;
+    out_valid <= v; end""")
     (total,) = score_sums(combinational(m), 1, 6)
     assert terms(m, total) == {0: 1, 1: 1} and total.const == 9
     assert pipeline_latency(m) == 2
