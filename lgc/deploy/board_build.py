@@ -125,6 +125,10 @@ def write_board_top(build, board, freq_mhz=None, baud=None):
     clock = pll.output_mhz if pll else oscillator
     divisor = uart_divisor(board, device, oscillator, clock, baud)
     core = core_ports(build.rtl())
+    encoder = build.rtl().get("encoder")
+    width = encoder and encoder["feature_bits"]     # the encoded top's W bits per raw feature
+    carried = ("bits" if not encoder else "raw features, one byte each" if width == 8 else
+               f"raw features of {width} bits each, packed into bytes")
     leds = board.led_resources(platform)
     top = PlatformTop(BoardTop(core, divisor, n_leds=len(leds)), clock=board.clock,
                       uart=board.uart, leds=leds, pll=pll)
@@ -143,7 +147,7 @@ def write_board_top(build, board, freq_mhz=None, baud=None):
             "clock_mhz": round(clock, 6), "pll": pll.summary() if pll else None,
             "baud": baud, "baud_error_percent": round(100 * baud_error(clock * 1e6, baud), 3),
             "baud_divisor": divisor,
-            "input": "raw features, one byte each" if core.in_port == "in_raw" else "bits",
+            "input": carried,
             "bytes_per_vector": bytes_per_vector(core.n_inputs), "leds": len(leds),
             "pack_opts": _platform_pack_opts(plan, device.family),
             "files": [f"{BOARD_DIR}/{name}" for name in files]}
