@@ -44,7 +44,10 @@ def frontend_options(command):
     @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
                   help="LUT parametrization of a state_dict's logic layers the spec leaves open.")
     @click.option("--encoding", metavar="SPEC", help="Input encoding (JSON/TOML file or inline "
-                  "JSON) for a model that does not binarize its own input.")
+                  "JSON) for a model that does not binarize its own input, or a thermometer's "
+                  "thresholds alone ([features, levels] or [levels]): a JSON array (inline or "
+                  ".json), a .npy file, or a tensor or fitted torch-dwn thermometer saved with "
+                  "torch.save (.pt).")
     @click.option("--input-shape", metavar="C,H,W", help="Raw input shape, where a binarization "
                   "layer leaves it open.")
     @functools.wraps(command)
@@ -251,7 +254,7 @@ def compile_(model, out_dir, board, baud, device, target_mhz, layers_per_stage,
               "vectors and the idle clocks between vectors.")
 @click.option("--opt", type=click.Choice(["auto", "O0", "Os", "O2"]), default="auto",
               show_default=True, help="C++ optimization of the Verilator build (O0 builds "
-              "fastest, Os simulates ~4x faster; auto: O0 below 20k gates).")
+              "fastest, Os simulates several times faster; auto: O0 below 20k gates).")
 @click.option("--axis", is_flag=True, help="Stream the vectors through the AXI4-Stream top "
               "lgc_axis (cocotbext-axi source and sink) instead, and check every result arrives "
               "once, in order.")
@@ -374,8 +377,8 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
 @click.option("--baud", type=click.IntRange(min=1), help="With --board: the UART's baud rate "
               "(default: the one the build was compiled with, else the board's).")
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
-@click.option("--synth-opts", help="Options of yosys' synth_* command "
-              "(default: -nowidelut on ECP5).")
+@click.option("--synth-opts", help="Options of yosys' synth_* command (default: the "
+              "family's; on ECP5 and Gowin -nowidelut unless most gates read 5-6 inputs).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
 @click.option("--axis", is_flag=True, help="With --device: the AXI4-Stream top lgc_axis "
               "around the core (the wrapper's own resources are its block).")
