@@ -40,7 +40,7 @@ def frontend_options(command):
     names = ("arch", "parametrization", "encoding", "input_shape")
 
     @click.option("--arch", metavar="SPEC", help="Architecture spec (JSON/TOML file or inline "
-                  "JSON) of a torchlogix state_dict.")
+                  "JSON) of a torchlogix or torch-dwn state_dict.")
     @click.option("--parametrization", type=click.Choice(["raw", "light", "warp"]),
                   help="LUT parametrization of a state_dict's logic layers the spec leaves open.")
     @click.option("--encoding", metavar="SPEC", help="Input encoding (JSON/TOML file or inline "

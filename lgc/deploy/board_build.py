@@ -103,7 +103,8 @@ def board_top_needs(rtl):
 
 def core_ports(rtl):
     """The ports of the top the board runs, from the RTL section of report.json: the encoded
-    top (raw features in, one byte each) when the model has an input encoding, else the core."""
+    top (raw features in, in the build's input format) when the model has an input encoding,
+    else the core."""
     encoder = rtl.get("encoder")
     ports = (encoder or rtl)["ports"]
     return CorePorts(n_inputs=ports["in_raw"] if encoder else ports["in_bits"],
