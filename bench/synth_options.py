@@ -1,12 +1,14 @@
 """ECP5 synthesis options by gate arity: `synth_ecp5 -nowidelut` (the family's default) against
-wide LUTs, on cores whose gates read 2 and 6 inputs (what lgc.synth.flow.default_synth_opts
-chooses by).
+wide LUTs, and the gate stages with wide LUTs beside the rest without (what
+lgc.synth.flow.default_synth_opts chooses where most gates are wide), on cores whose gates read 2
+and 6 inputs.
 
     python -m bench.synth_options [--gates 300] [--engine native|wasm]
 
 Per arity, a random one-layer netlist of that many gates is compiled with the fixed pipelining
 (`--layers-per-stage 1 --adder-levels-per-stage 1`) and synthesized by yosys alone (no place and
-route) both ways: LUT4s, the wide-LUT muxes (PFUMX, L6MUX21), CCU2C and the gate block's LUT4s.
+route) the three ways: LUT4s, the wide-LUT muxes (PFUMX, L6MUX21), CCU2C and the gate block's
+LUT4s.
 """
 
 import argparse
@@ -18,19 +20,22 @@ import numpy as np
 from lgc.rtl import generate
 from lgc.synth import report
 from lgc.synth.devices import FAMILIES
-from lgc.synth.flow import yosys_script
+from lgc.synth.flow import synth_commands, yosys_script
 from lgc.tools import yosys
 from tests.support.netlists import random_netlist
 
-OPTIONS = ("-nowidelut", "")
+# (name, synth_ecp5's options, the gate stages' own or None)
+VARIANTS = (("-nowidelut", "-nowidelut", None), ("wide LUTs", "", None),
+            ("gates wide", "-nowidelut", ""))
 
 
-def synthesize(rtl_dir, files, opts, engine):
-    work = rtl_dir / f"synth{opts or '-widelut'}"
+def synthesize(rtl_dir, files, name, opts, gate_opts, engine):
+    work = rtl_dir / f"synth-{name.replace(' ', '-')}"
     work.mkdir()
     run = yosys.in_folder(work, engine)
     run.run("synth", yosys_script([f"../{f}" for f in files], "lgc_core",
-                                  f"synth_ecp5 {opts} -top lgc_core"))
+                                  *synth_commands(FAMILIES["ecp5"], opts, "lgc_core",
+                                                  gate_opts=gate_opts)))
     stat = report.read_json(str(work / "stat.json"), "yosys statistics")
     cells = report.cell_counts(stat)
     _, kinds = report.blocks(stat, "lgc_core", "lgc_core", FAMILIES["ecp5"])
@@ -52,9 +57,9 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             rtl_dir = pathlib.Path(tmp) / "rtl"
             _, rtl = generate(netlist, rtl_dir, layers_per_stage=1, adder_levels_per_stage=1)
-            for opts in OPTIONS:
-                r = synthesize(rtl_dir, rtl["files"], opts, args.engine)
-                print(f"{arity:>5} {args.gates:>5} {opts or '(wide LUTs)':<11} {r['luts']:>5} "
+            for name, opts, gate_opts in VARIANTS:
+                r = synthesize(rtl_dir, rtl["files"], name, opts, gate_opts, args.engine)
+                print(f"{arity:>5} {args.gates:>5} {name:<11} {r['luts']:>5} "
                       f"{r['pfumx']:>5} {r['l6mux']:>7} {r['carry']:>5} {r['gate_luts']:>9}",
                       flush=True)
 

@@ -2,7 +2,9 @@
 a carry cell counting as the LUTs it holds), by block, from the core's structure.
 
 - gate layers: one LUT per gate whose output leaves its cone (cones.py: read by a gate that does
-  not absorb it, or by a register or the GroupSum), and a tree of LUTs for a gate wider than one;
+  not absorb it, or by a register or the GroupSum); a gate wider than a LUT is any function of
+  its inputs (a trained LUT), 2**(inputs - lut_size) LUTs joined by the slices' wide-LUT muxes
+  (the gate stages get them: lgc.synth.flow.default_synth_opts);
 - popcount: per sum, the LUTs yosys maps it to: measured ones for those that become LUT logic,
   else two LUTs per full adder of its compressor (fewer over single bits) and a carry chain;
 - argmax: per comparator a carry-chain compare and the select of its score and index.
@@ -41,7 +43,7 @@ def gate_luts(levels, logic, lut_size):
         wide = reads > lut_size
         inputs = layer.inputs[wide]
         root[inputs[inputs >= 0]] = True
-        extra += int((-(-(reads[wide] - 1) // (lut_size - 1)) - 1).sum())
+        extra += int((2 ** (reads[wide] - lut_size) - 1).sum())
     bounds = logic.boundaries[1:] if logic is not None else \
         [np.flatnonzero(levels.alive & (levels.read == levels.depth + 1))]
     for bound in bounds:   # registered (without a plan: the GroupSum's bits only)

@@ -27,6 +27,7 @@ SYNTH_DIR = "synth"
 # A core whose plan is predicted this much faster than its clock has slack to spare
 # (Family.slack_pnr_opts): planned plans come within the delay model's margin of their clock.
 AMPLE_SLACK = 1.5
+GATE_MODULES = dict(parse.BLOCKS)["gate layers"][0] + "*"   # yosys' pattern of the gate stages
 
 
 def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=None,
@@ -62,8 +63,8 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
         shutil.rmtree(work, ignore_errors=True)
         os.makedirs(work)
         synth = yosys.Yosys(work, engine)
-        opts, opts_why = ((synth_opts, "given") if synth_opts is not None
-                          else default_synth_opts(family, rtl))
+        opts, gate_opts, opts_why = ((synth_opts, None, "given") if synth_opts is not None
+                                     else default_synth_opts(family, rtl))
         sources = [os.path.join("..", RTL_DIR, f)
                    for f in rtl["files"] + (rtl["axis"]["files"] if axis else [])]
         if board:
@@ -74,7 +75,7 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             sources.append(f"{harness.TOP}.v")
             top = harness.TOP
         with step(times, "yosys"):
-            commands = synth_commands(family, opts, top, board=bool(board))
+            commands = synth_commands(family, opts, top, board=bool(board), gate_opts=gate_opts)
             synth.run("synth", yosys_script(sources, top, *commands))
         if family.name == "nexus":
             free_constant_carry_ins(os.path.join(work, "netlist.json"))
@@ -110,7 +111,10 @@ def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=N
             "target": {"board": board["name"] if board else None, "device": target.name,
                        "family": target.family, "out_of_context": pins == "out of context",
                        "pins": pins},
-            "options": {"synth": f"{family.synth} {opts}".strip(), "pnr": shlex.join(pnr_extra),
+            "options": {"synth": f"{family.synth} {opts}".strip(),
+                        "synth_gate_stages": (None if gate_opts is None
+                                              else f"{family.synth} {gate_opts}".strip()),
+                        "pnr": shlex.join(pnr_extra),
                         "seed": seed, "target_mhz": round(target_mhz, 6),
                         "synth_opts_chosen": opts_why,
                         "pnr_opts_chosen": "given" if pnr_opts else pnr_why},
@@ -137,14 +141,18 @@ def compiled_target(rtl, family):
 
 
 def default_synth_opts(family, rtl):
-    """The family's synthesis options for this core and why: on ECP5 `-nowidelut` maps 2- to
-    4-input gates better but spreads 5- and 6-input ones over plain LUT4s (bench/README.md,
-    "Synthesis options by gate arity"), so cores whose gates are mostly that wide go without."""
+    """The family's synthesis options for this core, those of its gate stages when they differ
+    (else None), and why. On ECP5 and Gowin `-nowidelut` maps 2- to 4-input gates, sums and
+    compares better, but spreads 5- and 6-input gates over plain LUT4s (bench/README.md,
+    "Synthesis options by gate arity"): where most gates are that wide, the gate stages are
+    synthesized with wide LUTs and the rest of the core without (synth_commands)."""
     arities = {int(a): n for a, n in (rtl.get("gate_arities") or {}).items()}
     wide = sum(n for a, n in arities.items() if a > 4)
     if family.wide_lut_opts is not None and wide * 2 > sum(arities.values()):
-        return family.wide_lut_opts, f"{wide} of {sum(arities.values())} gates read 5-6 inputs"
-    return family.synth_opts, "the family's default"
+        return (family.synth_opts, family.wide_lut_opts,
+                f"{wide} of {sum(arities.values())} gates read 5-6 inputs: the gate stages with "
+                "wide LUTs")
+    return family.synth_opts, None, "the family's default"
 
 
 def default_pnr_opts(family, rtl, target_mhz):
@@ -176,10 +184,21 @@ def check_frequency(freq):
         raise LgcError(f"the clock frequency must be positive, not {freq:g} MHz")
 
 
-def synth_commands(family, opts, top, board=False):
-    """The yosys commands that synthesize `top` (a board's top: `board`) for the family. The
-    blocks keep their modules (yosys_script), and synth_gowin and synth_gatemate would put I/O
-    buffers on every port of every kept module: on Gowin, Amaranth's pin wrappers hold a board
+def synth_commands(family, opts, top, board=False, gate_opts=None):
+    """The yosys commands that synthesize `top` (a board's top: `board`) for the family; with
+    `gate_opts`, the design is synthesized twice and the gate stages' modules of the run with
+    `gate_opts` replace those of the run with `opts` (every block keeps its module)."""
+    commands = _synthesis(family, opts, top, board)
+    if gate_opts is None:
+        return commands
+    return ["design -save elaborated", *_synthesis(family, gate_opts, top, board),
+            "design -stash gates", "design -load elaborated", *commands,
+            f"delete ={GATE_MODULES}", f"design -copy-from gates ={GATE_MODULES}"]
+
+
+def _synthesis(family, opts, top, board):
+    """The blocks keep their modules (yosys_script), and synth_gowin and synth_gatemate would put
+    I/O buffers on every port of every kept module: on Gowin, Amaranth's pin wrappers hold a board
     top's buffers already, and a bare top's ports get them after synthesis; on GateMate, only the
     top's ports get them, at the step synth_gatemate would."""
     synth = f"{family.synth} {opts} -top {top}"

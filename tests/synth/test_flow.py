@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from lgc.compile import compile_model
 from lgc.deploy.board_build import synthesize
 from lgc.deploy.boards import board_names, list_boards, load_board
 from lgc.errors import LgcError
@@ -12,6 +13,7 @@ from lgc.synth.devices import DEVICES, FAMILIES
 from lgc.synth.flow import default_pnr_opts, nextpnr_opts, summary_lines
 from lgc.tools import yosys
 from tests.support.cli import run_lgc
+from tests.support.fixtures import DATA
 from tests.support.standin_core import REGISTERS, make_build
 
 
@@ -69,12 +71,32 @@ def test_synth_options_pass_through(build):
     assert section["options"] == {"synth": "synth_ecp5",
                                   "pnr": "--placer-heap-timingweight 40 --placer sa", "seed": 7,
                                   "target_mhz": FAMILIES["ecp5"].target_mhz,
-                                  "synth_opts_chosen": "given",
+                                  "synth_gate_stages": None, "synth_opts_chosen": "given",
                                   "pnr_opts_chosen": "given"}
     commands = open(build.file("synth", "commands.sh")).read()
     assert "--seed 7" in commands and "--placer sa" in commands
     with open(build.file("synth", "synth.ys")) as f:
         assert "synth_ecp5  -top lgc_core" in f.read()
+
+
+def test_wide_gate_stages_get_wide_luts_and_the_rest_of_the_core_does_not(tmp_path):
+    """A DWN core of mostly 5- and 6-input LUTs: its gate stages take the wide-LUT muxes, the
+    popcount and argmax none (they map to fewer LUT4s without), and the gates' LUT4s are what
+    the fit check estimated for them."""
+    out = tmp_path / "build"
+    report = compile_model(DATA / "dwn_mixed.pt", out, device="LFE5U-85F", target_mhz=100)
+    section = synthesize(out, device="LFE5U-85F")
+    assert section["options"]["synth"] == "synth_ecp5 -nowidelut"
+    assert section["options"]["synth_gate_stages"] == "synth_ecp5"
+    assert section["options"]["synth_opts_chosen"].endswith("the gate stages with wide LUTs")
+    stat = json.load(open(out / "synth" / "stat.json"))["modules"]
+    muxes = {m.lstrip("\\"): sum(cells["num_cells_by_type"].get(t, 0) for t in ("PFUMX", "L6MUX21"))
+             for m, cells in stat.items()}
+    gates = [m for m in muxes if m.startswith("lgc_gates_")]
+    assert gates and all(muxes[m] > 0 for m in gates)
+    assert not any(n for m, n in muxes.items() if m not in gates)
+    estimated = report["rtl"]["luts_estimate"]["gate layers"]
+    assert section["blocks"]["gate layers"]["luts"] == pytest.approx(estimated, rel=0.1)
 
 
 def test_a_core_far_faster_than_its_clock_is_placed_for_wirelength():
