@@ -70,7 +70,8 @@ def measure(build, target_mhz, name, seeds):
                      "critical": s["critical_paths"][0] if s["critical_paths"] else None,
                      "arrivals": stage_arrivals(build / "synth" / "pnr.json"),
                      "luts": s["luts"], "carry": s["carry"], "ffs": s["ffs"],
-                     "synth": s["options"]["synth"], "nextpnr_s": s["times"]["nextpnr"]})
+                     "synth": _synth_label(s["options"]), "yosys_s": s["times"]["yosys"],
+                     "nextpnr_s": s["times"]["nextpnr"]})
     fmax = [r["fmax"] for r in runs]
     worst = {k: statistics.median(r["arrivals"].get(k, 0.0) for r in runs)
              for k in runs[0]["arrivals"]}
@@ -78,7 +79,7 @@ def measure(build, target_mhz, name, seeds):
            "constraint_mhz": round(target_mhz * over, 3), "fmax": fmax,
            "fmax_median": statistics.median(fmax), "luts": runs[0]["luts"],
            "carry": runs[0]["carry"], "ffs": runs[0]["ffs"], "arrivals_median": worst,
-           "nextpnr_s": [r["nextpnr_s"] for r in runs],
+           "yosys_s": [r["yosys_s"] for r in runs], "nextpnr_s": [r["nextpnr_s"] for r in runs],
            "critical": [r["critical"] for r in runs],
            "seconds": round(time.perf_counter() - start, 1)}
     print(f"  {name:<15} {row['synth']:<28} {pnr_opts:<34} {row['constraint_mhz']:>7g} "
@@ -87,6 +88,12 @@ def measure(build, target_mhz, name, seeds):
           + ", ".join(f"{k} {v:.2f}" for k, v in sorted(worst.items()))
           + f"  {row['seconds']:.0f}s", flush=True)
     return row
+
+
+def _synth_label(options):
+    """yosys' options, and the gate stages' own where they have them."""
+    gates = options.get("synth_gate_stages")
+    return options["synth"] + (f", gates {gates.partition(' ')[2] or 'wide'}" if gates else "")
 
 
 @contextlib.contextmanager
