@@ -80,7 +80,8 @@ class Plan:
         self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
         self.class_width = max(1, argmax_depth(self.n_classes))
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
-        self._size = (gate_luts(levels, None, lut_size)
+        self._wide_gate_factor = delays.wide_gate_factor if delays is not None else 1.0
+        self._size = (gate_luts(levels, None, lut_size, self._wide_gate_factor)
                       + 2 * sum(len(g) for g in self.popcount.groups))
         self._use(delays)
         self._copy_limit = delays.fanout_limit if delays is not None else 0
@@ -383,7 +384,8 @@ class Plan:
             popcount = 2 * adders + sum(sum_luts(rows, w, w, adder_bits) for rows, w in last)
         else:
             popcount = popcount_luts(self.popcount, self.schedule, adder_bits)
-        return {"gate layers": gate_luts(self.levels, self.logic, self.options["lut_size"]),
+        return {"gate layers": gate_luts(self.levels, self.logic, self.options["lut_size"],
+                                         self._wide_gate_factor),
                 "popcount": popcount,
                 "argmax": argmax_luts(self.n_classes, self.score_width, self.class_width)}
 

@@ -3,8 +3,9 @@ a carry cell counting as the LUTs it holds), by block, from the core's structure
 
 - gate layers: one LUT per gate whose output leaves its cone (cones.py: read by a gate that does
   not absorb it, or by a register or the GroupSum); a gate wider than a LUT is any function of
-  its inputs (a trained LUT), 2**(inputs - lut_size) LUTs joined by the slices' wide-LUT muxes
-  (the gate stages get them: lgc.synth.flow.default_synth_opts);
+  its inputs (a trained LUT): 2**(inputs - lut_size) LUTs joined by the slices' wide-LUT muxes
+  (the gate stages get them: lgc.synth.flow.default_synth_opts), times the family's
+  `wide_gate_factor` where there are none;
 - popcount: per sum, the LUTs yosys maps it to: measured ones for those that become LUT logic,
   else two LUTs per full adder of its compressor (fewer over single bits) and a carry chain;
 - argmax: per comparator a carry-chain compare and the select of its score and index.
@@ -29,7 +30,7 @@ _LUT_SUM_LUTS = {
 assert all(_LUT_SUM_LUTS[w].keys() == _LUT_SUM_LEVELS[w].keys() for w in _LUT_SUM_LEVELS)
 
 
-def gate_luts(levels, logic, lut_size):
+def gate_luts(levels, logic, lut_size, wide_gate_factor=1.0):
     """LUTs of the gate stages (of a LogicPlan `logic`, or before one)."""
     ids = np.concatenate([layer.ids for layer in levels.layers] + [np.zeros(0, np.int64)])
     gate = np.zeros(levels.signals.count, dtype=bool)
@@ -43,12 +44,12 @@ def gate_luts(levels, logic, lut_size):
         wide = reads > lut_size
         inputs = layer.inputs[wide]
         root[inputs[inputs >= 0]] = True
-        extra += int((2 ** (reads[wide] - lut_size) - 1).sum())
+        extra += (wide_gate_factor * 2.0 ** (reads[wide] - lut_size) - 1).sum()
     bounds = logic.boundaries[1:] if logic is not None else \
         [np.flatnonzero(levels.alive & (levels.read == levels.depth + 1))]
     for bound in bounds:   # registered (without a plan: the GroupSum's bits only)
         root[bound] = True
-    return int((root & gate).sum()) + extra
+    return int((root & gate).sum()) + int(round(float(extra)))
 
 
 def sum_luts(rows, width, result_width, lut_adder_bits):

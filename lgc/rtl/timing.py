@@ -46,6 +46,9 @@ class Delays:
     crowd_share: float = 0.0   # of that spread beyond the square root's, what every net gets
     margin: float = 0.0        # what sums and compares leave free where gates fill the budget
     full_adder_luts: int = 1   # LUT levels of one level of full adders (yosys' `ltp`)
+    # LUTs of a gate wider than a LUT, per 2**(inputs - LUT inputs): 1 where the slices' muxes
+    # join LUTs into wider ones (ECP5's PFUMX and L6MUX21, Gowin's MUX2_LUT5-8)
+    wide_gate_factor: float = 1.0
 
     @property
     def lut_level(self):

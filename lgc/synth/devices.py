@@ -59,11 +59,14 @@ FAMILIES = {f.name: f for f in (
            # clock far below the core's")
            slack_pnr_opts="--no-tmdriv"),
     # Delays: python -m bench.delay_fit over four models behind the pin harness, the nets the
-    # means of two seeds (bench/README.md, "iCE40: the delay model").
+    # means of two seeds (bench/README.md, "iCE40: the delay model"). No wide-LUT muxes: yosys
+    # maps a trained LUT6 to about 2.4 times the 4 LUT4s muxes would join (bench/README.md,
+    # "DWN (torch-dwn) cores on ECP5").
     Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",
            r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100,
            Delays(clock_to_out=0.54, setup=0.104, lut=0.315, net=1.415, net_spread=0.785,
-                  carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2)),
+                  carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2,
+                  wide_gate_factor=2.4)),
     # -nowidelut as on ECP5: wide-LUT muxes (MUX2_LUT5-8) deepen the popcount's full adders.
     # Delays: python -m bench.delay_fit over three models' fixed cores behind the pin harness
     # (the SDF times only the flip-flops: LUT and carry arcs from the critical paths), pessimistic

@@ -99,6 +99,16 @@ def test_wide_gate_stages_get_wide_luts_and_the_rest_of_the_core_does_not(tmp_pa
     assert section["blocks"]["gate layers"]["luts"] == pytest.approx(estimated, rel=0.1)
 
 
+
+def test_wide_gates_without_wide_lut_muxes_take_the_luts_the_fit_estimated(tmp_path):
+    """iCE40 has no muxes to join LUT4s into wider ones: yosys spends more LUT4s on a trained
+    LUT6 than the 4 that ECP5's muxes join, and the fit check's estimate follows it."""
+    out = tmp_path / "build"
+    report = compile_model(DATA / "dwn_mixed.pt", out, device="iCE40HX8K")
+    section = synthesize(out, device="iCE40HX8K")
+    estimated = report["rtl"]["luts_estimate"]["gate layers"]
+    assert section["blocks"]["gate layers"]["luts"] == pytest.approx(estimated, rel=0.1)
+
 def test_a_core_far_faster_than_its_clock_is_placed_for_wirelength():
     ecp5, ice40 = FAMILIES["ecp5"], FAMILIES["ice40"]
     rtl = {"timing": {"family": "ecp5", "target_mhz": 25.0, "predicted_mhz": 44.3}}
