@@ -79,13 +79,15 @@ FAMILIES = {f.name: f for f in (
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc), its nets
     # scaled so that the example's default core is the one that met 70 MHz at every seed with
-    # timing-driven rip-up (bench/README.md, "GateMate: 70 MHz").
+    # timing-driven rip-up (bench/README.md, "GateMate: 70 MHz"). A trained LUT6 takes about 3.2
+    # times the 4 LUT4s wide-LUT muxes would join (LUT2s and MX4s of a LUT tree; bench/README.md,
+    # "DWN (torch-dwn) cores on ECP5").
     Family("gatemate", "synth_gatemate", "-luttree -nomx8", "nextpnr-himbaechel-gatemate",
            "gmpack", "bit", r"CC_(LUT[1-4]|L2T[45]|MX[24])$", r"CC_DFF$", r"CC_ADDF$", 1,
            "CPE_LT", "CPE_FF", 70,
            Delays(clock_to_out=0.594, setup=0.1, lut=0.559, net=2.984, net_spread=3.926,
                   carry_in=0.551, carry_bit=0.0, carry_out=0.515, lut_adder_bits=2,
-                  full_adder_luts=2),
+                  full_adder_luts=2, wide_gate_factor=3.2),
            # HeAP spreads cells to at most 60% of a bin (its default 90%): the example's default
            # core routes where it stalled at 90% (bench/README.md, "GateMate: placement
            # density"). router2 rips up the nets that fail timing, not only the congested ones:
