@@ -8,7 +8,8 @@ Stage registers are then placed every N levels, so a cut never splits what one L
 Free absorptions (an input gate with at most one leaf: a wire, an inverter, a constant) are always
 taken; the others are tried in every combination for gates of up to 4 inputs, all or none above.
 A gate that reads more than K inputs cannot be one LUT: it is a leaf for its readers and counts
-the extra levels a tree of K-input LUTs needs.
+the extra levels a tree of K-input LUTs needs, none where the slices' muxes join LUTs into one
+as wide as it (`mux_inputs` more than K: ECP5's PFUMX and L6MUX21 make a LUT6 of four LUT4s).
 """
 
 import numpy as np
@@ -17,7 +18,7 @@ _CHUNK = 1 << 15       # gates per numpy batch: bounds the temporaries to tens o
 _ENUMERATE_UP_TO = 4   # input count up to which every absorb/leaf combination is tried
 
 
-def lut_levels(signals, layers, lut_size):
+def lut_levels(signals, layers, lut_size, mux_inputs=0):
     """The LUT level of every gate (input bits are level 0), int32 [signals.count], and each
     gate's cone: the ids of its leaves, int32 [signals.count, K] (-1: none; all -1 for a gate
     too wide for one LUT, whose inputs are its leaves)."""
@@ -28,12 +29,13 @@ def lut_levels(signals, layers, lut_size):
     for layer in layers:
         for lo in range(0, len(layer.ids), _CHUNK):
             ids = layer.ids[lo:lo + _CHUNK]
-            lv, cn, ab = _cones(layer.inputs[lo:lo + _CHUNK], level, cone, absorbable, k_lut)
+            lv, cn, ab = _cones(layer.inputs[lo:lo + _CHUNK], level, cone, absorbable, k_lut,
+                                mux_inputs)
             level[ids], cone[ids], absorbable[ids] = lv, cn, ab
     return level, cone
 
 
-def _cones(inputs, level, cone, absorbable, k_lut):
+def _cones(inputs, level, cone, absorbable, k_lut, mux_inputs):
     n, k = inputs.shape
     used = inputs >= 0
     safe = np.where(used, inputs, 0)
@@ -67,7 +69,7 @@ def _cones(inputs, level, cone, absorbable, k_lut):
     fits = best_key < never
     # Too many inputs for one LUT: a tree of K-input LUTs over the leaves, one level per K-1 more.
     depth, count = first
-    extra = -(-(count - k_lut) // max(k_lut - 1, 1))
+    extra = np.where(count <= k_lut + mux_inputs, 0, -(-(count - k_lut) // max(k_lut - 1, 1)))
     best_level = np.where(fits, best_level, depth + extra).astype(np.int32)
     best_cone[~fits] = -1
     return best_level, best_cone, fits

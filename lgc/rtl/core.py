@@ -73,7 +73,8 @@ class Plan:
                         "adder_levels_per_stage": adder_levels_per_stage,
                         "lut_size": int(lut_size)}
         self.n_inputs, self.n_classes = netlist.n_inputs, netlist.n_classes
-        self.levels = levels = gate_levels(netlist, lut_size)
+        self.levels = levels = gate_levels(
+            netlist, lut_size, delays.mux_inputs if delays is not None else 0)
         self.popcount = _popcount(netlist, levels)
         self.early = None   # positions of the group bits summed beside the last gate stage
         self._carry_save = (None, None)   # (what its modules were written for, the modules)

@@ -66,12 +66,12 @@ class LogicPlan:
         return any(stage.registered for stage in self.stages)
 
 
-def gate_levels(netlist, lut_size):
+def gate_levels(netlist, lut_size, mux_inputs=0):
     signals = Signals(netlist)
     layers = signals.layers()
     alive = live(signals, layers)
     layers = [layer.subset(alive[layer.ids]) for layer in layers]
-    level, cone = cones.lut_levels(signals, layers, lut_size)
+    level, cone = cones.lut_levels(signals, layers, lut_size, mux_inputs)
     depth = max((int(level[layer.ids].max()) for layer in layers if len(layer.ids)), default=0)
     read = np.full(signals.count, -1, dtype=np.int64)
     for layer in layers:

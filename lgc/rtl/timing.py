@@ -49,6 +49,9 @@ class Delays:
     # LUTs of a gate wider than a LUT, per 2**(inputs - LUT inputs): 1 where the slices' muxes
     # join LUTs into wider ones (ECP5's PFUMX and L6MUX21, Gowin's MUX2_LUT5-8)
     wide_gate_factor: float = 1.0
+    # inputs beyond a LUT's that a gate may read and still take one LUT level (the muxes join
+    # its LUTs within a slice; lgc.rtl.cones)
+    mux_inputs: int = 0
 
     @property
     def lut_level(self):

@@ -248,3 +248,15 @@ def test_long_sums_are_written_in_parts_yosys_reads(tmp_path, plan):
         leaves = {bit: c for bit, c in score.terms.items()}
         assert sorted(leaves) == sorted(module.port("i")) and set(leaves.values()) == {1}
         assert score.const == 5
+
+
+def test_a_wide_gate_is_one_level_where_the_slices_muxes_join_its_luts():
+    # DWN LUTs of 4 to 6 inputs: on ECP5 (PFUMX, L6MUX21) every layer is one level, and no gate
+    # stage is a stage of copies cut between a LUT6's LUT4s and its muxes; iCE40 chains LUT4s.
+    netlist = lgc.optimize(lgc.load(fixture_path("dwn_mixed")))
+    layers = max(netlist.depths().values()) - 1   # the GroupSum is the last depth
+    ecp5 = Plan(netlist, target_mhz=225, delays=FAMILIES["ecp5"].delays, target_is_ceiling=True)
+    assert ecp5.levels.depth == layers
+    assert all(sum(len(layer.ids) for layer in stage.gates) for stage in ecp5.logic.stages)
+    ice40 = Plan(netlist, target_mhz=100, delays=FAMILIES["ice40"].delays)
+    assert ice40.levels.depth > layers
