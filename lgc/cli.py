@@ -7,6 +7,7 @@ of long steps goes through `logging` and is shown here on stderr.
 import functools
 import json
 import logging
+import signal
 import sys
 
 import click
@@ -610,17 +611,21 @@ def export(build_dir, fmt, out, gates, engine):
 
 
 def main():
+    # `kill`, a batch scheduler's stop: ends lgc as Ctrl-C does, so the tool it runs goes too
+    # (each runs in a session of its own) and report.json says the step was interrupted
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         cli(standalone_mode=False)
     except LgcError as e:
         click.echo(f"lgc: error: {e}", err=True)
         sys.exit(1)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort:      # click's answer to Ctrl-C (KeyboardInterrupt)
         click.echo("lgc: aborted", err=True)
         sys.exit(130)
     except click.ClickException as e:
         click.echo(f"lgc: error: {e.format_message()}", err=True)
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("lgc: interrupted", err=True)
-        sys.exit(130)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

@@ -2,7 +2,11 @@
 
 import json
 import os
+import subprocess
+import sys
+import time
 
+import psutil
 import pytest
 
 from lgc.compile import compile_model
@@ -14,6 +18,7 @@ from lgc.synth.flow import default_pnr_opts, nextpnr_opts, summary_lines
 from lgc.tools import yosys
 from tests.support.cli import run_lgc
 from tests.support.fixtures import DATA
+from tests.support.processes import gone
 from tests.support.standin_core import REGISTERS, make_build
 
 
@@ -262,6 +267,24 @@ def test_lgc_synth_cli(build):
     out = run_lgc("synth", build.path, "--device", "nope")
     assert out.returncode == 1 \
         and out.stderr.strip().splitlines()[-1].startswith("lgc: error: unknown device")
+
+
+def test_a_terminated_lgc_synth_ends_its_tools_and_records_no_success(build):
+    """`kill` (SIGTERM) on `lgc synth` ends it as Ctrl-C does: the tool it runs goes with it."""
+    lgc = subprocess.Popen([sys.executable, "-m", "lgc", "synth", build.path, "--device",
+                            "LFE5U-85F"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while not (tools := psutil.Process(lgc.pid).children(recursive=True)):
+            assert time.time() < deadline and lgc.poll() is None, "lgc synth started no tool"
+            time.sleep(0.05)
+        lgc.terminate()
+        _, stderr = lgc.communicate(timeout=30)
+    finally:
+        lgc.kill()
+    assert lgc.returncode == 130 and stderr.strip().endswith("lgc: aborted"), stderr
+    assert all(gone(tool.pid) for tool in tools)
+    assert build.report()["synthesis"] == {"failed": "interrupted"}
 
 
 def test_a_trap_after_routing_says_the_design_was_routed(tmp_path):
