@@ -7,9 +7,10 @@ Stage registers are then placed every N levels, so a cut never splits what one L
 
 Free absorptions (an input gate with at most one leaf: a wire, an inverter, a constant) are always
 taken; the others are tried in every combination for gates of up to 4 inputs, all or none above.
-A gate that reads more than K inputs cannot be one LUT: it is a leaf for its readers and counts
-the extra levels a tree of K-input LUTs needs, none where the slices' muxes join LUTs into one
-as wide as it (`mux_inputs` more than K: ECP5's PFUMX and L6MUX21 make a LUT6 of four LUT4s).
+A gate that reads more than K inputs cannot be one LUT: it is a leaf for its readers, and a
+trained table of k inputs is K-input LUTs of its cofactors joined by a tree of 2:1 muxes, one
+LUT level per input beyond K, none where the slices' muxes join LUTs into one as wide as it
+(`mux_inputs` more than K: ECP5's PFUMX and L6MUX21 make a LUT6 of four LUT4s in one level).
 """
 
 import numpy as np
@@ -67,9 +68,9 @@ def _cones(inputs, level, cone, absorbable, k_lut, mux_inputs):
         packed = np.sort(np.where(distinct, leaves, never), axis=1)[:, :k_lut]
         best_cone[better] = np.where(packed[better] < never, packed[better], -1)
     fits = best_key < never
-    # Too many inputs for one LUT: a tree of K-input LUTs over the leaves, one level per K-1 more.
+    # Too many inputs for one LUT: its cofactors' LUTs and a mux level per input beyond.
     depth, count = first
-    extra = np.where(count <= k_lut + mux_inputs, 0, -(-(count - k_lut) // max(k_lut - 1, 1)))
+    extra = np.maximum(count - k_lut - mux_inputs, 0)
     best_level = np.where(fits, best_level, depth + extra).astype(np.int32)
     best_cone[~fits] = -1
     return best_level, best_cone, fits

@@ -260,3 +260,11 @@ def test_a_wide_gate_is_one_level_where_the_slices_muxes_join_its_luts():
     assert all(sum(len(layer.ids) for layer in stage.gates) for stage in ecp5.logic.stages)
     ice40 = Plan(netlist, target_mhz=100, delays=FAMILIES["ice40"].delays)
     assert ice40.levels.depth > layers
+
+
+def test_without_the_slices_muxes_a_lut6_is_three_lut4_levels():
+    # the LUTs of its cofactors, then a 2:1 mux level per input beyond four (yosys on iCE40)
+    netlist = lgc.optimize(lgc.load(fixture_path("dwn_gaussian_global")))
+    layers = max(netlist.depths().values()) - 1
+    ice40 = Plan(netlist, target_mhz=100, delays=FAMILIES["ice40"].delays)
+    assert ice40.levels.widest == 6 and ice40.levels.depth == 3 * layers
