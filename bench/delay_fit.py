@@ -22,8 +22,10 @@ carries' arcs are those on the critical paths of every run's report.
 
 --check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
 --target-mhz, else the family's default), synthesized at that clock; prints the predicted
-critical path against nextpnr's, and per kind of stage. `--work DIR` keeps the builds; a build
-that was synthesized already (its nextpnr log is there) is read again instead of rerun.
+critical path against nextpnr's, and per kind of stage; on a family with wide-LUT muxes (ECP5)
+that the core uses, their delays in the SDF, whose mean is Delays.mux. `--work DIR` keeps the
+builds; a build that was synthesized already (its nextpnr log is there) is read again instead of
+rerun.
 """
 
 import argparse
@@ -77,6 +79,10 @@ ARCS = {
 SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN"),
          "ice40": (r"ICESTORM_LC", r"I[0-3]"), "gowin": (r"DFF\w*", r"D")}
 CELL_ARCS_FROM_PATHS = {"gowin"}
+# Per family with wide-LUT muxes, their SDF arcs: a LUT through the first mux, the LUT alone, and
+# each further mux (ECP5: LUT4 into PFUMX, then L6MUX21); Delays.mux is the muxes' mean.
+MUX_ARCS = {"ecp5": ((r"TRELLIS_COMB", r"[ABCD]", r"OFX"), (r"TRELLIS_COMB", r"[ABCD]", r"F"),
+                     (r"TRELLIS_COMB", r"FX[AB]", r"OFX"))}
 # Families whose SDF times a register's setup from the inputs of the LUT in its cell (an iCE40
 # logic cell is a LUT and its flip-flop): the LUT is taken off to leave the setup.
 SETUP_THROUGH_LUT = {"ice40"}
@@ -185,6 +191,21 @@ def cell_delays(family, arcs, setups):
     found["carry_bit"] = (found.pop("carry_step") or 0.0) / CARRY_BITS[family]
     found["lut_adder_bits"] = LUT_ADDER_BITS[family]
     return found
+
+
+def mux_delays(family, arcs):
+    """The wide-LUT muxes' delays (ns, SDF medians), first to last; None where the family has none
+    or the design uses none."""
+    if family not in MUX_ARCS:
+        return None
+    through, lut, *further = (
+        [ns for t, s, d, ns in arcs
+         if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
+        for cell, src, dst in MUX_ARCS[family])
+    if not (through and lut and all(further)):
+        return None
+    return [statistics.median(through) - statistics.median(lut),
+            *(statistics.median(ns) for ns in further)]
 
 
 def predicted(plan, delays):
@@ -321,6 +342,10 @@ def check(model, device, seed, work, target_mhz):
         print("  per kind of stage, predicted period / nextpnr's (ns): " + ", ".join(
             f"{k} {max(timing['stage_ns'].get(k) or [0]):.2f}/{achieved[k]:.2f}"
             for k in sorted(achieved)))
+        muxes = mux_delays(DEVICES[device].family, sdf_arcs(build / SYNTH_DIR / "timing.sdf")[0])
+        if muxes:
+            print("  wide-LUT muxes in nextpnr's SDF (ns): " + ", ".join(f"{m:.3f}" for m in muxes)
+                  + f"; mean (Delays.mux) {statistics.mean(muxes):.3f}")
     return {"device": device, "target_mhz": timing["target_mhz"], "predicted_ns": pred,
             "achieved_ns": crit, "latency": rtl["latency"], "achieved": achieved}
 

@@ -87,6 +87,9 @@ class Plan:
         self._use(delays)
         self._copy_limit = delays.fanout_limit if delays is not None else 0
         self._fanout = _gate_fanout(levels, self._copy_limit)
+        # the muxes that join the LUTs of the widest gates (one level with them: cones.py)
+        self._muxes = (min(max(levels.widest - int(lut_size), 0), delays.mux_inputs)
+                       if delays is not None else 0)
         self.lowered_from_mhz = None
         if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
             self.lowered_from_mhz = target_mhz
@@ -284,7 +287,7 @@ class Plan:
     @property
     def gate_level(self):
         """Predicted ns of one LUT level of this core's gates."""
-        return self.delays.gate_level(self._size, self._fanout)
+        return self.delays.gate_level(self._size, self._fanout, self._muxes)
 
     @property
     def fastest_mhz(self):

@@ -47,6 +47,7 @@ class Levels:
     cone: np.ndarray     # int32 [count, K]: the leaves of each gate's cone (cones.py)
     depth: int           # the deepest live gate's level
     read: np.ndarray     # int64 [count]: the deepest level that reads a bit (GroupSum: depth + 1)
+    widest: int          # the most inputs a live gate reads
 
 
 @dataclasses.dataclass
@@ -81,7 +82,9 @@ def gate_levels(netlist, lut_size, mux_inputs=0):
                                       layer.inputs.shape)[reads])
     groupsum_bits = np.unique(np.concatenate(signals.groups() + [np.zeros(0, np.int64)]))
     read[groupsum_bits] = depth + 1
-    return Levels(signals, layers, alive, level, cone, depth, read)
+    widest = max((int((layer.inputs >= 0).sum(axis=1).max()) for layer in layers
+                  if len(layer.ids)), default=0)
+    return Levels(signals, layers, alive, level, cone, depth, read, widest)
 
 
 def crossings(levels):

@@ -52,6 +52,7 @@ class Delays:
     # inputs beyond a LUT's that a gate may read and still take one LUT level (the muxes join
     # its LUTs within a slice; lgc.rtl.cones)
     mux_inputs: int = 0
+    mux: float = 0.0      # each such input's mux after the gate's LUTs (ECP5: PFUMX, L6MUX21)
 
     @property
     def lut_level(self):
@@ -69,11 +70,11 @@ class Delays:
         square_root = self.net_spread * size ** 0.5
         return square_root, max(square_root, self.net_crowd * size ** self.crowd_power)
 
-    def gate_level(self, core_luts, fanout=1):
+    def gate_level(self, core_luts, fanout=1, muxes=0):
         """One LUT level of gates in a core of about `core_luts` LUTs whose gates' nets reach at
-        most `fanout` gates each."""
+        most `fanout` gates each and whose widest gates join their LUTs through `muxes` muxes."""
         return (self.lut_level + self._spreads(core_luts)[1]
-                + self.net_fanout * math.log2(max(fanout, 1)))
+                + self.net_fanout * math.log2(max(fanout, 1)) + self.mux * muxes)
 
     def in_core(self, core_luts):
         """These delays in a core of about `core_luts` LUTs: in one more crowded than the square

@@ -49,12 +49,13 @@ FAMILIES = {f.name: f for f in (
            Delays(clock_to_out=0.525, setup=0.13, lut=0.236, net=1.2, net_spread=0.71,
                   net_crowd=0.4215, crowd_power=0.782, crowd_share=0.097, carry_in=0.447,
                   carry_bit=0.0355, carry_out=0.443, net_fanout=0.115, margin=0.1,
-                  mux_inputs=2),
+                  mux_inputs=2, mux=0.203),
            # default 225 MHz: the example's gates' one LUT level, the margin keeping sums and
            # compares clear of it. A LUT6 is one level: four LUT4s, a PFUMX and an L6MUX21 in
            # one slice pair (a cut between them made gate stages of copies; bench/README.md,
-           # "DWN (torch-dwn) cores on ECP5"). HeAP weighs timing 4x its default: every seed of the
-           # example's 200 MHz core meets its clock (bench/README.md, "Flow options")
+           # "DWN (torch-dwn) cores on ECP5"), its muxes' delay the mean of the two in nextpnr's
+           # SDF (`python -m bench.delay_fit --check`). HeAP weighs timing 4x its default: every
+           # seed of the example's 200 MHz core meets its clock (bench/README.md, "Flow options")
            wide_lut_opts="", pnr_opts="--placer-heap-timingweight 40",
            # A core far faster than its clock (a low board clock, below the plan of fewest
            # registers) is placed for wirelength alone: timing-driven placement crowds its long

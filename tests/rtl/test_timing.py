@@ -1,6 +1,7 @@
 """The delay model's crowding (in a core larger than the square-root spread describes, every net
 is a share of the gates' extra spread longer, and nothing changes in smaller cores) and margin
-(where a stage of gates fills the budget, the popcount's and argmax's stages keep it free)."""
+(where a stage of gates fills the budget, the popcount's and argmax's stages keep it free), and
+the wide-LUT muxes a level of wide gates adds."""
 
 import dataclasses
 import math
@@ -63,3 +64,16 @@ def test_the_fastest_clock_leaves_the_margin_where_the_gates_fill_it():
     Plan(netlist, target_mhz=math.floor(fastest_without), delays=without)
     with pytest.raises(LgcError, match="beyond what the delay model allows"):
         Plan(netlist, target_mhz=math.floor(fastest_without), delays=ECP5)
+
+
+def test_a_level_of_wide_gates_takes_its_muxes_and_one_of_narrow_gates_does_not():
+    # every level of gates is timed as one of the widest gates (a conservative plan)
+    wide = lgc.optimize(lgc.load(str(DATA / "dwn_mixed.pt")))
+    plan = Plan(wide, target_mhz=150, delays=ECP5)
+    without = Plan(wide, target_mhz=150, delays=dataclasses.replace(ECP5, mux=0.0))
+    muxes = min(plan.levels.widest - 4, ECP5.mux_inputs)
+    assert muxes == 2   # its widest gates read 6 inputs: a PFUMX and an L6MUX21
+    assert plan.gate_level - without.gate_level == pytest.approx(muxes * ECP5.mux)
+    narrow = lgc.optimize(lgc.load(str(EXAMPLE)))
+    assert Plan(narrow, 150, ECP5).gate_level == Plan(
+        narrow, 150, dataclasses.replace(ECP5, mux=0.0)).gate_level
