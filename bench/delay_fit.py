@@ -2,7 +2,7 @@
 
     python -m bench.delay_fit [--devices LIFCL-40 CCGM1A1] [--model PATH ...] [--seed 1]
                               [--planned] [--work DIR]
-    python -m bench.delay_fit --check [--devices ...] [--model PATH] [--target-mhz F]
+    python -m bench.delay_fit --check [--devices ...] [--model PATH ...] [--target-mhz F]
 
 Fit (per device): each model (default: the shipped example) compiled with fixed pipelining (one
 LUT level of gates and one adder level per stage, so there are short stages of every kind the
@@ -20,7 +20,7 @@ builds do not have. It prints the Delays(...) for lgc/synth/devices.py and, per 
 the fitted model's path against nextpnr's. Gowin's SDF times only its flip-flops: its LUTs' and
 carries' arcs are those on the critical paths of every run's report.
 
---check: the model compiled for the device with the delay model of lgc/synth/devices.py (at
+--check: each model compiled for the device with the delay model of lgc/synth/devices.py (at
 --target-mhz, else the family's default), synthesized at that clock; prints the predicted
 critical path against nextpnr's, and per kind of stage; on a family with wide-LUT muxes (ECP5)
 that the core uses, their delays in the SDF, whose mean is Delays.mux. `--work DIR` keeps the
@@ -325,16 +325,17 @@ def check(model, device, seed, work, target_mhz):
     build, _ = planned_build(model, device, work, target_mhz)
     rtl = json.loads((build / "report.json").read_text())["rtl"]
     timing = rtl["timing"]
+    name = f"{pathlib.Path(model).stem} on {device}"
     pnr = synthesized(build, device, seed)
     achieved = stage_periods(pnr) if pnr else {}
     routed = ({k: c["achieved"] for k, c in pnr["fmax"].items()} if pnr
               else routed_fmax_from_log(build / SYNTH_DIR / "nextpnr.log"))
     if not routed:
-        print(f"{device}: nextpnr did not finish routing ({build / SYNTH_DIR / 'nextpnr.log'})")
+        print(f"{name}: nextpnr did not finish routing ({build / SYNTH_DIR / 'nextpnr.log'})")
         return None
     mhz = min(float(f) for f in routed.values())
     crit, pred = 1e3 / mhz, timing["predicted_critical_ns"]
-    print(f"{device}: target {timing['target_mhz']:g} MHz, latency {rtl['latency']}, "
+    print(f"{name}: target {timing['target_mhz']:g} MHz, latency {rtl['latency']}, "
           f"{rtl['registers']['total']} FFs, predicted {pred:.2f} ns ({timing['critical_stage']}),"
           f" nextpnr {crit:.2f} ns ({mhz:.1f} MHz{'' if pnr else ', from its log'}), "
           f"{100 * (pred / crit - 1):+.1f}%")
@@ -365,7 +366,8 @@ def main():
         work.mkdir(parents=True, exist_ok=True)
         for device in args.devices:
             if args.check:
-                check(args.model[0], device, args.seed, work, args.target_mhz)
+                for model in args.model:
+                    check(model, device, args.seed, work, args.target_mhz)
             else:
                 fit(args.model, device, args.seed, work, args.planned)
 

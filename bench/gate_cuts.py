@@ -9,8 +9,17 @@ No synthesis: the generator's own counts (exact, as the synthesis tests check).
 
 import argparse
 
+import numpy as np
+
 import lgc
-from lgc.rtl.stages import asap_cuts, crossings, fewest_bits_cuts, gate_levels, plan_logic
+from lgc.rtl.stages import (
+    asap_cuts,
+    crossings,
+    fewest_bits_cuts,
+    gate_levels,
+    plan_logic,
+    stage_starts,
+)
 from tests.support.fixtures import EXAMPLE
 
 
@@ -28,7 +37,8 @@ def main():
         crossing = crossings(levels)
         for n in args.levels:
             for name, cuts in (("asap", asap_cuts(levels.depth, n)),
-                               ("fewest bits", fewest_bits_cuts(crossing, levels.depth, n))):
+                               ("fewest bits", fewest_bits_cuts(
+                                   crossing, stage_starts(np.ones(levels.depth + 1), n)))):
                 logic = plan_logic(netlist, None, args.lut_size, cuts, True, levels)
                 print(f"{model.rsplit('/', 1)[-1]:<32} {levels.depth:>5} {n:>2} {name:<11} "
                       f"{str(logic.cuts):<14} {logic.stage_bits:>10} {logic.delay_bits:>10} "

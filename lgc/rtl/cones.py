@@ -20,20 +20,22 @@ _ENUMERATE_UP_TO = 4   # input count up to which every absorb/leaf combination i
 
 
 def lut_levels(signals, layers, lut_size, mux_inputs=0):
-    """The LUT level of every gate (input bits are level 0), int32 [signals.count], and each
-    gate's cone: the ids of its leaves, int32 [signals.count, K] (-1: none; all -1 for a gate
-    too wide for one LUT, whose inputs are its leaves)."""
+    """The LUT level of every gate (input bits are level 0), int32 [signals.count]; each gate's
+    cone: the ids of its leaves, int32 [signals.count, K] (-1: none; all -1 for a gate too wide
+    for one LUT, whose inputs are its leaves); and the LUT levels each gate takes, int32
+    [signals.count] (1; more for a gate wider than a LUT and its muxes; 0 for input bits)."""
     k_lut = int(lut_size)
     level = np.zeros(signals.count, dtype=np.int32)
     cone = np.full((signals.count, k_lut), -1, dtype=np.int32)
+    span = np.zeros(signals.count, dtype=np.int32)
     absorbable = np.zeros(signals.count, dtype=bool)   # input bits are always leaves
     for layer in layers:
         for lo in range(0, len(layer.ids), _CHUNK):
             ids = layer.ids[lo:lo + _CHUNK]
-            lv, cn, ab = _cones(layer.inputs[lo:lo + _CHUNK], level, cone, absorbable, k_lut,
-                                mux_inputs)
-            level[ids], cone[ids], absorbable[ids] = lv, cn, ab
-    return level, cone
+            lv, cn, ab, sp = _cones(layer.inputs[lo:lo + _CHUNK], level, cone, absorbable, k_lut,
+                                    mux_inputs)
+            level[ids], cone[ids], absorbable[ids], span[ids] = lv, cn, ab, sp
+    return level, cone, span
 
 
 def _cones(inputs, level, cone, absorbable, k_lut, mux_inputs):
@@ -70,7 +72,7 @@ def _cones(inputs, level, cone, absorbable, k_lut, mux_inputs):
     fits = best_key < never
     # Too many inputs for one LUT: its cofactors' LUTs and a mux level per input beyond.
     depth, count = first
-    extra = np.maximum(count - k_lut - mux_inputs, 0)
+    extra = np.where(fits, 0, np.maximum(count - k_lut - mux_inputs, 0))
     best_level = np.where(fits, best_level, depth + extra).astype(np.int32)
     best_cone[~fits] = -1
-    return best_level, best_cone, fits
+    return best_level, best_cone, fits, (1 + extra).astype(np.int32)

@@ -34,12 +34,15 @@ from .fanout import input_copies
 from .popcount import Popcount
 from .stages import (
     crossings,
+    entry_levels,
     fewest_bits_cuts,
     first_stage_sums,
     gate_levels,
+    inside_gates,
     plan_logic,
     reduction_cuts,
     schedule_sums,
+    stage_starts,
     timed_schedule,
 )
 from .timing import Delays
@@ -87,9 +90,12 @@ class Plan:
         self._use(delays)
         self._copy_limit = delays.fanout_limit if delays is not None else 0
         self._fanout = _gate_fanout(levels, self._copy_limit)
-        # the muxes that join the LUTs of the widest gates (one level with them: cones.py)
+        # the muxes that join the LUTs of the widest gates (one level with them: cones.py), and
+        # the most levels a gate takes (wider than a LUT and its muxes)
         self._muxes = (min(max(levels.widest - int(lut_size), 0), delays.mux_inputs)
                        if delays is not None else 0)
+        self._span = int(levels.span[levels.alive].max(initial=0))
+        self._entry = entry_levels(levels)
         self.lowered_from_mhz = None
         if target_is_ceiling and target_mhz is not None and target_mhz > self.fastest_mhz:
             self.lowered_from_mhz = target_mhz
@@ -185,26 +191,30 @@ class Plan:
         """Gate plans for the target: (plan, ns its last stage leaves for the first sums when
         they share it, else the whole budget), for every way to share it."""
         budget = self.delays.budget(self.target_mhz)
-        per_stage = math.floor(budget / self.gate_level)
-        if per_stage < 1:
+        if self._widest_gate_ns > budget:   # a stage holds at least one whole gate
             raise LgcError(self._beyond())
         fixed = self.options["layers_per_stage"]
         if fixed is not None:
             return [(plan_logic(netlist, fixed, lut_size, levels=levels), budget)]
-        crossing = crossings(levels)
-        plans = []
-        for last in range(per_stage, -1, -1):
-            if last == 0 and levels.depth:   # the gates end in a register
-                cuts = fewest_bits_cuts(crossing, levels.depth, per_stage)
-                plans.append((plan_logic(netlist, None, lut_size, cuts, True, levels), budget))
-                break
-            cuts = fewest_bits_cuts(crossing, levels.depth, per_stage, last)
-            logic = plan_logic(netlist, None, lut_size, cuts, False, levels)
-            held = logic.stages[-1].levels if logic.stages else 0
-            plans.append((logic, budget - held * self.gate_level))
-            if not levels.depth:
-                break
-        return plans
+        crossing, depth = crossings(levels), levels.depth
+        starts = stage_starts(self._level_ns, budget)
+        # The last stage, levels after `start`, shares its clock with the first sums; from
+        # `depth` on, the gates end in a register. No cut inside a gate of several levels,
+        # unless gates that overlap leave no such plan.
+        for barred in (inside_gates(levels), None):
+            plans = []
+            for start in range(int(starts[depth]), depth + 1):
+                registered = start == depth and depth > 0
+                cuts = fewest_bits_cuts(crossing, starts, None if registered else start, barred)
+                if cuts is None:
+                    continue
+                logic = plan_logic(netlist, None, lut_size, cuts, registered, levels)
+                shared = 0.0 if registered else sum(self._stage_ns(logic)[-1:])
+                plans.append((logic, budget - shared))
+                if registered or not depth:
+                    break
+            if plans:
+                return plans
 
     def _argmax_plan(self, budget, used):
         """(register the scores first: 0/1, levels after which a register sits, levels with a
@@ -254,7 +264,7 @@ class Plan:
     def _popcount_paths(self, popcount, schedule, logic):
         """ns of every popcount stage; the first one includes the last gate stage's levels when
         it shares their clock (its sums over early bits run beside them)."""
-        shared = logic.stages[-1].levels * self.gate_level \
+        shared = self._stage_ns(logic)[-1] \
             if logic.stages and not logic.stages[-1].registered else 0.0
         if isinstance(schedule, CarrySave):   # (its last stage adds the base itself)
             (late, early), *rest = compressor.paths(popcount, self.delays, schedule)
@@ -290,10 +300,31 @@ class Plan:
         return self.delays.gate_level(self._size, self._fanout, self._muxes)
 
     @property
+    def _level_ns(self):
+        """Predicted ns of every gate level (index 0 unused): a gate level where a gate starts;
+        a LUT level where only wide gates go on (their own LUTs, placed side by side, read
+        each other over short nets)."""
+        ns = np.where(self._entry, self.gate_level, self.delays.lut_level)
+        ns[0] = 0.0
+        return ns
+
+    @property
+    def _widest_gate_ns(self):
+        """Predicted ns of the gate of the most levels."""
+        return self.gate_level + max(self._span - 1, 0) * self.delays.lut_level
+
+    def _stage_ns(self, logic):
+        """Predicted ns of every gate stage of a LogicPlan."""
+        ends = np.cumsum(self._level_ns)
+        edges = np.cumsum([0] + [stage.levels for stage in logic.stages])
+        return [float(ends[b] - ends[a]) for a, b in zip(edges, edges[1:])]
+
+    @property
     def fastest_mhz(self):
         """The fastest clock the delay model allows this core: a stage holds at least one LUT
-        level of gates, a comparison, a two-operand sum (of any width the tree adds: a narrow
-        one is LUT logic, sometimes slower than a wider one's carry chain), the last sums with
+        level of gates (all the levels of its widest gate), a comparison, a two-operand sum (of
+        any width the tree adds: a narrow one is LUT logic, sometimes slower than a wider one's
+        carry chain), the last sums with
         the classes' constants and, for signed scores, the base; where a stage of gates then
         fills the budget, those others within the margin (`_margin`)."""
         d, w, popcount = self.delays, self.score_width, self.popcount
@@ -303,7 +334,7 @@ class Plan:
                 for v in range(1, w) for r in range(v + 1, w + 1)]
         level, rest = self.gate_level, max([self._compare if self.n_classes > 1 else 0.0]
                                            + last + sums)
-        budget = max(level, rest)
+        budget = max(self._widest_gate_ns, rest)
         if rest > budget - self._margin(budget):   # a stage of gates fills it: leave the margin
             budget = math.floor(budget / level) * level + d.margin
         return 1e3 / d.period(budget)
@@ -320,7 +351,7 @@ class Plan:
         d = self.delays
         if d is None:
             return None
-        gates = [stage.levels * self.gate_level for stage in self.logic.stages]
+        gates = self._stage_ns(self.logic)
         pops = self._popcount_paths(self.popcount, self.schedule, self.logic)
         if self.logic.stages and not self.logic.stages[-1].registered:
             gates.pop()   # shares the first popcount stage's clock

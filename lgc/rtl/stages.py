@@ -11,10 +11,13 @@ may be left out (`register_last`: the popcount's first sums then share its clock
 
 Where the cuts go:
 - `asap_cuts`: every N levels (the fixed `--layers-per-stage N`);
-- `fewest_bits_cuts` (timing-driven): the stages of at most N levels each, as few as the depth
-  needs, with the cuts at the level boundaries where the fewest bits cross in total (skip edges
-  and wide layers make some boundaries far cheaper than others). A dynamic programme over the
-  levels; `crossings` counts the bits at every boundary.
+- `fewest_bits_cuts` (timing-driven): the stages that fit the period (`stage_starts`: their
+  levels' predicted ns within it), as few as the depth needs, with the cuts at the level
+  boundaries where the fewest bits cross in total (skip edges and wide layers make some
+  boundaries far cheaper than others). A dynamic programme over the levels; `crossings` counts
+  the bits at every boundary. No cut falls inside a gate that takes several levels
+  (`inside_gates`: a table wider than a LUT and its muxes) where the stages can avoid it: the
+  later stage would compute the whole gate, more levels than planned.
 
 The reduction after the gates (reduction_schedule): the popcount's stages (how many operands each
 sum adds, per class) and the argmax levels after which a register sits.
@@ -48,6 +51,7 @@ class Levels:
     depth: int           # the deepest live gate's level
     read: np.ndarray     # int64 [count]: the deepest level that reads a bit (GroupSum: depth + 1)
     widest: int          # the most inputs a live gate reads
+    span: np.ndarray     # int32 [count]: the LUT levels a gate takes (cones.py), ending at its own
 
 
 @dataclasses.dataclass
@@ -72,7 +76,7 @@ def gate_levels(netlist, lut_size, mux_inputs=0):
     layers = signals.layers()
     alive = live(signals, layers)
     layers = [layer.subset(alive[layer.ids]) for layer in layers]
-    level, cone = cones.lut_levels(signals, layers, lut_size, mux_inputs)
+    level, cone, span = cones.lut_levels(signals, layers, lut_size, mux_inputs)
     depth = max((int(level[layer.ids].max()) for layer in layers if len(layer.ids)), default=0)
     read = np.full(signals.count, -1, dtype=np.int64)
     for layer in layers:
@@ -84,7 +88,7 @@ def gate_levels(netlist, lut_size, mux_inputs=0):
     read[groupsum_bits] = depth + 1
     widest = max((int((layer.inputs >= 0).sum(axis=1).max()) for layer in layers
                   if len(layer.ids)), default=0)
-    return Levels(signals, layers, alive, level, cone, depth, read, widest)
+    return Levels(signals, layers, alive, level, cone, depth, read, widest, span)
 
 
 def crossings(levels):
@@ -99,6 +103,26 @@ def crossings(levels):
     return np.cumsum(count)[:levels.depth + 1]
 
 
+def entry_levels(levels):
+    """bool [depth + 1]: the levels where a live gate starts (its first LUT level: the one its
+    inputs' nets reach; a wide gate's further levels read its own LUTs)."""
+    ids = np.flatnonzero(levels.alive & (levels.span > 0))
+    entry = np.zeros(levels.depth + 1, dtype=bool)
+    entry[levels.level[ids] - levels.span[ids] + 1] = True
+    return entry
+
+
+def inside_gates(levels):
+    """bool [depth + 1]: the boundaries after a level that fall inside a live gate's levels (a
+    table wider than a LUT and its muxes). A cut there would put the whole gate in the later
+    stage, whose levels would then be more than the plan counts."""
+    ids = np.flatnonzero(levels.alive & (levels.span > 1))
+    inside = np.zeros(levels.depth + 2, dtype=np.int64)
+    np.add.at(inside, levels.level[ids] - levels.span[ids] + 1, 1)   # its first level
+    np.add.at(inside, levels.level[ids], -1)                          # its own, the last
+    return np.cumsum(inside)[:levels.depth + 1] > 0
+
+
 def asap_cuts(depth, levels_per_stage):
     """A cut every N levels (none with N = 0)."""
     if not levels_per_stage:
@@ -106,31 +130,46 @@ def asap_cuts(depth, levels_per_stage):
     return list(range(levels_per_stage, depth, levels_per_stage))
 
 
-def fewest_bits_cuts(crossing, depth, levels_per_stage, last_stage_levels=None):
-    """The cuts of the fewest stages of at most `levels_per_stage` levels (the last one at most
-    `last_stage_levels`), where the fewest bits cross in total."""
-    n, last = levels_per_stage, levels_per_stage if last_stage_levels is None else last_stage_levels
-    if depth <= last:
+def stage_starts(level_ns, budget):
+    """int [depth + 1]: for each boundary c, the earliest boundary a stage ending at c may start
+    from, its levels' ns (`level_ns` [depth + 1], index 0 unused) within `budget`."""
+    ends = np.cumsum(np.concatenate([[0.0], np.asarray(level_ns, dtype=float)[1:]]))
+    return np.searchsorted(ends, ends - budget - 1e-9, side="left")
+
+
+def fewest_bits_cuts(crossing, starts, last_start=None, barred=None):
+    """The cuts of the fewest stages (a stage ending at boundary c starts at `starts[c]` or
+    later; the last one at `last_start` or later), where the fewest bits cross in total, none at
+    a `barred` boundary (bool [depth + 1]); None when no such stages exist."""
+    depth = len(crossing) - 1
+    last_start = starts[depth] if last_start is None else max(last_start, starts[depth])
+    if last_start == 0:
         return []
-    stages = 1 + -(-(depth - last) // n)
+    allowed = np.ones(depth + 1, dtype=bool) if barred is None else ~np.asarray(barred)
     # cost[s][c]: least bits crossing s cuts, the s-th after level c (cut 0 at level 0, free)
     inf = np.iinfo(np.int64).max // 2
-    cost = np.full((stages, depth + 1), inf, dtype=np.int64)
-    back = np.zeros((stages, depth + 1), dtype=np.int64)
+    cost = np.full((depth + 1, depth + 1), inf, dtype=np.int64)
+    back = np.zeros((depth + 1, depth + 1), dtype=np.int64)
     cost[0, 0] = 0
-    for s in range(1, stages):
-        for c in range(1, depth):
-            lo = max(0, c - n)
-            prev = cost[s - 1, lo:c]
+    for n_cuts in range(1, depth + 1):   # the fewest stages; more only where cuts are barred
+        for c in np.flatnonzero(allowed[1:depth]) + 1:
+            lo = int(starts[c])
+            prev = cost[n_cuts - 1, lo:c]
+            if not len(prev):
+                continue
             j = int(np.argmin(prev))
             if prev[j] < inf:
-                cost[s, c] = prev[j] + crossing[c]
-                back[s, c] = lo + j
-    ends = [c for c in range(max(0, depth - last), depth) if cost[stages - 1, c] < inf]
-    c = min(ends, key=lambda c: (cost[stages - 1, c], c))
+                cost[n_cuts, c] = prev[j] + crossing[c]
+                back[n_cuts, c] = lo + j
+        ends = [c for c in range(last_start, depth) if cost[n_cuts, c] < inf]
+        if ends:
+            break
+    else:
+        return None
+    c = min(ends, key=lambda c: (cost[n_cuts, c], c))
     cuts = []
-    for s in range(stages - 1, 0, -1):
-        cuts.append(c)
+    for s in range(n_cuts, 0, -1):
+        cuts.append(int(c))
         c = int(back[s, c])
     return sorted(cuts)
 

@@ -14,10 +14,13 @@ from lgc.ir.truthtable import DIFFLOGIC_TABLES
 from lgc.rtl import Plan
 from lgc.rtl.popcount import MAX_SUM_OPERANDS, Popcount
 from lgc.rtl.stages import (
+    fewest_bits_cuts,
     first_stage_sums,
+    inside_gates,
     plan_logic,
     reduction_cuts,
     schedule_sums,
+    stage_starts,
     timed_schedule,
 )
 from lgc.synth.devices import FAMILIES
@@ -268,3 +271,32 @@ def test_without_the_slices_muxes_a_lut6_is_three_lut4_levels():
     layers = max(netlist.depths().values()) - 1
     ice40 = Plan(netlist, target_mhz=100, delays=FAMILIES["ice40"].delays)
     assert ice40.levels.widest == 6 and ice40.levels.depth == 3 * layers
+
+
+def test_the_cuts_skip_barred_boundaries_with_as_few_more_stages_as_they_need():
+    crossing = np.array([0, 1, 9, 1, 9, 9, 0])     # depth 6; boundary 0 is the inputs'
+    three = stage_starts(np.ones(7), 3)
+    assert fewest_bits_cuts(crossing, three) == [3]
+    barred = np.zeros(7, dtype=bool)
+    barred[3] = True
+    assert fewest_bits_cuts(crossing, three, barred=barred) == [1, 4]   # one stage more
+    barred[1:6] = True
+    assert fewest_bits_cuts(crossing, three, barred=barred) is None
+    # by predicted ns: a stage of 2.0 ns holds a 1.5 ns level and one of 0.5 ns
+    starts = stage_starts(np.array([0, 1.5, 0.5, 0.5, 1.5, 0.5, 0.5]), 2.0)
+    assert list(starts) == [0, 0, 0, 1, 2, 3, 4]
+    assert fewest_bits_cuts(crossing, starts) == [2, 4]
+
+
+def test_no_cut_falls_inside_a_gate_of_several_levels_and_its_levels_inside_cost_a_lut():
+    # Without the slices' muxes a LUT6 takes three LUT4 levels; a cut between them would put the
+    # whole gate into the later stage. Its further levels read its own LUTs, placed side by side.
+    netlist = lgc.optimize(lgc.load(fixture_path("dwn_gaussian_global")))
+    for family in ("ice40", "nexus", "gatemate"):
+        delays = FAMILIES[family].delays
+        for mhz in (FAMILIES[family].target_mhz, 0.9 * FAMILIES[family].target_mhz):
+            plan = Plan(netlist, target_mhz=mhz, delays=delays, target_is_ceiling=True)
+            inside = inside_gates(plan.levels)
+            assert plan.logic.cuts and not any(inside[c] for c in plan.logic.cuts), family
+            whole_gate = plan.gate_level + 2 * plan.delays.lut_level
+            assert plan.stage_paths()["gates"][0] == pytest.approx(whole_gate)
