@@ -79,10 +79,11 @@ ARCS = {
 SETUP = {"nexus": (r"OXIDE_FF", r"DI|M"), "gatemate": (r"CPE_FF", r"DIN"),
          "ice40": (r"ICESTORM_LC", r"I[0-3]"), "gowin": (r"DFF\w*", r"D")}
 CELL_ARCS_FROM_PATHS = {"gowin"}
-# Per family with wide-LUT muxes, their SDF arcs: a LUT through the first mux, the LUT alone, and
-# each further mux (ECP5: LUT4 into PFUMX, then L6MUX21); Delays.mux is the muxes' mean.
-MUX_ARCS = {"ecp5": ((r"TRELLIS_COMB", r"[ABCD]", r"OFX"), (r"TRELLIS_COMB", r"[ABCD]", r"F"),
-                     (r"TRELLIS_COMB", r"FX[AB]", r"OFX"))}
+# Per family with wide-LUT muxes, each mux's SDF arc from a data input, first to last, and the
+# arc it includes before it (ECP5's slice times a LUT4 through its PFUMX; then the L6MUX21);
+# Delays.mux is the muxes' mean.
+MUX_ARCS = {"ecp5": (((r"TRELLIS_COMB", r"[ABCD]", r"OFX"), (r"TRELLIS_COMB", r"[ABCD]", r"F")),
+                     ((r"TRELLIS_COMB", r"FX[AB]", r"OFX"), None))}
 # Families whose SDF times a register's setup from the inputs of the LUT in its cell (an iCE40
 # logic cell is a LUT and its flip-flop): the LUT is taken off to leave the setup.
 SETUP_THROUGH_LUT = {"ice40"}
@@ -196,16 +197,18 @@ def cell_delays(family, arcs, setups):
 def mux_delays(family, arcs):
     """The wide-LUT muxes' delays (ns, SDF medians), first to last; None where the family has none
     or the design uses none."""
-    if family not in MUX_ARCS:
-        return None
-    through, lut, *further = (
-        [ns for t, s, d, ns in arcs
-         if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
-        for cell, src, dst in MUX_ARCS[family])
-    if not (through and lut and all(further)):
-        return None
-    return [statistics.median(through) - statistics.median(lut),
-            *(statistics.median(ns) for ns in further)]
+    def median(arc):
+        cell, src, dst = arc
+        found = [ns for t, s, d, ns in arcs
+                 if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
+        return statistics.median(found) if found else None
+    delays = []
+    for arc, before in MUX_ARCS.get(family, ()):
+        through, first = median(arc), median(before) if before else 0.0
+        if through is None or first is None:
+            return None
+        delays.append(through - first)
+    return delays or None
 
 
 def predicted(plan, delays):

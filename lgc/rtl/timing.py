@@ -47,7 +47,7 @@ class Delays:
     margin: float = 0.0        # what sums and compares leave free where gates fill the budget
     full_adder_luts: int = 1   # LUT levels of one level of full adders (yosys' `ltp`)
     # LUTs of a gate wider than a LUT, per 2**(inputs - LUT inputs): 1 where the slices' muxes
-    # join LUTs into wider ones (ECP5's PFUMX and L6MUX21, Gowin's MUX2_LUT5-8)
+    # join LUTs into wider ones (ECP5's PFUMX and L6MUX21, Nexus' WIDEFN9)
     wide_gate_factor: float = 1.0
     # inputs beyond a LUT's that a gate may read and still take one LUT level (the muxes join
     # its LUTs within a slice; lgc.rtl.cones)

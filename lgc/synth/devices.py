@@ -71,15 +71,18 @@ FAMILIES = {f.name: f for f in (
            Delays(clock_to_out=0.54, setup=0.104, lut=0.315, net=1.415, net_spread=0.785,
                   carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2,
                   wide_gate_factor=2.4)),
-    # -nowidelut as on ECP5: wide-LUT muxes (MUX2_LUT5-8) deepen the popcount's full adders.
+    # -nowidelut as on ECP5: wide-LUT muxes (MUX2_LUT5-8) deepen the popcount's full adders;
+    # and for wide gates too: nextpnr-himbaechel-gowin's timing leaves those muxes out (two layers
+    # of LUT6s and the first sums in one stage routed at 3.38 ns; bench/README.md, "Wide gates in
+    # the delay model"), and their LUT4 trees take about 2.4 times the LUTs, as on iCE40.
     # Delays: python -m bench.delay_fit over three models' fixed cores behind the pin harness
     # (the SDF times only the flip-flops: LUT and carry arcs from the critical paths), pessimistic
     # on the deeper stages lower targets make (bench/README.md, "Gowin: a delay model").
     Family("gowin", "synth_gowin", "-nowidelut", "nextpnr-himbaechel", "gowin_pack", "fs",
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100,
            Delays(clock_to_out=0.458, setup=0.399, lut=0.9265, net=0.789, net_spread=1.223,
-                  carry_in=0.958, carry_bit=0.057, carry_out=0.563, lut_adder_bits=2),
-           wide_lut_opts=""),
+                  carry_in=0.958, carry_bit=0.057, carry_out=0.563, lut_adder_bits=2,
+                  wide_gate_factor=2.4)),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc), its nets
     # scaled so that the example's default core is the one that met 70 MHz at every seed with

@@ -142,10 +142,11 @@ def compiled_target(rtl, family):
 
 def default_synth_opts(family, rtl):
     """The family's synthesis options for this core, those of its gate stages when they differ
-    (else None), and why. On ECP5 and Gowin `-nowidelut` maps 2- to 4-input gates, sums and
-    compares better, but spreads 5- and 6-input gates over plain LUT4s (bench/README.md,
-    "Synthesis options by gate arity"): where most gates are that wide, the gate stages are
-    synthesized with wide LUTs and the rest of the core without (synth_commands)."""
+    (else None), and why. On ECP5 `-nowidelut` maps 2- to 4-input gates, sums and compares
+    better, but spreads 5- and 6-input gates over plain LUT4s (bench/README.md, "Synthesis
+    options by gate arity"): where most gates are that wide, the gate stages are synthesized
+    with wide LUTs and the rest of the core without (synth_commands). Gowin keeps -nowidelut
+    everywhere: nextpnr's timing leaves its wide-LUT muxes out."""
     arities = {int(a): n for a, n in (rtl.get("gate_arities") or {}).items()}
     wide = sum(n for a, n in arities.items() if a > 4)
     if family.wide_lut_opts is not None and wide * 2 > sum(arities.values()):

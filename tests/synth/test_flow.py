@@ -114,6 +114,21 @@ def test_wide_gates_without_wide_lut_muxes_take_the_luts_the_fit_estimated(tmp_p
     estimated = report["rtl"]["luts_estimate"]["gate layers"]
     assert section["blocks"]["gate layers"]["luts"] == pytest.approx(estimated, rel=0.1)
 
+
+def test_gowin_wide_gates_take_lut4_trees_whose_delays_nextpnr_counts(tmp_path):
+    """nextpnr-himbaechel-gowin's timing leaves MUX2_LUT5/6 out: the gate stages of 6-input LUTs
+    go without them, in LUT4 trees the fit check estimates."""
+    out = tmp_path / "build"
+    report = compile_model(DATA / "dwn_gaussian_global.pt", out, device="GW1NR-9C")
+    section = synthesize(out, device="GW1NR-9C")
+    assert section["options"]["synth_gate_stages"] is None
+    stat = json.load(open(out / "synth" / "stat.json"))["modules"]
+    assert not any(t.startswith("MUX2_LUT") for cells in stat.values()
+                   for t in cells["num_cells_by_type"])
+    estimated = report["rtl"]["luts_estimate"]["gate layers"]
+    assert section["blocks"]["gate layers"]["luts"] == pytest.approx(estimated, rel=0.1)
+
+
 def test_a_core_far_faster_than_its_clock_is_placed_for_wirelength():
     ecp5, ice40 = FAMILIES["ecp5"], FAMILIES["ice40"]
     rtl = {"timing": {"family": "ecp5", "target_mhz": 25.0, "predicted_mhz": 44.3}}
