@@ -72,9 +72,10 @@ FAMILIES = {f.name: f for f in (
                   carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2,
                   wide_gate_factor=2.4)),
     # -nowidelut as on ECP5: wide-LUT muxes (MUX2_LUT5-8) deepen the popcount's full adders;
-    # and for wide gates too: nextpnr-himbaechel-gowin's timing leaves those muxes out (two layers
-    # of LUT6s and the first sums in one stage routed at 3.38 ns; bench/README.md, "Wide gates in
-    # the delay model"), and their LUT4 trees take about 2.4 times the LUTs, as on iCE40.
+    # and for wide gates too: nextpnr-himbaechel-gowin's timing misses gate stages made of those
+    # muxes (two layers of LUT6s and the first sums in one stage "routed" at 3.38 ns, less than
+    # their cells' SDF delays; bench/README.md, "Wide gates in the delay model"); their LUT4
+    # trees take about 2.4 times the LUTs, as on iCE40.
     # Delays: python -m bench.delay_fit over three models' fixed cores behind the pin harness
     # (the SDF times only the flip-flops: LUT and carry arcs from the critical paths), pessimistic
     # on the deeper stages lower targets make (bench/README.md, "Gowin: a delay model").

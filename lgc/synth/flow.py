@@ -146,7 +146,7 @@ def default_synth_opts(family, rtl):
     better, but spreads 5- and 6-input gates over plain LUT4s (bench/README.md, "Synthesis
     options by gate arity"): where most gates are that wide, the gate stages are synthesized
     with wide LUTs and the rest of the core without (synth_commands). Gowin keeps -nowidelut
-    everywhere: nextpnr's timing leaves its wide-LUT muxes out."""
+    everywhere: nextpnr's timing misses gate stages made of its wide-LUT muxes."""
     arities = {int(a): n for a, n in (rtl.get("gate_arities") or {}).items()}
     wide = sum(n for a, n in arities.items() if a > 4)
     if family.wide_lut_opts is not None and wide * 2 > sum(arities.values()):

@@ -116,8 +116,8 @@ def test_wide_gates_without_wide_lut_muxes_take_the_luts_the_fit_estimated(tmp_p
 
 
 def test_gowin_wide_gates_take_lut4_trees_whose_delays_nextpnr_counts(tmp_path):
-    """nextpnr-himbaechel-gowin's timing leaves MUX2_LUT5/6 out: the gate stages of 6-input LUTs
-    go without them, in LUT4 trees the fit check estimates."""
+    """nextpnr-himbaechel-gowin's timing misses gate stages made of MUX2_LUT5/6: those of 6-input
+    LUTs go without them, in LUT4 trees the fit check estimates."""
     out = tmp_path / "build"
     report = compile_model(DATA / "dwn_gaussian_global.pt", out, device="GW1NR-9C")
     section = synthesize(out, device="GW1NR-9C")
