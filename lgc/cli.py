@@ -379,8 +379,8 @@ def _simulate_axis(build_dir, arrays, encoded, n_random, seed, opt, pause):
               "(default: the one the build was compiled with, else the board's).")
 @click.option("--seed", type=int, default=1, show_default=True, help="nextpnr placement seed.")
 @click.option("--synth-opts", help="Options of yosys' synth_* command for the whole design "
-              "(default: the family's; on ECP5 and Gowin -nowidelut, the gate stages without it "
-              "where most gates read 5-6 inputs).")
+              "(default: the family's; on ECP5 and Gowin -nowidelut, on ECP5 the gate stages "
+              "without it where most gates read 5-6 inputs).")
 @click.option("--pnr-opts", help="Extra nextpnr options.")
 @click.option("--axis", is_flag=True, help="With --device: the AXI4-Stream top lgc_axis "
               "around the core (the wrapper's own resources are its block).")
