@@ -209,7 +209,7 @@ class Plan:
                 if cuts is None:
                     continue
                 logic = plan_logic(netlist, None, lut_size, cuts, registered, levels)
-                shared = 0.0 if registered else sum(self._stage_ns(logic)[-1:])
+                shared = 0.0 if registered or not logic.stages else self._stage_ns(logic)[-1]
                 plans.append((logic, budget - shared))
                 if registered or not depth:
                     break
@@ -324,9 +324,9 @@ class Plan:
         """The fastest clock the delay model allows this core: a stage holds at least one LUT
         level of gates (all the levels of its widest gate), a comparison, a two-operand sum (of
         any width the tree adds: a narrow one is LUT logic, sometimes slower than a wider one's
-        carry chain), the last sums with
-        the classes' constants and, for signed scores, the base; where a stage of gates then
-        fills the budget, those others within the margin (`_margin`)."""
+        carry chain), the last sums with the classes' constants and, for signed scores, the
+        base; where a stage of gates then fills the budget, those others within the margin
+        (`_margin`)."""
         d, w, popcount = self.delays, self.score_width, self.popcount
         sums = [d.sum_path(2, v, v + 1) for v in range(1, w)]
         base = d.sum_path(2, w, w) if popcount.signed else 0.0

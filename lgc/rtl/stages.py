@@ -51,7 +51,7 @@ class Levels:
     depth: int           # the deepest live gate's level
     read: np.ndarray     # int64 [count]: the deepest level that reads a bit (GroupSum: depth + 1)
     widest: int          # the most inputs a live gate reads
-    span: np.ndarray     # int32 [count]: the LUT levels a gate takes (cones.py), ending at its own
+    span: np.ndarray     # int32 [count]: the LUT levels a gate takes (cones.py), the last its own
 
 
 @dataclasses.dataclass
