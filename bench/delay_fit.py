@@ -175,13 +175,18 @@ def sdf_arcs(path, pnr=None):
     return arcs, setups
 
 
+def arc_median(arcs, arc):
+    """The median ns of the SDF arcs ([(cell type, from, to, ns)]) that match `arc`, a (cell type,
+    from port, to port) of regexes; None where none does."""
+    cell, src, dst = arc
+    values = [ns for t, s, d, ns in arcs
+              if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
+    return statistics.median(values) if values else None
+
+
 def cell_delays(family, arcs, setups):
     """The Delays fields the SDF fixes: medians of each kind of arc (None: none in the design)."""
-    found = {}
-    for field, (cell, src, dst) in ARCS[family].items():
-        values = [ns for t, s, d, ns in arcs
-                  if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
-        found[field] = statistics.median(values) if values else None
+    found = {field: arc_median(arcs, arc) for field, arc in ARCS[family].items()}
     cell, port = SETUP[family]
     values = [ns for t, p, ns in setups if re.fullmatch(cell, t) and re.fullmatch(port, p)]
     found["setup"] = statistics.median(values) if values else None
@@ -197,14 +202,9 @@ def cell_delays(family, arcs, setups):
 def mux_delays(family, arcs):
     """The wide-LUT muxes' delays (ns, SDF medians), first to last; None where the family has none
     or the design uses none."""
-    def median(arc):
-        cell, src, dst = arc
-        found = [ns for t, s, d, ns in arcs
-                 if re.fullmatch(cell, t) and re.fullmatch(src, s) and re.fullmatch(dst, d)]
-        return statistics.median(found) if found else None
     delays = []
     for arc, before in MUX_ARCS.get(family, ()):
-        through, first = median(arc), median(before) if before else 0.0
+        through, first = arc_median(arcs, arc), arc_median(arcs, before) if before else 0.0
         if through is None or first is None:
             return None
         delays.append(through - first)
