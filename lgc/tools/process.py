@@ -108,7 +108,7 @@ def run(tool, args, cwd, log_name, command=None):
     start = time.perf_counter()
     with open(log_path, "w") as out:
         try:
-            child = subprocess.Popen(_limited(command), cwd=cwd, stdout=out,
+            child = subprocess.Popen(_launched(command), cwd=cwd, stdout=out,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
         except OSError as e:
@@ -155,15 +155,16 @@ def _kill_group(child):
 
 _LIMITS = threading.local()
 LIMIT_ENV = "LGC_TOOL_MEMORY"     # the limit a tool runs under (lgc.tools.limit sets it)
+NO_LIMIT = "none"                 # lgc.tools.limit's word for a tool without one
 
 
 @contextlib.contextmanager
 def memory_limit(max_bytes):
     """Tools this thread starts inside the block get at most `max_bytes` of writable memory each
-    (RLIMIT_DATA: counts what a WebAssembly tool commits, not the address space it reserves) and
-    die with the process that started them (Linux), so a worker that dies mid-task leaves no
-    tool running. None: no limit (but a process that runs as such a tool, an lgc command, starts
-    its own tools under its limit: lgc.tools.limit)."""
+    (RLIMIT_DATA: counts what a WebAssembly tool commits, not the address space it reserves) and,
+    as every tool on Linux, die with the process that started them, so a worker that dies
+    mid-task leaves no tool running. None: no limit (but a process that runs as such a tool, an
+    lgc command, starts its own tools under its limit: lgc.tools.limit)."""
     before = getattr(_LIMITS, "max_bytes", None)
     _LIMITS.max_bytes = max_bytes
     try:
@@ -181,14 +182,15 @@ def _limit():
     return max_bytes
 
 
-def _limited(command):
-    """The command, behind lgc.tools.limit's launcher when this thread has a memory limit (a
-    launcher, not preexec_fn: that is unsafe in a process with threads, as a Dask worker is)."""
+def _launched(command):
+    """The command behind lgc.tools.limit's launcher, which gives it this thread's memory limit
+    and, on Linux, ends it when this process dies (a launcher, not preexec_fn: that is unsafe in
+    a process with threads, as a Dask worker is). Elsewhere without a limit: the command itself."""
     max_bytes = _limit()
-    if max_bytes is None:
+    if max_bytes is None and not sys.platform.startswith("linux"):
         return command
-    return [sys.executable, "-m", "lgc.tools.limit", str(int(max_bytes)), *command]
-
+    limit = NO_LIMIT if max_bytes is None else str(int(max_bytes))
+    return [sys.executable, "-m", "lgc.tools.limit", limit, *command]
 
 
 def tail(log_path):

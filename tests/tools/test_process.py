@@ -77,17 +77,21 @@ def test_an_interrupted_run_ends_the_tool_and_its_children(tmp_path):
     assert gone(tool) and gone(child)
 
 
-def test_a_limited_tool_dies_with_the_process_that_started_it(tmp_path):
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize("limit", [2**30, None], ids=["limited", "unlimited"])
+@pytest.mark.parametrize("death", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "terminated"])
+def test_a_tool_dies_with_the_python_process_that_started_it(tmp_path, limit, death):
+    """As a worker lost mid-task dies, or a bench someone kills: no tool is left running."""
     pids = tmp_path / "pids"
     starter = subprocess.Popen(_python(
         "import sys; from lgc.tools import process\n"
-        "with process.memory_limit(2**30):\n"
+        f"with process.memory_limit({limit}):\n"
         f"    process.run('sleeper', [{str(pids)!r}], {str(tmp_path)!r}, 'sleeper.log', "
         f"command=[sys.executable, '-c', {SLEEPER!r}])"))
     try:
         tool, _ = _wait_for(pids)
         assert psutil.Process(tool).ppid() == starter.pid
-        starter.kill()      # as a worker lost mid-task dies
+        starter.send_signal(death)
         starter.wait()
         assert gone(tool)
     finally:
