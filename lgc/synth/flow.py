@@ -28,6 +28,8 @@ SYNTH_DIR = "synth"
 # (Family.slack_pnr_opts): planned plans come within the delay model's margin of their clock.
 AMPLE_SLACK = 1.5
 GATE_MODULES = dict(parse.BLOCKS)["gate layers"][0] + "*"   # yosys' pattern of the gate stages
+# the other large blocks, leaves of the hierarchy as the gate stages are
+SUM_MODULES = " ".join(f"={dict(parse.BLOCKS)[kind][0]}*" for kind in ("popcount", "argmax"))
 
 
 def synthesize(path, *, device=None, board=None, freq=None, seed=1, synth_opts=None,
@@ -187,13 +189,15 @@ def check_frequency(freq):
 
 def synth_commands(family, opts, top, board=False, gate_opts=None):
     """The yosys commands that synthesize `top` (a board's top: `board`) for the family; with
-    `gate_opts`, the design is synthesized twice and the gate stages' modules of the run with
-    `gate_opts` replace those of the run with `opts` (every block keeps its module)."""
+    `gate_opts`, in two runs: the gate stages' modules with `gate_opts`, the popcount and argmax
+    as black boxes, then the rest with `opts`, the gate stages as black boxes, which the first
+    run's modules replace (every block keeps its module, so each is synthesized once)."""
     commands = _synthesis(family, opts, top, board)
     if gate_opts is None:
         return commands
-    return ["design -save elaborated", *_synthesis(family, gate_opts, top, board),
-            "design -stash gates", "design -load elaborated", *commands,
+    return ["design -save elaborated", f"blackbox {SUM_MODULES}",
+            *_synthesis(family, gate_opts, top, board), "design -stash gates",
+            "design -load elaborated", f"blackbox ={GATE_MODULES}", *commands,
             f"delete ={GATE_MODULES}", f"design -copy-from gates ={GATE_MODULES}"]
 
 
