@@ -29,7 +29,7 @@ from . import compressor
 from .argmax import Argmax, argmax_depth, argmax_registers
 from .compressor import CarrySave
 from .datapath import datapath_files
-from .estimate import argmax_luts, gate_luts, popcount_luts, sum_luts
+from .estimate import argmax_luts, gate_luts, joined_wide_luts, popcount_luts, sum_luts
 from .fanout import input_copies
 from .popcount import Popcount
 from .stages import (
@@ -84,8 +84,8 @@ class Plan:
         self.score_width, self.score_signed = self.popcount.width, self.popcount.signed
         self.class_width = max(1, argmax_depth(self.n_classes))
         # the core's size the gates' nets grow with: its gates and about 2 LUTs per group bit
-        self._wide_gate_factor = delays.wide_gate_factor if delays is not None else 1.0
-        self._size = (gate_luts(levels, None, lut_size, self._wide_gate_factor)
+        self._wide_luts = delays.wide_gate_luts if delays is not None else joined_wide_luts
+        self._size = (gate_luts(levels, None, lut_size, self._wide_luts)
                       + 2 * sum(len(g) for g in self.popcount.groups))
         self._use(delays)
         self._copy_limit = delays.fanout_limit if delays is not None else 0
@@ -295,6 +295,14 @@ class Plan:
         return plan
 
     @property
+    def cofactor_lut(self):
+        """The LUT size gates wider than it are written as cofactors of (Delays.cofactor_gates;
+        None: as their tables)."""
+        if self.delays is not None and self.delays.cofactor_gates:
+            return self.options["lut_size"]
+        return None
+
+    @property
     def gate_level(self):
         """Predicted ns of one LUT level of this core's gates."""
         return self.delays.gate_level(self._size, self._fanout, self._muxes)
@@ -420,7 +428,7 @@ class Plan:
         else:
             popcount = popcount_luts(self.popcount, self.schedule, adder_bits)
         return {"gate layers": gate_luts(self.levels, self.logic, self.options["lut_size"],
-                                         self._wide_gate_factor),
+                                         self._wide_luts),
                 "popcount": popcount,
                 "argmax": argmax_luts(self.n_classes, self.score_width, self.class_width)}
 
@@ -543,7 +551,7 @@ class Core(wiring.Component):
             plan = self.plan
             name = plan.netlist.graph.graph.get("name") or "netlist"
             self._files = datapath_files(plan.logic, plan.popcount_modules(), name,
-                                         plan.input_copies, plan.early)
+                                         plan.input_copies, plan.early, plan.cofactor_lut)
         return self._files
 
     def elaborate(self, platform):

@@ -17,10 +17,12 @@ from .gate_stages import stage_module
 from .text import concat, render, slices
 
 
-def datapath_files(logic, popcount_modules, model_name, copies=None, early=None):
+def datapath_files(logic, popcount_modules, model_name, copies=None, early=None,
+                   cofactor_lut=None):
     """{file name: text} of lgc_datapath and the modules it instantiates; `copies`: the first
     gate stage's input copies (fanout.input_copies); `early`: positions on the last gate stage's
-    input vector of the bits the first popcount stage reads from there."""
+    input vector of the bits the first popcount stage reads from there; `cofactor_lut`: gates
+    wider than this are written as its cofactors (gate_stages.cofactor_lines)."""
     files, steps = {}, []
     live = len(logic.boundaries[0])
     previous = None
@@ -39,7 +41,7 @@ def datapath_files(logic, popcount_modules, model_name, copies=None, early=None)
         files[f"{name}.v"] = stage_module(
             name, stage, logic.signals.count,
             f"{model_name}: gates of stage {s} of {len(logic.stages)}, by layer: {layers}",
-            stage.registered, copies if s == 1 else None)
+            stage.registered, copies if s == 1 else None, cofactor_lut)
         steps.append(_step(name, previous, f"gates_s{s}_o", len(stage.outputs), stage.registered))
         previous = steps[-1]["out"]
     if early is not None:

@@ -4,8 +4,9 @@ a carry cell counting as the LUTs it holds), by block, from the core's structure
 - gate layers: one LUT per gate whose output leaves its cone (cones.py: read by a gate that does
   not absorb it, or by a register or the GroupSum); a gate wider than a LUT is any function of
   its inputs (a trained LUT): 2**(inputs - lut_size) LUTs joined by the slices' wide-LUT muxes
-  (the gate stages get them: lgc.synth.flow.default_synth_opts), times the family's
-  `wide_gate_factor` where there are none;
+  (the gate stages get them: lgc.synth.flow.default_synth_opts), or as the family builds it
+  where there are none (`Delays.wide_gate_luts`: its cofactors and muxes written apart, or the
+  family's `wide_gate_factor` times the cofactors);
 - popcount: per sum, the LUTs yosys maps it to: measured ones for those that become LUT logic,
   else two LUTs per full adder of its compressor (fewer over single bits) and a carry chain;
 - argmax: per comparator a carry-chain compare and the select of its score and index.
@@ -30,8 +31,14 @@ _LUT_SUM_LUTS = {
 assert all(_LUT_SUM_LUTS[w].keys() == _LUT_SUM_LEVELS[w].keys() for w in _LUT_SUM_LEVELS)
 
 
-def gate_luts(levels, logic, lut_size, wide_gate_factor=1.0):
-    """LUTs of the gate stages (of a LogicPlan `logic`, or before one)."""
+def joined_wide_luts(extra_inputs):
+    """LUTs of gates `extra_inputs` (an array) wider than a LUT whose LUTs muxes join."""
+    return 2.0 ** np.asarray(extra_inputs)
+
+
+def gate_luts(levels, logic, lut_size, wide_luts=joined_wide_luts):
+    """LUTs of the gate stages (of a LogicPlan `logic`, or before one); `wide_luts`: those of
+    gates wider than a LUT, by their extra inputs (Delays.wide_gate_luts)."""
     ids = np.concatenate([layer.ids for layer in levels.layers] + [np.zeros(0, np.int64)])
     gate = np.zeros(levels.signals.count, dtype=bool)
     gate[ids] = True
@@ -44,7 +51,7 @@ def gate_luts(levels, logic, lut_size, wide_gate_factor=1.0):
         wide = reads > lut_size
         inputs = layer.inputs[wide]
         root[inputs[inputs >= 0]] = True
-        extra += (wide_gate_factor * 2.0 ** (reads[wide] - lut_size) - 1).sum()
+        extra += (wide_luts(reads[wide] - lut_size) - 1).sum()
     bounds = logic.boundaries[1:] if logic is not None else \
         [np.flatnonzero(levels.alive & (levels.read == levels.depth + 1))]
     for bound in bounds:   # registered (without a plan: the GroupSum's bits only)

@@ -25,6 +25,8 @@ when the result is wider than `lut_adder_bits`, LUT logic otherwise) and the arg
 import dataclasses
 import math
 
+import numpy as np
+
 
 @dataclasses.dataclass(frozen=True)
 class Delays:
@@ -49,10 +51,20 @@ class Delays:
     # LUTs of a gate wider than a LUT, per 2**(inputs - LUT inputs): 1 where the slices' muxes
     # join LUTs into wider ones (ECP5's PFUMX and L6MUX21, Nexus' WIDEFN9)
     wide_gate_factor: float = 1.0
+    # a gate wider than a LUT is written as its cofactors' LUTs, kept apart, and a tree of 2:1
+    # muxes (gate_stages.cofactor_lines): where no muxes join LUTs, yosys maps a LUT6 so to 7
+    # LUT4s in 3 levels, from its table to about 10 in 4 (wide_gate_factor then unused)
+    cofactor_gates: bool = False
     # inputs beyond a LUT's that a gate may read and still take one LUT level (the muxes join
     # its LUTs within a slice; lgc.rtl.cones)
     mux_inputs: int = 0
     mux: float = 0.0      # each such input's mux after the gate's LUTs (ECP5: PFUMX, L6MUX21)
+
+    def wide_gate_luts(self, extra_inputs):
+        """LUTs of gates that read `extra_inputs` (an array) more inputs than a LUT: their
+        2**extra cofactors' LUTs and, where they are written apart, the muxes that join them."""
+        cofactors = 2.0 ** np.asarray(extra_inputs)
+        return 2 * cofactors - 1 if self.cofactor_gates else self.wide_gate_factor * cofactors
 
     @property
     def lut_level(self):

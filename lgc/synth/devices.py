@@ -63,19 +63,19 @@ FAMILIES = {f.name: f for f in (
            # clock far below the core's")
            slack_pnr_opts="--no-tmdriv"),
     # Delays: python -m bench.delay_fit over four models behind the pin harness, the nets the
-    # means of two seeds (bench/README.md, "iCE40: the delay model"). No wide-LUT muxes: yosys
-    # maps a trained LUT6 to about 2.4 times the 4 LUT4s muxes would join (bench/README.md,
-    # "DWN (torch-dwn) cores on ECP5").
+    # means of two seeds (bench/README.md, "iCE40: the delay model"). No wide-LUT muxes: a
+    # trained LUT6 is written as its four cofactors and three muxes, 7 LUT4s in 3 levels, where
+    # yosys maps its table to about 10 in 4 (bench/README.md, "Wide gates as cofactors").
     Family("ice40", "synth_ice40", "", "nextpnr-ice40", "icepack", "bin",
            r"SB_LUT4$", r"SB_DFF\w*$", r"SB_CARRY$", 0, "ICESTORM_LC", "ICESTORM_LC", 100,
            Delays(clock_to_out=0.54, setup=0.104, lut=0.315, net=1.415, net_spread=0.785,
                   carry_in=0.259, carry_bit=0.126, carry_out=0.315, lut_adder_bits=2,
-                  wide_gate_factor=2.4)),
+                  cofactor_gates=True)),
     # -nowidelut as on ECP5: wide-LUT muxes (MUX2_LUT5-8) deepen the popcount's full adders;
     # and for wide gates too: nextpnr-himbaechel-gowin's timing misses gate stages made of those
     # muxes (two layers of LUT6s and the first sums in one stage "routed" at 3.38 ns, less than
-    # their cells' SDF delays; bench/README.md, "Wide gates in the delay model"); their LUT4
-    # trees take about 2.4 times the LUTs, as on iCE40.
+    # their cells' SDF delays; bench/README.md, "Wide gates in the delay model"); written as
+    # cofactors and muxes, as on iCE40.
     # Delays: python -m bench.delay_fit over three models' fixed cores behind the pin harness
     # (the SDF times only the flip-flops: LUT and carry arcs from the critical paths), pessimistic
     # on the deeper stages lower targets make (bench/README.md, "Gowin: a delay model").
@@ -83,7 +83,7 @@ FAMILIES = {f.name: f for f in (
            r"LUT[1-4]$", r"DFF\w*$", r"ALU$", 1, "LUT4", "DFF", 100,
            Delays(clock_to_out=0.458, setup=0.399, lut=0.9265, net=0.789, net_spread=1.223,
                   carry_in=0.958, carry_bit=0.057, carry_out=0.563, lut_adder_bits=2,
-                  wide_gate_factor=2.4)),
+                  cofactor_gates=True)),
     # nextpnr's GateMate flow takes LUT trees, not CC_LUT4 (its README: -luttree -nomx8).
     # Delays: python -m bench.delay_fit (nextpnr's GateMate SDF has no carry step arc), its nets
     # scaled so that the example's default core is the one that met 70 MHz at every seed with

@@ -230,6 +230,14 @@ def test_dwn_state_dict_build_is_proven_with_its_recorded_spec(tmp_path):
     assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
 
 
+def test_dwn_gates_as_cofactors_are_proven_and_swapped_cofactors_refuted(tmp_path):
+    # iCE40's gate stages write a 5- or 6-input LUT as its cofactors and muxes
+    compile_model(str(fixture_path("dwn_mixed")), str(tmp_path / "b"), device="iCE40HX8K")
+    assert run_lgc("-q", "verify", tmp_path / "b").returncode == 0
+    mutants.swap_cofactors(tmp_path / "b")
+    assert "not proven equivalent" in error_line(run_lgc("-q", "verify", tmp_path / "b"))
+
+
 @pytest.fixture(scope="module")
 def dwn_build(tmp_path_factory):
     path = tmp_path_factory.mktemp("dwn") / "mixed"

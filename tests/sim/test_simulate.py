@@ -231,6 +231,17 @@ def test_sums_beside_the_last_gate_stage_are_bit_exact_and_a_broken_one_is_caugh
     assert simulate(build, x, random=500).report["mismatches"] > 0
 
 
+def test_wide_gates_as_cofactors_are_bit_exact_and_swapped_cofactors_are_caught(tmp_path):
+    # on iCE40 a DWN LUT of 5 or 6 inputs is written as its cofactors' LUT4s and 2:1 muxes
+    build = tmp_path / "build"
+    compile_model(fixture_path("dwn_mixed"), build, device="iCE40HX8K")
+    x = np.load(fixture_path("dwn_mixed", ".vectors.npz"))["x"]
+    result = simulate(build, x, random=500)
+    assert result.report["bit_exact"], result.report["first_mismatches"]
+    mutants.swap_cofactors(build)
+    assert simulate(build, x, random=500).report["mismatches"] > 0
+
+
 def test_sampling_one_cycle_early_is_caught(ties_build):
     latency = json.loads((ties_build / "report.json").read_text())["rtl"]["latency"]
     result = simulate(ties_build, random=300, latency=latency - 1)

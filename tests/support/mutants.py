@@ -24,6 +24,21 @@ def invert_gate(build, stage_file):
     edit(build, stage_file, GATE, lambda m: f"    wire {m.group(1)} = ~({m.group(2)});")
 
 
+def swap_cofactors(build):
+    """The first gate written as cofactors (gate_stages.cofactor_lines) with its first two
+    cofactors' tables swapped; returns the stage file."""
+    def swap(m):
+        assert m.group(2) != m.group(4), "two equal cofactors: swapping them changes nothing"
+        return m.group(0).replace(m.group(2), "T0").replace(m.group(4), m.group(2)) \
+            .replace("T0", m.group(4))
+    pattern = (r"^    \(\* keep \*\) wire (\w+)__c0 = lut\d+\((\d+'h[0-9a-f]+), (.*)\);\n"
+               r"    \(\* keep \*\) wire \1__c1 = lut\d+\((\d+'h[0-9a-f]+), \3\);$")
+    stage = next(f.name for f in sorted((build / "rtl").glob("lgc_gates_s*.v"))
+                 if "__c1 = " in f.read_text())
+    edit(build, stage, pattern, swap)
+    return stage
+
+
 def swap_register_bits(build, stage_file):
     """Two neighbouring bits of the stage's output register swapped, from different layers (two
     group bits of one class would count the same), in the first of its register statements
